@@ -1,0 +1,58 @@
+"""papershelf's data layer: models, the SQLite store, importers, search and exporters.
+
+Importable without Textual; the TUI reaches data only through the names in ``__all__``.
+"""
+
+from __future__ import annotations
+
+from store.demo import demo_files, load_demo
+from store.export import FORMATS, RECORD_KEYS, byline, dumps, export, record
+from store.importers import parse_bytes, parse_profile_dump
+from store.links import extract_links
+from store.models import (
+    ImportReport,
+    Paper,
+    PaperDraft,
+    ParseResult,
+    Problem,
+    ProfileStats,
+    ReadStatus,
+    Source,
+    title_key,
+)
+from store.paths import config_path, data_dir, default_db_path, demo_db_path
+from store.store import SORT_KEYS, PaperNotFound, Store, StoreError, problem_lines
+from store.text import printable
+
+__all__ = [
+    "FORMATS",
+    "RECORD_KEYS",
+    "SORT_KEYS",
+    "ImportReport",
+    "Paper",
+    "PaperDraft",
+    "PaperNotFound",
+    "ParseResult",
+    "Problem",
+    "ProfileStats",
+    "ReadStatus",
+    "Source",
+    "Store",
+    "StoreError",
+    "byline",
+    "config_path",
+    "data_dir",
+    "default_db_path",
+    "demo_db_path",
+    "demo_files",
+    "dumps",
+    "export",
+    "extract_links",
+    "load_demo",
+    "parse_bytes",
+    "parse_profile_dump",
+    "printable",
+    "problem_lines",
+    "record",
+    "title_key",
+]

@@ -1,0 +1,459 @@
+"""Parse a researcher's profile page pasted as text into paper drafts.
+
+Two layouts exist, decided per entry:
+
+A  meta line, blank, title, blank, ``authors · affiliations``, blank, abstract
+B  meta line, ``Title of the paperFirst Author, Second Author et al. · aff``, abstract
+
+The hard part is layout B, where the title runs into the first author's name with no
+separator. The boundary is the split after which the rest of the line reads as a
+well-formed author list; names seen elsewhere in the same document break ties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from store.links import extract_links
+from store.models import PaperDraft, ParseResult, Problem, ProfileStats, title_key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_MONTHS = {
+    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
+    "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10, "Nov": 11, "Dec": 12,
+}  # fmt: skip
+_META = re.compile(
+    r"[ \t]*(?P<score>[0-9]+(?:\.[0-9]+)?)?[ \t]*(?P<cat>[A-Z]{2})[ \t]*"
+    r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[ \t]+(?P<day>[0-9]{1,2})"
+    r"(?:,[ \t]*(?P<year>[0-9]{4}))?[ \t]*(?P<code>Code)?[ \t]*"
+)
+_META_MAX_LEN = 64
+_HEADER = (
+    ("h_index", re.compile(r"h-index[ \t]*([0-9][0-9,]*)", re.IGNORECASE)),
+    ("papers", re.compile(r"([0-9][0-9,]*)papers")),
+    ("citations", re.compile(r"([0-9][0-9,]*)[ \t]*citations", re.IGNORECASE)),
+    ("novelty", re.compile(r"Novelty[ \t]*([0-9]+)[ \t]*%", re.IGNORECASE)),
+    ("ai_score", re.compile(r"AI[ \t]*Score[ \t]*([0-9]+)", re.IGNORECASE)),
+    ("listed_papers", re.compile(r"([0-9][0-9,]*)[ \t]+Papers", re.IGNORECASE)),
+)
+_ET_AL = re.compile(r",?[ \t]+et[ \t]+al\.?$")
+_AFFILIATION_SEP = " · "
+_PARTICLES = frozenset(
+    {"de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos", "das"}
+    | {"bin", "ibn", "al", "el", "y", "e", "zu", "ten", "ter", "st"}
+)
+_MAX_NAME_TOKENS = 6
+_MAX_NAME_CHARS = 200
+_MAX_NAME_CORE_TOKENS = 4
+
+# Token kinds, in order of how readily they start a name.
+_INVALID, _SIMPLE, _CASELESS, _INITIAL, _CAMEL, _LOWER = range(6)
+
+
+_SIMPLE_ASCII = re.compile(r"[A-Z][a-z]+")
+_PART_SEP = re.compile("[-'\u2019]")
+
+
+def _token_kind(token: str) -> int:
+    """Classify one space-separated token by how much it looks like part of a name."""
+    if _SIMPLE_ASCII.fullmatch(token):
+        return _SIMPLE
+    first = token[:1]
+    if not first.isalpha():
+        return _INVALID
+    if len(token) <= 2 and first.isupper() and (len(token) == 1 or token[1] == "."):
+        return _INITIAL
+    body = token.replace("-", "").replace("'", "").replace("\u2019", "").replace(".", "")
+    if not body.isalpha():
+        return _INVALID
+    if first.islower():
+        return _LOWER if body.islower() else _INVALID
+    if not first.isupper():
+        return _CASELESS
+    parts = _PART_SEP.split(token)
+    if len(parts[0]) > 1 and parts[0][1].isupper():
+        return _INVALID  # an acronym (RAG, LLMs), not a name
+    for part in parts:
+        if part[1:] and not part[1:].replace(".", "").islower():
+            return _CAMEL
+    return _SIMPLE
+
+
+@dataclass(frozen=True, slots=True)
+class _NameShape:
+    ok: bool
+    camel: int = 0
+    first_kind: int = _INVALID
+    tokens: int = 0
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_shape(name: str) -> _NameShape:
+    """Whether name reads as one person's name, and how unusual it looks."""
+    tokens = name.split(" ")
+    if not 1 <= len(tokens) <= _MAX_NAME_TOKENS:
+        return _NameShape(False)
+    kinds = [_token_kind(t) for t in tokens]
+    first = kinds[0]
+    if first in (_INVALID, _LOWER):
+        return _NameShape(False)
+    core = 0
+    for index, (token, kind) in enumerate(zip(tokens, kinds, strict=True)):
+        if kind == _INVALID:
+            return _NameShape(False)
+        if kind == _LOWER and token not in _PARTICLES and index != len(tokens) - 1:
+            return _NameShape(False)
+        if kind != _LOWER:
+            core += 1
+    if core > _MAX_NAME_CORE_TOKENS:
+        return _NameShape(False)
+    return _NameShape(True, kinds.count(_CAMEL), first, len(tokens))
+
+
+def _is_name(name: str) -> bool:
+    return name.count(" ") < _MAX_NAME_TOKENS and _name_shape(name).ok
+
+
+@dataclass(frozen=True, slots=True)
+class _AuthorsLine:
+    authors: tuple[str, ...]
+    truncated: bool
+    affiliations: tuple[str, ...]
+
+
+def _split_tail(line: str) -> tuple[str, bool, tuple[str, ...]]:
+    """Strip ``et al.`` and `` · affiliations`` off an authors line."""
+    names, sep, affs = line.rpartition(_AFFILIATION_SEP)
+    if not sep:
+        names, affs = line, ""
+    affiliations = tuple(a.strip() for a in affs.split(",") if a.strip())
+    names = names.rstrip()
+    match = _ET_AL.search(names, max(len(names) - 16, 0)) if names.endswith(("et al.", "et al")) else None
+    if match:
+        names = names[: match.start()]
+    return names, match is not None, affiliations
+
+
+def _parse_authors_line(line: str) -> _AuthorsLine | None:
+    """Read a layout-A authors line; None when it does not look like one."""
+    stripped = line.strip()
+    comma = stripped.find(",")
+    head = stripped[:comma] if comma > 0 else stripped
+    if len(head) > _MAX_NAME_CHARS or (comma > 0 and not _is_name(head.strip())):
+        return None
+    names, truncated, affiliations = _split_tail(stripped)
+    authors = tuple(n.strip() for n in names.split(",") if n.strip())
+    if not authors or not all(_is_name(a) for a in authors):
+        return None
+    return _AuthorsLine(authors, truncated, affiliations)
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """A title/author boundary in a layout-B line."""
+
+    title: str
+    first_author: str
+    shape: _NameShape
+
+
+@dataclass(frozen=True, slots=True)
+class _RunTogether:
+    """A layout-B title+authors line with every possible boundary."""
+
+    candidates: tuple[_Split, ...]
+    others: tuple[str, ...]
+    truncated: bool
+    affiliations: tuple[str, ...]
+
+
+_HAS_ALNUM = re.compile(r"[^\W_]")
+_ASCII_BOUNDARY = re.compile("(?<=[^\\s'\u2019-])[A-Z]")
+
+
+def _boundary_starts(tail: str) -> list[int]:
+    """Indexes in tail where a name could start right after other text, with no space between."""
+    if tail.isascii():
+        return [m.start() for m in _ASCII_BOUNDARY.finditer(tail)]
+    starts = []
+    for i in range(1, len(tail)):
+        char, prev = tail[i], tail[i - 1]
+        if prev.isspace() or prev in "-'\u2019":
+            continue
+        caseless = char.isalpha() and not char.isupper() and not char.islower()
+        if char.isupper() or (caseless and (prev.isupper() or prev.islower() or not prev.isalpha())):
+            starts.append(i)
+    return starts
+
+
+def _boundaries(segment: str) -> list[tuple[int, _NameShape]]:
+    """Every index in segment where a title could end and a first author's name begin."""
+    offset = len(segment)
+    for _ in range(_MAX_NAME_TOKENS + 1):
+        offset = segment.rfind(" ", 0, offset)
+        if offset < 0:
+            break
+    offset = max(offset, 0)
+    found: list[tuple[int, _NameShape]] = []
+    for start in _boundary_starts(segment[offset:]):
+        i = offset + start
+        if i == 0 or not _HAS_ALNUM.search(segment, 0, i):
+            continue
+        shape = _name_shape(segment[i:])
+        if shape.ok:
+            found.append((i, shape))
+    return found
+
+
+def _parse_run_together(line: str) -> _RunTogether | None:
+    """Find the possible title/author boundaries of a layout-B line; None if there is none."""
+    names, truncated, affiliations = _split_tail(line.strip())
+    segments = names.split(", ")
+    valid_after = [False] * len(segments)
+    ok = True
+    for k in range(len(segments) - 1, -1, -1):
+        valid_after[k] = ok
+        ok = ok and _is_name(segments[k].strip())
+    for k, segment in enumerate(segments):
+        if not valid_after[k]:
+            continue
+        found = _boundaries(segment)
+        if found:
+            head = ", ".join([*segments[:k], ""]) if k else ""
+            candidates = tuple(_Split((head + segment[:i]).rstrip(), segment[i:], shape) for i, shape in found)
+            others = tuple(s.strip() for s in segments[k + 1 :])
+            return _RunTogether(candidates, others, truncated, affiliations)
+    return None
+
+
+def _pick(candidates: tuple[_Split, ...], known: Counter[str]) -> _Split:
+    """Choose the boundary: a name known from elsewhere in the file, else the plainest name."""
+    return max(
+        candidates,
+        key=lambda c: (
+            known.get(c.first_author, 0),
+            -c.shape.camel,
+            c.shape.first_kind != _INITIAL,
+            -c.shape.tokens,
+        ),
+    )
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One entry's raw lines while the file is being read."""
+
+    meta: re.Match[str]
+    line: int
+    """1-based line number of the meta line; body line k is at line + 1 + k."""
+    body: list[str]
+
+
+def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
+    values: dict[str, int] = {}
+    for number, text in enumerate(lines, start=1):
+        stripped = text.strip()
+        if not stripped:
+            continue
+        for name, pattern in _HEADER:
+            match = pattern.fullmatch(stripped)
+            if match and name not in values:
+                values[name] = int(match.group(1).replace(",", ""))
+                break
+        else:
+            problems.append(Problem(number, f"unrecognised header line ignored: {stripped[:60]!r}"))
+    return ProfileStats(**values) if values else None
+
+
+def _date(entry: _Entry, today: dt.date, year: int | None, problems: list[Problem]) -> tuple[dt.date | None, bool]:
+    meta = entry.meta
+    month, day = _MONTHS[meta["mon"]], int(meta["day"])
+    explicit = meta["year"]
+    try:
+        if explicit:
+            return dt.date(int(explicit), month, day), True
+        guess = dt.date(year or today.year, month, day)
+        if year is None and guess > today:
+            guess = guess.replace(year=guess.year - 1)
+        return guess, False
+    except ValueError:
+        shown = f"{meta['mon']} {meta['day']}" + (f", {explicit}" if explicit else "")
+        problems.append(Problem(entry.line, f"impossible date {shown!r}; the paper is stored without a date"))
+        return None, bool(explicit)
+
+
+def _score(entry: _Entry, problems: list[Problem]) -> float | None:
+    raw = entry.meta["score"]
+    if raw is None:
+        return None
+    value = float(raw)
+    if not math.isfinite(value):
+        problems.append(Problem(entry.line, f"score {raw[:20]!r}... is out of range; ignored"))
+        return None
+    return value
+
+
+def _abstract(body: list[str], start: int) -> str:
+    return "\n".join(t.rstrip() for t in body[start:]).strip("\n")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An entry read so far, with the layout-B boundary still to choose."""
+
+    entry: _Entry
+    title: str
+    authors: tuple[str, ...]
+    truncated: bool
+    affiliations: tuple[str, ...]
+    abstract: str
+    run_together: _RunTogether | None = None
+
+
+def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
+    """Decide the entry's layout and pull out title, authors and abstract."""
+    body = entry.body
+    filled = [k for k, text in enumerate(body) if text.strip()]
+    if not filled:
+        problems.append(Problem(entry.line, "entry has a meta line but no title; skipped"))
+        return None
+    first = body[filled[0]]
+    second = filled[1] if len(filled) > 1 else None
+    if second is None and _parse_run_together(first) is None:
+        problems.append(Problem(entry.line, "entry is truncated (title only); imported without authors or abstract"))
+        return _Pending(entry, first.strip(), (), False, (), "")
+    spaced = filled[0] > 0 or (second is not None and second > filled[0] + 1)
+    authors_line = _parse_authors_line(body[second]) if second is not None else None
+    run = None if (spaced and authors_line) else _parse_run_together(first)
+    abstract_from: int | None
+    if run is not None:
+        pending = _Pending(entry, "", (), run.truncated, run.affiliations, "", run)
+        abstract_from = second
+    else:
+        if authors_line is None and spaced and second is not None and _reads_as_authors(body[second]):
+            authors_line = _AuthorsLine(*_loose_authors(body[second]))
+        if authors_line is None:
+            problems.append(Problem(entry.line, "entry has no authors line"))
+            authors_line = _AuthorsLine((), False, ())
+            abstract_from = second
+        else:
+            abstract_from = filled[2] if len(filled) > 2 else None
+        pending = _Pending(
+            entry, first.strip(), authors_line.authors, authors_line.truncated, authors_line.affiliations, ""
+        )
+    if abstract_from is None:
+        problems.append(Problem(entry.line, "entry is truncated: no abstract; imported with what it has"))
+    else:
+        pending.abstract = _abstract(body, abstract_from)
+    return pending
+
+
+_PROSE = re.compile(r"[a-z]{2}[.!?] [A-Z]")
+
+
+def _reads_as_authors(line: str) -> bool:
+    """In a spaced (layout A) entry, accept an authors line with unusual names, but not prose."""
+    stripped = line.strip()
+    return len(stripped) < 1000 and not _PROSE.search(stripped) and not stripped.endswith((". ", ":"))
+
+
+def _loose_authors(line: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    names, truncated, affiliations = _split_tail(line.strip())
+    return tuple(n.strip() for n in names.split(",") if n.strip()), truncated, affiliations
+
+
+def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) -> ParseResult:
+    """Parse the text of a profile dump.
+
+    Args:
+        text: the file's decoded text.
+        today: the import date; dates without a year take its year unless that lies in the future.
+        year: the year for dates without one, overriding the guess from ``today``.
+
+    Never raises: anything wrong with the text comes back as a Problem.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    problems: list[Problem] = []
+    starts = [n for n, line in enumerate(lines) if len(line) <= _META_MAX_LEN and _META.fullmatch(line)]
+    if not starts:
+        return ParseResult(
+            (),
+            (
+                Problem(
+                    1,
+                    "no paper entries found: expected a profile dump, with entries that start with "
+                    "a meta line like 'CLOct 19, 2022Code' followed by a title",
+                    "error",
+                ),
+            ),
+        )
+    ends = [*starts[1:], len(lines)]
+    entries = [
+        _Entry(_META.fullmatch(lines[n]), n + 1, lines[n + 1 : end])  # type: ignore[arg-type]
+        for n, end in zip(starts, ends, strict=True)
+    ]
+    profile = _header(lines[: starts[0]], problems)
+    pending = [p for p in (_read_entry(e, problems) for e in entries) if p is not None]
+    known: Counter[str] = Counter()
+    for p in pending:
+        if p.run_together is None:
+            known.update(p.authors)
+        else:
+            known.update(p.run_together.others)
+            if len(p.run_together.candidates) == 1:
+                known[p.run_together.candidates[0].first_author] += 1
+    drafts: dict[str, PaperDraft] = {}
+    for p in pending:
+        if p.run_together is not None:
+            split = _pick(p.run_together.candidates, known)
+            p.title, p.authors = split.title, (split.first_author, *p.run_together.others)
+        date, has_year = _date(p.entry, today, year, problems)
+        links, code_urls = extract_links(p.abstract)
+        draft = PaperDraft(
+            title=p.title,
+            authors=p.authors,
+            authors_truncated=p.truncated,
+            affiliations=p.affiliations,
+            category=p.entry.meta["cat"],
+            date=date,
+            date_has_year=has_year,
+            score=_score(p.entry, problems),
+            has_code=p.entry.meta["code"] is not None,
+            abstract=p.abstract,
+            links=links,
+            code_urls=code_urls,
+            line=p.entry.line,
+        )
+        key = title_key(draft.title)
+        if not key:
+            problems.append(Problem(p.entry.line, "entry title has no letters or digits; skipped"))
+            continue
+        if key in drafts:
+            problems.append(
+                Problem(p.entry.line, f"same title as the entry at line {drafts[key].line}; the later one is kept")
+            )
+        drafts[key] = draft
+    owner = _owner(drafts.values())
+    problems.sort(key=lambda p: p.line)
+    return ParseResult(tuple(drafts.values()), tuple(problems), profile, owner)
+
+
+def _owner(drafts: Iterable[PaperDraft]) -> str | None:
+    """The author in the most entries: whose profile page this was."""
+    counts = Counter(a for d in drafts for a in set(d.authors))
+    if not counts:
+        return None
+    name, count = counts.most_common(1)[0]
+    return name if count >= 2 else None

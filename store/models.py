@@ -1,0 +1,157 @@
+"""Frozen dataclasses the rest of papershelf sees: drafts from importers, papers from the store."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+class ReadStatus(StrEnum):
+    """Where the user is with a paper."""
+
+    UNREAD = "unread"
+    READING = "reading"
+    READ = "read"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileStats:
+    """The header block of a profile dump; any figure may be missing."""
+
+    h_index: int | None = None
+    papers: int | None = None
+    citations: int | None = None
+    novelty: int | None = None
+    ai_score: int | None = None
+    listed_papers: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaperDraft:
+    """One paper as an importer read it, before the store gives it an id."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    authors_truncated: bool = False
+    affiliations: tuple[str, ...] = ()
+    category: str | None = None
+    date: dt.date | None = None
+    date_has_year: bool = False
+    score: float | None = None
+    has_code: bool = False
+    abstract: str = ""
+    links: tuple[str, ...] = ()
+    code_urls: tuple[str, ...] = ()
+    line: int = 0
+    """1-based line of the entry in its file (its meta line), for messages."""
+
+    @property
+    def key(self) -> str:
+        return title_key(self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something an importer wants the user to know; never an exception."""
+
+    line: int
+    message: str
+    severity: str = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What a parser made of one file's text."""
+
+    drafts: tuple[PaperDraft, ...]
+    problems: tuple[Problem, ...] = ()
+    profile: ProfileStats | None = None
+    owner: str | None = None
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An imported file and the profile it described."""
+
+    id: int
+    name: str
+    owner: str | None
+    profile: ProfileStats
+    imported_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A stored paper with the user's own data about it."""
+
+    id: int
+    title: str
+    authors: tuple[str, ...]
+    authors_truncated: bool
+    affiliations: tuple[str, ...]
+    category: str | None
+    date: dt.date | None
+    date_has_year: bool
+    score: float | None
+    has_code: bool
+    abstract: str
+    links: tuple[str, ...]
+    code_urls: tuple[str, ...]
+    status: ReadStatus
+    status_changed_at: str | None
+    note: str
+    note_updated_at: str | None
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    """Names of the files the paper was imported from."""
+    owners: tuple[str, ...] = ()
+    """Owners of the profiles that listed the paper."""
+    added_at: str = ""
+    updated_at: str = ""
+    code_url: str | None = field(default=None)
+    """A code URL the user set by hand; shown before the extracted ones."""
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    @property
+    def all_code_urls(self) -> tuple[str, ...]:
+        if self.code_url and self.code_url not in self.code_urls:
+            return (self.code_url, *self.code_urls)
+        return self.code_urls
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """The outcome of importing one file."""
+
+    name: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: tuple[Problem, ...] = ()
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_ASCII_FOLD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not c.isalnum()} | {c: c.lower() for c in map(chr, range(65, 91))}
+)
+
+
+def title_key(title: str) -> str:
+    """The identity of a paper: its title with case, punctuation and spacing folded."""
+    if title.isascii():
+        return " ".join(title.translate(_ASCII_FOLD).split())
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_NOT_WORD.sub(" ", folded).split())

@@ -1,0 +1,67 @@
+"""Text helpers shared by every output: decoding files and making untrusted text safe to show."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+
+
+class DecodeError(ValueError):
+    """The bytes are not text papershelf can read."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def printable(text: str, *, keep_newlines: bool = True) -> str:
+    """Show control, bidi and zero-width characters as visible symbols instead of obeying them.
+
+    Escape sequences become e.g. `␛[2J`, so they show literally and never act on the terminal.
+    """
+    if keep_newlines:
+        return "\n".join(_CONTROL.sub(_visible, part) for part in text.replace("\t", "    ").split("\n"))
+    return _CONTROL.sub(_visible, text.replace("\n", " ").replace("\t", " "))
+
+
+def decode(data: bytes) -> str:
+    """Decode a file's bytes: UTF-8 with or without BOM, or UTF-16/32 with a BOM.
+
+    Raises DecodeError for binary data or invalid UTF-8, saying where it broke.
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {encoding.upper()} at byte {exc.start + len(bom)}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DecodeError(
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+        ) from None
+    if "\x00" in text[:8192] and text[:8192].count("\x00") > 8:
+        raise DecodeError(
+            "binary data (NUL bytes), expected a text file", text[:8192].count("\n", 0, text.find("\x00")) + 1
+        )
+    return text

@@ -1,0 +1,63 @@
+"""Shared fixtures: every test runs against its own temporary library and config."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from store import Store, load_demo
+
+TODAY = dt.date(2026, 11, 23)
+DATA = Path(__file__).parent / "data"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every papershelf path at tmp_path, so no test touches a real library."""
+    home = tmp_path / "home"
+    for var, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("PAPERSHELF_DB", str(tmp_path / "library.db"))
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    return tmp_path
+
+
+class FixedClock:
+    """A clock that moves only when told to, for deterministic timestamps."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float = 60) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def fixed_clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path, fixed_clock: FixedClock) -> Store:
+    store = Store.open(tmp_path / "test.db", clock=fixed_clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(empty_store: Store) -> Store:
+    """A library holding the bundled demo dumps (40 papers, both layouts)."""
+    load_demo(empty_store, today=TODAY)
+    return empty_store

@@ -1,0 +1,256 @@
+"""The command line contract: commands, flags, exit codes and JSON keys."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store import RECORD_KEYS, demo_files
+from tui.cli import main
+
+DEMO_A, DEMO_B = (name for name, _ in demo_files())
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run(*argv: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def dumps(tmp_path: Path) -> list[Path]:
+    paths = []
+    for name, data in demo_files():
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def library(dumps: list[Path]) -> list[Path]:
+    assert run("import", *map(str, dumps)).code == 0
+    return dumps
+
+
+def test_import_summarises_each_file_and_reports_problems_with_lines(dumps: list[Path]) -> None:
+    result = run("import", *map(str, dumps))
+    assert result.code == 0
+    assert f"{dumps[0]}: 20 added, 0 updated, 0 unchanged, 1 problem" in result.out
+    assert f"{dumps[1]}: 20 added, 0 updated, 0 unchanged, 0 problems" in result.out
+    assert f"{dumps[0]}:142: warning: entry is truncated" in result.err
+    again = run("import", *map(str, dumps))
+    assert f"{dumps[1]}: 0 added, 0 updated, 20 unchanged, 0 problems" in again.out
+    assert len(run("list", "--json").json()) == 40
+
+
+def test_a_rejected_file_exits_2_and_the_others_still_import(tmp_path: Path, dumps: list[Path]) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Hello\n\nNot a dump.\n")
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    result = run("import", str(readme), str(dumps[1]), str(binary), str(tmp_path / "missing.txt"))
+    assert result.code == 2
+    assert f"{readme}:1: error: no paper entries found: expected a profile dump" in result.err
+    assert f"{binary}:1: error:" in result.err and "expected a UTF-8 text file" in result.err
+    assert f"{tmp_path / 'missing.txt'}: error: cannot read" in result.err
+    assert "Traceback" not in result.err
+    assert len(run("list", "--json").json()) == 20
+
+
+def test_year_flag_sets_dates_without_a_year(dumps: list[Path]) -> None:
+    assert run("import", "--year", "2019", str(dumps[0])).code == 0
+    papers = run("list", "--json").json()
+    undated = [p for p in papers if not p["date_has_year"]]
+    assert undated and {p["date"][:4] for p in undated} == {"2019"}
+    assert run("import", "--year", "19", str(dumps[0])).code == 2
+
+
+def test_list_json_has_exactly_the_documented_keys(library) -> None:
+    papers = run("list", "--json").json()
+    assert all(tuple(p) == RECORD_KEYS for p in papers)
+    assert set(RECORD_KEYS) == {
+        "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
+        "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
+        "added_at", "status_changed_at",
+    }  # fmt: skip
+    paper = next(p for p in papers if p["title"].startswith("Seeing Through Fog"))
+    assert paper["authors"] == ["Ana-Lucía Ferreira", "Mira Castellanos", "Kenji Watanabe"]
+    assert paper["code_urls"] == ["https://gitlab.com/fogdiff/fogdiff"]
+    assert paper["links"] == ["https://fogdiff.github.io/", "https://gitlab.com/fogdiff/fogdiff"]
+    assert (paper["date"], paper["date_has_year"], paper["score"], paper["status"]) == (
+        "2023-11-18",
+        True,
+        None,
+        "unread",
+    )
+    assert paper["sources"] == [DEMO_A]
+
+
+def test_list_filters_sort_and_query(library) -> None:
+    ir = run("list", "--category", "IR", "--json").json()
+    assert ir and {p["category"] for p in ir} == {"IR"}
+    coded = run("list", "--has-code", "--year", "2023", "--json").json()
+    assert coded and all(p["has_code"] and p["date"].startswith("2023") for p in coded)
+    by_score = [p["score"] for p in run("list", "--sort", "score", "--json").json()]
+    assert by_score[0] == max(s for s in by_score if s is not None)
+    assert next(p["title"] for p in run("list", "reranker distillation", "--json").json()) == (
+        "Scaling Laws for Reranker Distillation"
+    )
+    table = run("list", "--status", "unread")
+    assert table.code == 0 and len(table.out.splitlines()) == 40
+    assert run("list", "--status", "finished").code == 2
+    assert run("list", "--sort", "colour").code == 2
+
+
+def test_show_prints_everything(library) -> None:
+    paper_id = next(p["id"] for p in run("list", "--json").json() if p["title"].startswith("Seeing Through Fog"))
+    shown = run("show", str(paper_id))
+    assert shown.code == 0
+    for text in ("Seeing Through Fog", "Ana-Lucía Ferreira", "inria", "https://gitlab.com/fogdiff/fogdiff  [code]",
+                 "Haze hides distant structure"):  # fmt: skip
+        assert text in shown.out
+    as_json = run("show", str(paper_id), "--json").json()
+    assert tuple(as_json) == RECORD_KEYS and as_json["id"] == paper_id
+
+
+def test_mark_note_tag_round_trip(library, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("mark", "1", "2", "read").code == 0
+    assert run("mark", "3", "reading").code == 0
+    statuses = {p["id"]: p["status"] for p in run("list", "--json").json()}
+    assert (statuses[1], statuses[2], statuses[3]) == ("read", "read", "reading")
+    assert run("list", "--status", "read", "--json").json()[0]["status_changed_at"]
+    assert run("note", "1", "--set", "Read **twice**.").code == 0
+    assert run("note", "1").out == "Read **twice**.\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("from stdin\n"))
+    assert run("note", "2", "--set", "-").code == 0
+    assert run("show", "2", "--json").json()["note"] == "from stdin\n"
+    assert run("tag", "1", "2", "+to-review", "+ml").code == 0
+    assert run("tag", "2", "-ml").out == "2: to-review\n"
+    assert run("show", "1", "--json").json()["tags"] == ["ml", "to-review"]
+
+
+def test_note_edit_uses_the_editor_and_reports_its_failure(library, tmp_path: Path, monkeypatch) -> None:
+    assert run("note", "1", "--edit").code == 1
+    script = tmp_path / "fake-editor"
+    script.write_text("#!/bin/sh\nprintf 'edited in the editor' > \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    assert run("note", "1", "--edit").code == 0
+    assert run("note", "1").out == "edited in the editor\n"
+    monkeypatch.setenv("EDITOR", "false")
+    failed = run("note", "1", "--edit")
+    assert failed.code == 1 and "exited with status 1; the note was not changed" in failed.err
+    assert run("note", "1").out == "edited in the editor\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (("mark", "9999", "read"), 1, "no paper with id 9999"),
+        (("mark", "1", "finished"), 2, "unknown status 'finished'"),
+        (("mark", "abc", "read"), 2, "'abc' is not a paper id"),
+        (("show", "9999"), 1, "no paper with id 9999"),
+        (("note", "9999"), 1, "no paper with id 9999"),
+        (("tag", "1"), 2, "usage: papershelf tag"),
+        (("tag", "9999", "+x"), 1, "no paper with id 9999"),
+    ],
+)
+def test_errors_are_one_line_with_a_nonzero_exit(library, argv, code, message) -> None:
+    result = run(*argv)
+    assert result.code == code
+    assert result.err.startswith("papershelf: error: ") and message in result.err
+    assert result.err.count("\n") == 1
+
+
+def test_unreadable_and_newer_databases_are_clear_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"garbage" * 1000)
+    result = run("--db", str(bad), "list")
+    assert result.code == 1 and "not a papershelf database" in result.err
+    assert bad.read_bytes() == b"garbage" * 1000
+
+
+def test_export_formats(library, tmp_path: Path) -> None:
+    run("note", "1", "--set", "A *note* line.")
+    papers = json.loads(run("export").out)
+    assert len(papers) == 40 and all(tuple(p) == RECORD_KEYS for p in papers)
+    csv_text = run("export", "--format", "csv").out
+    assert csv_text.splitlines()[0] == ",".join(RECORD_KEYS) and len(csv_text.splitlines()) > 40
+    markdown = run("export", "--format", "markdown").out
+    assert markdown.startswith("# Reading list") and "## To read (40)" in markdown
+    assert "  > A *note* line." in markdown
+    target = tmp_path / "out.md"
+    result = run("export", "--format", "markdown", "-o", str(target))
+    assert result.code == 0 and target.read_text() == markdown
+    assert run("export", "--format", "bibtex").code == 2
+
+
+def test_stats_and_where(library) -> None:
+    stats = run("stats", "--json").json()
+    assert stats["total"]["papers"] == 40 and stats["status"]["unread"] == 40
+    assert "40 papers" in run("stats").out
+    where = run("where").out
+    assert "database  " in where and os.environ["PAPERSHELF_DB"] in where
+
+
+def test_db_flag_beats_the_environment(tmp_path: Path, dumps: list[Path]) -> None:
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "import", str(dumps[1])).code == 0
+    assert len(run("--db", str(other), "list", "--json").json()) == 20
+    assert run("list", "--json").json() == []
+
+
+def test_demo_uses_its_own_library(tmp_path: Path) -> None:
+    result = run("demo", "--list")
+    assert result.code == 0 and len(result.out.splitlines()) == 40
+    assert run("list", "--json").json() == []
+
+
+def test_hostile_text_is_printed_inert(tmp_path: Path) -> None:
+    dump = tmp_path / "evil.txt"
+    dump.write_text(
+        "CLOct 19, 2022\nEvil \x1b[2J[bold]Title\u202eAnna Berg\n"
+        "Abstract \x1b]52;c;ZXZpbA==\x07 with [link=file:///etc/passwd]x[/link].\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(dump)).code == 0
+    for argv in (("list",), ("show", "1"), ("export", "--format", "markdown"), ("export", "--format", "csv")):
+        out = run(*argv).out
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    shown = run("show", "1").out
+    assert "␛[2J[bold]Title" in shown and "[link=file:///etc/passwd]" in shown
+    exported = run("export").out
+    assert "\\u001b[2J[bold]Title" in exported and "\\u202e" in exported
+    assert json.loads(exported)[0]["title"] == "Evil \x1b[2J[bold]Title\u202e"
+
+
+def test_console_script_runs_without_textual(tmp_path: Path) -> None:
+    """Headless commands must not pay for importing the TUI."""
+    code = (
+        "import sys; from tui.cli import main; rc = main(['stats']); "
+        "assert 'textual' not in sys.modules, 'textual was imported'; sys.exit(rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("papershelf 0.")
+    assert main(["--help"]) == 0
+    assert "import" in capsys.readouterr().out

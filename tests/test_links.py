@@ -1,0 +1,44 @@
+"""Which URLs an abstract holds, and which of them point at code."""
+
+from __future__ import annotations
+
+import pytest
+
+from store import extract_links
+
+CASES = [
+    ("Code is at https://github.com/a/b.", ["https://github.com/a/b"], ["https://github.com/a/b"]),
+    ("See https://github.com/a/b .", ["https://github.com/a/b"], ["https://github.com/a/b"]),
+    ("(https://gitlab.com/x/y), and more", ["https://gitlab.com/x/y"], ["https://gitlab.com/x/y"]),
+    (
+        "Weights: https://huggingface.co/org/model;",
+        ["https://huggingface.co/org/model"],
+        ["https://huggingface.co/org/model"],
+    ),
+    ("On https://codeberg.org/u/r!", ["https://codeberg.org/u/r"], ["https://codeberg.org/u/r"]),
+    ("Try https://bitbucket.org/u/r?", ["https://bitbucket.org/u/r"], ["https://bitbucket.org/u/r"]),
+    (
+        "Self-hosted https://gitlab.inria.fr/team/tool.",
+        ["https://gitlab.inria.fr/team/tool"],
+        ["https://gitlab.inria.fr/team/tool"],
+    ),
+    ("Project page: https://lab.github.io/proj/.", ["https://lab.github.io/proj/"], []),
+    ("The code and data are on https://lab.github.io/proj.", ["https://lab.github.io/proj"], []),
+    ("A demo video is at https://vimeo.com/123.", ["https://vimeo.com/123"], []),
+    ("Our source code is at https://example.org/tool.", ["https://example.org/tool"], ["https://example.org/tool"]),
+    ("Data is at https://example.org/data. Code will follow.", ["https://example.org/data"], []),
+    ("Wiki https://en.wikipedia.org/wiki/Foo_(bar).", ["https://en.wikipedia.org/wiki/Foo_(bar)"], []),
+    (
+        "Two: https://github.com/a/b, https://github.com/a/b and http://x.org/y",
+        ["https://github.com/a/b", "http://x.org/y"],
+        ["https://github.com/a/b"],
+    ),
+    ("HTTPS://GitHub.com/Org/Repo", ["HTTPS://GitHub.com/Org/Repo"], ["HTTPS://GitHub.com/Org/Repo"]),
+    ("Broken http:// and https://", [], []),
+    ("No links at all, just text.", [], []),
+]
+
+
+@pytest.mark.parametrize(("text", "links", "code"), CASES, ids=[c[0][:40] for c in CASES])
+def test_extract_links(text: str, links: list[str], code: list[str]) -> None:
+    assert extract_links(text) == (tuple(links), tuple(code))

@@ -1,0 +1,225 @@
+"""The SQLite store: schema, idempotent imports, the user's data, full-text search, failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import (
+    PaperNotFound,
+    ReadStatus,
+    Store,
+    StoreError,
+    parse_profile_dump,
+    title_key,
+)
+from store.schema import SCHEMA_VERSION, migrations
+from tests.conftest import TODAY, FixedClock
+
+DUMP = (
+    "CLOct 19, 2022Code\nSparse Routing for TranslationAnna Berg, Jon Fry et al. · mit\n"
+    "We route tokens. Code: https://github.com/anna/routing.\n"
+    "84.1CVMar 3\nSeeing Through SmokeJon Fry, Mei Lin\nWe see through smoke.\n"
+)
+
+
+def parse(text: str = DUMP):
+    return parse_profile_dump(text, today=TODAY)
+
+
+def test_schema_version_matches_the_migration_set(empty_store: Store) -> None:
+    assert len(migrations.applied(empty_store._db)) == SCHEMA_VERSION
+    assert empty_store._read("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert empty_store._read("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    with Store.open(path) as store:
+        store.import_drafts(parse(), "a.txt")
+    with Store.open(path) as store:
+        assert store.count() == 2
+        assert len(migrations.applied(store._db)) == SCHEMA_VERSION
+
+
+def test_import_reports_and_reimport_is_idempotent(empty_store: Store) -> None:
+    first = empty_store.import_drafts(parse(), "a.txt")
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    again = empty_store.import_drafts(parse(), "a.txt")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    assert empty_store.count() == 2
+
+
+def test_reimport_keeps_status_note_and_tags_and_updates_changed_metadata(
+    empty_store: Store, fixed_clock: FixedClock
+) -> None:
+    empty_store.import_drafts(parse(), "a.txt")
+    paper = next(p for p in empty_store.list_papers() if p.title == "Seeing Through Smoke")
+    empty_store.set_status([paper.id], "read")
+    empty_store.set_note(paper.id, "my note")
+    empty_store.tag([paper.id], "to-review")
+    fixed_clock.advance()
+    report = empty_store.import_drafts(parse(DUMP.replace("84.1CV", "90.5CV")), "a.txt")
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
+    after = empty_store.get(paper.id)
+    assert after.score == 90.5
+    assert (after.status, after.note, after.tags) == (ReadStatus.READ, "my note", ("to-review",))
+    assert after.updated_at > paper.updated_at
+
+
+def test_another_profile_listing_the_same_paper_does_not_duplicate_it(empty_store: Store) -> None:
+    empty_store.import_drafts(parse(), "a.txt")
+    other = "CVMar 3, 2024\nSEEING through smoke!Jon Fry, Mei Lin, Ana Li\nWe see through smoke.\n"
+    report = empty_store.import_drafts(parse(other), "b.txt")
+    assert (report.added, report.updated) == (0, 1)
+    paper = next(p for p in empty_store.list_papers() if title_key(p.title) == "seeing through smoke")
+    assert paper.sources == ("a.txt", "b.txt")
+    assert paper.owners == ("Jon Fry",)
+
+
+def test_reimport_without_a_field_keeps_the_old_value(empty_store: Store) -> None:
+    empty_store.import_drafts(parse(), "a.txt")
+    bare = "84.1CVMar 3\nSeeing Through Smoke\n"
+    empty_store.import_drafts(parse(bare), "b.txt")
+    paper = next(p for p in empty_store.list_papers() if p.title == "Seeing Through Smoke")
+    assert paper.abstract == "We see through smoke."
+    assert paper.authors == ("Jon Fry", "Mei Lin")
+
+
+def test_authors_and_affiliations_tables_are_ordered(empty_store: Store) -> None:
+    empty_store.import_drafts(parse(), "a.txt")
+    rows = empty_store._read(
+        "SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
+        "JOIN papers p ON p.id = pa.paper_id WHERE p.title LIKE 'Sparse%' ORDER BY pa.position"
+    )
+    assert [r[0] for r in rows] == ["Anna Berg", "Jon Fry"]
+    affs = empty_store._read("SELECT a.name FROM paper_affiliations pa JOIN affiliations a ON a.id = pa.affiliation_id")
+    assert [r[0] for r in affs] == ["mit"]
+
+
+def test_source_records_the_profile(store: Store) -> None:
+    sources = {s.name: s for s in store.sources()}
+    castellanos = sources["demo_castellanos.txt"]
+    assert castellanos.owner == "Mira Castellanos"
+    assert (castellanos.profile.h_index, castellanos.profile.citations) == (27, 3412)
+    assert sources["demo_wielgus.txt"].profile.h_index is None
+
+
+def test_status_changes_are_stamped_and_kept_in_history(store: Store, fixed_clock: FixedClock) -> None:
+    paper = store.list_papers()[0]
+    (marked,) = store.set_status([paper.id], ReadStatus.READING)
+    assert marked.status_changed_at == "2026-11-23T09:30:00Z"
+    fixed_clock.advance()
+    store.set_status([paper.id], "reading")
+    assert store.get(paper.id).status_changed_at == "2026-11-23T09:30:00Z"
+    store.set_status([paper.id], "read")
+    history = store._read("SELECT status FROM status_history WHERE paper_id = ? ORDER BY id", (paper.id,))
+    assert [h[0] for h in history] == ["reading", "read"]
+
+
+def test_bad_status_and_unknown_ids_raise_store_errors(store: Store) -> None:
+    with pytest.raises(StoreError, match="unknown status"):
+        store.set_status([1], "done")
+    with pytest.raises(PaperNotFound, match="no paper with id 9999"):
+        store.set_status([1, 9999], "read")
+    assert store.get(1).status == ReadStatus.UNREAD  # the batch failed as a whole
+
+
+def test_notes_keep_their_history(store: Store) -> None:
+    store.set_note(1, "first")
+    store.set_note(1, "second")
+    assert store.get(1).note == "second"
+    assert store._read("SELECT note FROM note_history WHERE paper_id = 1") == [("first",)]
+
+
+def test_tags(store: Store) -> None:
+    store.tag([1, 2], "To  Review")
+    store.tag([2], "ml")
+    assert store.get(2).tags == ("ml", "to review")
+    assert store.tag_counts() == [("ml", 1), ("to review", 2)]
+    store.untag([1, 2], "to review")
+    assert store.tag_counts() == [("ml", 1)]
+    with pytest.raises(StoreError, match="invalid tag"):
+        store.tag([1], "   ")
+
+
+def test_full_text_stays_in_sync_and_quotes_syntax(store: Store) -> None:
+    assert store.full_text("zanzibar") == []
+    store.set_note(3, "reminds me of zanzibar")
+    assert store.full_text("zanzibar") == [3]
+    store.set_note(3, "nothing")
+    assert store.full_text("zanzibar") == []
+    for query in ['"', "*", "NEAR(", ")", "'; DROP TABLE papers;--", "a OR b", "title:x"]:
+        store.full_text(query)
+    assert store.count() == 40
+
+
+def test_list_filters_and_sorts(store: Store) -> None:
+    assert {p.category for p in store.list_papers(category="ir")} == {"IR"}
+    assert {p.year for p in store.list_papers(year=2023)} == {2023}
+    assert all(p.has_code or p.code_urls for p in store.list_papers(has_code=True))
+    scored = store.list_papers(sort="score")
+    scores = [p.score for p in scored if p.score is not None]
+    assert scores == sorted(scores, reverse=True) and scored[-1].score is None
+    titles = [p.title.lower() for p in store.list_papers(sort="title")]
+    assert titles == sorted(titles)
+    dates = [p.date for p in store.list_papers() if p.date]
+    assert dates == sorted(dates, reverse=True)
+    with pytest.raises(StoreError, match="unknown sort"):
+        store.list_papers(sort="colour")
+
+
+def test_failed_import_leaves_the_library_as_it_was(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = [dataclasses.astuple(p) for p in store.list_papers()]
+
+    def explode(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "_link_people", explode)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        store.import_drafts(parse(), "new.txt")
+    assert [dataclasses.astuple(p) for p in store.list_papers()] == before
+    assert [s.name for s in store.sources()] == ["demo_castellanos.txt", "demo_wielgus.txt"]
+
+
+def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with Store.open(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer papershelf"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"this is not sqlite at all" * 100, b"\x89PNG\r\n\x1a\n" + bytes(2000)])
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a papershelf database"):
+        Store.open(path)
+    assert path.read_bytes() == content
+
+
+def test_an_unrelated_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a papershelf library"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_stats(store: Store) -> None:
+    store.set_status([1, 2], "read")
+    stats = store.stats()
+    assert stats["total"] == {"papers": 40}
+    assert stats["status"] == {"unread": 38, "reading": 0, "read": 2}
+    assert sum(stats["category"].values()) == sum(stats["year"].values()) == 40
+    assert stats["source"] == {"demo_castellanos.txt (Mira Castellanos)": 20, "demo_wielgus.txt (Tomasz Wielgus)": 20}
