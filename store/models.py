@@ -114,8 +114,8 @@ class Paper:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     """Names of the files the paper was imported from."""
-    owners: tuple[str, ...] = ()
-    """Owners of the profiles that listed the paper."""
+    owners: tuple[str | None, ...] = ()
+    """The profile owner of each source, aligned with ``sources`` (None when unknown)."""
     added_at: str = ""
     updated_at: str = ""
     code_url: str | None = field(default=None)
@@ -124,6 +124,11 @@ class Paper:
     @property
     def year(self) -> int | None:
         return self.date.year if self.date else None
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """Each source as the user thinks of it: the profile owner, else the file name."""
+        return tuple(owner or name for name, owner in zip(self.sources, self.owners, strict=True))
 
     @property
     def all_code_urls(self) -> tuple[str, ...]:

@@ -77,7 +77,8 @@ def test_another_profile_listing_the_same_paper_does_not_duplicate_it(empty_stor
     assert (report.added, report.updated) == (0, 1)
     paper = next(p for p in empty_store.list_papers() if title_key(p.title) == "seeing through smoke")
     assert paper.sources == ("a.txt", "b.txt")
-    assert paper.owners == ("Jon Fry",)
+    assert paper.owners == ("Jon Fry", None)  # one entry is too few to tell whose profile b.txt is
+    assert paper.profiles == ("Jon Fry", "b.txt")
 
 
 def test_reimport_without_a_field_keeps_the_old_value(empty_store: Store) -> None:

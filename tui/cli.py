@@ -127,7 +127,7 @@ def _show(paper: Paper, out: TextIO) -> None:
     if paper.code_url and paper.code_url not in paper.links:
         field("link", paper.code_url + "  [code, set by you]")
     if paper.sources:
-        field("sources", ", ".join(paper.sources) + (f" ({', '.join(paper.owners)})" if paper.owners else ""))
+        field("sources", ", ".join(f"{n} ({o})" if o else n for n, o in zip(paper.sources, paper.owners, strict=True)))
     field("added", paper.added_at)
     if paper.abstract:
         out.write("\nAbstract\n" + printable(paper.abstract) + "\n")
