@@ -21,13 +21,18 @@ from store.models import (
     title_key,
 )
 from store.paths import config_path, data_dir, default_db_path, demo_db_path
+from store.query import QUERY_HELP, Query, parse_query
+from store.search import SORTS, Hit, SearchIndex, SearchResult
 from store.store import SORT_KEYS, PaperNotFound, Store, StoreError, problem_lines
 from store.text import printable
 
 __all__ = [
     "FORMATS",
+    "QUERY_HELP",
     "RECORD_KEYS",
+    "SORTS",
     "SORT_KEYS",
+    "Hit",
     "ImportReport",
     "Paper",
     "PaperDraft",
@@ -35,7 +40,10 @@ __all__ = [
     "ParseResult",
     "Problem",
     "ProfileStats",
+    "Query",
     "ReadStatus",
+    "SearchIndex",
+    "SearchResult",
     "Source",
     "Store",
     "StoreError",
@@ -51,6 +59,7 @@ __all__ = [
     "load_demo",
     "parse_bytes",
     "parse_profile_dump",
+    "parse_query",
     "printable",
     "problem_lines",
     "record",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from store.text import words
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -148,15 +149,6 @@ class ImportReport:
     problems: tuple[Problem, ...] = ()
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
-_ASCII_FOLD = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not c.isalnum()} | {c: c.lower() for c in map(chr, range(65, 91))}
-)
-
-
 def title_key(title: str) -> str:
-    """The identity of a paper: its title with case, punctuation and spacing folded."""
-    if title.isascii():
-        return " ".join(title.translate(_ASCII_FOLD).split())
-    folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(_NOT_WORD.sub(" ", folded).split())
+    """The identity of a paper: its title with case, accents, punctuation and spacing folded."""
+    return " ".join(words(unicodedata.normalize("NFKC", title)))

@@ -19,9 +19,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from store import (
     FORMATS,
+    QUERY_HELP,
     SORT_KEYS,
+    SORTS,
+    Hit,
     Paper,
     ReadStatus,
+    SearchIndex,
+    SearchResult,
     Store,
     StoreError,
     byline,
@@ -186,20 +191,51 @@ def cmd_import(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO)
     return EXIT_OK if all(results) else EXIT_USAGE
 
 
-def cmd_list(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _search(store: Store, args: argparse.Namespace, sort: str) -> tuple[list[Paper], SearchResult]:
+    """Papers matching the flags and the query (in the search language), in sort order."""
     papers = store.list_papers(
         status=_status(args.status) if args.status else None,
         category=args.category,
         year=args.year,
         has_code=True if args.has_code else None,
-        sort=args.sort,
+        sort=args.sort if args.sort in SORT_KEYS else "date",
     )
-    if args.query:
-        wanted = set(store.full_text(args.query, limit=len(papers) or 1))
-        papers = [p for p in papers if p.id in wanted]
+    if not args.query:  # SQL has filtered and sorted; an index would only cost time
+        return papers, SearchResult(tuple(Hit(p.id, 0.0) for p in papers), len(papers), {})
+    index = SearchIndex.build(papers)
+    result = index.query(args.query or "", sort=sort, limit=len(papers))
+    return [index.paper(hit.paper_id) for hit in result.hits], result
+
+
+def _report_messages(result: SearchResult, err: TextIO) -> None:
+    for message in result.messages:
+        err.write(f"papershelf: {printable(message, keep_newlines=False)}\n")
+
+
+def cmd_list(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    papers, result = _search(store, args, args.sort)
+    _report_messages(result, err)
     _print_papers(papers, out, args.json)
     if not args.json and not papers:
         err.write("no papers match\n")
+    return EXIT_OK
+
+
+def cmd_search(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    papers, result = _search(store, args, args.sort)
+    _report_messages(result, err)
+    hits = result.hits[: args.limit]
+    if args.json:
+        rows = [
+            {**record(p), "relevance": h.score, "matches": {"title": h.title_spans, "authors": h.author_spans}}
+            for p, h in zip(papers, hits, strict=False)
+        ]
+        out.write(dumps(rows) + "\n")
+        return EXIT_OK
+    width = shutil.get_terminal_size((120, 24)).columns
+    for paper, hit in zip(papers, hits, strict=False):
+        out.write(f"{hit.score:6.2f} {_paper_line(paper, width - 7)}\n")
+    err.write(f"{result.total} match{'es' * (result.total != 1)}\n")
     return EXIT_OK
 
 
@@ -324,6 +360,7 @@ def cmd_tui(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) ->
 
 
 _LIST_DEFAULTS = {"query": None, "status": None, "category": None, "year": None, "has_code": False, "sort": "date"}
+"""What `papershelf list` with no options would use, for `demo --list`."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -346,14 +383,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_year, help="year for dates that have none (default: inferred from today)")
     p.set_defaults(today=None)
 
-    p = command("list", cmd_list, "list papers, newest first, optionally filtered")
-    p.add_argument("query", nargs="?", help="words to look for in title, authors, abstract and note")
-    p.add_argument("--status", help="unread, reading or read")
-    p.add_argument("--category", help="category code, e.g. CL")
-    p.add_argument("--year", type=_year)
-    p.add_argument("--has-code", action="store_true", help="only papers with code")
-    p.add_argument("--sort", choices=SORT_KEYS, default="date")
-    p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    for name, handler, help_text, default_sort in (
+        ("list", cmd_list, "list papers, newest first, optionally filtered by a search query", "date"),
+        ("search", cmd_search, "search papers, best match first", "relevance"),
+    ):
+        p = command(name, handler, help_text)
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        p.epilog = "query language:\n" + QUERY_HELP
+        p.add_argument("query", nargs="?", help="a search query (see below)")
+        p.add_argument("--status", help="unread, reading or read")
+        p.add_argument("--category", help="category code, e.g. CL")
+        p.add_argument("--year", type=_year)
+        p.add_argument("--has-code", action="store_true", help="only papers with code")
+        p.add_argument("--sort", choices=SORTS, default=default_sort)
+        p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    p.add_argument("--limit", type=int, default=50, help="how many results to print (default 50)")
 
     p = command("show", cmd_show, "everything about one paper, abstract included")
     p.add_argument("id")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import random
+
+from store import Paper, ReadStatus
 
 _WORDS = (
     "learning neural sparse dense retrieval ranking transformer attention linear graph diffusion model "
@@ -20,6 +24,7 @@ _LAST = (
     "Qin Zhang Castellanos Feldmann Watanabe Marchetti Okafor Brandt Chao Lindqvist Mehta Brenner "
     "Romano Dubois Solberg Huang Liu Chen Wang Li Schmidt Adeyemi"
 ).split()
+_AFFILIATIONS = ["deepmind", "tsinghua", "mit", "inria", "eth-zurich", "pku", "cmu", "uc-berkeley"]
 _CATEGORIES = ("CL", "CV", "LG", "IR", "AI", "NA", "DC", "CR")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -37,11 +42,31 @@ def author(rng: random.Random) -> str:
     return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
 
 
+_SYLLABLES = "ka ri to mo ne sa lu vi de po ga te ra chi bo en al or in um".split()
+
+
+def _general_vocabulary(size: int = 6000) -> list[str]:
+    """Invented words standing in for the general vocabulary of abstracts."""
+    rng = random.Random(1)
+    found: dict[str, None] = {}
+    while len(found) < size:
+        found["".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))] = None
+    return list(found)
+
+
+_GENERAL = _general_vocabulary()
+_ZIPF = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(_GENERAL))))
+
+
 def abstract(rng: random.Random, with_link: bool) -> str:
+    """About 1,200 characters: general words drawn by Zipf's law, with some domain words."""
     sentences = []
     while sum(map(len, sentences)) < 1150:
-        words = [rng.choice(_WORDS) for _ in range(rng.randint(10, 22))]
-        sentences.append(" ".join(words).capitalize() + ".")
+        general = rng.choices(_GENERAL, cum_weights=_ZIPF, k=rng.randint(8, 18))
+        domain = rng.sample(_WORDS, 3)
+        sentence = general + domain
+        rng.shuffle(sentence)
+        sentences.append(" ".join(sentence).capitalize() + ".")
     if with_link:
         sentences.append(f"The code is available at https://github.com/lab/{rng.choice(_WORDS)}.")
     return " ".join(sentences)
@@ -68,3 +93,37 @@ def dump(n: int, *, layout: str, seed: int = 0) -> str:
         else:
             parts += [meta, title(rng, i) + authors, abstract(rng, has_code)]
     return "\n".join(parts) + "\n"
+
+
+def papers(n: int, *, seed: int = 0) -> list[Paper]:
+    """A synthetic library of n papers: realistic titles, ~5 authors, ~1,200-character abstracts."""
+    rng = random.Random(seed)
+    statuses = (ReadStatus.UNREAD,) * 6 + (ReadStatus.READING, ReadStatus.READ, ReadStatus.READ)
+    result = []
+    for i in range(n):
+        has_code = rng.random() < 0.4
+        result.append(
+            Paper(
+                id=i + 1,
+                title=title(rng, i),
+                authors=tuple(author(rng) for _ in range(rng.randint(3, 8))),
+                authors_truncated=rng.random() < 0.5,
+                affiliations=tuple(rng.sample(_AFFILIATIONS, rng.randint(0, 2))),
+                category=rng.choice(_CATEGORIES),
+                date=dt.date(rng.randint(2015, 2026), rng.randint(1, 12), rng.randint(1, 28)),
+                date_has_year=True,
+                score=round(rng.uniform(1, 99), 1) if rng.random() < 0.2 else None,
+                has_code=has_code,
+                abstract=abstract(rng, has_code),
+                links=(),
+                code_urls=(),
+                status=rng.choice(statuses),
+                status_changed_at=None,
+                note="",
+                note_updated_at=None,
+                sources=(f"profile_{i % 7}.txt",),
+                owners=(f"Owner {i % 7}",),
+                added_at=f"2026-01-{1 + i % 28:02d}T00:00:00Z",
+            )
+        )
+    return result

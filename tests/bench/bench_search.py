@@ -1,0 +1,96 @@
+"""Search benchmark: index build time and memory, per-query latency, and the ratio to fzf.
+
+Run: .venv/bin/python -m pytest tests/bench/bench_search.py -m bench -s
+Sizes come from PAPERSHELF_BENCH_SIZES (default "10000,100000"; add 1000000 for the 1M figures).
+Targets (2-core machine): 100k median <= 15 ms, p95 <= 40 ms, and at most half of fzf's time on
+every free-text query; 1M median <= 150 ms, build <= 20 s, index memory <= 1.5 GB; an
+incremental update after a status or note change <= 5 ms at 100k.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import statistics
+import subprocess
+import time
+
+import pytest
+
+from store import ReadStatus, SearchIndex
+from tests.bench.synth import papers
+
+pytestmark = pytest.mark.bench
+SIZES = [int(s) for s in os.environ.get("PAPERSHELF_BENCH_SIZES", "10000,100000").split(",")]
+QUERIES = {
+    "1 char": "t",
+    "3-letter prefix": "ret",
+    "typo": "trnsformer",
+    "two words": "sparse retrieval",
+    "author": "castellanos",
+    "filter + word": "cat:CL year:>=2020 attention",
+    "phrase": '"dense retrieval"',
+}
+FREE_TEXT = ("1 char", "3-letter prefix", "typo", "two words", "author")
+RUNS = 15
+
+
+def _rss() -> int:
+    """Resident memory of this process in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _fzf_seconds(lines_file: str, query: str) -> float | None:
+    if shutil.which("fzf") is None:
+        return None
+    start = time.perf_counter()
+    subprocess.run(["fzf", "--filter", query], stdin=open(lines_file, "rb"), capture_output=True, check=False)  # noqa: SIM115
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_speed(size: int, tmp_path) -> None:
+    library = papers(size)
+    before = _rss()
+    start = time.perf_counter()
+    index = SearchIndex.build(library)
+    build = time.perf_counter() - start
+    added = _rss() - before
+    lines = tmp_path / "titles.txt"
+    lines.write_text("\n".join(f"{p.title} {', '.join(p.authors)}" for p in library) + "\n")
+    print(
+        f"\n{size:>9,} papers: build {build:.2f} s, memory added by the index {added / 2**20:,.0f} MiB "
+        f"(numpy arrays {index.nbytes / 2**20:,.0f} MiB)"
+    )
+    medians = []
+    for label, query in QUERIES.items():
+        times = []
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            result = index.query(query, limit=200)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        medians.append(median)
+        fzf = _fzf_seconds(str(lines), query) if label in FREE_TEXT else None
+        ratio = f"ours/fzf {median / fzf:5.2f} (fzf {fzf * 1000:6.1f} ms)" if fzf else ""
+        print(
+            f"  {label:16} {query!r:32} {result.total:>8,} hits  "
+            f"median {median * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  {ratio}"
+        )
+    print(f"  median over the query set: {statistics.median(medians) * 1000:.1f} ms")
+    paper = index.papers[size // 2]
+    updates = []
+    for i in range(RUNS):
+        changed = dataclasses.replace(
+            paper, status=ReadStatus.READ if i % 2 else ReadStatus.UNREAD, note=f"note {i} about kangaroos"
+        )
+        t0 = time.perf_counter()
+        index.update(changed)
+        updates.append(time.perf_counter() - t0)
+    print(f"  incremental update (status + note): median {statistics.median(updates) * 1000:.2f} ms")

@@ -1,0 +1,203 @@
+"""The search engine: query language, ranking on a fixed corpus, facets, properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from store import Paper, ReadStatus, SearchIndex, parse_query
+
+CORPUS = [
+    # id, title, authors, category, date, status, extra
+    (1, "The Devil in Linear Transformer", ("Zhen Qiu", "XiaoDong Han"), "CL", "2022-10-19", "unread", {}),
+    (2, "Toeplitz Neural Network for Sequence Modeling", ("Zhen Qiu", "Wei Sun"), "CL", "2023-05-08", "read", {}),
+    (3, "Linear Attention Sequence Parallelism", ("Wei Sun", "Zhen Qiu"), "LG", "2024-04-03", "reading", {}),
+    (4, "Transformers for Image Recognition at Scale", ("Ana Berg",), "CV", "2021-01-10", "unread", {}),
+    (5, "Dense Retrieval with Hard Negatives", ("Amara Okafor", "Ana Berg"), "IR", "2023-02-01", "unread",
+     {"abstract": "We mine hard negatives for a transformer retriever.", "has_code": True}),
+    (6, "Listwise Reranking with Sequence Models", ("Amara Okafor",), "IR", "2024-06-01", "read",
+     {"note": "Compare with the pairwise zanzibar baseline.", "tags": ("to-review",)}),
+    (7, "Query Expansion for Multilingual Retrieval", ("José Ramírez", "Amara Okafor"), "IR", "2022-03-03", "unread",
+     {"affiliations": ("upf",)}),
+    (8, "Sparse Mixture Routing for Translation", ("Mira Costa",), "CL", "2024-03-03", "unread",
+     {"affiliations": ("tsinghua",), "has_code": True}),
+    (9, "Graph Neural Networks Meet Retrieval", ("Li Wen", "Mira Costa"), "LG", "2020-07-07", "unread", {}),
+    (10, "A Survey of Linear Attention", ("Pieter van den Berg",), "LG", "2025-01-01", "unread",
+     {"abstract": "Linear transformers reduce quadratic cost.", "tags": ("survey", "to-review")}),
+]  # fmt: skip
+
+
+def make(pid, title, authors, category, date, status, extra) -> Paper:
+    return Paper(
+        id=pid,
+        title=title,
+        authors=authors,
+        authors_truncated=False,
+        affiliations=extra.get("affiliations", ()),
+        category=category,
+        date=dt.date.fromisoformat(date),
+        date_has_year=True,
+        score=None,
+        has_code=extra.get("has_code", False),
+        abstract=extra.get("abstract", ""),
+        links=(),
+        code_urls=(),
+        status=ReadStatus(status),
+        status_changed_at=None,
+        note=extra.get("note", ""),
+        note_updated_at=None,
+        tags=extra.get("tags", ()),
+        sources=("a.txt",) if pid % 2 else ("b.txt",),
+        owners=("Zhen Qiu",) if pid % 2 else (None,),
+        added_at=f"2026-01-{pid:02d}T00:00:00Z",
+    )
+
+
+PAPERS = [make(*row) for row in CORPUS]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex.build(PAPERS)
+
+
+def ids(index: SearchIndex, query: str, **kwargs) -> list[int]:
+    return [h.paper_id for h in index.query(query, **kwargs).hits]
+
+
+RANKING = [
+    ("trnsformer linar", [1, 10]),  # typos in both words, any order; the title beats the abstract
+    ("linar trnsformer", [1, 10]),
+    ("linear transformer", [1, 10]),  # title match above an abstract match
+    ("linear", [10, 3, 1]),  # equal title matches: newest first
+    ("transf", [1, 4, 5]),  # prefix in titles (the closer completion first), then the abstract
+    ("TNN", [2]),  # acronym of the title
+    ("qiu", [3, 2, 1]),  # author only, newest first
+    ("okafor retrieval", [5, 7]),
+    ("jose ramirez", [7]),  # accents folded
+    ("van den berg", [10]),
+    ("zanzibar", [6]),  # note
+    ("hard negatives", [5]),
+    ('"sequence models"', [6]),
+    ('"models sequence"', []),
+    ("author:okafor", [6, 5, 7]),
+    ("title:retrieval", [5, 7, 9]),
+    ("abstract:quadratic", [10]),
+    ("aff:tsinghua", [8]),
+    ("retrieval -okafor", [9]),
+    ("cat:IR,CL -is:read", [8, 5, 1]),
+    ("year:2022..2023", [2, 5, 1]),
+    ("year:>=2025", [10]),
+    ("has:code", [8, 5]),
+    ("tag:to-review", [10, 6]),
+    ("is:reading", [3]),
+    ("from:zhen", [3, 5, 1]),  # the profile owner of the odd-numbered papers' source
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), RANKING, ids=[q for q, _ in RANKING])
+def test_ranking_on_a_fixed_corpus(index: SearchIndex, query: str, expected: list[int]) -> None:
+    assert ids(index, query)[:3] == expected
+
+
+def test_empty_query_lists_everything_in_the_chosen_order(index: SearchIndex) -> None:
+    assert ids(index, "") == [10, 6, 3, 8, 2, 5, 1, 7, 4, 9]
+    assert ids(index, "", sort="title")[:3] == [5, 1, 9]  # Dense, (The) Devil, Graph: articles skipped
+    assert ids(index, "", sort="status")[:1] == [3]
+    assert ids(index, "", sort="added")[:2] == [10, 9]
+    assert index.query("", sort="colour").messages
+
+
+def test_hits_carry_highlight_spans(index: SearchIndex) -> None:
+    hit = index.query("trnsformer linar").hits[0]
+    assert hit.title_spans == ((13, 19), (20, 31))  # "Linear", "Transformer"
+    first = index.query("okaf").hits[0]
+    assert first.author_spans == ((6, 10),)  # "Okaf" of "Amara Okafor": the typed prefix only
+    phrase = index.query('"hard negatives"').hits[0]
+    assert phrase.title_spans == ((21, 35),)
+
+
+def test_field_and_value_mistakes_are_messages(index: SearchIndex) -> None:
+    result = index.query("colour:red year:soon is:done has:wings linear")
+    assert len(result.messages) == 4
+    assert {h.paper_id for h in result.hits} == {1, 3, 10}  # the rest of the query still works
+
+
+def test_facets_count_the_whole_result_set(index: SearchIndex) -> None:
+    facets = index.query("").facets
+    assert facets["status"] == {"unread": 7, "reading": 1, "read": 2}
+    assert facets["category"] == {"CL": 3, "IR": 3, "LG": 3, "CV": 1}
+    assert facets["code"] == {"with code": 2, "without code": 8}
+    assert facets["tag"] == {"to-review": 2, "survey": 1}
+    assert facets["source"] == {"Zhen Qiu": 5, "b.txt": 5}
+    assert facets["affiliation"] == {"tsinghua": 1, "upf": 1}
+    assert index.query("cat:IR").facets["status"] == {"unread": 2, "reading": 0, "read": 1}
+
+
+def test_update_changes_status_note_and_tags_in_place(index: SearchIndex) -> None:
+    local = SearchIndex.build(PAPERS)
+    paper = local.paper(4)
+    local.update(dataclass_replace(paper, status=ReadStatus.READ, note="quokka idea", tags=("vision",)))
+    assert sorted(ids(local, "is:read")) == [2, 4, 6]
+    assert ids(local, "quokka") == [4]
+    assert ids(local, "tag:vision") == [4]
+    local.update(dataclass_replace(local.paper(4), note=""))
+    assert ids(local, "quokka") == []
+    assert ids(local, "", sort="status")[0] == 3
+
+
+def dataclass_replace(paper: Paper, **changes) -> Paper:
+    import dataclasses
+
+    return dataclasses.replace(paper, **changes)
+
+
+def test_parse_query_handles_the_language() -> None:
+    query = parse_query('author:qin -is:read year:2022..2023 "exact words" -"not these" cat:cl,cv plain')
+    assert [(t.word, t.field) for t in query.terms] == [("qin", "author"), ("plain", None)]
+    assert [(p.text, p.negated) for p in query.phrases] == [("exact words", False), ("not these", True)]
+    assert [(f.field, f.negated) for f in query.filters] == [("is", True), ("year", False), ("cat", False)]
+    assert query.filters[2].values == ("CL", "CV")
+    assert parse_query("title:").terms == () and not parse_query("title:").messages
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_query_string_never_raises(text: str) -> None:
+    index = SearchIndex.build(PAPERS)
+    result = index.query(text)
+    assert result.total == len(result.hits) or result.total > len(result.hits)
+
+
+_FILTERS = ["is:read", "is:unread", "-is:read", "cat:IR", "cat:CL,LG", "year:2023", "year:>=2023", "has:code",
+            "-has:code", "tag:to-review", "has:note", "from:a.txt"]  # fmt: skip
+
+
+def _allowed(paper: Paper, token: str) -> bool:
+    negated = token.startswith("-")
+    name, value = token.lstrip("-").split(":")
+    checks = {
+        "is": lambda: paper.status.value == value,
+        "cat": lambda: paper.category in value.upper().split(","),
+        "year": lambda: paper.year >= 2023 if value.startswith(">=") else paper.year == int(value),
+        "has": lambda: bool(paper.has_code) if value == "code" else bool(paper.note),
+        "tag": lambda: value in paper.tags,
+        "from": lambda: value in paper.sources,
+    }
+    return checks[name]() != negated
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_FILTERS), max_size=3), st.sampled_from(["", "linear", "retrieval", "okafor", "x"]))
+def test_results_obey_filters_and_facets_sum_to_the_total(filters: list[str], words: str) -> None:
+    index = SearchIndex.build(PAPERS)
+    result = index.query(" ".join([*filters, words]), limit=100)
+    assert result.total == len(result.hits)
+    for hit in result.hits:
+        paper = index.paper(hit.paper_id)
+        assert all(_allowed(paper, f) for f in filters)
+    for facet in ("status", "category", "year", "code"):
+        assert sum(result.facets[facet].values()) == result.total
