@@ -21,7 +21,7 @@ from store.models import (
     title_key,
 )
 from store.paths import config_path, data_dir, default_db_path, demo_db_path
-from store.query import QUERY_HELP, Query, parse_query
+from store.query import QUERY_HELP, Filter, Query, parse_query
 from store.search import SORTS, Hit, SearchIndex, SearchResult
 from store.store import SORT_KEYS, PaperNotFound, Store, StoreError, problem_lines
 from store.text import printable
@@ -32,6 +32,7 @@ __all__ = [
     "RECORD_KEYS",
     "SORTS",
     "SORT_KEYS",
+    "Filter",
     "Hit",
     "ImportReport",
     "Paper",

@@ -47,7 +47,11 @@ class Phrase:
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A structured condition: categories, years, statuses, has:, tags or sources."""
+    """A structured condition: categories, years, statuses, has:, tags or sources.
+
+    Besides the fields of the language, ``year_in``, ``profile`` and ``affiliation`` match facet
+    values exactly; the filter pane uses them.
+    """
 
     field: str
     values: tuple[str, ...] = ()

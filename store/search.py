@@ -26,7 +26,7 @@ from store.query import Filter, Phrase, Query, Term, parse_query
 from store.text import normalize, words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 SORTS = ("relevance", "date", "title", "score", "status", "added")
 _STATUS_CODES = {ReadStatus.UNREAD: 0, ReadStatus.READING: 1, ReadStatus.READ: 2}
@@ -73,6 +73,10 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     messages: tuple[str, ...] = ()
     query: Query = field(default_factory=Query)
+    ids: tuple[int, ...] = ()
+    """Every matching paper id, in result order (``hits`` are the first of them)."""
+    highlight: Callable[[int], Hit] | None = None
+    """Builds the Hit of any matching paper on demand, for lists that draw rows as they scroll."""
 
 
 @dataclass(slots=True)
@@ -316,9 +320,15 @@ class SearchIndex:
             if not phrase.negated:
                 relevance[found] += 1.0
         rows = np.flatnonzero(mask)
-        top = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", limit)
-        hits = tuple(self._hit(int(r), float(relevance[r]), matches, parsed.phrases) for r in top)
-        return SearchResult(hits, int(rows.size), self._facets(mask, rows), tuple(messages), parsed)
+        ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", rows.size)
+        hits = tuple(self._hit(int(r), float(relevance[r]), matches, parsed.phrases) for r in ordered[:limit])
+        ids = tuple(self._ids[ordered].tolist())
+
+        def highlight(paper_id: int) -> Hit:
+            row = self._row_of[paper_id]
+            return self._hit(row, float(relevance[row]), matches, parsed.phrases)
+
+        return SearchResult(hits, int(rows.size), self._facets(mask, rows), tuple(messages), parsed, ids, highlight)
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":
@@ -454,6 +464,19 @@ class SearchIndex:
         if filt.field == "tag":
             found = np.zeros(n, dtype=bool)
             found[[r for r, tags in self._tags.items() if any(t.casefold() in filt.values for t in tags)]] = True
+            return found
+        if filt.field == "year_in":
+            return np.isin(
+                self._year, [0 if v == "no date" else int(v) for v in filt.values if v.isdigit() or v == "no date"]
+            )
+        if filt.field in ("profile", "affiliation"):
+            names, rows, codes = (
+                (self._sources, self._source_rows, self._source_codes)
+                if filt.field == "profile"
+                else (self._affs, self._aff_rows, self._aff_codes)
+            )
+            found = np.zeros(n, dtype=bool)
+            found[rows[np.isin(codes, [i for i, name in enumerate(names) if name in filt.values])]] = True
             return found
         wanted = [i for i, names in enumerate(self._source_names) if any(v in a for v in filt.values for a in names)]
         found = np.zeros(n, dtype=bool)

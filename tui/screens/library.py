@@ -1,0 +1,609 @@
+"""The library screen: search bar, filter pane, paper list, detail pane."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shlex
+import subprocess
+import tempfile
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import quote_plus
+
+from rich.text import Text
+from textual import events, on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from store import (
+    SORTS,
+    Filter,
+    Paper,
+    ReadStatus,
+    SearchIndex,
+    StoreError,
+    parse_bytes,
+    parse_query,
+    printable,
+)
+from tui.messages import FirstPageLoaded, ImportFinished, LibraryLoaded, PapersSaved, SearchFinished
+from tui.render import citation
+from tui.screens.dialogs import AskScreen, ChooseScreen
+from tui.screens.help import HelpScreen
+from tui.screens.note_editor import NoteEditorScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.filter_pane import FACETS, FilterPane
+from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_list import PaperList
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.app import ComposeResult
+
+    from store import ImportReport, Query, SearchResult, Store
+    from tui.clipboard import Clipboard
+
+_WIDE, _NARROW, _SMALL, _SHORT = 150, 100, 70, 20
+"""Terminal sizes (columns, rows) where the layout changes."""
+FIRST_PAGE = 300
+"""Papers painted before the whole library has loaded."""
+_UNDO_DEPTH = 50
+_FACET_FILTERS = {
+    "status": "is",
+    "category": "cat",
+    "year": "year_in",
+    "source": "profile",
+    "affiliation": "affiliation",
+    "tag": "tag",
+}
+"""The search filter each facet of the filter pane becomes."""
+_PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a phrase"'
+
+
+@dataclass
+class Undo:
+    """How to put back one status or tag change."""
+
+    summary: str
+    statuses: dict[int, ReadStatus] = field(default_factory=dict)
+    tag: str | None = None
+    tag_added_to: list[int] = field(default_factory=list)
+    tag_removed_from: list[int] = field(default_factory=list)
+
+
+def facet_filters(chosen: dict[str, tuple[str, ...]]) -> tuple[Filter, ...]:
+    """The filter pane's choices as search filters: OR within a facet, AND across facets."""
+    filters = []
+    for facet, values in chosen.items():
+        if facet == "code":
+            if len(values) == 1:
+                filters.append(Filter("has", ("code",), negated=values[0] == "without code"))
+            continue
+        filters.append(Filter(_FACET_FILTERS[facet], tuple(v.casefold() if facet == "tag" else v for v in values)))
+    return tuple(filters)
+
+
+class LibraryScreen(Screen[None]):
+    """Where the user spends their time: find a paper, read about it, act on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="library.search", tooltip="Type to search"),
+        Binding("escape", "back", "Back", show=False, id="library.back"),
+        Binding("r", "mark('read')", "Read", id="paper.read", tooltip="Mark as read"),
+        Binding("u", "mark('unread')", "Unread", show=False, id="paper.unread", tooltip="Mark as unread"),
+        Binding("i", "mark('reading')", "Reading", show=False, id="paper.reading", tooltip="Mark as being read"),
+        Binding("space", "toggle_read", "Read/unread", show=False, id="paper.toggle", tooltip="Toggle read"),
+        Binding("n", "next_unread(1)", "Next unread", show=False, id="list.next_unread"),
+        Binding("N", "next_unread(-1)", "Previous unread", show=False, id="list.previous_unread"),
+        Binding("e", "edit_note", "Note", id="paper.note", tooltip="Edit the note"),
+        Binding("E", "external_note", "Note in $EDITOR", show=False, id="paper.note_external"),
+        Binding("c", "copy_code", "Copy code", id="paper.copy_code", tooltip="Copy the code link"),
+        Binding("y", "copy_citation", "Copy citation", show=False, id="paper.copy_citation"),
+        Binding("Y", "copy_abstract", "Copy abstract", show=False, id="paper.copy_abstract"),
+        Binding("o", "open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
+        Binding("t", "tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
+        Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
+        Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
+        Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status or tag change"),
+        Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
+    ]
+
+    sort: reactive[str] = reactive("relevance")
+    """The chosen order; "relevance" falls back to newest first when nothing is typed."""
+    show_filters: reactive[bool] = reactive(True)
+    show_detail: reactive[bool] = reactive(True)
+
+    def __init__(
+        self,
+        store: Store,
+        clipboard: Clipboard,
+        *,
+        open_url: Callable[[str], bool] = webbrowser.open,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.clipboard = clipboard
+        self.index: SearchIndex | None = None
+        self._open_url = open_url
+        self._today = today
+        self._first_page: dict[int, Paper] = {}
+        self._undo: list[Undo] = []
+        self._reader: ReaderScreen | None = None
+        self._last_result: SearchResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=_PLACEHOLDER, id="search")
+        yield Static("", id="chips")
+        with Horizontal(id="body"):
+            yield FilterPane(id="filters")
+            with Container(id="reading"):
+                with Vertical(id="results"):
+                    yield Static("", id="position")
+                    yield PaperList(id="papers")
+                    yield ProgressBar(id="import-progress", show_eta=False)
+                yield PaperDetail(id="detail")
+        yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Wide: detail beside the list. Narrower: below it. Small: the panes fold away."""
+        width, height = event.size
+        self.set_class(width >= _WIDE, "-wide")
+        narrow = width < _NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.show_filters = not narrow
+        small = width < _SMALL or height < _SHORT
+        if small != self.has_class("-small"):
+            self.set_class(small, "-small")
+            self.show_detail = not small
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress").display = False
+        self.query_one(PaperList).focus()
+        self.load_library()
+
+    # -- loading and searching ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading the library")
+    def load_library(self) -> None:
+        total = self.store.count()
+        if total > FIRST_PAGE:
+            self.post_message(FirstPageLoaded(self.store.list_papers(sort="date", limit=FIRST_PAGE), total))
+        papers = self.store.list_papers(sort="id")
+        if not get_current_worker().is_cancelled:
+            self.post_message(LibraryLoaded(SearchIndex.build(papers)))
+
+    @on(FirstPageLoaded)
+    def show_first_page(self, message: FirstPageLoaded) -> None:
+        if self.index is not None:
+            return
+        self._first_page = {p.id: p for p in message.papers}
+        self.query_one(PaperList).set_results(tuple(self._first_page), self._first_page.__getitem__)
+        self._set_position(f"loading {message.total:,} papers…")
+
+    @on(LibraryLoaded)
+    def use_index(self, message: LibraryLoaded) -> None:
+        self.index = message.index
+        self._first_page = {}
+        self.run_search()
+
+    @on(Input.Changed, "#search")
+    def search_as_typed(self) -> None:
+        self.run_search()
+
+    @on(Input.Submitted, "#search")
+    def go_to_results(self) -> None:
+        self.query_one(PaperList).focus()
+
+    @on(FilterPane.Changed)
+    def search_with_filters(self) -> None:
+        self.run_search()
+
+    def watch_sort(self) -> None:
+        self.run_search()
+
+    def run_search(self, keep: int | None = None) -> None:
+        if self.index is None or not self.is_mounted:
+            return
+        current = self.query_one(PaperList).current
+        parsed = parse_query(self.query_one("#search", Input).value)
+        filters = facet_filters(self.query_one(FilterPane).chosen)
+        query = dataclasses.replace(parsed, filters=parsed.filters + filters)
+        self._search(self.index, query, keep if keep is not None else (current.id if current else None))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
+    def _search(self, index: SearchIndex, query: Query, keep: int | None) -> None:
+        result = index.query(query, sort=self.sort, limit=0)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchFinished(result, keep))
+
+    @on(SearchFinished)
+    def show_results(self, message: SearchFinished) -> None:
+        if self.index is None:
+            return
+        result = message.result
+        self._last_result = result
+        papers = self.query_one(PaperList)
+        papers.set_results(result.ids, self.index.paper, result.highlight, keep=message.keep)
+        self.query_one(FilterPane).show(result.facets)
+        self._show_chips(result)
+        self._update_position()
+
+    def _show_chips(self, result: SearchResult) -> None:
+        chips = Text()
+        for facet, label in FACETS:
+            values = self.query_one(FilterPane).chosen.get(facet)
+            if values:
+                chips.append(f" {label.lower()}: ", style="dim")
+                chips.append(printable(", ".join(values), keep_newlines=False), style="bold")
+        for note in result.messages:
+            chips.append(f"  ⚠ {printable(note, keep_newlines=False)}", style="italic")
+        self.query_one("#chips", Static).update(chips)
+        self.query_one("#chips").display = bool(chips)
+
+    def _update_position(self) -> None:
+        papers = self.query_one(PaperList)
+        total = len(self.index) if self.index else 0
+        count = papers.count
+        at = f"{papers.cursor + 1:,} of {count:,}" if count else "no matches"
+        scope = "" if count == total else f" (library {total:,})"
+        sort = (
+            self.sort if self.sort != "relevance" or (self._last_result and self._last_result.query.ranked) else "date"
+        )
+        selected = len(papers.selected_ids) if papers.count else 0
+        picked = f" · {selected} selected" if selected > 1 else ""
+        self._set_position(f"{at}{scope} · sort: {sort}{picked}")
+
+    def _set_position(self, text: str) -> None:
+        self.query_one("#position", Static).update(Text(text, style="dim"))
+
+    @on(PaperList.Highlighted)
+    def show_highlighted_paper(self, message: PaperList.Highlighted) -> None:
+        paper = self._paper(message.paper_id) if message.paper_id is not None else None
+        self.query_one(PaperDetail).show(paper)
+        if self.index is not None:
+            self._update_position()
+
+    @on(PaperList.Opened)
+    def open_reader(self, message: PaperList.Opened) -> None:
+        self._reader = ReaderScreen(self._paper(message.paper_id), self)
+        self.app.push_screen(self._reader)
+
+    def _paper(self, paper_id: int) -> Paper:
+        return self.index.paper(paper_id) if self.index is not None else self._first_page[paper_id]
+
+    # -- the papers an action applies to ------------------------------------------------------------
+
+    def _targets(self) -> list[int]:
+        """The reader's paper when reading, else the selection (or the highlighted paper)."""
+        if self._reader is not None and self.app.screen is self._reader:
+            return [self._reader.paper.id]
+        return self.query_one(PaperList).selected_ids
+
+    def _target(self) -> Paper | None:
+        ids = self._targets()
+        return self._paper(ids[0]) if ids else None
+
+    # -- saving ------------------------------------------------------------------------------
+
+    @work(thread=True, group="save", exit_on_error=False, description="Saving")
+    def _save(self, change: Callable[[], list[Paper]], summary: str) -> None:
+        self.post_message(PapersSaved(change(), summary))
+
+    @on(PapersSaved)
+    def papers_saved(self, message: PapersSaved) -> None:
+        for paper in message.papers:
+            if self.index is not None:
+                self.index.update(paper)
+            if self._reader is not None and self._reader.paper.id == paper.id:
+                self._reader.show(paper)
+        self.query_one(PaperList).papers_changed()
+        if message.summary:
+            self.notify(message.summary, timeout=2)
+        self.run_search()  # counts in the filter pane, and the order by status, may have changed
+
+    @on(Worker.StateChanged)
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            text = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+            self.notify(printable(text, keep_newlines=False), title=event.worker.description, severity="error")
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        papers = self.query_one(PaperList)
+        if self.focused is not papers:
+            papers.focus()
+        elif papers.selected_ids and len(papers.selected_ids) > 1:
+            papers.clear_selection()
+            self._update_position()
+
+    def action_mark(self, status: str) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        before = {i: self._paper(i).status for i in ids}
+        target = ReadStatus(status)
+        self._push_undo(Undo(f"marked {len(ids)} {_papers(len(ids))} {status}", statuses=before))
+        self._save(lambda: self.store.set_status(ids, target), f"Marked {len(ids)} {_papers(len(ids))} {status}")
+
+    def action_toggle_read(self) -> None:
+        paper = self._target()
+        if paper is not None:
+            self.action_mark("unread" if paper.status == ReadStatus.READ else "read")
+
+    def action_next_unread(self, direction: int) -> None:
+        papers = self.query_one(PaperList)
+        ids = papers.ids
+        position = papers.cursor + direction
+        while 0 <= position < len(ids):
+            if self._paper(ids[position]).status == ReadStatus.UNREAD:
+                papers.cursor = position
+                return
+            position += direction
+        self.notify("No more unread papers in this direction", timeout=2)
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        undo = self._undo.pop()
+
+        def put_back() -> list[Paper]:
+            changed: list[Paper] = []
+            for status in set(undo.statuses.values()):
+                ids = [i for i, s in undo.statuses.items() if s == status]
+                changed += self.store.set_status(ids, status)
+            if undo.tag and undo.tag_added_to:
+                changed += self.store.untag(undo.tag_added_to, undo.tag)
+            if undo.tag and undo.tag_removed_from:
+                changed += self.store.tag(undo.tag_removed_from, undo.tag)
+            return changed
+
+        self._save(put_back, f"Undid: {undo.summary}")
+
+    def _push_undo(self, undo: Undo) -> None:
+        self._undo = [*self._undo[-_UNDO_DEPTH + 1 :], undo]
+
+    def action_edit_note(self) -> None:
+        paper = self._target()
+        if paper is None:
+            return
+
+        def save(text: str, keep_history: bool) -> None:
+            self._save(lambda: [self.store.set_note(paper.id, text, keep_history=keep_history)], "")
+
+        self.app.push_screen(NoteEditorScreen(paper, save), lambda _: self.notify("Note saved", timeout=2))
+
+    def action_external_note(self) -> None:
+        paper = self._target()
+        if paper is None:
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR (or $VISUAL) to edit notes in your editor; e opens the built-in editor.",
+                        severity="warning")  # fmt: skip
+            return
+        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as handle:
+            handle.write(paper.note)
+        try:
+            with self.app.suspend():
+                code = subprocess.call([*shlex.split(editor), handle.name])
+            text = Path(handle.name).read_text(encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Cannot run {editor!r}: {exc.strerror}; the note was not changed", severity="error")
+            return
+        finally:
+            Path(handle.name).unlink(missing_ok=True)
+        if code != 0:
+            self.notify(f"{editor} exited with status {code}; the note was not changed", severity="warning")
+        elif text != paper.note:
+            self._save(lambda: [self.store.set_note(paper.id, text)], "Note saved")
+
+    def _copy(self, text: str, what: str) -> None:
+        how = self.clipboard.copy(text)
+        self.notify(f"Copied {what} to the {how}", timeout=3)
+
+    def action_copy_code(self) -> None:
+        paper = self._target()
+        if paper is None:
+            return
+        urls = paper.all_code_urls
+        if len(urls) == 1:
+            self._copy(urls[0], "the code link")
+        elif urls:
+            self.app.push_screen(
+                ChooseScreen("Copy which code link?", [(u, u) for u in urls]),
+                lambda url: url and self._copy(url, "the code link"),
+            )
+        else:
+            self._offer_code_search(paper)
+
+    def _offer_code_search(self, paper: Paper) -> None:
+        search = f"https://github.com/search?type=repositories&q={quote_plus(paper.title)}"
+        lead = "Marked as having code, but no link was found." if paper.has_code else "No code link for this paper."
+        choices = [("Copy a GitHub search link for the title", "search"), ("Set the code link…", "set")]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "search":
+                self._copy(search, "a code-search link")
+            elif choice == "set":
+                self.app.push_screen(AskScreen("Code link", placeholder="https://github.com/…"), set_link)
+
+        def set_link(url: str | None) -> None:
+            if url and url.strip():
+                if not url.strip().lower().startswith(("http://", "https://")):
+                    self.notify("A code link must start with http:// or https://", severity="warning")
+                    return
+                self._save(lambda: [self.store.set_code_url(paper.id, url.strip())], "Code link saved")
+
+        self.app.push_screen(ChooseScreen(lead, choices), chosen)
+
+    def action_copy_citation(self) -> None:
+        paper = self._target()
+        if paper is not None:
+            self._copy(citation(paper), "the citation")
+
+    def action_copy_abstract(self) -> None:
+        paper = self._target()
+        if paper is not None and paper.abstract:
+            self._copy(paper.abstract, "the abstract")
+
+    def action_open_link(self) -> None:
+        paper = self._target()
+        if paper is None:
+            return
+        url = (paper.all_code_urls or paper.links or (None,))[0]
+        if url is None:
+            self.notify("This paper has no link to open", timeout=3)
+            return
+        try:
+            opened = self._open_url(url)
+        except Exception:  # a broken browser setup must not crash the app
+            opened = False
+        if opened:
+            self.notify(f"Opened {printable(url, keep_newlines=False)}", timeout=3)
+        else:
+            self._copy(url, "the link (no browser was found)")
+
+    def action_tag(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        existing = [name for name, _ in self.store.tag_counts()]
+        current = sorted({t for i in ids for t in self._paper(i).tags})
+        hint = f"tags now: {', '.join(current)} — " if current else ""
+
+        def apply(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            name = text.strip().lstrip("+")
+            removing = text.strip().startswith("-") or (
+                name in current and all(name in self._paper(i).tags for i in ids)
+            )
+            name = name.lstrip("-").strip()
+            if removing:
+                undo = Undo(f"removed tag {name}", tag=name, tag_removed_from=ids)
+                self._push_undo(undo)
+                self._save(lambda: self.store.untag(ids, name), f"Removed tag {name}")
+            else:
+                had = [i for i in ids if name.lower() in self._paper(i).tags]
+                self._push_undo(Undo(f"tagged {name}", tag=name.lower(), tag_added_to=[i for i in ids if i not in had]))
+                self._save(lambda: self.store.tag(ids, name), f"Tagged {len(ids)} {_papers(len(ids))} {name}")
+
+        self.app.push_screen(
+            AskScreen(
+                f"Tag ({hint}a name adds it, or removes it if already there; -name removes)", suggestions=existing
+            ),
+            apply,
+        )
+
+    def action_cycle_sort(self) -> None:
+        order = [s for s in SORTS if s != "relevance"]
+        current = self.sort if self.sort in order else "date"
+        query_ranked = self._last_result is not None and self._last_result.query.ranked
+        cycle = (["relevance"] if query_ranked else []) + order
+        self.sort = cycle[(cycle.index(self.sort if self.sort in cycle else current) + 1) % len(cycle)]
+        self.notify(f"Sorted by {self.sort}", timeout=1.5)
+
+    def action_toggle_filters(self) -> None:
+        self.show_filters = not self.show_filters
+
+    def watch_show_filters(self, show: bool) -> None:
+        self.query_one(FilterPane).set_class(not show, "-hidden")
+
+    def action_toggle_detail(self) -> None:
+        self.show_detail = not self.show_detail
+
+    def watch_show_detail(self, show: bool) -> None:
+        self.query_one(PaperDetail).set_class(not show, "-hidden")
+
+    def action_clear_filters(self) -> None:
+        self.query_one(FilterPane).action_clear()
+
+    def action_help(self) -> None:
+        rows = [(_key_names(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
+        rows += [(_key_names(b.key), b.description) for b in PaperList.BINDINGS if isinstance(b, Binding)]
+        rows += [(_key_names(b.key), b.description) for b in FilterPane.BINDINGS if isinstance(b, Binding)]
+        rows += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit")]
+        self.app.push_screen(HelpScreen(rows))
+
+    # -- importing from inside the app ----------------------------------------------------------------
+
+    def action_import(self) -> None:
+        self.app.push_screen(AskScreen("Import a profile dump", placeholder="path/to/profile.txt"), self._import_path)
+
+    def _import_path(self, path: str | None) -> None:
+        if path and path.strip():
+            bar = self.query_one("#import-progress", ProgressBar)
+            bar.update(total=None, progress=0)
+            bar.display = True
+            self.import_file(Path(path.strip()).expanduser())
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Importing")
+    def import_file(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.post_message(ImportFinished(None, f"{path}: cannot read: {exc.strerror or exc}"))
+            return
+        result = parse_bytes(data, today=self._today())
+        if result.errors or not result.drafts:
+            problem = result.errors[0] if result.errors else None
+            reason = f"line {problem.line}: {problem.message}" if problem else "no paper could be read"
+            self.post_message(ImportFinished(None, f"{path.name}: {reason}"))
+            return
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(
+                self.query_one("#import-progress", ProgressBar).update, total=total, progress=done
+            )
+
+        try:
+            report = self.store.import_drafts(result, path.name, progress=progress)
+        except StoreError as exc:
+            self.post_message(ImportFinished(None, str(exc)))
+            return
+        self.post_message(ImportFinished(report))
+
+    @on(ImportFinished)
+    def import_finished(self, message: ImportFinished) -> None:
+        self.query_one("#import-progress").display = False
+        if message.report is None:
+            self.notify(printable(message.error or "import failed", keep_newlines=False), title="Import failed",
+                        severity="error")  # fmt: skip
+            return
+        self.notify(_import_summary(message.report), title="Imported", timeout=6)
+        self.load_library()
+
+
+def _papers(count: int) -> str:
+    return "paper" if count == 1 else "papers"
+
+
+def _key_names(keys: str) -> str:
+    return " / ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+
+
+def _import_summary(report: ImportReport) -> str:
+    text = f"{report.name}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+    if report.problems:
+        first = report.problems[0]
+        text += f"; {len(report.problems)} problem(s), first at line {first.line}: {first.message}"
+    return printable(text, keep_newlines=False)

@@ -1,0 +1,292 @@
+"""The paper list: a line-API scroll view that draws only the rows on screen.
+
+Rows are built from Rich ``Text`` (never markup strings), so a title like ``[bold]`` or
+``[@click=app.quit]`` is just text. Filling it with 100k papers is a tuple assignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store import Hit, Paper, ReadStatus, printable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from textual import events
+
+GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
+_YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
+_LEAD = 1 + 2 + _YEAR_W + 1 + _CAT_W + 1
+"""Selection mark, status glyph, year and category before the title."""
+_MARKS = 3
+"""A space, then the code and note marks after the title."""
+_AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 100
+"""Below these widths the author and score columns give their room to the title."""
+
+
+def _nothing(paper_id: int) -> Paper:
+    raise KeyError(paper_id)
+
+
+def first_author(paper: Paper) -> str:
+    """ "Ana Berg +4", the way a list has room for."""
+    if not paper.authors:
+        return ""
+    more = len(paper.authors) - 1
+    return paper.authors[0] + (f" +{more}" if more else " +" if paper.authors_truncated else "")
+
+
+class PaperList(ScrollView, can_focus=True):
+    """The papers of the current search, one row each, with a cursor and a multi-selection."""
+
+    DEFAULT_CSS = """
+    PaperList { height: 1fr; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paper-list--cursor",
+        "paper-list--cursor-blurred",
+        "paper-list--selected",
+        "paper-list--match",
+        "paper-list--dim",
+        "paper-list--read",
+        "paper-list--reading",
+        "paper-list--code",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "move(1)", "Down", show=False, id="list.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="list.up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("home,g", "jump(0)", "First", show=False, id="list.first"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="list.last"),
+        Binding("shift+down", "extend(1)", "Select down", show=False, id="list.select_down"),
+        Binding("shift+up", "extend(-1)", "Select up", show=False, id="list.select_up"),
+        Binding("v", "toggle_selection", "Select", show=False, id="list.select", tooltip="Select or unselect"),
+        Binding("enter", "open", "Read", id="list.open", tooltip="Open the reader view"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index of the highlighted row."""
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another paper (or the list emptied)."""
+
+        paper_id: int | None
+
+    @dataclass
+    class Opened(Message):
+        """The user asked to read the highlighted paper."""
+
+        paper_id: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._ids: Sequence[int] = ()
+        self._paper_of: Callable[[int], Paper] = _nothing
+        self._hit_of: Callable[[int], Hit] | None = None
+        self._hits: dict[int, Hit] = {}
+        self._selected: set[int] = set()
+        self._anchor: int | None = None
+        self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
+
+    # -- data -----------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> Sequence[int]:
+        return self._ids
+
+    @property
+    def selected_ids(self) -> list[int]:
+        """The selected papers, or the highlighted one when nothing is selected."""
+        if self._selected:
+            return [i for i in self._ids if i in self._selected]
+        return [self._ids[self.cursor]] if self._ids else []
+
+    @property
+    def current(self) -> Paper | None:
+        return self._paper_of(self._ids[self.cursor]) if 0 <= self.cursor < len(self._ids) else None
+
+    def set_results(
+        self,
+        ids: Sequence[int],
+        paper_of: Callable[[int], Paper],
+        hit_of: Callable[[int], Hit] | None = None,
+        *,
+        keep: int | None = None,
+    ) -> None:
+        """Show these papers, in order; keep the cursor on paper ``keep`` if it is still listed."""
+        self._ids, self._paper_of, self._hit_of = ids, paper_of, hit_of
+        self._hits.clear()
+        self._cache.clear()
+        self._selected &= set(ids) if self._selected else set()
+        self.virtual_size = Size(self.size.width, len(ids))
+        position = 0
+        if keep is not None:
+            try:
+                position = ids.index(keep)
+            except ValueError:
+                position = 0
+        self.cursor = min(position, max(len(ids) - 1, 0))
+        self.refresh()
+
+    def papers_changed(self) -> None:
+        """Redraw after papers changed in place (a status, note or tag)."""
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current.id if self.current else None))
+
+    def clear_selection(self) -> None:
+        self._selected.clear()
+        self._cache.clear()
+        self.refresh()
+
+    # -- cursor ---------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.post_message(self.Highlighted(self.current.id if self.current else None))
+
+    def _scroll_cursor_into_view(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+
+    def action_move(self, delta: int) -> None:
+        self._anchor = None
+        self.cursor = max(0, min(self.cursor + delta, len(self._ids) - 1))
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(self.scrollable_content_region.height - 1, 1))
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = 0 if where == 0 else max(len(self._ids) - 1, 0)
+
+    def move_to(self, paper_id: int) -> bool:
+        try:
+            self.cursor = self._ids.index(paper_id)
+        except ValueError:
+            return False
+        return True
+
+    def action_toggle_selection(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        self._selected ^= {current.id}
+        self._cache.clear()
+        self.refresh_line(self.cursor)
+        self.action_move(1)
+
+    def action_extend(self, delta: int) -> None:
+        if not self._ids:
+            return
+        self._anchor = self.cursor if self._anchor is None else self._anchor
+        self.cursor = max(0, min(self.cursor + delta, len(self._ids) - 1))
+        low, high = sorted((self._anchor, self.cursor))
+        self._selected = set(self._ids[low : high + 1])
+        self._cache.clear()
+        self.refresh()
+
+    def action_open(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Opened(self.current.id))
+
+    def _on_click(self, event: events.Click) -> None:
+        row = event.y + int(self.scroll_y)
+        if 0 <= row < len(self._ids):
+            self.cursor = row
+            if event.chain == 2:
+                self.action_open()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self._ids))
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
+        if index >= len(self._ids):
+            return Strip.blank(width, self.rich_style)
+        paper_id = self._ids[index]
+        selected = paper_id in self._selected
+        key = (index, width, index == self.cursor, selected)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(self._paper_of(paper_id), width, cursor=key[2], selected=selected)
+            self._cache[key] = strip
+        return strip
+
+    def _hit(self, paper_id: int) -> Hit:
+        hit = self._hits.get(paper_id)
+        if hit is None:
+            hit = self._hit_of(paper_id) if self._hit_of else Hit(paper_id, 0.0)
+            self._hits[paper_id] = hit
+        return hit
+
+    def _part(self, name: str) -> Style:
+        return self.get_component_rich_style(f"paper-list--{name}", partial=True)
+
+    def _render_row(self, paper: Paper, width: int, *, cursor: bool, selected: bool) -> Strip:
+        hit = self._hit(paper.id)
+        dim, match = self._part("dim"), self._part("match")
+        status_style = {ReadStatus.READ: self._part("read"), ReadStatus.READING: self._part("reading")}
+        author_width = 0 if width < _AUTHOR_MIN_WIDTH else min(_AUTHOR_W, width // 6)
+        score_width = _SCORE_W + 1 if width >= _SCORE_MIN_WIDTH else 0
+        title_width = max(width - _LEAD - _MARKS - (author_width + 1 if author_width else 0) - score_width, 4)
+        line = Text(no_wrap=True, end="")
+        line.append("▌" if selected else " ", self._part("selected"))
+        line.append(GLYPHS[paper.status] + " ", status_style.get(paper.status, Style()))
+        line.append(f"{paper.year or '':>{_YEAR_W}} {(paper.category or ''):<{_CAT_W}} ", dim)
+        title = Text(printable(paper.title, keep_newlines=False), no_wrap=True, end="")
+        for start, end in hit.title_spans:
+            title.stylize(match, start, end)
+        if paper.status == ReadStatus.READ:
+            title.stylize(dim)
+        title.truncate(title_width, overflow="ellipsis", pad=True)
+        line.append_text(title)
+        line.append(" ")
+        line.append("⌘" if paper.has_code or paper.all_code_urls else " ", self._part("code"))
+        line.append("✎" if paper.note.strip() else " ", dim)
+        if author_width:
+            author = Text(printable(first_author(paper), keep_newlines=False), no_wrap=True, end="")
+            first = len(paper.authors[0]) if paper.authors else 0
+            for start, end in hit.author_spans:
+                if start < first:
+                    author.stylize(match, start, min(end, first))
+            author.truncate(author_width, overflow="ellipsis", pad=True)
+            line.append(" ")
+            line.append_text(author)
+        if score_width:
+            line.append(f" {'' if paper.score is None else f'{paper.score:.1f}':>{_SCORE_W}}", dim)
+        line.truncate(width, pad=True)
+        style = self.rich_style
+        if cursor:
+            style += self._part("cursor" if self.has_focus else "cursor-blurred")
+        return Strip(Segment.apply_style(line.render(self.app.console), style), width)
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()
