@@ -26,8 +26,9 @@ from store.query import Filter, Phrase, Query, Term, parse_query
 from store.text import normalize, words
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
+FACET_NAMES = ("status", "category", "year", "code", "source", "affiliation", "tag")
 SORTS = ("relevance", "date", "title", "score", "status", "added")
 _STATUS_CODES = {ReadStatus.UNREAD: 0, ReadStatus.READING: 1, ReadStatus.READ: 2}
 _STATUS_NAMES = tuple(s.value for s in _STATUS_CODES)
@@ -289,9 +290,18 @@ class SearchIndex:
 
     # -- querying -------------------------------------------------------------------------------
 
-    def query(self, query: str | Query, *, sort: str = "relevance", limit: int = 200) -> SearchResult:
+    def query(
+        self,
+        query: str | Query,
+        *,
+        sort: str = "relevance",
+        limit: int = 200,
+        facet_filters: Mapping[str, Sequence[Filter]] | None = None,
+    ) -> SearchResult:
         """Papers matching query, best first (or in ``sort`` order), with facet counts.
 
+        ``facet_filters`` are a filter pane's choices, by facet name: they filter like the
+        query's own filters, but each facet's counts ignore its own choices.
         Never raises on the query text: anything wrong with it is in ``messages``.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
@@ -319,6 +329,15 @@ class SearchIndex:
             mask &= ~found if phrase.negated else found
             if not phrase.negated:
                 relevance[found] += 1.0
+        own: dict[str, np.ndarray] = {}
+        for name, filters in (facet_filters or {}).items():
+            own[name] = np.ones(n, dtype=bool)
+            for filt in filters:
+                matched = self._filter(filt)
+                own[name] &= ~matched if filt.negated else matched
+        base = mask
+        for facet_mask in own.values():
+            mask = mask & facet_mask
         rows = np.flatnonzero(mask)
         ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", rows.size)
         hits = tuple(self._hit(int(r), float(relevance[r]), matches, parsed.phrases) for r in ordered[:limit])
@@ -328,7 +347,7 @@ class SearchIndex:
             row = self._row_of[paper_id]
             return self._hit(row, float(relevance[row]), matches, parsed.phrases)
 
-        return SearchResult(hits, int(rows.size), self._facets(mask, rows), tuple(messages), parsed, ids, highlight)
+        return SearchResult(hits, int(rows.size), self._facets(base, own), tuple(messages), parsed, ids, highlight)
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":
@@ -483,28 +502,44 @@ class SearchIndex:
         found[self._source_rows[np.isin(self._source_codes, wanted)]] = True
         return found
 
-    def _facets(self, mask: np.ndarray, rows: np.ndarray) -> dict[str, dict[str, int]]:
-        """Counts of each value among the matching papers, for the filter panes."""
-        status = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES))
-        year_counts = np.bincount(self._year[rows], minlength=1)
-        years = {int(y): int(year_counts[y]) for y in np.flatnonzero(year_counts).tolist()}
-        code = int(np.count_nonzero(self._has_code[rows]))
-        tags: Counter[str] = Counter(t for r, ts in self._tags.items() if mask[r] for t in ts)
-        return {
-            "status": {name: int(c) for name, c in zip(_STATUS_NAMES, status.tolist(), strict=True)},
-            "category": _named_counts(
-                self._categories, np.bincount(self._category[rows], minlength=len(self._categories))
-            ),
-            "year": {str(y) if y else "no date": c for y, c in sorted(years.items(), key=lambda i: (i[0] == 0, -i[0]))},
-            "code": {"with code": code, "without code": int(rows.size) - code},
-            "source": _named_counts(
+    def _facets(self, base: np.ndarray, own: Mapping[str, np.ndarray]) -> dict[str, dict[str, int]]:
+        """Counts of each value among the matching papers, for the filter panes.
+
+        ``base`` is what the query matches; ``own`` holds the mask of each facet the pane filters
+        on. Each facet is counted over base and every other facet's filter, so choosing one
+        category still shows the other categories to add to it.
+        """
+        facets = {}
+        for name in FACET_NAMES:
+            counted = base
+            for other, other_mask in own.items():
+                if other != name:
+                    counted = counted & other_mask
+            facets[name] = self._facet(name, counted)
+        return facets
+
+    def _facet(self, name: str, mask: np.ndarray) -> dict[str, int]:
+        rows = np.flatnonzero(mask)
+        if name == "status":
+            counts = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES))
+            return {status: int(c) for status, c in zip(_STATUS_NAMES, counts.tolist(), strict=True)}
+        if name == "category":
+            return _named_counts(self._categories, np.bincount(self._category[rows], minlength=len(self._categories)))
+        if name == "year":
+            counts = np.bincount(self._year[rows], minlength=1)
+            years = sorted(np.flatnonzero(counts).tolist(), key=lambda y: (y == 0, -y))
+            return {str(y) if y else "no date": int(counts[y]) for y in years}
+        if name == "code":
+            code = int(np.count_nonzero(self._has_code[rows]))
+            return {"with code": code, "without code": int(rows.size) - code}
+        if name == "source":
+            return _named_counts(
                 self._sources, _pair_counts(mask, self._source_rows, self._source_codes, len(self._sources))
-            ),
-            "affiliation": _named_counts(
-                self._affs, _pair_counts(mask, self._aff_rows, self._aff_codes, len(self._affs))
-            ),
-            "tag": dict(sorted(tags.items(), key=lambda i: (-i[1], i[0]))),
-        }
+            )
+        if name == "affiliation":
+            return _named_counts(self._affs, _pair_counts(mask, self._aff_rows, self._aff_codes, len(self._affs)))
+        tags: Counter[str] = Counter(t for r, ts in self._tags.items() if mask[r] for t in ts)
+        return dict(sorted(tags.items(), key=lambda i: (-i[1], i[0])))
 
     def _hit(self, row: int, score: float, matches: list[tuple[Term, _Match]], phrases: Iterable[Phrase]) -> Hit:
         paper = self._papers[row]

@@ -47,4 +47,5 @@ def reading_text(raw: str) -> Text:
 def citation(paper: Paper) -> str:
     """One line to paste into notes: authors, title, year."""
     year = f" ({paper.year})" if paper.year else ""
-    return f"{byline(paper)}. {paper.title}{year}."
+    authors = byline(paper)
+    return f"{authors}{'' if authors.endswith('.') else '.'} {paper.title}{year}."

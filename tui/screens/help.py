@@ -28,13 +28,13 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: Iterable[tuple[str, str]]) -> None:
         super().__init__()
-        self._bindings = list(bindings)
+        self._rows = list(bindings)
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
-        for key, description in self._bindings:
+        for key, description in self._rows:
             keys.add_row(key, description)
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("Keys", style="bold underline"))

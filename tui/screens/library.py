@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import shlex
@@ -80,16 +79,19 @@ class Undo:
     tag_removed_from: list[int] = field(default_factory=list)
 
 
-def facet_filters(chosen: dict[str, tuple[str, ...]]) -> tuple[Filter, ...]:
-    """The filter pane's choices as search filters: OR within a facet, AND across facets."""
-    filters = []
+FacetFilters = dict[str, tuple[Filter, ...]]
+
+
+def facet_filters(chosen: dict[str, tuple[str, ...]]) -> FacetFilters:
+    """The filter pane's choices as search filters by facet: OR within a facet, AND across facets."""
+    filters: FacetFilters = {}
     for facet, values in chosen.items():
         if facet == "code":
             if len(values) == 1:
-                filters.append(Filter("has", ("code",), negated=values[0] == "without code"))
+                filters[facet] = (Filter("has", ("code",), negated=values[0] == "without code"),)
             continue
-        filters.append(Filter(_FACET_FILTERS[facet], tuple(v.casefold() if facet == "tag" else v for v in values)))
-    return tuple(filters)
+        filters[facet] = (Filter(_FACET_FILTERS[facet], tuple(v.casefold() if facet == "tag" else v for v in values)),)
+    return filters
 
 
 class LibraryScreen(Screen[None]):
@@ -218,14 +220,15 @@ class LibraryScreen(Screen[None]):
         if self.index is None or not self.is_mounted:
             return
         current = self.query_one(PaperList).current
-        parsed = parse_query(self.query_one("#search", Input).value)
+        query = parse_query(self.query_one("#search", Input).value)
         filters = facet_filters(self.query_one(FilterPane).chosen)
-        query = dataclasses.replace(parsed, filters=parsed.filters + filters)
-        self._search(self.index, query, keep if keep is not None else (current.id if current else None))
+        self._search(self.index, query, filters, keep if keep is not None else (current.id if current else None))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
-    def _search(self, index: SearchIndex, query: Query, keep: int | None) -> None:
-        result = index.query(query, sort=self.sort, limit=0)
+    def _search(
+        self, index: SearchIndex, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None
+    ) -> None:
+        result = index.query(query, sort=self.sort, limit=0, facet_filters=filters)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchFinished(result, keep))
 

@@ -42,8 +42,14 @@ class NoteEditorScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog note-editor"):
             yield Label(Text("Note · " + printable(self._paper.title, keep_newlines=False), style="bold"))
+            # tab_behavior="focus": in the code-editor default, escape only moves focus; here it closes.
             yield TextArea.code_editor(
-                self._paper.note, language="markdown", soft_wrap=True, show_line_numbers=False, id="note-text"
+                self._paper.note,
+                language="markdown",
+                soft_wrap=True,
+                show_line_numbers=False,
+                tab_behavior="focus",
+                id="note-text",
             )
             yield Label(Text("Saved automatically as you type.", style="dim"), id="note-state")
         yield Footer()

@@ -100,6 +100,9 @@ class PaperList(ScrollView, can_focus=True):
         self._hits: dict[int, Hit] = {}
         self._selected: set[int] = set()
         self._anchor: int | None = None
+        """Where a shift+arrow selection started; None when not extending."""
+        self._kept: set[int] = set()
+        """The selection from before the current shift+arrow run, which the run adds to."""
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
 
     # -- data -----------------------------------------------------------------------------------
@@ -197,10 +200,11 @@ class PaperList(ScrollView, can_focus=True):
     def action_extend(self, delta: int) -> None:
         if not self._ids:
             return
-        self._anchor = self.cursor if self._anchor is None else self._anchor
+        if self._anchor is None:
+            self._anchor, self._kept = self.cursor, set(self._selected)
         self.cursor = max(0, min(self.cursor + delta, len(self._ids) - 1))
         low, high = sorted((self._anchor, self.cursor))
-        self._selected = set(self._ids[low : high + 1])
+        self._selected = self._kept | set(self._ids[low : high + 1])
         self._cache.clear()
         self.refresh()
 

@@ -1,0 +1,59 @@
+"""Fixtures for driving the real app with Pilot against a temporary library."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import TODAY
+from tui.app import PapershelfApp, create_app
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from store import Store
+
+
+class FakeClipboard:
+    """Records what was copied instead of touching the machine's clipboard."""
+
+    def __init__(self) -> None:
+        self.copied: list[str] = []
+
+    def copy(self, text: str) -> str:
+        self.copied.append(text)
+        return "test clipboard"
+
+
+class FakeBrowser:
+    def __init__(self, works: bool = True) -> None:
+        self.works = works
+        self.opened: list[str] = []
+
+    def __call__(self, url: str) -> bool:
+        self.opened.append(url)
+        return self.works
+
+
+@pytest.fixture
+def clipboard() -> FakeClipboard:
+    return FakeClipboard()
+
+
+@pytest.fixture
+def browser() -> FakeBrowser:
+    return FakeBrowser()
+
+
+@pytest.fixture
+def app(store: Store, clipboard: FakeClipboard, browser: FakeBrowser) -> PapershelfApp:
+    return create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the screen catch up; never sleep."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

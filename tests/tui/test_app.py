@@ -1,0 +1,417 @@
+"""The reading interface, driven as a user would with Pilot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, OptionList, TextArea
+
+from store import ReadStatus, Store, parse_profile_dump
+from tests.conftest import TODAY
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
+from tui.app import create_app
+from tui.clipboard import TERMINAL, SystemClipboard
+from tui.screens.dialogs import AskScreen, ChooseScreen
+from tui.screens.help import HelpScreen
+from tui.screens.note_editor import NoteEditorScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.filter_pane import FilterPane
+from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_list import PaperList
+
+SIZE = (120, 36)
+
+
+def shown(widget) -> str:
+    """The plain text a Static shows, rendered as the terminal would."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.visual._renderable if hasattr(widget.visual, "_renderable") else widget.render())
+    return console.export_text()
+
+
+def listed(app) -> PaperList:
+    return app.library.query_one(PaperList)
+
+
+def titles(app) -> list[str]:
+    papers = listed(app)
+    return [app.library.index.paper(i).title for i in papers.ids]
+
+
+async def type_search(pilot, text: str) -> None:
+    await pilot.press("slash")
+    pilot.app.library.query_one("#search", Input).value = ""
+    await pilot.press(*text) if text else None
+    await settle(pilot)
+
+
+async def test_opens_on_the_library_newest_first(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listed(app).count == 40
+        dates = [app.library.index.paper(i).date for i in listed(app).ids]
+        assert dates == sorted(dates, reverse=True)
+        position = str(app.library.query_one("#position").render())
+        assert "1 of 40" in position
+
+
+async def test_search_filters_as_you_type_and_highlights(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_search(pilot, "rerankr distilation")
+        assert titles(app)[0] == "Scaling Laws for Reranker Distillation"
+        hit = listed(app)._hit(listed(app).ids[0])
+        assert hit.title_spans  # matched characters are highlighted
+        await type_search(pilot, "author:okafor cat:CL")
+        assert titles(app) and all("Amara Okafor" in app.library.index.paper(i).authors for i in listed(app).ids)
+        await type_search(pilot, "colour:red okafor")
+        assert "unknown field colour:" in str(app.library.query_one("#chips").render())
+        await pilot.press("escape")
+        assert app.focused is listed(app)
+
+
+async def test_filter_pane_toggles_values_with_counts(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.library.query_one(FilterPane)
+        pane.focus()
+        pane.highlighted = pane.get_option_index("category\x1fIR")
+        await pilot.press("space")
+        await settle(pilot)
+        assert listed(app).count == 8
+        pane.highlighted = pane.get_option_index("category\x1fCV")
+        await pilot.press("enter")  # OR within a facet
+        await settle(pilot)
+        assert listed(app).count == 12
+        pane.highlighted = pane.get_option_index("code\x1fwith code")
+        await pilot.press("space")  # AND across facets
+        await settle(pilot)
+        papers = [app.library.index.paper(i) for i in listed(app).ids]
+        assert papers and all(p.category in ("IR", "CV") and (p.has_code or p.all_code_urls) for p in papers)
+        assert "category: IR, CV" in str(app.library.query_one("#chips").render())
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert listed(app).count == 40
+
+
+async def test_marking_is_saved_and_undoable(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = listed(app).current
+        await pilot.press("r")
+        await settle(pilot)
+        assert store.get(first.id).status == ReadStatus.READ
+        assert app.library.index.paper(first.id).status == ReadStatus.READ
+        await pilot.press("space")
+        await settle(pilot)
+        assert store.get(first.id).status == ReadStatus.UNREAD
+        await pilot.press("i")
+        await settle(pilot)
+        assert store.get(first.id).status == ReadStatus.READING
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert store.get(first.id).status == ReadStatus.UNREAD
+
+
+async def test_multi_selection_marks_every_selected_paper(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = listed(app).ids[:4]
+        await pilot.press("v", "v", "shift+down")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert [store.get(i).status for i in ids] == [ReadStatus.READ] * 4  # v, v, then shift+down over two
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert all(store.get(i).status == ReadStatus.UNREAD for i in ids)
+
+
+async def test_next_unread_skips_read_papers(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = listed(app).ids
+        store.set_status([ids[1], ids[2]], "read")
+        await pilot.press("f")  # any action; then rebuild from the store to see the change
+        app.library.load_library()
+        await settle(pilot)
+        listed(app).cursor = 0
+        await pilot.press("n")
+        assert listed(app).current.id == ids[3]
+        await pilot.press("N")
+        assert listed(app).current.id == ids[0]
+
+
+async def test_note_editor_autosaves_and_saves_on_close(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditorScreen)
+        assert app.screen.query_one(TextArea).language == "markdown"
+        await pilot.press(*"Check **section 4**")
+        await pilot.pause(0.8)  # longer than the autosave delay: saved before closing
+        await settle(pilot)
+        assert store.get(paper.id).note == "Check **section 4**"
+        await pilot.press(*" again", "escape")
+        await settle(pilot)
+        assert store.get(paper.id).note == "Check **section 4** again"
+        assert not isinstance(app.screen, NoteEditorScreen)
+        await type_search(pilot, "section")
+        assert paper.id in listed(app).ids  # notes are searchable
+
+
+async def test_external_editor_without_editor_says_so(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        assert any("$EDITOR" in n.message for n in app._notifications)
+
+
+async def test_copy_code_link_single_many_and_none(app, store: Store, clipboard: FakeClipboard) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_search(pilot, "self correcting")
+        await pilot.press("escape", "c")
+        assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
+        assert any("test clipboard" in n.message for n in app._notifications)
+        store.set_code_url(listed(app).current.id, "https://gitlab.com/other/repo")
+        app.library.load_library()
+        await settle(pilot)
+        await type_search(pilot, "self correcting")
+        await pilot.press("escape", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert clipboard.copied[-1] == "https://github.com/castellanos-lab/self-correct"
+        await type_search(pilot, "calibration instruction")
+        await pilot.press("escape", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("enter")  # copy a code-search link for the title
+        await pilot.pause()
+        assert clipboard.copied[-1].startswith("https://github.com/search?")
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # set the code link
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press(*"https://github.com/me/calib", "enter")
+        await settle(pilot)
+        paper = listed(app).current
+        assert store.get(paper.id).code_url == "https://github.com/me/calib"
+        await pilot.press("c")
+        assert clipboard.copied[-1] == "https://github.com/me/calib"
+
+
+async def test_copy_citation_and_abstract(app, clipboard: FakeClipboard) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_search(pilot, "self correcting")
+        await pilot.press("escape", "y", "Y")
+        assert clipboard.copied[0].startswith("Mira Castellanos, Wei-Ting Huang, Hugo van der Linde et al. ")
+        assert clipboard.copied[0].endswith("Self-Correcting Code Generation with Execution Feedback (2026).")
+        assert clipboard.copied[1].startswith("Code models rarely fix")
+
+
+async def test_open_link_uses_the_browser_or_copies(app, browser: FakeBrowser, clipboard: FakeClipboard) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_search(pilot, "self correcting")
+        await pilot.press("escape", "o")
+        assert browser.opened == ["https://github.com/castellanos-lab/self-correct"]
+        browser.works = False
+        await pilot.press("o")
+        assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
+        assert any("no browser" in n.message for n in app._notifications)
+
+
+async def test_tags_with_completion_and_undo(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press(*"to-review", "enter")
+        await settle(pilot)
+        assert store.get(paper.id).tags == ("to-review",)
+        await pilot.press("down", "t")
+        await pilot.pause()
+        await pilot.press("t", "o", "right", "enter")  # the suggestion completes "to-review"
+        await settle(pilot)
+        assert store.get(listed(app).current.id).tags == ("to-review",)
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert store.get(listed(app).current.id).tags == ()
+        await pilot.press("up", "t")
+        await pilot.pause()
+        await pilot.press(*"to-review", "enter")  # already there: removes it
+        await settle(pilot)
+        assert store.get(paper.id).tags == ()
+
+
+async def test_sort_cycles_and_shows_in_the_position_line(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "sort: title" in str(app.library.query_one("#position").render())
+        assert titles(app)[0].startswith("Agents That Ask")  # "A Benchmark..." files under B
+        await pilot.press("s")
+        await settle(pilot)
+        scores = [app.library.index.paper(i).score for i in listed(app).ids]
+        assert scores[0] == max(s for s in scores if s is not None)
+
+
+async def test_reader_view_and_actions_there(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert store.get(paper.id).status == ReadStatus.READ
+        assert app.screen.paper.status == ReadStatus.READ
+        assert "read since 2026-11-23T09:30:00Z" in shown(app.screen.query_one("#reader-body"))
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReaderScreen)
+
+
+async def test_help_lists_bindings_and_query_language(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(shown(s) for s in app.screen.query("Static"))
+        assert "year:>=2024" in text and "Next unread" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_toggle_panes(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "d")
+        assert not app.library.query_one(FilterPane).display or app.library.query_one(FilterPane).has_class("-hidden")
+        assert app.library.query_one(PaperDetail).has_class("-hidden")
+        await pilot.press("f", "d")
+        assert not app.library.query_one(PaperDetail).has_class("-hidden")
+
+
+async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> None:
+    dump = tmp_path / "new.txt"
+    dump.write_text("CLOct 19, 2022Code\nA Brand New PaperAnna Berg, Jon Fry\nAbstract text.\n", encoding="utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.library.action_import()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(dump)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.count() == 41
+        assert listed(app).count == 41
+        assert any("1 added" in n.message for n in app._notifications)
+        app.library.action_import()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "missing.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("cannot read" in n.message for n in app._notifications)
+
+
+async def test_command_palette_offers_actions(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles_offered = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("paper: mark read", "paper: edit note", "import: file…", "list: cycle sort"):
+            assert expected in titles_offered
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12), (20, 5)])
+async def test_small_terminals_do_not_crash(app, size) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "r", "slash", "x", "escape", "question_mark", "escape")
+        await settle(pilot)
+
+
+HOSTILE = (
+    "CLOct 19, 2022\nBad [/foo] title [bold]x[@click=app.quit]quit[/]Anna Berg\nAbstract [link=file:///etc/passwd]x.\n"
+    "CLOct 20, 2022\nEscapes \x1b[31mred\x1b[2J and \u202eevil\u200b wordJon Fry\nAbs \x1b]52;c;ZXZpbA==\x07 t.\n"
+)
+
+
+async def test_hostile_text_shows_literally_and_never_acts(tmp_path: Path, clipboard, browser) -> None:
+    store = Store.open(tmp_path / "evil.db")
+    store.import_drafts(parse_profile_dump(HOSTILE, today=TODAY), "evil.txt")
+    store.set_note(1, "[red]note[/red] \x1b[2J")
+    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listed(app).count == 2
+        for _ in range(2):
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            await pilot.press("escape")
+        strips = [listed(app).render_line(y).text for y in range(2)]
+        assert any("Bad [/foo] title [bold]x[@click=app.quit]quit[/]" in s for s in strips)
+        assert any("␛[31mred␛[2J" in s for s in strips)
+        assert all("\x1b" not in s for s in strips)
+        assert app.is_running
+    store.close()
+
+
+async def test_a_naive_datatable_crashes_on_a_markup_title() -> None:
+    """Why the list draws Text itself: the stock DataTable parses cells as markup, and dies.
+
+    The same title shows literally in our list: see test_hostile_text_shows_literally_and_never_acts.
+    """
+    from rich.errors import MarkupError
+    from textual.app import App
+
+    class Naive(App[None]):
+        def compose(self):
+            yield DataTable()
+
+    with pytest.raises(MarkupError):
+        async with Naive().run_test() as pilot:
+            table = pilot.app.query_one(DataTable)
+            table.add_column("title")
+            table.add_row("Bad [/foo] title")
+            await pilot.pause()
+
+
+def test_clipboard_falls_back_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("pyperclip")
+
+    def broken(text: str) -> None:
+        raise RuntimeError("Pyperclip could not find a copy/paste mechanism for your system.")
+
+    fake.copy = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyperclip", fake)
+    copied: list[str] = []
+    assert SystemClipboard(copied.append).copy("x") == TERMINAL
+    assert copied == ["x"]
+    fake.copy = lambda text: None  # type: ignore[attr-defined]
+    assert SystemClipboard(copied.append).copy("y") == "system clipboard"
+    assert copied == ["x"]
+
+
+def test_create_app_defaults_are_real() -> None:
+    app = create_app(Store.in_memory())
+    assert app.library.clipboard is not None
+    assert isinstance(dt.date.today(), dt.date)
+    assert OptionList is not None
