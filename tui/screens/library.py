@@ -15,6 +15,7 @@ from urllib.parse import quote_plus
 
 from rich.text import Text
 from textual import events, on, work
+from textual.app import SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
@@ -245,16 +246,18 @@ class LibraryScreen(Screen[None]):
         self._update_position()
 
     def _show_chips(self, result: SearchResult) -> None:
-        chips = Text()
+        chips = Text(" ")
         for facet, label in FACETS:
             values = self.query_one(FilterPane).chosen.get(facet)
             if values:
-                chips.append(f" {label.lower()}: ", style="dim")
+                if len(chips) > 1:
+                    chips.append(" · ", style="dim")
+                chips.append(f"{label.lower()}: ", style="dim")
                 chips.append(printable(", ".join(values), keep_newlines=False), style="bold")
         for note in result.messages:
             chips.append(f"  ⚠ {printable(note, keep_newlines=False)}", style="italic")
         self.query_one("#chips", Static).update(chips)
-        self.query_one("#chips").display = bool(chips)
+        self.query_one("#chips").display = len(chips) > 1
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
@@ -411,6 +414,9 @@ class LibraryScreen(Screen[None]):
             text = Path(handle.name).read_text(encoding="utf-8")
         except OSError as exc:
             self.notify(f"Cannot run {editor!r}: {exc.strerror}; the note was not changed", severity="error")
+            return
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor; e opens the built-in one.", severity="warning")
             return
         finally:
             Path(handle.name).unlink(missing_ok=True)

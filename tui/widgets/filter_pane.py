@@ -29,6 +29,8 @@ FACETS = (
 _MAX_VALUES = 12
 """Values shown per facet; the most frequent first, and any selected value always."""
 _SEP = "\x1f"
+_NAME_WIDTH, _COUNT_WIDTH = 13, 5
+"""Value names are cut to fit the pane; counts line up on the right."""
 
 
 class FilterPane(OptionList):
@@ -70,10 +72,12 @@ class FilterPane(OptionList):
                 heading.append(f"  {len(counts)}", style="dim")
             options.append(Option(heading, id=f"{facet}{_SEP}", disabled=True))
             for value in values:
-                mark = "■ " if value in chosen else "□ "
-                line = Text(mark, style="bold" if value in chosen else "dim")
-                line.append(printable(value, keep_newlines=False)[:22])
-                line.append(f" {counts.get(value, 0):,}", style="dim")
+                picked = value in chosen
+                line = Text("■ " if picked else "□ ", style="bold" if picked else "dim")
+                name = Text(printable(value, keep_newlines=False), style="bold" if picked else "")
+                name.truncate(_NAME_WIDTH, overflow="ellipsis", pad=True)
+                line.append_text(name)
+                line.append(f"{counts.get(value, 0):>{_COUNT_WIDTH},}", style="dim")
                 options.append(Option(line, id=f"{facet}{_SEP}{value}"))
         self.clear_options()
         self.add_options(options)

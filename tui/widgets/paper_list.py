@@ -74,7 +74,7 @@ class PaperList(ScrollView, can_focus=True):
         Binding("shift+down", "extend(1)", "Select down", show=False, id="list.select_down"),
         Binding("shift+up", "extend(-1)", "Select up", show=False, id="list.select_up"),
         Binding("v", "toggle_selection", "Select", show=False, id="list.select", tooltip="Select or unselect"),
-        Binding("enter", "open", "Read", id="list.open", tooltip="Open the reader view"),
+        Binding("enter", "open", "Open", id="list.open", tooltip="Open the reader view"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)

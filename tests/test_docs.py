@@ -1,0 +1,34 @@
+"""The README documents every command, and every command has help."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tui.cli import build_parser, main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_is_in_the_readme_and_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert re.search(rf"papershelf {command}\b", README), f"README does not mention `papershelf {command}`"
+    assert main([command, "--help"]) == 0
+    assert "usage: papershelf" in capsys.readouterr().out
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    block = README.split("```sh", 1)[1].split("```", 1)[0]
+    assert ".venv/bin/papershelf demo" in block
+    assert ".venv/bin/python -m pytest" in block
+    run = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "pip install -q -e '.[test]' && .venv/bin/python -m pytest" in run
+
+
+def test_screenshots_referenced_by_the_readme_exist() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for picture in re.findall(r"\((screenshots/[^)]+\.svg)\)", README):
+        assert (root / picture).is_file(), picture
