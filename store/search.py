@@ -53,6 +53,7 @@ _FUZZY_QUALITY = 0.65
 _PREFIX_QUALITY = 0.75
 _WORD = re.compile(r"[^\W_]+")
 _NO_DATE = 0
+_PACE_EVERY = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +134,14 @@ class SearchIndex:
     _by_length: dict[int, tuple[np.ndarray, list[str]]]
     """Fuzzy-matchable vocabulary ids and words, by word length."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    def __init__(
+        self, papers: Sequence[Paper], *, abstracts: bool = True, pace: Callable[[], None] | None = None
+    ) -> None:
         self._papers = list(papers)
+        self._pace = pace
+        """Called every thousand papers while building, so a UI can let its own threads run first."""
+        self.has_abstracts = abstracts
+        """False for a quick first index: abstracts are the slow half of a build."""
         n = len(self._papers)
         self._row_of = {p.id: r for r, p in enumerate(self._papers)}
         self._ids = np.fromiter((p.id for p in self._papers), dtype=np.int64, count=n)
@@ -158,8 +165,10 @@ class SearchIndex:
             self._index_note(row, paper.note)
 
     @classmethod
-    def build(cls, papers: Sequence[Paper]) -> SearchIndex:
-        return cls(papers)
+    def build(
+        cls, papers: Sequence[Paper], *, abstracts: bool = True, pace: Callable[[], None] | None = None
+    ) -> SearchIndex:
+        return cls(papers, abstracts=abstracts, pace=pace)
 
     def __len__(self) -> int:
         return len(self._papers)
@@ -185,12 +194,14 @@ class SearchIndex:
         lookup = provisional.__getitem__
         columns: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in _FREE_FIELDS if f != "note"}
         for row, paper in enumerate(self._papers):
+            if self._pace is not None and row % _PACE_EVERY == 0:
+                self._pace()
             for name, found in (
                 ("title", words(paper.title)),
                 ("author", words(" ".join(paper.authors))),
                 ("acronym", _acronyms(paper.title)),
                 ("aff", words(" ".join(paper.affiliations))),
-                ("abstract", words(paper.abstract) if paper.abstract else ()),
+                ("abstract", words(paper.abstract) if self.has_abstracts and paper.abstract else ()),
             ):
                 if not found:
                     continue

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,12 +49,21 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.app import ComposeResult
+    from textual.timer import Timer
 
     from store import ImportReport, Query, SearchResult, Store
     from tui.clipboard import Clipboard
 
 _WIDE, _NARROW, _SMALL, _SHORT = 150, 100, 70, 20
 """Terminal sizes (columns, rows) where the layout changes."""
+_FACETS_DELAY = 0.12
+"""Seconds of quiet typing before the filter pane's counts are redrawn."""
+_DETAIL_DELAY = 0.05
+"""Seconds the cursor rests on a paper before the detail pane shows it."""
+_TYPING_PAUSE = 0.3
+"""Seconds after a keystroke during which a background index build waits."""
+QUICK_INDEX_FROM = 20_000
+"""Libraries larger than this get a quick index without abstracts first."""
 FIRST_PAGE = 300
 """Papers painted before the whole library has loaded."""
 _UNDO_DEPTH = 50
@@ -145,6 +155,13 @@ class LibraryScreen(Screen[None]):
         self._undo: list[Undo] = []
         self._reader: ReaderScreen | None = None
         self._last_result: SearchResult | None = None
+        self._facets_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self._last_key_at = 0.0
+        self._edited: dict[int, Paper] = {}
+        """Papers saved since the library was last read, replayed onto an index built meanwhile."""
+        self._shown_facets: dict[str, dict[str, int]] | None = None
+        self._shown_chips = ""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=_PLACEHOLDER, id="search")
@@ -185,8 +202,17 @@ class LibraryScreen(Screen[None]):
         if total > FIRST_PAGE:
             self.post_message(FirstPageLoaded(self.store.list_papers(sort="date", limit=FIRST_PAGE), total))
         papers = self.store.list_papers(sort="id")
-        if not get_current_worker().is_cancelled:
-            self.post_message(LibraryLoaded(SearchIndex.build(papers)))
+        worker = get_current_worker()
+        if len(papers) > QUICK_INDEX_FROM and not worker.is_cancelled:
+            # Titles, authors and facets first; abstracts are the slow half of a build.
+            self.post_message(LibraryLoaded(SearchIndex.build(papers, abstracts=False)))
+        if not worker.is_cancelled:
+            self.post_message(LibraryLoaded(SearchIndex.build(papers, pace=self._give_way_to_typing)))
+
+    def _give_way_to_typing(self) -> None:
+        """Called from the index build: pause while the user types, so each keystroke stays fast."""
+        while time.monotonic() - self._last_key_at < _TYPING_PAUSE and not get_current_worker().is_cancelled:
+            time.sleep(_TYPING_PAUSE / 4)
 
     @on(FirstPageLoaded)
     def show_first_page(self, message: FirstPageLoaded) -> None:
@@ -198,12 +224,15 @@ class LibraryScreen(Screen[None]):
 
     @on(LibraryLoaded)
     def use_index(self, message: LibraryLoaded) -> None:
+        for paper in self._edited.values():  # saved while this index was being built
+            message.index.update(paper)
         self.index = message.index
         self._first_page = {}
         self.run_search()
 
     @on(Input.Changed, "#search")
     def search_as_typed(self) -> None:
+        self._last_key_at = time.monotonic()
         self.run_search()
 
     @on(Input.Submitted, "#search")
@@ -241,9 +270,19 @@ class LibraryScreen(Screen[None]):
         self._last_result = result
         papers = self.query_one(PaperList)
         papers.set_results(result.ids, self.index.paper, result.highlight, keep=message.keep)
-        self.query_one(FilterPane).show(result.facets)
-        self._show_chips(result)
         self._update_position()
+        # Facet counts and chips change layout, which costs more than the list itself: let a
+        # burst of keystrokes settle first.
+        if self._facets_timer is not None:
+            self._facets_timer.stop()
+        self._facets_timer = self.set_timer(_FACETS_DELAY, lambda: self._show_facets(result))
+
+    def _show_facets(self, result: SearchResult) -> None:
+        self._facets_timer = None
+        if result.facets != self._shown_facets:
+            self._shown_facets = result.facets
+            self.query_one(FilterPane).show(result.facets)
+        self._show_chips(result)
 
     def _show_chips(self, result: SearchResult) -> None:
         chips = Text(" ")
@@ -256,8 +295,10 @@ class LibraryScreen(Screen[None]):
                 chips.append(printable(", ".join(values), keep_newlines=False), style="bold")
         for note in result.messages:
             chips.append(f"  ⚠ {printable(note, keep_newlines=False)}", style="italic")
-        self.query_one("#chips", Static).update(chips)
-        self.query_one("#chips").display = len(chips) > 1
+        if chips.plain != self._shown_chips:
+            self._shown_chips = chips.plain
+            self.query_one("#chips", Static).update(chips)
+            self.query_one("#chips").display = len(chips) > 1
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
@@ -270,17 +311,26 @@ class LibraryScreen(Screen[None]):
         )
         selected = len(papers.selected_ids) if papers.count else 0
         picked = f" · {selected} selected" if selected > 1 else ""
-        self._set_position(f"{at}{scope} · sort: {sort}{picked}")
+        pending = "" if self.index is None or self.index.has_abstracts else " · indexing abstracts…"
+        self._set_position(f"{at}{scope} · sort: {sort}{picked}{pending}")
 
     def _set_position(self, text: str) -> None:
-        self.query_one("#position", Static).update(Text(text, style="dim"))
+        # One fixed-height line: no layout pass needed, and typing calls this on every key.
+        self.query_one("#position", Static).update(Text(text, style="dim"), layout=False)
 
     @on(PaperList.Highlighted)
     def show_highlighted_paper(self, message: PaperList.Highlighted) -> None:
-        paper = self._paper(message.paper_id) if message.paper_id is not None else None
-        self.query_one(PaperDetail).show(paper)
         if self.index is not None:
             self._update_position()
+        # The detail re-wraps a whole abstract; while keys repeat, only the last paper is shown.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        paper_id = message.paper_id
+        self._detail_timer = self.set_timer(_DETAIL_DELAY, lambda: self._show_detail(paper_id))
+
+    def _show_detail(self, paper_id: int | None) -> None:
+        self._detail_timer = None
+        self.query_one(PaperDetail).show(self._paper(paper_id) if paper_id is not None else None)
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:
@@ -311,6 +361,7 @@ class LibraryScreen(Screen[None]):
     @on(PapersSaved)
     def papers_saved(self, message: PapersSaved) -> None:
         for paper in message.papers:
+            self._edited[paper.id] = paper
             if self.index is not None:
                 self.index.update(paper)
             if self._reader is not None and self._reader.paper.id == paper.id:
@@ -599,6 +650,7 @@ class LibraryScreen(Screen[None]):
                         severity="error")  # fmt: skip
             return
         self.notify(_import_summary(message.report), title="Imported", timeout=6)
+        self._edited.clear()  # the reload reads every paper, edits included, from the store
         self.load_library()
 
 
