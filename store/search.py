@@ -76,7 +76,7 @@ class SearchResult:
     messages: tuple[str, ...] = ()
     query: Query = field(default_factory=Query)
     ids: tuple[int, ...] = ()
-    """Every matching paper id, in result order (``hits`` are the first of them)."""
+    """Matching paper ids in result order: every one if asked for, else those of ``hits``."""
     highlight: Callable[[int], Hit] | None = None
     """Builds the Hit of any matching paper on demand, for lists that draw rows as they scroll."""
 
@@ -308,9 +308,12 @@ class SearchIndex:
         sort: str = "relevance",
         limit: int = 200,
         facet_filters: Mapping[str, Sequence[Filter]] | None = None,
+        every_id: bool = False,
     ) -> SearchResult:
         """Papers matching query, best first (or in ``sort`` order), with facet counts.
 
+        ``limit`` caps the hits (with highlights); ``every_id`` orders every match into ``ids``
+        for a list that scrolls through them all, at the cost of a full sort.
         ``facet_filters`` are a filter pane's choices, by facet name: they filter like the
         query's own filters, but each facet's counts ignore its own choices.
         Never raises on the query text: anything wrong with it is in ``messages``.
@@ -350,7 +353,8 @@ class SearchIndex:
         for facet_mask in own.values():
             mask = mask & facet_mask
         rows = np.flatnonzero(mask)
-        ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", rows.size)
+        wanted = rows.size if every_id else limit
+        ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", wanted)
         hits = tuple(self._hit(int(r), float(relevance[r]), matches, parsed.phrases) for r in ordered[:limit])
         ids = tuple(self._ids[ordered].tolist())
 

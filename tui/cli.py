@@ -203,7 +203,7 @@ def _search(store: Store, args: argparse.Namespace, sort: str) -> tuple[list[Pap
     if not args.query:  # SQL has filtered and sorted; an index would only cost time
         return papers, SearchResult(tuple(Hit(p.id, 0.0) for p in papers), len(papers), {})
     index = SearchIndex.build(papers)
-    result = index.query(args.query or "", sort=sort, limit=len(papers))
+    result = index.query(args.query or "", sort=sort, limit=len(papers), every_id=True)
     return [index.paper(hit.paper_id) for hit in result.hits], result
 
 

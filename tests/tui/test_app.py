@@ -137,8 +137,7 @@ async def test_next_unread_skips_read_papers(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         ids = listed(app).ids
-        store.set_status([ids[1], ids[2]], "read")
-        await pilot.press("f")  # any action; then rebuild from the store to see the change
+        store.set_status([ids[1], ids[2]], "read")  # behind the app's back: reload to see it
         app.library.load_library()
         await settle(pilot)
         listed(app).cursor = 0
@@ -304,11 +303,14 @@ async def test_help_lists_bindings_and_query_language(app) -> None:
 async def test_toggle_panes(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        filters, detail = app.library.query_one(FilterPane), app.library.query_one(PaperDetail)
+        assert filters.display and detail.display
         await pilot.press("f", "d")
-        assert not app.library.query_one(FilterPane).display or app.library.query_one(FilterPane).has_class("-hidden")
-        assert app.library.query_one(PaperDetail).has_class("-hidden")
+        await pilot.pause()
+        assert not filters.display and not detail.display
         await pilot.press("f", "d")
-        assert not app.library.query_one(PaperDetail).has_class("-hidden")
+        await pilot.pause()
+        assert filters.display and detail.display
 
 
 async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> None:

@@ -258,7 +258,7 @@ class LibraryScreen(Screen[None]):
     def _search(
         self, index: SearchIndex, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None
     ) -> None:
-        result = index.query(query, sort=self.sort, limit=0, facet_filters=filters)
+        result = index.query(query, sort=self.sort, limit=0, facet_filters=filters, every_id=True)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchFinished(result, keep))
 
