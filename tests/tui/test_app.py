@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import DataTable, Input, OptionList, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from store import ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
@@ -412,8 +412,19 @@ def test_clipboard_falls_back_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -
     assert copied == ["x"]
 
 
-def test_create_app_defaults_are_real() -> None:
+async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboard, browser) -> None:
+    app = create_app(empty_store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert "empty library" in shown(app.library.query_one("#position"))
+        assert "papershelf import profile.txt" in shown(app.library.query_one("#detail-body"))
+
+
+def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
+    import webbrowser
+
     app = create_app(Store.in_memory())
-    assert app.library.clipboard is not None
-    assert isinstance(dt.date.today(), dt.date)
-    assert OptionList is not None
+    assert isinstance(app.library.clipboard, SystemClipboard)
+    assert app.library._open_url is webbrowser.open
+    assert app.library._today is dt.date.today

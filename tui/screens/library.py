@@ -304,7 +304,7 @@ class LibraryScreen(Screen[None]):
         papers = self.query_one(PaperList)
         total = len(self.index) if self.index else 0
         count = papers.count
-        at = f"{papers.cursor + 1:,} of {count:,}" if count else "no matches"
+        at = f"{papers.cursor + 1:,} of {count:,}" if count else "no matches" if total else "empty library"
         scope = "" if count == total else f" (library {total:,})"
         sort = (
             self.sort if self.sort != "relevance" or (self._last_result and self._last_result.query.ranked) else "date"
@@ -330,7 +330,11 @@ class LibraryScreen(Screen[None]):
 
     def _show_detail(self, paper_id: int | None) -> None:
         self._detail_timer = None
-        self.query_one(PaperDetail).show(self._paper(paper_id) if paper_id is not None else None)
+        detail = self.query_one(PaperDetail)
+        if self.index is not None and len(self.index) == 0:
+            detail.show_welcome()
+        else:
+            detail.show(self._paper(paper_id) if paper_id is not None else None)
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:

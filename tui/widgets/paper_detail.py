@@ -65,6 +65,18 @@ class PaperDetail(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("No paper selected", style="dim"), id="detail-body")
 
+    def show_welcome(self) -> None:
+        """What an empty library says: how to fill it."""
+        text = Text("Your library is empty.\n\n", style="bold")
+        text.append("Import a researcher's profile page saved as text:\n\n")
+        text.append("  papershelf import profile.txt\n\n", style="bold")
+        text.append("or press ctrl+p and choose ")
+        text.append("import: file…", style="bold")
+        text.append(" here. To look around first, run ")
+        text.append("papershelf demo", style="bold")
+        text.append(".")
+        self.query_one("#detail-body", Static).update(text)
+
     def show(self, paper: Paper | None) -> None:
         body = self.query_one("#detail-body", Static)
         body.update(describe(paper) if paper else Text("No paper selected", style="dim"))
