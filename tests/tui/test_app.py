@@ -427,4 +427,4 @@ def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
     app = create_app(Store.in_memory())
     assert isinstance(app.library.clipboard, SystemClipboard)
     assert app.library._open_url is webbrowser.open
-    assert app.library._today is dt.date.today
+    assert app.library._today == dt.date.today
