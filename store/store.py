@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -117,6 +118,8 @@ class Store:
         self._lock = threading.RLock()
         self._clock = clock
         self.path = path
+        self.read_only = False
+        """True when the file or its folder is not writable: reading works, every change is refused."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Store:
@@ -125,12 +128,20 @@ class Store:
         if path.is_dir():
             raise StoreError(f"{path}: is a directory, expected a papershelf database file")
         existed = path.exists() and path.stat().st_size > 0
+        read_only = existed and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+            if read_only:
+                # A WAL library on a read-only disk cannot create its -shm file; immutable=1 reads
+                # it without one. Nothing else can be writing a file we may not write either.
+                uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open database: {exc}") from None
+            raise StoreError(f"{path}: cannot open the library: {exc}") from None
         store = cls(conn, path=path, clock=clock)
+        store.read_only = read_only
         try:
             store._prepare(existed)
         except BaseException:
@@ -152,6 +163,8 @@ class Store:
                 existed = False
             if existed and version == 0:
                 raise StoreError(f"{where}: an SQLite database, but not a papershelf library; not touched")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{where}: cannot open the library ({exc}); not touched") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{where}: not a papershelf database ({exc}); not touched") from None
         if version > SCHEMA_VERSION:
@@ -160,6 +173,10 @@ class Store:
                 "upgrade papershelf to open it. The file was not touched."
             )
         self._conn.execute("PRAGMA foreign_keys = ON")
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"{where}: needs upgrading, but the file or its folder is read-only; not touched")
+            return
         if self.path is not None:
             self._db.enable_wal()
         if version < SCHEMA_VERSION:
@@ -194,6 +211,10 @@ class Store:
         BEGIN IMMEDIATE takes the write lock up front, so a second writer waits for the busy
         timeout instead of failing when a read lock cannot be upgraded.
         """
+        if self.read_only:
+            raise StoreError(
+                f"{self.path}: the library is read-only (the file or its folder is not writable); nothing was changed"
+            )
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")

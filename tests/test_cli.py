@@ -185,6 +185,19 @@ def test_unreadable_and_newer_databases_are_clear_errors(tmp_path: Path) -> None
     assert bad.read_bytes() == b"garbage" * 1000
 
 
+def test_a_read_only_library_reads_and_refuses_changes(library, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_access = os.access
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "access", lambda path, mode: False if mode == os.W_OK else real_access(path, mode))
+        listed = run("list", "--json")
+        assert listed.code == 0 and len(listed.json()) == 40
+        refused = run("mark", "1", "read")
+        assert refused.code == 1 and "read-only" in refused.err and "nothing was changed" in refused.err
+        imported = run("import", str(library[0]))
+        assert imported.code == 2 and "read-only" in imported.err
+    assert run("show", "1", "--json").json()["status"] == "unread"
+
+
 def test_export_formats(library, tmp_path: Path) -> None:
     run("note", "1", "--set", "A *note* line.")
     papers = json.loads(run("export").out)

@@ -159,6 +159,15 @@ def test_meta_line(meta, category, date, has_year, score, code) -> None:
     )
 
 
+def test_an_absurdly_long_score_is_ignored_with_a_warning() -> None:
+    result = parse(
+        "CLOct 19, 2022\nFirst TitleAnna Berg\nAbs.\n" + "9" * 400 + "CLOct 20, 2022\nSecond TitleAnna Berg\nAbs.\n"
+    )
+    assert [d.title for d in result.drafts] == ["First Title", "Second Title"]
+    assert result.drafts[1].score is None
+    assert [(p.line, "out of range" in p.message) for p in result.problems] == [(4, True)]
+
+
 def test_year_override_and_future_dates() -> None:
     entry = "LGDec 28\nA Title\n\nAnna Berg\n\nAbstract.\n"
     assert one(entry).date == dt.date(2025, 12, 28)  # Dec 28, 2026 is after "today"

@@ -178,7 +178,12 @@ def _import_one(store: Store, file: str, args: argparse.Namespace, out: TextIO, 
         out.write(f"{file}: rejected, nothing imported\n")
         return False
     progress = _Progress(f"storing {name}", err) if size >= _PROGRESS_MIN_BYTES and err.isatty() else None
-    report = store.import_drafts(result, name, progress=progress)
+    try:
+        report = store.import_drafts(result, name, progress=progress)
+    except StoreError as exc:
+        err.write(f"{file}: error: {printable(str(exc), keep_newlines=False)}\n")
+        out.write(f"{file}: rejected, nothing imported\n")
+        return False
     out.write(
         f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(report.problems)} problem{'s' * (len(report.problems) != 1)}\n"

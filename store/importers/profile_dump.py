@@ -36,6 +36,8 @@ _META = re.compile(
     r"(?:,[ \t]*(?P<year>[0-9]{4}))?[ \t]*(?P<code>Code)?[ \t]*"
 )
 _META_MAX_LEN = 64
+_META_LONG_MAX = 4096
+"""A meta line with an absurd score (hundreds of digits) is still a meta line, up to this length."""
 _HEADER = (
     ("h_index", re.compile(r"h-index[ \t]*([0-9][0-9,]*)", re.IGNORECASE)),
     ("papers", re.compile(r"([0-9][0-9,]*)papers")),
@@ -257,6 +259,11 @@ class _Entry:
     body: list[str]
 
 
+def _could_be_meta(line: str) -> bool:
+    """A cheap test before the regex: meta lines are short, or end like one (a day, a year, Code)."""
+    return len(line) <= _META_MAX_LEN or (len(line) <= _META_LONG_MAX and line.rstrip()[-1:] in "0123456789e")
+
+
 def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
     values: dict[str, int] = {}
     for number, text in enumerate(lines, start=1):
@@ -386,7 +393,7 @@ def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) ->
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
     problems: list[Problem] = []
-    starts = [n for n, line in enumerate(lines) if len(line) <= _META_MAX_LEN and _META.fullmatch(line)]
+    starts = [n for n, line in enumerate(lines) if _could_be_meta(line) and _META.fullmatch(line)]
     if not starts:
         return ParseResult(
             (),
