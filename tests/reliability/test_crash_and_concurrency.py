@@ -35,7 +35,7 @@ def test_kill_9_during_an_import_leaves_the_library_as_it_was(tmp_path: Path) ->
     with Store.open(db) as store:
         store.set_note(1, "months of notes")
     big = tmp_path / "big.txt"
-    big.write_text(dump(30_000, layout="A", seed=8), encoding="utf-8")
+    big.write_text(dump(100_000, layout="A", seed=8), encoding="utf-8")
     process = papershelf(db, "import", str(big))
     wal = db.with_name(db.name + "-wal")
     deadline = time.monotonic() + 60
@@ -53,7 +53,7 @@ def test_kill_9_during_an_import_leaves_the_library_as_it_was(tmp_path: Path) ->
     rerun = papershelf(db, "import", str(big))
     assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else ""
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM papers").fetchone() == (30_050,)
+        assert conn.execute("SELECT count(*) FROM papers").fetchone() == (100_050,)
 
 
 def test_several_writers_lose_nothing_and_never_see_database_locked(tmp_path: Path) -> None:

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import signal
 import sqlite3
-import struct
 import sys
-import termios
-import threading
 import time
 from pathlib import Path
 
@@ -18,49 +11,7 @@ import pytest
 
 from store import Store, load_demo
 from tests.conftest import TODAY
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Terminal:
-    """papershelf running under a pty, its output drained so it never blocks."""
-
-    def __init__(self, db: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child becomes the app
-            os.execve(sys.executable, [sys.executable, "-m", "tui", "--db", str(db)], env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        self.screen = bytearray()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.screen += chunk
-
-    def wait_for(self, text: bytes, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.screen:
-            if time.monotonic() > deadline:
-                raise TimeoutError(text)
-            time.sleep(0.05)
-
-    def type(self, keys: bytes) -> None:
-        for key in keys:
-            os.write(self.fd, bytes([key]))
-            time.sleep(0.02)
-
-    def kill(self) -> None:
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.fd)
+from tests.terminal import Terminal
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")
@@ -81,3 +32,34 @@ def test_a_note_being_typed_survives_kill_9(tmp_path: Path) -> None:
         notes = [n for (n,) in conn.execute("SELECT note FROM papers WHERE note != ''")]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert notes == ["Typed just before the crash"]
+
+
+def test_a_status_change_is_on_disk_when_the_row_shows_it(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as store:
+        load_demo(store, today=TODAY)
+    terminal = Terminal(db)
+    try:
+        terminal.wait_for(b"of 40")
+        terminal.screen.clear()
+        terminal.type(b"r")
+        terminal.wait_for("✓".encode())  # the row now shows the read glyph
+    finally:
+        terminal.kill()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM papers WHERE status = 'read'").fetchone() == (1,)
+
+
+def test_an_editor_that_fails_leaves_the_note_alone(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as store:
+        load_demo(store, today=TODAY)
+    terminal = Terminal(db, EDITOR="false")
+    try:
+        terminal.wait_for(b"of 40")
+        terminal.type(b"E")
+        terminal.wait_for(b"exited with status 1")
+    finally:
+        terminal.kill()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM papers WHERE note != ''").fetchone() == (0,)

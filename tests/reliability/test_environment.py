@@ -1,0 +1,103 @@
+"""Schema upgrades, a full disk, a missing HOME, and hostile text and queries on the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlite_utils.migrations import Migrations
+
+import store.store
+from store import Store, StoreError, parse_profile_dump
+from store.schema import m001_initial
+from tests.bench.synth import dump
+from tests.conftest import TODAY
+from tui.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as library:
+        library.import_drafts(parse_profile_dump(dump(20, layout="B"), today=TODAY), "a.txt")
+        library.set_note(1, "precious")
+    newer = Migrations("papershelf")
+    newer()(m001_initial)
+
+    @newer()
+    def m002_reading_time(db) -> None:  # what a next release might add
+        db.execute("ALTER TABLE papers ADD COLUMN minutes_read INTEGER")
+
+    monkeypatch.setattr(store.store, "migrations", newer)
+    monkeypatch.setattr(store.store, "SCHEMA_VERSION", 2)
+    with Store.open(db) as library:
+        assert library.get(1).note == "precious"
+        assert library._read("PRAGMA user_version") == [(2,)]
+    backup = db.with_name("lib.db.schema1.bak")
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("SELECT note FROM papers WHERE id = 1").fetchone() == ("precious",)
+
+
+def test_a_full_disk_rejects_the_import_and_keeps_the_library(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as library:
+        library.import_drafts(parse_profile_dump(dump(10, layout="A"), today=TODAY), "a.txt")
+        library._conn.execute("PRAGMA max_page_count = 60")  # a disk with almost no room left
+        with pytest.raises(StoreError, match="database or disk is full"):
+            library.import_drafts(parse_profile_dump(dump(2000, layout="A", seed=5), today=TODAY), "b.txt")
+        assert library.count() == 10
+        assert library._read("PRAGMA integrity_check") == [("ok",)]
+
+
+def test_no_home_directory_still_finds_a_place(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "PAPERSHELF_DB") and not k.startswith("XDG_")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "where"], env=env, capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database  /" in result.stdout
+
+
+HOSTILE_TITLE = "OSC 8 \x1b]8;;http://evil\x07link\x1b]8;;\x07 " + "w" * 5000
+
+
+def test_hostile_text_in_every_cli_output(tmp_path: Path) -> None:
+    path = tmp_path / "evil.txt"
+    path.write_text(f"CLOct 19, 2022\n{HOSTILE_TITLE}Anna Berg\nAbs \u200b\u202e.\n", encoding="utf-8")
+    assert run("import", str(path))[0] == 0
+    for argv in (("list",), ("show", "1"), ("search", "osc"), ("stats",), ("export", "--format", "markdown")):
+        code, out, _ = run(*argv)
+        assert code == 0
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out and "\u200b" not in out
+    shown = run("show", "1")[1]
+    assert "␛]8;;http://evil␇link" in shown
+    assert json.loads(run("export")[1])[0]["title"].startswith("OSC 8 \x1b]8;;http://evil\x07")
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "*", "NEAR(", ")", "'; DROP TABLE papers;--", "title:(", "year:>=", "-", "\x1b[2J", "a" * 5000]
+)
+def test_any_query_on_the_cli_is_harmless(tmp_path: Path, query: str) -> None:
+    path = tmp_path / "seed.txt"
+    path.write_text(dump(30, layout="B"), encoding="utf-8")
+    run("import", str(path))
+    for command in ("search", "list"):
+        code, out, err = run(command, query, "--json")
+        assert code == 0, err
+        json.loads(out)
+        assert "Traceback" not in err
+    assert len(json.loads(run("list", "--json")[1])) == 30

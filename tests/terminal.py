@@ -1,0 +1,58 @@
+"""A real papershelf process under a pseudo-terminal, for tests that need the real thing."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Terminal:
+    """papershelf running under a pty, its output drained so it never blocks."""
+
+    def __init__(self, db: Path, **extra_env: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
+        env.update(extra_env)
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child becomes the app
+            os.execve(sys.executable, [sys.executable, "-m", "tui", "--db", str(db)], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        self.screen = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.screen += chunk
+
+    def wait_for(self, text: bytes, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            if time.monotonic() > deadline:
+                raise TimeoutError(text)
+            time.sleep(0.05)
+
+    def type(self, keys: bytes) -> None:
+        for key in keys:
+            os.write(self.fd, bytes([key]))
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
