@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import sys
 import types
 from pathlib import Path
@@ -428,3 +429,45 @@ def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
     assert isinstance(app.library.clipboard, SystemClipboard)
     assert app.library._open_url is webbrowser.open
     assert app.library._today == dt.date.today
+
+
+async def test_hyperlink_escapes_and_endless_words_stay_inert(tmp_path: Path, clipboard, browser) -> None:
+    store = Store.open(tmp_path / "evil.db")
+    title = "Link \x1b]8;;http://evil\x07click\x1b]8;;\x07 " + "w" * 5000
+    store.import_drafts(parse_profile_dump(f"CLOct 19, 2022\n{title}Anna Berg\nAbs.\n", today=TODAY), "e.txt")
+    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        body = shown(app.screen.query_one("#reader-body"))
+        assert "␛]8;;http://evil␇click" in body and "\x1b" not in body
+        await pilot.press("escape")
+        assert "\x1b" not in listed(app).render_line(0).text
+    store.close()
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(", "'; DROP TABLE papers;--", "title:(", "year:>=", "[bold]", "-"])
+async def test_any_text_in_the_search_bar_is_harmless(app, store: Store, query: str) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *query)
+        await settle(pilot)
+        assert app.is_running and store.count() == 40
+
+
+async def test_a_read_only_library_says_so_when_changed(tmp_path: Path, clipboard, browser, monkeypatch) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as writable:
+        writable.import_drafts(parse_profile_dump("CLOct 19, 2022\nA TitleAnna Berg\nAbs.\n", today=TODAY), "a.txt")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if mode == os.W_OK else real_access(path, mode))
+    store = Store.open(db)
+    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert any("read-only" in n.message for n in app._notifications)
+        assert store.get(1).status == ReadStatus.UNREAD
+    store.close()
