@@ -13,12 +13,19 @@ from store import Store, load_demo
 from tests.conftest import TODAY
 from tests.terminal import Terminal
 
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")
 
-@pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")
-def test_a_note_being_typed_survives_kill_9(tmp_path: Path) -> None:
-    db = tmp_path / "lib.db"
-    with Store.open(db) as store:
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A demo library on disk, for the app process to open."""
+    path = tmp_path / "lib.db"
+    with Store.open(path) as store:
         load_demo(store, today=TODAY)
+    return path
+
+
+def test_a_note_being_typed_survives_kill_9(db: Path) -> None:
     terminal = Terminal(db)
     try:
         terminal.wait_for(b"of 40")
@@ -34,10 +41,7 @@ def test_a_note_being_typed_survives_kill_9(tmp_path: Path) -> None:
     assert notes == ["Typed just before the crash"]
 
 
-def test_a_status_change_is_on_disk_when_the_row_shows_it(tmp_path: Path) -> None:
-    db = tmp_path / "lib.db"
-    with Store.open(db) as store:
-        load_demo(store, today=TODAY)
+def test_a_status_change_is_on_disk_when_the_row_shows_it(db: Path) -> None:
     terminal = Terminal(db)
     try:
         terminal.wait_for(b"of 40")
@@ -50,10 +54,7 @@ def test_a_status_change_is_on_disk_when_the_row_shows_it(tmp_path: Path) -> Non
         assert conn.execute("SELECT count(*) FROM papers WHERE status = 'read'").fetchone() == (1,)
 
 
-def test_an_editor_that_fails_leaves_the_note_alone(tmp_path: Path) -> None:
-    db = tmp_path / "lib.db"
-    with Store.open(db) as store:
-        load_demo(store, today=TODAY)
+def test_an_editor_that_fails_leaves_the_note_alone(db: Path) -> None:
     terminal = Terminal(db, EDITOR="false")
     try:
         terminal.wait_for(b"of 40")

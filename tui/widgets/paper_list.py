@@ -202,13 +202,6 @@ class PaperList(ScrollView, can_focus=True):
     def action_jump(self, where: int) -> None:
         self.cursor = 0 if where == 0 else max(len(self._ids) - 1, 0)
 
-    def move_to(self, paper_id: int) -> bool:
-        try:
-            self.cursor = self._ids.index(paper_id)
-        except ValueError:
-            return False
-        return True
-
     def action_toggle_selection(self) -> None:
         current = self.current
         if current is None:
