@@ -6,7 +6,7 @@ Importable without Textual; the TUI reaches data only through the names in ``__a
 from __future__ import annotations
 
 from store.demo import demo_files, load_demo
-from store.export import FORMATS, RECORD_KEYS, byline, dumps, export, record
+from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
 from store.importers import parse_bytes, parse_profile_dump
 from store.links import extract_links
 from store.models import (
@@ -49,7 +49,9 @@ __all__ = [
     "Store",
     "StoreError",
     "byline",
+    "citation_keys",
     "config_path",
+    "csl_item",
     "data_dir",
     "default_db_path",
     "demo_db_path",
@@ -58,6 +60,7 @@ __all__ = [
     "export",
     "extract_links",
     "load_demo",
+    "note_files",
     "parse_bytes",
     "parse_profile_dump",
     "parse_query",

@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from store.models import Paper, ReadStatus
-from store.text import printable
+from store.text import printable, words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -19,7 +19,7 @@ RECORD_KEYS = (
     "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
     "added_at", "status_changed_at",
 )  # fmt: skip
-FORMATS = ("json", "csv", "markdown")
+FORMATS = ("json", "csv", "markdown", "bibtex", "csl")
 
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -112,6 +112,138 @@ def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> st
     return "\n".join(lines)
 
 
+_KEY_STOPWORDS = frozenset({"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "is", "are", "via"})
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "_": r"\_",
+                   "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+_BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
+
+
+def citation_keys(papers: Sequence[Paper]) -> dict[int, str]:
+    """Stable, unique keys in the ``qin2023devil`` style: first author's surname, year, first word.
+
+    Clashes get a, b, c… in paper-id order, so exporting again gives the same keys.
+    """
+    wanted: dict[int, str] = {}
+    for paper in sorted(papers, key=lambda p: p.id):
+        surname = words(paper.authors[0].split()[-1])[0] if paper.authors and words(paper.authors[0]) else "anon"
+        title_words = [w for w in words(paper.title) if w not in _KEY_STOPWORDS] or ["paper"]
+        wanted[paper.id] = f"{surname}{paper.year or ''}{title_words[0]}"
+    counts: dict[str, int] = {}
+    for key in wanted.values():
+        counts[key] = counts.get(key, 0) + 1
+    seen: dict[str, int] = {}
+    keys = {}
+    for paper_id, key in wanted.items():
+        if counts[key] > 1:
+            seen[key] = seen.get(key, 0) + 1
+            key = f"{key}{_suffix(seen[key])}"
+        keys[paper_id] = key
+    return keys
+
+
+def _suffix(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def _bibtex_value(text: str) -> str:
+    """Text safe inside braces: LaTeX specials escaped, control characters dropped, UTF-8 kept."""
+    cleaned = "".join(c for c in text if c.isprintable() or c == "\n").replace("\n", " ")
+    return _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], cleaned)
+
+
+def to_bibtex(papers: Sequence[Paper]) -> str:
+    """One @article per paper, in id order; the reading status and note ride along as fields."""
+    keys = citation_keys(papers)
+    entries = []
+    for paper in sorted(papers, key=lambda p: p.id):
+        fields = [
+            ("title", paper.title),
+            ("author", " and ".join(paper.authors) + (" and others" if paper.authors_truncated else "")),
+        ]
+        if paper.date and paper.date_has_year:
+            fields += [("year", str(paper.date.year)), ("month", _MONTHS[paper.date.month - 1])]
+        if paper.abstract:
+            fields.append(("abstract", paper.abstract))
+        url = (paper.all_code_urls or paper.links or (None,))[0]
+        if url:
+            fields.append(("url", url))
+        if paper.tags:
+            fields.append(("keywords", ", ".join(paper.tags)))
+        fields.append(("readstatus", paper.status.value))
+        if paper.note.strip():
+            fields.append(("note", paper.note.strip()))
+        body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields if value)
+        entries.append(f"@article{{{keys[paper.id]},\n{body}\n}}\n")
+    return "\n".join(entries)
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    parts = name.split()
+    if len(parts) < 2:
+        return {"literal": name}
+    return {"given": " ".join(parts[:-1]), "family": parts[-1]}
+
+
+def csl_item(paper: Paper, key: str) -> dict[str, Any]:
+    """A paper as CSL-JSON, the shape Zotero, pandoc and Quarto read."""
+    item: dict[str, Any] = {
+        "id": key,
+        "type": "article",
+        "title": paper.title,
+        "author": [_csl_name(a) for a in paper.authors],
+    }
+    if paper.date:
+        parts = [paper.date.year, paper.date.month, paper.date.day] if paper.date_has_year else None
+        if parts:
+            item["issued"] = {"date-parts": [parts]}
+    if paper.abstract:
+        item["abstract"] = paper.abstract
+    url = (paper.all_code_urls or paper.links or (None,))[0]
+    if url:
+        item["URL"] = url
+    if paper.tags:
+        item["keyword"] = ", ".join(paper.tags)
+    if paper.note.strip():
+        item["note"] = paper.note.strip()
+    return item
+
+
+def to_csl(papers: Sequence[Paper]) -> str:
+    keys = citation_keys(papers)
+    return dumps([csl_item(p, keys[p.id]) for p in sorted(papers, key=lambda p: p.id)]) + "\n"
+
+
+def note_files(papers: Sequence[Paper]) -> dict[str, str]:
+    """One Markdown file per paper with a note: YAML front matter, then the note.
+
+    File names come from the citation key, so they stay stable from one export to the next.
+    """
+    keys = citation_keys(papers)
+    files = {}
+    for paper in sorted(papers, key=lambda p: p.id):
+        if not paper.note.strip():
+            continue
+        front = {
+            "title": paper.title,
+            "authors": list(paper.authors),
+            "year": paper.year,
+            "status": paper.status.value,
+            "tags": list(paper.tags),
+            "links": list(dict.fromkeys((*paper.all_code_urls, *paper.links))),
+            "papershelf_id": paper.id,
+        }
+        yaml = "\n".join(f"{name}: {json.dumps(value, ensure_ascii=False)}" for name, value in front.items())
+        files[f"{keys[paper.id]}.md"] = f"---\n{yaml}\n---\n\n{paper.note.rstrip()}\n"
+    return files
+
+
 def export(papers: Sequence[Paper], fmt: str) -> str:
     if fmt == "json":
         return to_json(papers)
@@ -119,4 +251,8 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
         return to_csv(papers)
     if fmt == "markdown":
         return to_markdown(papers)
+    if fmt == "bibtex":
+        return to_bibtex(papers)
+    if fmt == "csl":
+        return to_csl(papers)
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -37,6 +37,7 @@ from store import (
     dumps,
     export,
     load_demo,
+    note_files,
     parse_bytes,
     printable,
     problem_lines,
@@ -314,15 +315,44 @@ def cmd_tag(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) ->
 
 
 def cmd_export(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    text = export(store.list_papers(sort=args.sort), args.format)
+    if args.query:
+        search = argparse.Namespace(**{**_LIST_DEFAULTS, "query": args.query, "sort": args.sort})
+        papers, result = _search(store, search, args.sort)
+        _report_messages(result, err)
+    else:
+        papers = store.list_papers(sort=args.sort)
+    if args.format == "notes":
+        return _export_notes(papers, args.output, err)
+    text = export(papers, args.format)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise StoreError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-        err.write(f"exported {store.count()} papers to {args.output}\n")
+        err.write(f"exported {len(papers)} papers to {args.output}\n")
     else:
         out.write(text)
+    return EXIT_OK
+
+
+def _export_notes(papers: Sequence[Paper], folder: str | None, err: TextIO) -> int:
+    """Write one Markdown file per annotated paper; other files in the folder are left alone."""
+    if not folder:
+        raise UsageError("--format notes writes a folder of Markdown files: give it with -o DIR")
+    target = Path(folder)
+    written = unchanged = 0
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in note_files(papers).items():
+            path = target / name
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                unchanged += 1
+                continue
+            path.write_text(text, encoding="utf-8")
+            written += 1
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot write notes: {exc.strerror or exc}") from None
+    err.write(f"notes: {written} written, {unchanged} unchanged in {target}\n")
     return EXIT_OK
 
 
@@ -420,9 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("tag", cmd_tag, "add or remove tags: papershelf tag ID... +name|-name")
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +name|-name")
 
-    p = command("export", cmd_export, "export the library")
-    p.add_argument("--format", choices=FORMATS, default="json")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p = command("export", cmd_export, "export the library, or the papers a search finds")
+    formats = "json, csv, markdown, bibtex, csl (CSL-JSON), or notes (a folder of Markdown files)"
+    p.add_argument("--format", choices=(*FORMATS, "notes"), default="json", help=formats)
+    p.add_argument("-o", "--output", metavar="PATH", help="write to PATH (a folder, for notes), not standard output")
+    p.add_argument("--query", help="export only what this search finds (the search language)")
     p.add_argument("--sort", choices=SORT_KEYS, default="date")
 
     p = command("stats", cmd_stats, "counts by status, category, year and source")

@@ -1,0 +1,96 @@
+"""Exports other tools read: BibTeX, CSL-JSON, and a folder of Markdown notes."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from store import Store, citation_keys, export, note_files
+from tui.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_citation_keys_are_stable_unique_and_readable(store: Store) -> None:
+    papers = store.list_papers()
+    keys = citation_keys(papers)
+    assert len(set(keys.values())) == len(papers)
+    assert keys == citation_keys(list(reversed(papers)))  # order of the input does not matter
+    devil = next(p for p in papers if p.title.startswith("The Devil") or p.title.startswith("Sparse Mixture"))
+    assert keys[devil.id] == "castellanos2024sparse"
+    twin = dataclasses.replace(devil, id=999)
+    clashing = citation_keys([devil, twin])
+    assert clashing == {devil.id: "castellanos2024sparsea", 999: "castellanos2024sparseb"}
+
+
+def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:
+    store.set_note(1, "50% of {this} & that_one #1 ~ $x^2$ \\emph{y}")
+    store.tag([1], "to-review")
+    store.set_status([1], "read")
+    text = export([store.get(1)], "bibtex")
+    assert text.startswith("@article{castellanos2024sparse,\n")
+    escaped = r"50\% of \{this\} \& that\_one \#1 \textasciitilde{} \$x\textasciicircum{}2\$ \textbackslash{}emph\{y\}"
+    assert f"note = {{{escaped}}}" in text
+    assert "readstatus = {read}" in text and "keywords = {to-review}" in text
+    assert "author = {Mira Castellanos and Jonas Feldmann and Priya Raghunathan and others}" in text
+    assert text.count("{") == text.count("}")
+
+
+def test_csl_json_has_the_shape_citeproc_expects(store: Store) -> None:
+    items = json.loads(export(store.list_papers(), "csl"))
+    assert len(items) == 40
+    for item in items:
+        assert isinstance(item["id"], str) and item["type"] == "article" and item["title"]
+        for name in item["author"]:
+            assert set(name) <= {"given", "family", "literal"} and name
+        if "issued" in item:
+            (parts,) = item["issued"]["date-parts"]
+            assert all(isinstance(n, int) for n in parts) and 1 <= parts[1] <= 12
+    li_ming = next(i for i in items if i["title"].startswith("Instruction Following"))
+    assert li_ming["author"][0] == {"literal": "李明"}
+
+
+def test_note_files_have_front_matter_and_stable_names(store: Store) -> None:
+    store.set_note(3, "# Thoughts\n\nReread the *ablation*.")
+    files = note_files(store.list_papers())
+    (name,) = files
+    text = files[name]
+    front, body = text.split("---\n")[1], text.split("---\n", 2)[2]
+    fields = dict(line.split(": ", 1) for line in front.strip().splitlines())
+    assert json.loads(fields["title"]) == store.get(3).title
+    assert json.loads(fields["status"]) == "unread" and json.loads(fields["papershelf_id"]) == 3
+    assert body == "\n# Thoughts\n\nReread the *ablation*.\n"
+    assert note_files(store.list_papers()) == files
+
+
+def test_cli_exports_bibtex_csl_notes_and_a_search(tmp_path: Path, store: Store) -> None:
+    for name, data in (("a.txt", "store/demo/demo_castellanos.txt"), ("b.txt", "store/demo/demo_wielgus.txt")):
+        (tmp_path / name).write_bytes(Path(data).read_bytes())
+        assert run("import", str(tmp_path / name))[0] == 0
+    assert run("note", "2", "--set", "worth it")[0] == 0
+    code, out, _ = run("export", "--format", "bibtex")
+    assert code == 0 and out.count("@article{") == 40
+    code, out, _ = run("export", "--format", "csl", "--query", "author:okafor")
+    assert code == 0 and {len(json.loads(out))} == {9}
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "mine.md").write_text("not papershelf's")
+    code, _, err = run("export", "--format", "notes", "-o", str(vault))
+    assert code == 0 and "1 written" in err
+    code, _, err = run("export", "--format", "notes", "-o", str(vault))
+    assert "0 written, 1 unchanged" in err
+    assert (vault / "mine.md").read_text() == "not papershelf's"
+    assert run("export", "--format", "notes")[0] == 2  # a folder is required
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "csl"])
+def test_exports_of_an_empty_library_are_valid(fmt: str) -> None:
+    text = export([], fmt)
+    assert text.strip() in ("", "[]")
