@@ -210,7 +210,7 @@ def test_export_formats(library, tmp_path: Path) -> None:
     target = tmp_path / "out.md"
     result = run("export", "--format", "markdown", "-o", str(target))
     assert result.code == 0 and target.read_text() == markdown
-    assert run("export", "--format", "bibtex").code == 2
+    assert run("export", "--format", "docx").code == 2
 
 
 def test_stats_and_where(library) -> None:
