@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from store.demo import demo_files, load_demo
 from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
-from store.importers import parse_bytes, parse_profile_dump
+from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
 from store.links import extract_links
 from store.models import (
     ImportReport,
@@ -18,6 +18,7 @@ from store.models import (
     ProfileStats,
     ReadStatus,
     Source,
+    UserData,
     title_key,
 )
 from store.paths import config_path, data_dir, default_db_path, demo_db_path
@@ -48,6 +49,7 @@ __all__ = [
     "Source",
     "Store",
     "StoreError",
+    "UserData",
     "byline",
     "citation_keys",
     "config_path",
@@ -61,6 +63,7 @@ __all__ = [
     "extract_links",
     "load_demo",
     "note_files",
+    "parse_bibtex",
     "parse_bytes",
     "parse_profile_dump",
     "parse_query",

@@ -127,7 +127,8 @@ def citation_keys(papers: Sequence[Paper]) -> dict[int, str]:
     for paper in sorted(papers, key=lambda p: p.id):
         surname = words(paper.authors[0].split()[-1])[0] if paper.authors and words(paper.authors[0]) else "anon"
         title_words = [w for w in words(paper.title) if w not in _KEY_STOPWORDS] or ["paper"]
-        wanted[paper.id] = f"{surname}{paper.year or ''}{title_words[0]}"
+        year = paper.year if paper.date_has_year else ""  # an inferred year is not exported, so not keyed
+        wanted[paper.id] = f"{surname}{year or ''}{title_words[0]}"
     counts: dict[str, int] = {}
     for key in wanted.values():
         counts[key] = counts.get(key, 0) + 1

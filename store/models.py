@@ -34,6 +34,18 @@ class ProfileStats:
 
 
 @dataclass(frozen=True, slots=True)
+class UserData:
+    """A reading status, note and tags a library file brought along (BibTeX from JabRef or Zotero).
+
+    Applied only to papers new to the library: a re-import never overwrites the user's own data.
+    """
+
+    status: str = "unread"
+    note: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PaperDraft:
     """One paper as an importer read it, before the store gives it an id."""
 
@@ -51,6 +63,7 @@ class PaperDraft:
     code_urls: tuple[str, ...] = ()
     line: int = 0
     """1-based line of the entry in its file (its meta line), for messages."""
+    user: UserData | None = None
 
     @property
     def key(self) -> str:

@@ -26,6 +26,7 @@ from store.models import (
     ProfileStats,
     ReadStatus,
     Source,
+    UserData,
 )
 from store.schema import SCHEMA_VERSION, migrations
 
@@ -276,6 +277,7 @@ class Store:
             inserts: list[list[Any]] = []
             people: list[tuple[int, PaperDraft]] = []
             changed: list[tuple[int, PaperDraft]] = []
+            tagged: list[tuple[int, tuple[str, ...]]] = []
             total = len(result.drafts)
             for done, (key, draft) in enumerate(zip(keys, result.drafts, strict=True), start=1):
                 if progress is not None and done % _PROGRESS_EVERY == 0:
@@ -284,8 +286,17 @@ class Store:
                 found = existing.get(key)
                 if found is None:
                     existing[key] = (next_id, "")
-                    inserts.append([next_id, key, *meta, _meta_hash(meta), now, now])
+                    user = draft.user or UserData()
+                    status = (
+                        ReadStatus(user.status) if user.status in ReadStatus._value2member_map_ else ReadStatus.UNREAD
+                    )
+                    inserts.append(
+                        [next_id, key, *meta, _meta_hash(meta), now, now, status.value,
+                         now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None]
+                    )  # fmt: skip
                     people.append((next_id, draft))
+                    if user.tags:
+                        tagged.append((next_id, user.tags))
                     next_id += 1
                     added += 1
                     continue
@@ -308,10 +319,17 @@ class Store:
                 existing[key] = (paper_id, digest)
             first_new = next_id - len(inserts)
             conn.executemany(
-                f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at) "
-                f"VALUES ({', '.join('?' * 17)})",
+                f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at, "
+                f"status, status_changed_at, note, note_updated_at) VALUES ({', '.join('?' * 21)})",
                 inserts,
             )
+            for paper_id, names in tagged:
+                for name in names:
+                    conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (_tag_name(name),))
+                    conn.execute(
+                        "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
+                        (paper_id, _tag_name(name)),
+                    )
             conn.execute(
                 "INSERT INTO papers_fts (rowid, title, authors, abstract, note) "
                 "SELECT id, title, authors, abstract, note FROM papers WHERE id >= ?",

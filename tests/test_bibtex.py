@@ -1,0 +1,123 @@
+"""BibTeX in: Zotero, JabRef and our own exports, read into the same identity rules."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from store import ReadStatus, Store, export, parse_bytes
+from store.importers.bibtex import decode_latex
+from tests.conftest import TODAY
+from tui.cli import main
+
+JABREF = r"""
+% a comment line before the entries
+@Article{qin2022devil,
+  author       = {Qin, Zhen and Han, XiaoDong and M{\"u}ller, J{\"o}rg and {Google Research} and others},
+  title        = {The {Devil} in Linear Transformer},
+  year         = {2022},
+  month        = oct,
+  abstract     = {Linear \emph{transformers} cut cost by 50\% \& more. Code: https://github.com/org/tnn.},
+  keywords     = {linear attention; transformers},
+  readstatus   = {skimmed},
+  annote       = {Check section 4.},
+  eprint       = {2210.10340},
+  archivePrefix= {arXiv},
+  primaryClass = {cs.CL},
+}
+
+@misc{broken,
+  title = {Never closed
+"""
+
+
+def parse(text: str):
+    return parse_bytes(text.encode(), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"M{\"u}ller", "Müller"),
+        (r"M\"{u}ller", "Müller"),
+        (r"Jos\'e", "José"),
+        (r"\c{c}a va", "ça va"),
+        (r"Stra{\ss}e", "Straße"),
+        (r"{\o}ster", "øster"),
+        (r"50\% \& \{x\} \_ \# \$", "50% & {x} _ # $"),
+        (r"\textbackslash{}emph\{y\} \textasciitilde{} \textasciicircum{}", r"\emph{y} ~ ^"),
+        (r"The {Devil} in {BERT}", "The Devil in BERT"),
+    ],
+)
+def test_decode_latex(latex: str, text: str) -> None:
+    assert decode_latex(latex) == text
+
+
+def test_jabref_entry_maps_onto_a_paper() -> None:
+    result = parse(JABREF)
+    (draft,) = result.drafts
+    assert draft.title == "The Devil in Linear Transformer"
+    assert draft.authors == ("Zhen Qin", "XiaoDong Han", "Jörg Müller", "Google Research")
+    assert draft.authors_truncated
+    assert (draft.date.isoformat(), draft.date_has_year, draft.category) == ("2022-10-01", True, "CL")
+    assert draft.abstract == r"Linear \emph{transformers} cut cost by 50% & more. Code: https://github.com/org/tnn."
+    assert draft.links == ("https://arxiv.org/abs/2210.10340", "https://github.com/org/tnn")
+    assert draft.code_urls == ("https://github.com/org/tnn",)
+    assert draft.user is not None
+    assert (draft.user.status, draft.user.note, draft.user.tags) == (
+        "reading",
+        "Check section 4.",
+        ("linear attention", "transformers"),
+    )
+    (problem,) = result.problems
+    assert problem.line == 17 and "could not read this entry" in problem.message
+
+
+def test_format_is_detected_from_content_not_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "looks-like-a-dump.txt"
+    path.write_text(JABREF, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["import", str(path)], out=out, err=err) == 0
+    assert "1 added" in out.getvalue() and f"{path}:17: warning: could not read" in err.getvalue()
+
+
+def test_a_file_with_no_entries_is_refused() -> None:
+    result = parse("@comment{just a comment}\n")
+    assert result.drafts == () and result.errors
+
+
+def test_reimport_never_overwrites_the_users_own_data(empty_store: Store) -> None:
+    empty_store.import_drafts(parse(JABREF), "refs.bib")
+    paper = empty_store.list_papers()[0]
+    assert (paper.status, paper.note, paper.tags) == (
+        ReadStatus.READING,
+        "Check section 4.",
+        ("linear attention", "transformers"),
+    )
+    empty_store.set_status([paper.id], "read")
+    empty_store.set_note(paper.id, "my own words")
+    report = empty_store.import_drafts(
+        parse(JABREF.replace("readstatus   = {skimmed}", "readstatus = {unread}")), "refs.bib"
+    )
+    assert (report.added, empty_store.count()) == (0, 1)
+    again = empty_store.get(paper.id)
+    assert (again.status, again.note) == (ReadStatus.READ, "my own words")
+
+
+def test_a_dump_paper_and_its_bibtex_entry_are_one_paper(store: Store) -> None:
+    bib = "@article{x, title={Probing multilingual encoders for morphological agreement}, author={Costa, Mira}}"
+    report = store.import_drafts(parse(bib), "extra.bib")
+    assert (report.added, report.updated + report.unchanged, store.count()) == (0, 1, 40)
+
+
+def test_export_import_export_is_byte_identical(store: Store, tmp_path: Path) -> None:
+    store.set_note(1, "50% sure {x} & y_1 #2 ~ $z^2$ \\emph{w}\n\nsecond paragraph")
+    store.tag([1, 2], "to-review")
+    store.set_status([2], "read")
+    first = export(store.list_papers(), "bibtex")
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        fresh.import_drafts(parse(first), "library.bib")
+        assert fresh.count() == 40
+        assert export(fresh.list_papers(), "bibtex") == first
