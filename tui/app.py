@@ -29,6 +29,8 @@ _PALETTE = (
     ("paper: copy code link", "Copy the paper's code URL", "copy_code"),
     ("paper: copy citation", "Copy authors, title and year", "copy_citation"),
     ("paper: copy abstract", "Copy the abstract", "copy_abstract"),
+    ("paper: copy BibTeX", "Copy BibTeX for the selected papers", "copy_bibtex"),
+    ("list: export…", "Export the papers listed: BibTeX, CSL-JSON, Markdown, JSON, CSV or notes", "export"),
     ("paper: open link", "Open the code URL or first link in the browser", "open_link"),
     ("paper: tag", "Add or remove a tag", "tag"),
     ("paper: undo", "Undo the last status or tag change", "undo"),

@@ -223,6 +223,26 @@ async def test_copy_citation_and_abstract(app, clipboard: FakeClipboard) -> None
         assert clipboard.copied[1].startswith("Code models rarely fix")
 
 
+async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClipboard, tmp_path: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_search(pilot, "okafor")
+        await pilot.press("escape", "v", "v", "b")
+        assert clipboard.copied[-1].count("@article{") == 2
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("enter")  # bibtex, the first choice
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        app.screen.query_one(Input).value = str(tmp_path / "okafor.bib")
+        await pilot.press("enter")
+        await settle(pilot)
+        text = (tmp_path / "okafor.bib").read_text()
+        assert text.count("@article{") == listed(app).count == 9
+        assert any("Exported 9 papers" in n.message for n in app._notifications)
+
+
 async def test_open_link_uses_the_browser_or_copies(app, browser: FakeBrowser, clipboard: FakeClipboard) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -31,6 +31,8 @@ from store import (
     ReadStatus,
     SearchIndex,
     StoreError,
+    export,
+    note_files,
     parse_bytes,
     parse_query,
     printable,
@@ -54,6 +56,15 @@ if TYPE_CHECKING:
     from store import ImportReport, Query, SearchResult, Store
     from tui.clipboard import Clipboard
 
+_EXPORTS = (
+    ("bibtex", "for LaTeX, Zotero, JabRef"),
+    ("csl", "CSL-JSON for pandoc, Quarto, Zotero"),
+    ("markdown", "a readable reading list"),
+    ("json", "every field"),
+    ("csv", "a spreadsheet"),
+    ("notes", "one Markdown file per note"),
+)
+_EXTENSIONS = {"bibtex": "bib", "csl": "json", "markdown": "md", "json": "json", "csv": "csv"}
 _WIDE, _NARROW, _SMALL, _SHORT = 150, 100, 70, 20
 """Terminal sizes (columns, rows) where the layout changes."""
 _FACETS_DELAY = 0.12
@@ -122,6 +133,10 @@ class LibraryScreen(Screen[None]):
         Binding("c", "copy_code", "Copy code", id="paper.copy_code", tooltip="Copy the code link"),
         Binding("y", "copy_citation", "Copy citation", show=False, id="paper.copy_citation"),
         Binding("Y", "copy_abstract", "Copy abstract", show=False, id="paper.copy_abstract"),
+        Binding(
+            "b", "copy_bibtex", "Copy BibTeX", show=False, id="paper.copy_bibtex", tooltip="BibTeX of the selection"
+        ),
+        Binding("x", "export", "Export", show=False, id="list.export", tooltip="Export the papers listed"),
         Binding("o", "open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
         Binding("t", "tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
         Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
@@ -528,6 +543,49 @@ class LibraryScreen(Screen[None]):
         paper = self._target()
         if paper is not None and paper.abstract:
             self._copy(paper.abstract, "the abstract")
+
+    def action_copy_bibtex(self) -> None:
+        papers = [self._paper(i) for i in self._targets()]
+        if papers:
+            self._copy(export(papers, "bibtex"), f"BibTeX for {len(papers)} {_papers(len(papers))}")
+
+    def action_export(self) -> None:
+        ids = tuple(self.query_one(PaperList).ids)
+        if not ids:
+            self.notify("Nothing listed to export", timeout=3)
+            return
+        choices = [(f"{name} ({description})", name) for name, description in _EXPORTS]
+
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                suggested = "papershelf-notes" if fmt == "notes" else f"papershelf.{_EXTENSIONS[fmt]}"
+                title = f"Export {len(ids):,} {_papers(len(ids))} as {fmt} to" + (
+                    " the folder" if fmt == "notes" else ""
+                )
+                self.app.push_screen(AskScreen(title, value=str(Path.cwd() / suggested)), lambda path: write(fmt, path))
+
+        def write(fmt: str, path: str | None) -> None:
+            if path and path.strip():
+                self._export(fmt, Path(path.strip()).expanduser(), ids)
+
+        self.app.push_screen(ChooseScreen(f"Export the {len(ids):,} papers listed as", choices), chosen)
+
+    @work(thread=True, group="export", exit_on_error=False, description="Exporting")
+    def _export(self, fmt: str, path: Path, ids: tuple[int, ...]) -> None:
+        papers = [self._paper(i) for i in ids]
+        try:
+            if fmt == "notes":
+                path.mkdir(parents=True, exist_ok=True)
+                files = note_files(papers)
+                for name, text in files.items():
+                    (path / name).write_text(text, encoding="utf-8")
+                summary = f"Wrote {len(files)} note {'file' if len(files) == 1 else 'files'} to {path}"
+            else:
+                path.write_text(export(papers, fmt), encoding="utf-8")
+                summary = f"Exported {len(papers):,} {_papers(len(papers))} to {path}"
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        self.app.call_from_thread(self.notify, printable(summary, keep_newlines=False), timeout=5)
 
     def action_open_link(self) -> None:
         paper = self._target()
