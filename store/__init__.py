@@ -5,6 +5,7 @@ Importable without Textual; the TUI reaches data only through the names in ``__a
 
 from __future__ import annotations
 
+from store.config import COLUMNS, Config, parse_config, set_theme_line
 from store.demo import demo_files, load_demo
 from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
 from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
@@ -28,11 +29,13 @@ from store.store import SORT_KEYS, PaperNotFound, Store, StoreError, problem_lin
 from store.text import printable
 
 __all__ = [
+    "COLUMNS",
     "FORMATS",
     "QUERY_HELP",
     "RECORD_KEYS",
     "SORTS",
     "SORT_KEYS",
+    "Config",
     "Filter",
     "Hit",
     "ImportReport",
@@ -65,10 +68,12 @@ __all__ = [
     "note_files",
     "parse_bibtex",
     "parse_bytes",
+    "parse_config",
     "parse_profile_dump",
     "parse_query",
     "printable",
     "problem_lines",
     "record",
+    "set_theme_line",
     "title_key",
 ]

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
+from store import Config, config_path, parse_config, printable, set_theme_line
 from tui.clipboard import SystemClipboard
 from tui.screens.library import LibraryScreen
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
 
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from store import Store
     from tui.clipboard import Clipboard
@@ -61,15 +64,46 @@ class PapershelfApp(App[None]):
         clipboard: Clipboard | None = None,
         open_url: Callable[[str], bool] = webbrowser.open,
         today: Callable[[], dt.date] = dt.date.today,
+        config: Config | None = None,
+        config_problems: Iterable[str] = (),
+        config_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.config = config or Config()
+        self._config_problems = list(config_problems)
+        self._config_file = config_file
         self.library = LibraryScreen(
             store, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today
         )
+        self.library.set_reactive(LibraryScreen.sort, self.config.sort)
+        self.library.columns = self.config.columns
 
     def on_mount(self) -> None:
+        known = _binding_ids()
+        unknown = [b for b in self.config.keys if b not in known]
+        self._config_problems += [f"keys.{b}: no binding has this id (see the help screen)" for b in unknown]
+        self.set_keymap({b: k for b, k in self.config.keys.items() if b in known})
+        if self.config.theme:
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self._config_problems.append(f"theme {self.config.theme!r} is not a theme this version knows")
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.library)
+        for problem in self._config_problems:
+            self.notify(printable(problem, keep_newlines=False), title="config.toml", severity="warning", timeout=10)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme chosen in the app is written to the config file, the rest of the file untouched."""
+        if self._config_file is None or theme.name == self.config.theme:
+            return
+        try:
+            text = self._config_file.read_text(encoding="utf-8") if self._config_file.exists() else ""
+            self._config_file.parent.mkdir(parents=True, exist_ok=True)
+            self._config_file.write_text(set_theme_line(text, theme.name), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not save the theme to {self._config_file}: {exc.strerror}", severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -83,11 +117,35 @@ def create_app(
     clipboard: Clipboard | None = None,
     open_url: Callable[[str], bool] = webbrowser.open,
     today: Callable[[], dt.date] = dt.date.today,
+    config_file: Path | None = None,
 ) -> PapershelfApp:
-    """The app on a store; tests inject a fake clipboard, browser and date."""
-    return PapershelfApp(store, clipboard=clipboard, open_url=open_url, today=today)
+    """The app on a store; tests inject a fake clipboard, browser, date and config file."""
+    config, problems = Config(), []
+    if config_file is not None and config_file.exists():
+        try:
+            config, problems = parse_config(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems = [f"cannot read {config_file}: {exc}; using the defaults"]
+    return PapershelfApp(
+        store,
+        clipboard=clipboard,
+        open_url=open_url,
+        today=today,
+        config=config,
+        config_problems=problems,
+        config_file=config_file,
+    )
+
+
+def _binding_ids() -> set[str]:
+    from tui.screens.reader import ReaderScreen
+    from tui.widgets.filter_pane import FilterPane
+    from tui.widgets.paper_list import PaperList
+
+    classes = (PapershelfApp, LibraryScreen, PaperList, FilterPane, ReaderScreen)
+    return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
 
 def run(store: Store) -> int:
-    create_app(store).run()
+    create_app(store, config_file=config_path()).run()
     return 0

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import (
+    COLUMNS,
     SORTS,
     Filter,
     Paper,
@@ -172,6 +173,8 @@ class LibraryScreen(Screen[None]):
         self._last_result: SearchResult | None = None
         self._facets_timer: Timer | None = None
         self._detail_timer: Timer | None = None
+        self.columns: tuple[str, ...] = COLUMNS
+        """Optional list columns to show, from the config file."""
         self._last_key_at = 0.0
         self._edited: dict[int, Paper] = {}
         """Papers saved since the library was last read, replayed onto an index built meanwhile."""
@@ -205,6 +208,7 @@ class LibraryScreen(Screen[None]):
             self.show_detail = not small
 
     def on_mount(self) -> None:
+        self.query_one(PaperList).columns = self.columns
         self.query_one("#import-progress").display = False
         self.query_one(PaperList).focus()
         self.load_library()

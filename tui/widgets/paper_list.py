@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
-_LEAD = 1 + 2 + _YEAR_W + 1 + _CAT_W + 1
-"""Selection mark, status glyph, year and category before the title."""
 _MARKS = 3
 """A space, then the code and note marks after the title."""
 _AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 100
@@ -125,6 +123,8 @@ class PaperList(ScrollView, can_focus=True):
         self._kept: set[int] = set()
         """The selection from before the current shift+arrow run, which the run adds to."""
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self.columns: tuple[str, ...] = ("year", "category", "author", "score", "marks")
+        """Which optional columns show (the config file's ``columns``); the title always does."""
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -280,19 +280,27 @@ class PaperList(ScrollView, can_focus=True):
             base += self._part("cursor" if self.has_focus else "cursor-blurred")
         dim, match = base + self._part("dim"), base + self._part("match")
         status = {ReadStatus.READ: self._part("read"), ReadStatus.READING: self._part("reading")}.get(paper.status)
-        author_width = 0 if width < _AUTHOR_MIN_WIDTH else min(_AUTHOR_W, width // 6)
-        score_width = _SCORE_W + 1 if width >= _SCORE_MIN_WIDTH else 0
-        title_width = max(width - _LEAD - _MARKS - (author_width + 1 if author_width else 0) - score_width, 4)
+        shown = self.columns
+        author_width = 0 if width < _AUTHOR_MIN_WIDTH or "author" not in shown else min(_AUTHOR_W, width // 6)
+        score_width = _SCORE_W + 1 if width >= _SCORE_MIN_WIDTH and "score" in shown else 0
+        year = f"{paper.year or '':>{_YEAR_W}} " if "year" in shown else ""
+        category = f"{(paper.category or ''):<{_CAT_W}} " if "category" in shown else ""
+        marks = _MARKS if "marks" in shown else 0
+        lead = 3 + len(year) + len(category)
+        title_width = max(width - lead - marks - (author_width + 1 if author_width else 0) - score_width, 4)
         title_style = dim if paper.status == ReadStatus.READ else base
         segments = [
             Segment("▌" if selected else " ", base + self._part("selected")),
             Segment(GLYPHS[paper.status] + " ", base + status if status else base),
-            Segment(f"{paper.year or '':>{_YEAR_W}} {(paper.category or ''):<{_CAT_W}} ", dim),
+            Segment(year + category, dim),
             *_fit(printable(paper.title, keep_newlines=False), title_width, hit.title_spans, title_style, match),
-            Segment(" "),
-            Segment("⌘" if paper.has_code or paper.all_code_urls else " ", base + self._part("code")),
-            Segment("✎" if paper.note.strip() else " ", dim),
         ]
+        if marks:
+            segments += [
+                Segment(" "),
+                Segment("⌘" if paper.has_code or paper.all_code_urls else " ", base + self._part("code")),
+                Segment("✎" if paper.note.strip() else " ", dim),
+            ]
         if author_width:
             first = len(paper.authors[0]) if paper.authors else 0
             spans = tuple((a, min(b, first)) for a, b in hit.author_spans if a < first)

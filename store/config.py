@@ -1,0 +1,77 @@
+"""The user's config file: a pure parser from TOML text to settings and problems.
+
+Anything wrong gives a message naming the key, and that setting keeps its default, so a bad
+config never stops papershelf from starting.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+SORT_CHOICES = ("relevance", "date", "title", "score", "status", "added")
+COLUMNS = ("year", "category", "author", "score", "marks")
+_BINDING_ID = re.compile(r"[a-z_]+\.[a-z_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    sort: str = "relevance"
+    theme: str | None = None
+    columns: tuple[str, ...] = COLUMNS
+    """Which optional list columns show; the title always does."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id (as in the help screen's ids, e.g. "paper.read") to keys ("r,ctrl+r")."""
+
+
+def parse_config(text: str) -> tuple[Config, list[str]]:
+    """Settings from TOML text, and a message for each thing that was wrong with it."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Config(), [f"not valid TOML ({exc}); using the defaults"]
+    problems: list[str] = []
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key == "sort":
+            if value in SORT_CHOICES:
+                values["sort"] = value
+            else:
+                problems.append(f"sort = {value!r}: expected one of {', '.join(SORT_CHOICES)}")
+        elif key == "theme":
+            if isinstance(value, str) and value:
+                values["theme"] = value
+            else:
+                problems.append("theme: expected the name of a theme, as a string")
+        elif key == "columns":
+            if isinstance(value, list) and all(v in COLUMNS for v in value):
+                values["columns"] = tuple(value)
+            else:
+                problems.append(f"columns: expected a list drawn from {', '.join(COLUMNS)}")
+        elif key == "keys":
+            if not isinstance(value, dict):
+                problems.append('keys: expected a table, e.g. [keys] "paper.read" = "r,ctrl+r"')
+                continue
+            good = {}
+            for binding, keys in value.items():
+                if not _BINDING_ID.fullmatch(binding) or not isinstance(keys, str) or not keys.strip():
+                    problems.append(f'keys.{binding}: expected a binding id such as "paper.read" = "r"')
+                else:
+                    good[binding] = keys
+            values["keys"] = good
+        else:
+            problems.append(f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys")
+    return Config(**values), problems  # type: ignore[arg-type]
+
+
+def set_theme_line(text: str, theme: str) -> str:
+    """text with its theme setting changed (or added), the rest of the file left as written."""
+    line = f'theme = "{theme}"'
+    pattern = re.compile(r"^theme\s*=.*$", re.MULTILINE)
+    if pattern.search(text):
+        return pattern.sub(line, text, count=1)
+    first_table = re.search(r"^\[", text, re.MULTILINE)
+    if first_table:  # top-level keys must come before the first [table]
+        return text[: first_table.start()] + line + "\n" + text[first_table.start() :]
+    return (text + ("\n" if text and not text.endswith("\n") else "") + line + "\n").lstrip("\n")

@@ -1,0 +1,78 @@
+"""The config file: settings, clear messages for mistakes, and the app starting anyway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store import Config, Store, parse_config, set_theme_line
+from tests.conftest import TODAY
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
+from tui.app import create_app
+
+
+def test_a_good_config() -> None:
+    config, problems = parse_config(
+        'sort = "title"\ntheme = "nord"\ncolumns = ["year", "author"]\n[keys]\n"paper.read" = "r,ctrl+r"\n'
+    )
+    assert problems == []
+    assert config == Config("title", "nord", ("year", "author"), {"paper.read": "r,ctrl+r"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('sort = "colour"', "sort = 'colour': expected one of"),
+        ("colour = 1", "unknown setting 'colour'"),
+        ('columns = ["year", "shoe size"]', "columns: expected a list drawn from"),
+        ("[keys]\nread = 1", "keys.read: expected a binding id"),
+        ("sort = ", "not valid TOML"),
+        ("theme = 3", "theme: expected the name of a theme"),
+    ],
+)
+def test_each_mistake_names_its_key_and_keeps_the_default(text: str, message: str) -> None:
+    config, problems = parse_config(text)
+    assert len(problems) == 1 and message in problems[0]
+    assert config.sort == "relevance"
+
+
+def test_the_theme_line_is_changed_and_the_rest_kept() -> None:
+    text = '# my settings\nsort = "date"\n\n[keys]\n"paper.read" = "R"\n'
+    changed = set_theme_line(text, "nord")
+    assert changed == '# my settings\nsort = "date"\n\ntheme = "nord"\n[keys]\n"paper.read" = "R"\n'
+    assert parse_config(changed)[0].theme == "nord"
+    assert set_theme_line(changed, "dracula").count("theme =") == 1
+
+
+async def test_the_app_applies_the_config_and_reports_mistakes(empty_store: Store, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'sort = "title"\ntheme = "nord"\ncolumns = ["year"]\ncolour = 1\n[keys]\n"paper.read" = "R"\n"no.such" = "q"\n'
+    )
+    app = create_app(empty_store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.theme == "nord" and app.library.sort == "title"
+        messages = [n.message for n in app._notifications]
+        assert any("unknown setting 'colour'" in m for m in messages)
+        assert any("keys.no.such: no binding has this id" in m for m in messages)
+        assert app.library.query_one("#papers").columns == ("year",)
+        app.theme = "dracula"
+        await pilot.pause()
+    saved = config.read_text()
+    assert 'theme = "dracula"' in saved and "colour = 1" in saved  # the rest of the file is as written
+
+
+async def test_a_remapped_key_works(store: Store, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"paper.read" = "R"\n')
+    app = create_app(store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        paper = app.library.query_one("#papers").current
+        await pilot.press("R")
+        await settle(pilot)
+        assert store.get(paper.id).status.value == "read"
