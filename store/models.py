@@ -64,6 +64,8 @@ class PaperDraft:
     line: int = 0
     """1-based line of the entry in its file (its meta line), for messages."""
     user: UserData | None = None
+    original: str = ""
+    """The entry exactly as its file wrote it, when decoding changed it (BibTeX's LaTeX)."""
 
     @property
     def key(self) -> str:

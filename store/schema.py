@@ -120,7 +120,13 @@ def m001_initial(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 1
+@migrations()
+def m002_original_entry(db: Database) -> None:
+    """The entry as the file wrote it (BibTeX with its LaTeX), beside the decoded fields."""
+    db.execute("ALTER TABLE papers ADD COLUMN original TEXT")
+
+
+SCHEMA_VERSION = 2
 """How many migrations this release knows (a test keeps it in step with the set).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
@@ -292,7 +293,8 @@ class Store:
                     )
                     inserts.append(
                         [next_id, key, *meta, _meta_hash(meta), now, now, status.value,
-                         now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None]
+                         now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None,
+                         draft.original or None]
                     )  # fmt: skip
                     people.append((next_id, draft))
                     if user.tags:
@@ -320,7 +322,7 @@ class Store:
             first_new = next_id - len(inserts)
             conn.executemany(
                 f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at, "
-                f"status, status_changed_at, note, note_updated_at) VALUES ({', '.join('?' * 21)})",
+                f"status, status_changed_at, note, note_updated_at, original) VALUES ({', '.join('?' * 22)})",
                 inserts,
             )
             for paper_id, names in tagged:
@@ -527,8 +529,54 @@ class Store:
         rows = self._read("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit))
         return [r[0] for r in rows]
 
-    def stats(self) -> dict[str, dict[str, int]]:
-        """Paper counts by status, category, year and source."""
+    def reading_stats(self, *, weeks: int = 52) -> dict[str, Any]:
+        """How reading went: papers read per week, read/unread by category and profile, the backlog.
+
+        Weeks start on Monday; the last one holds today. The backlog is the number of papers in the
+        library and not read at the end of each week, rebuilt from when papers were added and
+        every status change since.
+        """
+        today = self._clock().astimezone(dt.UTC).date()
+        starts = [today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1 - i)) for i in range(weeks)]
+        history = self._read("SELECT paper_id, status, changed_at FROM status_history ORDER BY changed_at, id")
+        added = sorted(r[0][:10] for r in self._read("SELECT added_at FROM papers"))
+        read_per_week = dict.fromkeys((d.isoformat() for d in starts), 0)
+        is_read: dict[int, bool] = {}
+        changes: list[tuple[str, int]] = []
+        for paper_id, status, changed_at in history:
+            day = changed_at[:10]
+            now_read = status == ReadStatus.READ.value
+            if now_read and not is_read.get(paper_id, False):
+                week = _week_of(dt.date.fromisoformat(day), starts)
+                if week is not None:
+                    read_per_week[week] += 1
+            if now_read != is_read.get(paper_id, False):
+                changes.append((day, -1 if now_read else 1))
+            is_read[paper_id] = now_read
+        backlog = {}
+        for start in starts:
+            end = (start + dt.timedelta(days=6)).isoformat()
+            in_library = bisect.bisect_right(added, end)
+            backlog[start.isoformat()] = in_library + sum(delta for day, delta in changes if day <= end)
+        return {
+            "read_per_week": read_per_week,
+            "unread_backlog": backlog,
+            "by_category": self._status_split("coalesce(p.category, '-')", ""),
+            "by_profile": self._status_split(
+                "coalesce(s.owner, s.name)",
+                "JOIN paper_sources ps ON ps.paper_id = p.id JOIN sources s ON s.id = ps.source_id",
+            ),
+        }
+
+    def _status_split(self, label: str, joins: str) -> dict[str, dict[str, int]]:
+        rows = self._read(f"SELECT {label}, p.status, count(*) FROM papers p {joins} GROUP BY 1, 2 ORDER BY 1")
+        split: dict[str, dict[str, int]] = {}
+        for name, status, count in rows:
+            split.setdefault(str(name), {s.value: 0 for s in ReadStatus})[status] = int(count)
+        return dict(sorted(split.items(), key=lambda item: -sum(item[1].values())))
+
+    def stats(self) -> dict[str, Any]:
+        """Paper counts by status, category, year and source, and how reading went."""
 
         def grouped(sql: str) -> dict[str, int]:
             return {str(k): int(n) for k, n in self._read(sql)}
@@ -548,6 +596,7 @@ class Store:
                 "SELECT s.name || coalesce(' (' || s.owner || ')', ''), count(ps.paper_id) FROM sources s "
                 "LEFT JOIN paper_sources ps ON ps.source_id = s.id GROUP BY s.id ORDER BY s.id"
             ),
+            **self.reading_stats(),
         }
 
     # -- the user's own data ---------------------------------------------------------------
@@ -627,6 +676,13 @@ class Store:
             )
             conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
         return self.get_many(paper_ids)
+
+
+def _week_of(day: dt.date, starts: list[dt.date]) -> str | None:
+    """The start of the week (one of starts) that day falls in, or None outside them."""
+    if not starts or day < starts[0] or day > starts[-1] + dt.timedelta(days=6):
+        return None
+    return starts[(day - starts[0]).days // 7].isoformat()
 
 
 def _tag_name(name: str) -> str:

@@ -91,6 +91,8 @@ def test_a_file_with_no_entries_is_refused() -> None:
 def test_reimport_never_overwrites_the_users_own_data(empty_store: Store) -> None:
     empty_store.import_drafts(parse(JABREF), "refs.bib")
     paper = empty_store.list_papers()[0]
+    (original,) = empty_store._read("SELECT original FROM papers WHERE id = ?", (paper.id,))[0]
+    assert original.startswith("@Article{qin2022devil,") and r"M{\"u}ller" in original  # the LaTeX, kept
     assert (paper.status, paper.note, paper.tags) == (
         ReadStatus.READING,
         "Check section 4.",

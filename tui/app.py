@@ -42,6 +42,7 @@ _PALETTE = (
     ("list: cycle sort", "Sort by relevance, date, title, score, status or date added", "cycle_sort"),
     ("view: toggle filters", "Show or hide the filter pane", "toggle_filters"),
     ("view: toggle detail", "Show or hide the detail pane", "toggle_detail"),
+    ("view: reading statistics", "Papers read per week, the backlog, read/unread by category and profile", "stats"),
     ("filters: clear all", "Remove every facet filter", "clear_filters"),
     ("import: file…", "Import a profile dump into the library", "import"),
     ("help: keys and search syntax", "Every binding and the query language", "help"),

@@ -362,6 +362,8 @@ def cmd_stats(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) 
         out.write(dumps(stats) + "\n")
         return EXIT_OK
     out.write(f"{stats['total']['papers']} papers\n")
+    read = list(stats["read_per_week"].values())
+    out.write(f"read in the last {len(read)} weeks: {sum(read)} (this week {read[-1] if read else 0})\n")
     for section in ("status", "category", "year", "source"):
         out.write(f"\n{section}\n")
         for key, count in stats[section].items():

@@ -165,6 +165,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
             has_code=bool(code),
             line=line,
             user=UserData(status, note, tags),
+            original=entry.raw,
         )
     if not drafts and not problems:
         problems.append(Problem(1, "no BibTeX entries found", "error"))

@@ -15,7 +15,7 @@ from sqlite_utils.migrations import Migrations
 
 import store.store
 from store import Store, StoreError, parse_profile_dump
-from store.schema import m001_initial
+from store.schema import SCHEMA_VERSION, m001_initial, m002_original_entry
 from tests.bench.synth import dump
 from tests.conftest import TODAY
 from tui.cli import main
@@ -35,19 +35,20 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
         library.set_note(1, "precious")
     newer = Migrations("papershelf")
     newer()(m001_initial)
+    newer()(m002_original_entry)
 
     @newer()
-    def m002_reading_time(db) -> None:  # what a next release might add
+    def m003_reading_time(db) -> None:  # what a next release might add
         db.execute("ALTER TABLE papers ADD COLUMN minutes_read INTEGER")
 
     monkeypatch.setattr(store.store, "migrations", newer)
-    monkeypatch.setattr(store.store, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(db) as library:
         assert library.get(1).note == "precious"
-        assert library._read("PRAGMA user_version") == [(2,)]
-    backup = db.with_name("lib.db.schema1.bak")
+        assert library._read("PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    backup = db.with_name(f"lib.db.schema{SCHEMA_VERSION}.bak")
     with sqlite3.connect(backup) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert conn.execute("SELECT note FROM papers WHERE id = 1").fetchone() == ("precious",)
 
 

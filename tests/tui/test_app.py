@@ -491,3 +491,19 @@ async def test_a_read_only_library_says_so_when_changed(tmp_path: Path, clipboar
         assert any("read-only" in n.message for n in app._notifications)
         assert store.get(1).status == ReadStatus.UNREAD
     store.close()
+
+
+async def test_stats_screen_draws_the_reading_statistics(app, store: Store) -> None:
+    store.set_status([1, 2, 3], "read")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        from tui.screens.stats import StatsScreen
+
+        assert isinstance(app.screen, StatsScreen)
+        text = " ".join(shown(s) for s in app.screen.query("Static"))
+        assert "3 read in all · 3 this week" in text and "37 now" in text
+        assert "Mira Castellanos" in text and "CL" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, StatsScreen)

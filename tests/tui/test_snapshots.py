@@ -93,3 +93,10 @@ class TestHostileText:
         store.set_note(1, "[red]note[/red] \x1b[2J [@click=app.quit]q[/]")
         app = create_app(store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
         assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+class TestStats:
+    def test_stats_screen(self, snap_compare, app, store) -> None:
+        store.set_status([1, 2, 3, 5, 8], "read")
+        store.set_status([4], "reading")
+        assert snap_compare(app, terminal_size=SIZE, run_before=typing("S"))

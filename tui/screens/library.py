@@ -44,6 +44,7 @@ from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.help import HelpScreen
 from tui.screens.note_editor import NoteEditorScreen
 from tui.screens.reader import ReaderScreen
+from tui.screens.stats import StatsScreen
 from tui.widgets.filter_pane import FACETS, FilterPane
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
@@ -145,6 +146,7 @@ class LibraryScreen(Screen[None]):
         Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status or tag change"),
         Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
+        Binding("S", "stats", "Stats", show=False, id="view.stats", tooltip="Reading statistics"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
     ]
 
@@ -662,6 +664,11 @@ class LibraryScreen(Screen[None]):
 
     def action_clear_filters(self) -> None:
         self.query_one(FilterPane).action_clear()
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False, description="Counting")
+    def action_stats(self) -> None:
+        stats = self.store.stats()
+        self.app.call_from_thread(self.app.push_screen, StatsScreen(stats))
 
     def action_help(self) -> None:
         rows = [(_key_names(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
