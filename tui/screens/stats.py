@@ -15,8 +15,8 @@ from store import printable
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-_BAR_WIDTH = 36
-_LABEL_WIDTH = 18
+_BAR_WIDTH = 24
+_LABEL_WIDTH = 16
 
 
 def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
@@ -29,11 +29,13 @@ def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
         name.truncate(_LABEL_WIDTH, overflow="ellipsis", pad=True)
         text.append_text(name)
         text.append(" ")
+        drawn = 0
         for status, char, style in (("read", "█", "green"), ("reading", "▓", "yellow"), ("unread", "░", "dim")):
-            text.append(char * round(_BAR_WIDTH * counts.get(status, 0) / largest), style=style)
-        text.append(
-            f"  {counts.get('read', 0)} read · {counts.get('reading', 0)} reading · {counts.get('unread', 0)} unread\n"
-        )
+            width = round(_BAR_WIDTH * counts.get(status, 0) / largest)
+            text.append(char * width, style=style)
+            drawn += width
+        read, reading, unread = (counts.get(s, 0) for s in ("read", "reading", "unread"))
+        text.append(" " * max(_BAR_WIDTH - drawn, 0) + f"  {read} read · {reading} reading · {unread} unread\n")
     return text
 
 
