@@ -507,3 +507,16 @@ async def test_stats_screen_draws_the_reading_statistics(app, store: Store) -> N
         assert "Mira Castellanos" in text and "CL" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, StatsScreen)
+
+
+async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
+    """'/trans' pasted or typed in one go: every key is queued at the list before focus moves."""
+    from textual import events
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/"), ("t", "t"), ("r", "r"), ("n", "n"), ("s", "s")]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.library.query_one("#search", Input).value == "trns"
+        assert not isinstance(app.screen, AskScreen)  # the "t" did not open the tag dialog

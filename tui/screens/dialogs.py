@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -60,3 +60,16 @@ class AskScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed before the input took focus (it does so a moment after the dialog opens)."""
+        field = self.query_one(Input)
+        if field.has_focus:
+            return
+        if event.is_printable and event.character:
+            event.stop()
+            self.set_focus(field)
+            field.insert_text_at_cursor(event.character)
+        elif event.key == "enter":
+            event.stop()
+            self.dismiss(field.value)

@@ -211,6 +211,7 @@ class LibraryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(PaperList).columns = self.columns
+        self.query_one(PaperList).search_field = self.query_one("#search", Input)
         self.query_one("#import-progress").display = False
         self.query_one(PaperList).focus()
         self.load_library()
@@ -406,7 +407,9 @@ class LibraryScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # Synchronous, unlike Widget.focus(): keys typed right after "/" are already queued and
+        # must reach the search bar, not the list ("/trans" pasted in one go).
+        self.set_focus(self.query_one("#search", Input))
 
     def action_back(self) -> None:
         papers = self.query_one(PaperList)

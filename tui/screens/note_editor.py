@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -53,6 +53,14 @@ class NoteEditorScreen(ModalScreen[str]):
             )
             yield Label(Text("Saved automatically as you type.", style="dim"), id="note-state")
         yield Footer()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed before the editor took focus (it does so a moment after the screen opens)."""
+        area = self.query_one(TextArea)
+        if not area.has_focus and event.is_printable and event.character:
+            event.stop()
+            self.set_focus(area)
+            area.insert(event.character)
 
     @property
     def text(self) -> str:

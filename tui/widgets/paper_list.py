@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Input
 
 from store import Hit, Paper, ReadStatus, printable
 
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from rich.style import Style
-    from textual import events
 
 GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
@@ -123,6 +124,8 @@ class PaperList(ScrollView, can_focus=True):
         self._kept: set[int] = set()
         """The selection from before the current shift+arrow run, which the run adds to."""
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self.search_field: Input | None = None
+        """The search bar "/" jumps to; the screen sets it."""
         self.columns: tuple[str, ...] = ("year", "category", "author", "score", "marks")
         """Which optional columns show (the config file's ``columns``); the title always does."""
 
@@ -225,6 +228,29 @@ class PaperList(ScrollView, can_focus=True):
     def action_open(self) -> None:
         if self.current is not None:
             self.post_message(self.Opened(self.current.id))
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed in one burst ("/trans", "tname" + enter) all arrive here first.
+
+        Textual forwards each key to whatever had focus when it arrived, and runs bindings later,
+        so the keys after "/" or after a key that opens a dialog must be passed on by hand.
+        """
+        top = self.app.screen
+        if top is not self.screen:  # a dialog opened by an earlier key of the burst
+            event.stop()
+            event.prevent_default()
+            top.post_message(events.Key(event.key, event.character))
+            return
+        if event.key == "slash" and self.search_field is not None:
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(self.search_field)
+            return
+        focused = self.screen.focused
+        if focused is not self and isinstance(focused, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            focused.insert_text_at_cursor(event.character)
 
     def _on_click(self, event: events.Click) -> None:
         row = event.y + int(self.scroll_y)
