@@ -10,9 +10,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -43,6 +41,7 @@ from store import (
     problem_lines,
     record,
 )
+from tui.editor import EditorError, edit_text, editor_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -264,25 +263,6 @@ def cmd_mark(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -
     return EXIT_OK
 
 
-def _edit(text: str) -> str:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        raise StoreError("no editor: set $EDITOR (or $VISUAL), or use --set TEXT; the note was not changed")
-    with tempfile.NamedTemporaryFile("w+", suffix=".md", encoding="utf-8", delete=False) as handle:
-        handle.write(text)
-        name = handle.name
-    try:
-        try:
-            code = subprocess.call([*editor.split(), name])
-        except OSError as exc:
-            raise StoreError(f"cannot run editor {editor!r}: {exc.strerror}; the note was not changed") from None
-        if code != 0:
-            raise StoreError(f"editor {editor!r} exited with status {code}; the note was not changed")
-        return Path(name).read_text(encoding="utf-8")
-    finally:
-        os.unlink(name)
-
-
 def cmd_note(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (paper_id,) = _ids([args.id])
     paper = store.get(paper_id)
@@ -290,7 +270,13 @@ def cmd_note(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -
         text = sys.stdin.read() if args.set == "-" else args.set
         store.set_note(paper_id, text)
     elif args.edit:
-        text = _edit(paper.note)
+        editor = editor_command()
+        if editor is None:
+            raise StoreError("no editor: set $EDITOR (or $VISUAL), or use --set TEXT; the note was not changed")
+        try:
+            text = edit_text(paper.note, editor)
+        except EditorError as exc:
+            raise StoreError(str(exc)) from None
         store.set_note(paper_id, text)
         out.write(f"note of paper {paper_id} saved ({len(text)} characters)\n")
     elif paper.note:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shlex
-import subprocess
-import tempfile
 import time
 import webbrowser
 from dataclasses import dataclass, field
@@ -38,6 +34,7 @@ from store import (
     parse_query,
     printable,
 )
+from tui.editor import EditorError, edit_text, editor_command
 from tui.messages import FirstPageLoaded, ImportFinished, LibraryLoaded, PapersSaved, SearchFinished
 from tui.render import citation
 from tui.screens.dialogs import AskScreen, ChooseScreen
@@ -480,27 +477,23 @@ class LibraryScreen(Screen[None]):
         paper = self._target()
         if paper is None:
             return
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not editor:
+        editor = editor_command()
+        if editor is None:
             self.notify("Set $EDITOR (or $VISUAL) to edit notes in your editor; e opens the built-in editor.",
                         severity="warning")  # fmt: skip
             return
-        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as handle:
-            handle.write(paper.note)
+        failure = None
         try:
             with self.app.suspend():
-                code = subprocess.call([*shlex.split(editor), handle.name])
-            text = Path(handle.name).read_text(encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Cannot run {editor!r}: {exc.strerror}; the note was not changed", severity="error")
-            return
+                try:
+                    text = edit_text(paper.note, editor)
+                except EditorError as exc:  # reported once the app is back on screen
+                    failure = str(exc)
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to an editor; e opens the built-in one.", severity="warning")
             return
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
-        if code != 0:
-            self.notify(f"{editor} exited with status {code}; the note was not changed", severity="warning")
+        if failure is not None:
+            self.notify(failure, severity="warning")
         elif text != paper.note:
             self._save(lambda: [self.store.set_note(paper.id, text)], "Note saved")
 
