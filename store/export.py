@@ -8,7 +8,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from store.models import Paper, ReadStatus
+from store.models import MONTHS, Paper, ReadStatus
 from store.text import printable, words
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
             ("author", " and ".join(paper.authors) + (" and others" if paper.authors_truncated else "")),
         ]
         if paper.date and paper.date_has_year:
-            fields += [("year", str(paper.date.year)), ("month", _MONTHS[paper.date.month - 1])]
+            fields += [("year", str(paper.date.year)), ("month", MONTHS[paper.date.month - 1])]
         if paper.abstract:
             fields.append(("abstract", paper.abstract))
         url = (paper.all_code_urls or paper.links or (None,))[0]
@@ -180,9 +180,6 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
         body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields if value)
         entries.append(f"@article{{{keys[paper.id]},\n{body}\n}}\n")
     return "\n".join(entries)
-
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def _csl_name(name: str) -> dict[str, str]:

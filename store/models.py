@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     import datetime as dt
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+"""Month abbreviations, January first, as profile pages and BibTeX write them (case aside)."""
+
+
 class ReadStatus(StrEnum):
     """Where the user is with a paper."""
 

@@ -14,7 +14,7 @@ import re
 import bibtexparser
 
 from store.links import extract_links
-from store.models import PaperDraft, ParseResult, Problem, UserData, title_key
+from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
             ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328"}  # fmt: skip
@@ -25,8 +25,7 @@ _ACCENT = re.compile(r"""\\([`'^"~=.uvHck])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-
 _LETTER = re.compile(r"\\(" + "|".join(sorted(_LETTERS, key=len, reverse=True)) + r")(?![A-Za-z])(?:\{\})?")
 _ESCAPED = re.compile(r"\\([{}&%_#$])")
 _COMMAND = re.compile(r"\\[A-Za-z]+\s*")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                       "nov", "dec"), start=1)}  # fmt: skip
+_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _READ_STATUS = {"read": "read", "skimmed": "reading", "reading": "reading", "unread": "unread", "toread": "unread"}
 _ENTRY_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 

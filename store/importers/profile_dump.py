@@ -21,15 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from store.links import extract_links
-from store.models import PaperDraft, ParseResult, Problem, ProfileStats, title_key
+from store.models import MONTHS, PaperDraft, ParseResult, Problem, ProfileStats, title_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-_MONTHS = {
-    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
-    "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10, "Nov": 11, "Dec": 12,
-}  # fmt: skip
+_MONTHS = {m.capitalize(): i for i, m in enumerate(MONTHS, start=1)} | {"Sept": 9}
 _META = re.compile(
     r"[ \t]*(?P<score>[0-9]+(?:\.[0-9]+)?)?[ \t]*(?P<cat>[A-Z]{2})[ \t]*"
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[ \t]+(?P<day>[0-9]{1,2})"
