@@ -1,54 +1,91 @@
 """papershelf's data layer: models, the SQLite store, importers, search and exporters.
 
 Importable without Textual; the TUI reaches data only through the names in ``__all__``.
+Submodules load on first use of one of their names: ``papershelf list | head`` should not pay
+for numpy, rapidfuzz and sqlite-utils, which only searching and migrating need.
 """
 
 from __future__ import annotations
 
-from store.config import COLUMNS, Config, parse_config, set_theme_line
-from store.demo import demo_files, load_demo
-from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
-from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
-from store.links import extract_links
-from store.models import (
-    ImportReport,
-    Paper,
-    PaperDraft,
-    ParseResult,
-    Problem,
-    ProfileStats,
-    ReadStatus,
-    Source,
-    UserData,
-    title_key,
-)
-from store.paths import config_path, data_dir, default_db_path, demo_db_path
-from store.query import QUERY_HELP, Filter, Query, parse_query
-from store.search import SORTS, Hit, SearchIndex, SearchResult
-from store.store import SORT_KEYS, PaperNotFound, Store, StoreError, problem_lines
-from store.text import printable
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.config import COLUMNS, Config, parse_config, set_theme_line
+    from store.demo import demo_files, load_demo
+    from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
+    from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
+    from store.library import DELTA_LIMIT, Change, ImportOutcome, Library
+    from store.links import extract_links
+    from store.models import (
+        ImportReport,
+        IndexRecord,
+        Paper,
+        PaperDraft,
+        ParseResult,
+        Personal,
+        Problem,
+        ProfileStats,
+        ReadStatus,
+        Source,
+        UserData,
+        title_key,
+    )
+    from store.paths import config_path, data_dir, default_db_path, demo_db_path
+    from store.query import QUERY_HELP, Filter, Query, parse_query
+    from store.search import SORTS, Hit, SearchIndex, SearchResult
+    from store.segment import Segment
+    from store.store import SORT_KEYS, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
+    from store.text import printable
+
+_HOMES = {
+    "store.config": ("COLUMNS", "Config", "parse_config", "set_theme_line"),
+    "store.demo": ("demo_files", "load_demo"),
+    "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
+                     "note_files", "record"),
+    "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
+    "store.library": ("DELTA_LIMIT", "Change", "ImportOutcome", "Library"),
+    "store.links": ("extract_links",),
+    "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
+                     "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
+    "store.paths": ("config_path", "data_dir", "default_db_path", "demo_db_path"),
+    "store.query": ("QUERY_HELP", "Filter", "Query", "parse_query"),
+    "store.search": ("SORTS", "Hit", "SearchIndex", "SearchResult"),
+    "store.segment": ("Segment",),
+    "store.store": ("SORT_KEYS", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
+    "store.text": ("printable",),
+}  # fmt: skip
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "COLUMNS",
+    "DELTA_LIMIT",
     "FORMATS",
     "QUERY_HELP",
     "RECORD_KEYS",
     "SORTS",
     "SORT_KEYS",
+    "Change",
     "Config",
     "Filter",
     "Hit",
+    "ImportOutcome",
     "ImportReport",
+    "IndexRecord",
+    "Library",
+    "NoteConflict",
     "Paper",
     "PaperDraft",
     "PaperNotFound",
     "ParseResult",
+    "Personal",
     "Problem",
     "ProfileStats",
     "Query",
     "ReadStatus",
     "SearchIndex",
     "SearchResult",
+    "Segment",
     "Source",
     "Store",
     "StoreError",
@@ -77,3 +114,12 @@ __all__ = [
     "set_theme_line",
     "title_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -12,7 +12,7 @@ from store.models import MONTHS, Paper, ReadStatus
 from store.text import printable, words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 RECORD_KEYS = (
     "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
@@ -21,6 +21,7 @@ RECORD_KEYS = (
 )  # fmt: skip
 FORMATS = ("json", "csv", "markdown", "bibtex", "csl")
 
+_INDENT = re.compile("^", re.MULTILINE)
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
@@ -55,11 +56,21 @@ def dumps(value: Any) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def json_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The text of ``dumps(list(rows)) + "\\n"``, a row at a time, so a large list streams."""
+    first = True
+    for row in rows:
+        yield ("[\n" if first else ",\n") + _INDENT.sub("  ", dumps(row))
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 def to_json(papers: Iterable[Paper]) -> str:
-    return dumps([record(p) for p in papers]) + "\n"
+    return "".join(json_chunks(map(record, papers)))
 
 
-def to_csv(papers: Iterable[Paper]) -> str:
+def csv_chunks(papers: Iterable[Paper]) -> Iterator[str]:
+    """CSV with a header row, a paper at a time."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RECORD_KEYS)
@@ -69,7 +80,14 @@ def to_csv(papers: Iterable[Paper]) -> str:
             "; ".join(map(str, v)) if isinstance(v, list) else printable(str(v)) if v is not None else ""
             for v in (row[k] for k in RECORD_KEYS)
         )
-    return out.getvalue()
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()
+
+
+def to_csv(papers: Iterable[Paper]) -> str:
+    return "".join(csv_chunks(papers))
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
@@ -240,6 +258,15 @@ def note_files(papers: Sequence[Paper]) -> dict[str, str]:
         yaml = "\n".join(f"{name}: {json.dumps(value, ensure_ascii=False)}" for name, value in front.items())
         files[f"{keys[paper.id]}.md"] = f"---\n{yaml}\n---\n\n{paper.note.rstrip()}\n"
     return files
+
+
+def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:
+    """An export as it is written: JSON and CSV a paper at a time; the others need every paper first."""
+    if fmt == "json":
+        return json_chunks(map(record, papers))
+    if fmt == "csv":
+        return csv_chunks(papers)
+    return iter((export(list(papers), fmt),))
 
 
 def export(papers: Sequence[Paper], fmt: str) -> str:

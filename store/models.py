@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from store.text import words
+from store.text import normalize, words
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Mapping
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -171,3 +173,43 @@ class ImportReport:
 def title_key(title: str) -> str:
     """The identity of a paper: its title with case, accents, punctuation and spacing folded."""
     return " ".join(words(unicodedata.normalize("NFKC", title)))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRecord:
+    """What search needs of one paper's imported fields; the user's own data is kept apart."""
+
+    id: int
+    title: str
+    authors: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    abstract: str = ""
+    category: str = ""
+    date: dt.date | None = None
+    score: float | None = None
+    has_code: bool = False
+    has_link: bool = False
+    added_at: str = ""
+    sources: tuple[tuple[str, str | None], ...] = ()
+    """(file name, profile owner) of each source."""
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """The user's own data as search sees it: only what differs from a fresh import."""
+
+    status: Mapping[int, ReadStatus] = field(default_factory=dict)
+    """Papers not unread."""
+    notes: Mapping[int, str] = field(default_factory=dict)
+    tags: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    code: frozenset[int] = frozenset()
+    """Papers with a code link the user set by hand."""
+
+
+_LEADING_ARTICLE = re.compile(r"(?:the|an?)\s+")
+
+
+def sort_title(title: str) -> str:
+    """Titles sort as a catalogue does: case folded, a leading "The", "A" or "An" skipped."""
+    folded = normalize(title).strip()
+    return _LEADING_ARTICLE.sub("", folded, count=1) if _LEADING_ARTICLE.match(folded) else folded

@@ -74,8 +74,28 @@ class Query:
 
 
 def _tokens(text: str) -> list[str]:
-    """Split on whitespace, keeping double-quoted runs (with an optional leading -) together."""
-    return re.findall(r'-?"[^"]*"?|\S+', text)
+    """Split on whitespace, keeping double-quoted runs together, with an optional leading - or field:."""
+    return re.findall(r'-?(?:[a-zA-Z]+:)?"[^"]*"?|\S+', text)
+
+
+_HYPHENATED = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query token; a hyphenated compound is one word ("re-ranker" is "reranker").
+
+    The index holds both the parts and the joined compound of hyphenated text, and an
+    unhyphenated word as it is, so the joined form finds both spellings.
+    """
+    if "-" not in text and "\u2010" not in text and "\u2011" not in text:
+        return words(text)
+    found: list[str] = []
+    last = 0
+    for match in _HYPHENATED.finditer(text):
+        found += words(text[last : match.start()])
+        found.append("".join(words(match.group())))
+        last = match.end()
+    return found + words(text[last:])
 
 
 def _year_filter(value: str, negated: bool) -> Filter | str:
@@ -103,10 +123,13 @@ def _field_filter(name: str, value: str, negated: bool) -> list[Term] | Filter |
     """A field:value token as terms or a filter, or the message saying what was wrong with it."""
     if not value:
         return f"{name}: needs a value; ignored"
+    value = value.strip('"') if value.startswith('"') else value
+    if not value.strip():
+        return f"{name}: needs a value; ignored"
     if name in TEXT_FIELDS:
-        found = words(value)
+        found = query_words(value)
         return [Term(w, name, negated) for w in found] or f"{name}:{value} has no words to search for; ignored"
-    values = tuple(v.strip() for v in value.split(",") if v.strip())
+    values = tuple(" ".join(v.split()) for v in value.split(",") if v.strip())
     if name == "year":
         return _year_filter(value, negated)
     if name == "is":
@@ -157,5 +180,5 @@ def parse_query(text: str) -> Query:
             else:
                 terms.extend(parsed)
             continue
-        terms.extend(Term(w, None, negated) for w in words(body))
+        terms.extend(Term(w, None, negated) for w in query_words(body))
     return Query(tuple(terms), tuple(phrases), tuple(filters), tuple(messages))

@@ -126,8 +126,92 @@ def m002_original_entry(db: Database) -> None:
     db.execute("ALTER TABLE papers ADD COLUMN original TEXT")
 
 
-SCHEMA_VERSION = 2
-"""How many migrations this release knows (a test keeps it in step with the set).
+@migrations()
+def m003_library_core(db: Database) -> None:
+    """Identity beyond the title, a change log for the search index, and nothing written for nobody.
 
-Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
-"""
+    - ``papers.key`` is no longer unique: two papers may share a title (the importer tells
+      them apart by year and authors). The table is rebuilt, since SQLite cannot drop a
+      constraint; ``Store`` turns foreign keys off around migrations so the rebuild cascades
+      nothing.
+    - ``changes`` logs, by trigger, every paper whose imported fields or sources changed, from
+      any writer: the search index file is stamped with the last ``seq`` it holds, and
+      whoever opens the library applies the newer ones as a small delta.
+    - ``meta`` names the library, so an index file copied from another library is not trusted.
+    - The FTS5 table and the author/affiliation link tables were written on every import and
+      read by nothing; the search index replaces them.
+    """
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS papers_fts_delete;
+        DROP TRIGGER IF EXISTS papers_fts_update;
+        DROP TABLE IF EXISTS papers_fts;
+        DROP TABLE IF EXISTS paper_authors;
+        DROP TABLE IF EXISTS authors;
+        DROP TABLE IF EXISTS paper_affiliations;
+        DROP TABLE IF EXISTS affiliations;
+        CREATE TABLE papers_new (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            title TEXT NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]',
+            authors_truncated INTEGER NOT NULL DEFAULT 0,
+            affiliations TEXT NOT NULL DEFAULT '[]',
+            category TEXT,
+            date TEXT,
+            date_has_year INTEGER NOT NULL DEFAULT 0,
+            score REAL,
+            has_code INTEGER NOT NULL DEFAULT 0,
+            abstract TEXT NOT NULL DEFAULT '',
+            links TEXT NOT NULL DEFAULT '[]',
+            code_urls TEXT NOT NULL DEFAULT '[]',
+            user_code_url TEXT,
+            meta_hash TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'unread' CHECK (status IN ('unread', 'reading', 'read')),
+            status_changed_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            note_updated_at TEXT,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            original TEXT,
+            sort_title TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO papers_new SELECT id, key, title, authors, authors_truncated, affiliations, category, date,
+            date_has_year, score, has_code, abstract, links, code_urls, user_code_url, meta_hash, status,
+            status_changed_at, note, note_updated_at, added_at, updated_at, original, '' FROM papers;
+        DROP TABLE papers;
+        ALTER TABLE papers_new RENAME TO papers;
+        CREATE INDEX papers_key ON papers(key);
+        CREATE INDEX papers_date ON papers(date);
+        CREATE INDEX papers_status ON papers(status);
+        CREATE INDEX papers_sort_title ON papers(sort_title, id);
+        CREATE INDEX papers_added ON papers(added_at, id);
+        CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, paper_id INTEGER NOT NULL);
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (name, value) VALUES ('library_id', lower(hex(randomblob(16))));
+        INSERT INTO meta (name, value) VALUES ('log_floor', '0');
+        CREATE TRIGGER papers_logged_insert AFTER INSERT ON papers BEGIN
+            INSERT INTO changes (paper_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER papers_logged_delete AFTER DELETE ON papers BEGIN
+            INSERT INTO changes (paper_id) VALUES (old.id);
+        END;
+        CREATE TRIGGER papers_logged_update AFTER UPDATE OF title, authors, affiliations, category, date, score,
+            has_code, abstract, links, code_urls, added_at ON papers BEGIN
+            INSERT INTO changes (paper_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER sources_logged_insert AFTER INSERT ON paper_sources BEGIN
+            INSERT INTO changes (paper_id) VALUES (new.paper_id);
+        END;
+        CREATE TRIGGER sources_logged_delete AFTER DELETE ON paper_sources BEGIN
+            INSERT INTO changes (paper_id) VALUES (old.paper_id);
+        END;
+        CREATE TRIGGER source_renamed AFTER UPDATE OF owner, name ON sources BEGIN
+            INSERT INTO changes (paper_id) SELECT paper_id FROM paper_sources WHERE source_id = new.id;
+        END;
+        """
+    )
+    from store.models import sort_title  # the same catalogue order the search index uses
+
+    rows = db.execute("SELECT id, title FROM papers").fetchall()
+    db.conn.executemany("UPDATE papers SET sort_title = ? WHERE id = ?", [(sort_title(t), i) for i, t in rows])

@@ -1,32 +1,38 @@
-"""Fuzzy, field-aware, faceted search over the library, held in memory.
+"""Fuzzy, field-aware, faceted search: a pure engine over immutable index snapshots.
 
-The index is built once from the papers and has no I/O on the query path, so it can be
-benchmarked alone. Text is indexed by word: one sorted vocabulary, and per field a CSR array of
-the rows containing each word. A query word matches the vocabulary exactly, by prefix (a
-contiguous range of the sorted vocabulary, so one slice of postings) or fuzzily (rapidfuzz over
-vocabulary words of similar length); the rows of the matched words are scored with numpy.
-Filters and facets are numpy columns. ``update`` applies the user's own changes (status, note,
-tags, code link) in place; new or re-imported papers need a rebuild.
+A ``SearchIndex`` is a snapshot: a base ``Segment`` (usually memory-mapped from the file beside
+the library), an optional small segment of papers changed since that file was written, and the
+user's own data (status, notes, tags, code links). Snapshots never change, so a query in one
+thread is never disturbed by an update in another: an update makes a new snapshot.
+
+A query word matches the vocabulary exactly, by prefix (a contiguous range of the sorted
+vocabulary, so one slice of postings) or fuzzily (rapidfuzz over vocabulary words of similar
+length); the rows of the matched words are scored with numpy. Filters and facets are numpy
+columns. The engine reads no files and no database: phrase checks ask a ``TextSource``.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from store.models import Paper, ReadStatus
+from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import Filter, Phrase, Query, Term, parse_query
-from store.text import normalize, words
+from store.segment import MAX_WORD, Segment, cjk_pieces, index_words
+from store.text import normalize
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+    TextSource = Callable[[Sequence[int], str], Mapping[int, str]]
+    """Fetches one text field ("title", "author", "aff", "abstract") of papers by id."""
 
 FACET_NAMES = ("status", "category", "year", "code", "source", "affiliation", "tag")
 SORTS = ("relevance", "date", "title", "score", "status", "added")
@@ -45,15 +51,15 @@ _TERM_FIELDS = {
     "aff": ("aff",),
 }
 _SHORT_FIELDS = ("title", "author", "acronym")
-"""Fields a one- or two-letter word is looked up in: a prefix that short matches half of every abstract."""
+"""Fields a one- or two-letter ASCII word is looked up in: a prefix that short matches half of every
+abstract. (Two CJK characters are a whole word, searched everywhere.)"""
 _FUZZY_MIN_LEN = 4
 _FUZZY_CUTOFF = 80.0
 _FUZZY_LIMIT = 40
 _FUZZY_QUALITY = 0.65
 _PREFIX_QUALITY = 0.75
 _WORD = re.compile(r"[^\W_]+")
-_NO_DATE = 0
-_PACE_EVERY = 1000
+_PHRASE_FIELDS = ("title", "author", "aff", "abstract")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,235 +75,227 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    hits: tuple[Hit, ...]
+    ids: tuple[int, ...]
+    """Matching paper ids in result order: the page asked for, or every match with ``every_id``."""
     total: int
-    """How many papers match; ``hits`` holds at most the limit asked for."""
+    """How many papers match in all."""
     facets: dict[str, dict[str, int]]
     messages: tuple[str, ...] = ()
     query: Query = field(default_factory=Query)
-    ids: tuple[int, ...] = ()
-    """Matching paper ids in result order: every one if asked for, else those of ``hits``."""
-    highlight: Callable[[int], Hit] | None = None
-    """Builds the Hit of any matching paper on demand, for lists that draw rows as they scroll."""
-
-
-@dataclass(slots=True)
-class _Postings:
-    """Rows per vocabulary word: rows[indptr[w]:indptr[w + 1]]."""
-
-    indptr: np.ndarray
-    rows: np.ndarray
-
-    @classmethod
-    def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int) -> _Postings:
-        order = np.argsort(word_ids, kind="stable")
-        counts = np.bincount(word_ids, minlength=vocab_size)
-        indptr = np.zeros(vocab_size + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return cls(indptr, row_ids[order].astype(np.int32, copy=False))
-
-    def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of words lo..hi-1, and for each row the word it came from."""
-        start, end = int(self.indptr[lo]), int(self.indptr[hi])
-        counts = np.diff(self.indptr[lo : hi + 1])
-        return self.rows[start:end], np.repeat(np.arange(lo, hi, dtype=np.int32), counts)
+    highlight: Callable[[int, str, str], Hit] | None = None
+    """Builds the Hit of a matching paper from its id, title and joined authors, for the rows shown."""
 
     @property
-    def nbytes(self) -> int:
-        return self.indptr.nbytes + self.rows.nbytes
-
-
-_INITIAL = re.compile(r"(?<![^\W_])[^\W\d_]")
-_CAPITAL_INITIAL = re.compile(r"(?<![^\W_])[A-Z]")
-
-
-def _acronyms(title: str) -> tuple[str, ...]:
-    """Initials of a title's words, and of its capitalised words: "TNN" finds Toeplitz Neural Network."""
-    every = "".join(_INITIAL.findall(title))
-    capital = "".join(_CAPITAL_INITIAL.findall(title))
-    return tuple(a.lower() for a in {every, capital} if len(a) >= 2)
+    def hits(self) -> tuple[Hit, ...]:
+        """The ids with their relevance (no highlight spans: those need the paper's text)."""
+        if self.highlight is None:
+            return tuple(Hit(i, 0.0) for i in self.ids)
+        return tuple(Hit(i, self.highlight(i, "", "").score) for i in self.ids)
 
 
 @dataclass(slots=True)
 class _Match:
-    """How one query word matched the vocabulary."""
+    """How one query word matched: per segment its vocabulary range, and the typo words it stands for."""
 
     word: str
-    exact: int | None = None
-    prefix: tuple[int, int] = (0, 0)
-    fuzzy: dict[int, float] = field(default_factory=dict)
+    ranges: list[tuple[int, int, int | None]] = field(default_factory=list)
+    fuzzy: list[dict[int, float]] = field(default_factory=list)
+    fuzzy_words: set[str] = field(default_factory=set)
 
 
 class SearchIndex:
-    """Everything search needs, columnar, built from the store's papers."""
-
-    _by_length: dict[int, tuple[np.ndarray, list[str]]]
-    """Fuzzy-matchable vocabulary ids and words, by word length."""
+    """An immutable snapshot of everything search needs; share it freely between threads."""
 
     def __init__(
-        self, papers: Sequence[Paper], *, abstracts: bool = True, pace: Callable[[], None] | None = None
+        self,
+        base: Segment,
+        delta: Segment | None = None,
+        personal: Personal | None = None,
+        *,
+        removed: Iterable[int] = (),
+        texts: TextSource | None = None,
     ) -> None:
-        self._papers = list(papers)
-        self._pace = pace
-        """Called every thousand papers while building, so a UI can let its own threads run first."""
-        self.has_abstracts = abstracts
-        """False for a quick first index: abstracts are the slow half of a build."""
-        n = len(self._papers)
-        self._row_of = {p.id: r for r, p in enumerate(self._papers)}
-        self._ids = np.fromiter((p.id for p in self._papers), dtype=np.int64, count=n)
-        self._status = np.fromiter((_STATUS_CODES[p.status] for p in self._papers), dtype=np.int8, count=n)
-        self._year = np.fromiter((p.date.year if p.date else 0 for p in self._papers), dtype=np.int16, count=n)
-        self._has_code = np.fromiter((bool(p.has_code or p.all_code_urls) for p in self._papers), dtype=bool, count=n)
-        self._has_link = np.fromiter((bool(p.links) for p in self._papers), dtype=bool, count=n)
-        self._has_note = np.fromiter((bool(p.note.strip()) for p in self._papers), dtype=bool, count=n)
-        self._categories, self._category = _codes(p.category or "" for p in self._papers)
-        self._sources, self._source_rows, self._source_codes = _pairs(p.profiles for p in self._papers)
-        self._source_names = [
-            {normalize(name), *(normalize(o) for o in owners)} for name, owners in self._source_aliases().items()
-        ]
-        self._affs, self._aff_rows, self._aff_codes = _pairs(p.affiliations for p in self._papers)
-        self._tags: dict[int, tuple[str, ...]] = {r: p.tags for r, p in enumerate(self._papers) if p.tags}
-        self._build_text()
-        self._build_orders()
-        self._notes: dict[str, set[int]] = {}
-        self._note_words: dict[int, set[str]] = {}
-        for row, paper in enumerate(self._papers):
-            self._index_note(row, paper.note)
+        """Args:
+        base: the large segment, usually loaded from the index file.
+        delta: papers changed since base was built; they replace base's rows for the same ids.
+        removed: ids deleted since base was built.
+        texts: where phrase checks read text; without it a phrase matches by its words alone.
+        """
+        self.base, self.delta = base, delta
+        self.personal = personal or Personal()
+        self._texts = texts
+        self._segments = [base] if delta is None or len(delta) == 0 else [base, delta]
+        self._offsets = [0, len(base)]
+        n = sum(len(s) for s in self._segments)
+        self._n = n
+        replaced = delta.ids.tolist() if delta is not None and len(self._segments) > 1 else []
+        gone = np.asarray(sorted({*removed, *replaced}), np.int64)
+        alive = np.ones(n, dtype=bool)
+        if gone.size:
+            rows, found = base.row_of(gone)
+            alive[rows[found]] = False
+        self._alive = alive
+        self._ids = self._column("ids")
+        self._date = self._column("date")
+        self._has_code_imported = self._column("has_code")
+        self._has_link = self._column("has_link")
+        self._categories, self._category = self._coded("categories", "category")
+        self._sources, self._source_rows, self._source_codes = self._pairs("sources", "source_rows", "source_codes")
+        aliases: dict[str, set[str]] = {}
+        for segment in self._segments:
+            for label, names in zip(segment.sources, segment.source_aliases, strict=True):
+                aliases.setdefault(label, set()).update(names.split("\x1f"))
+        self._source_names = [aliases[label] for label in self._sources]
+        self._affs, self._aff_rows, self._aff_codes = self._pairs("affs", "aff_rows", "aff_codes")
+        self._apply_personal()
 
     @classmethod
-    def build(
-        cls, papers: Sequence[Paper], *, abstracts: bool = True, pace: Callable[[], None] | None = None
-    ) -> SearchIndex:
-        return cls(papers, abstracts=abstracts, pace=pace)
+    def from_papers(cls, papers: Sequence[Paper]) -> SearchIndex:
+        """An index of papers held in memory, for tests and benchmarks of the engine alone."""
+        ordered = sorted(papers, key=lambda p: p.id)
+        by_id = {p.id: p for p in ordered}
+        fields: dict[str, Callable[[Paper], str]] = {
+            "title": lambda p: p.title,
+            "author": lambda p: ", ".join(p.authors),
+            "aff": lambda p: ", ".join(p.affiliations),
+            "abstract": lambda p: p.abstract,
+        }
+
+        def texts(ids: Sequence[int], name: str) -> dict[int, str]:
+            return {i: fields[name](by_id[i]) for i in ids if i in by_id}
+
+        return cls(Segment.build(map(record_of, ordered)), personal=personal_of(ordered), texts=texts)
 
     def __len__(self) -> int:
-        return len(self._papers)
+        return int(np.count_nonzero(self._alive))
 
     @property
     def nbytes(self) -> int:
-        """Memory held in the index's arrays (the papers themselves are shared, not copied)."""
-        arrays = [self._ids, self._status, self._year, self._has_code, self._has_link, self._has_note,
-                  self._category, self._source_rows, self._source_codes, self._aff_rows, self._aff_codes,
-                  self._vocab_len, *self._rank.values()]  # fmt: skip
-        return sum(a.nbytes for a in arrays) + sum(p.nbytes for p in self._fields.values())
+        """Memory held by the segments' arrays (mapped from the file for the base)."""
+        return sum(s.nbytes for s in self._segments)
 
-    def _source_aliases(self) -> dict[str, set[str]]:
-        aliases: dict[str, set[str]] = {label: set() for label in self._sources}
-        for paper in self._papers:
-            for name, owner in zip(paper.sources, paper.owners, strict=True):
-                aliases[owner or name].add(name)
-        return aliases
+    def with_personal(self, personal: Personal) -> SearchIndex:
+        """The same papers with the user's data replaced (a status, note, tag or link changed)."""
+        return SearchIndex(self.base, self.delta, personal, removed=self._removed(), texts=self._texts)
 
-    def _build_text(self) -> None:
-        """Tokenise every field once and lay the postings out by a sorted vocabulary."""
-        provisional: dict[str, int] = defaultdict(itertools.count().__next__)
-        lookup = provisional.__getitem__
-        columns: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in _FREE_FIELDS if f != "note"}
-        for row, paper in enumerate(self._papers):
-            if self._pace is not None and row % _PACE_EVERY == 0:
-                self._pace()
-            for name, found in (
-                ("title", words(paper.title)),
-                ("author", words(" ".join(paper.authors))),
-                ("acronym", _acronyms(paper.title)),
-                ("aff", words(" ".join(paper.affiliations))),
-                ("abstract", words(paper.abstract) if self.has_abstracts and paper.abstract else ()),
-            ):
-                if not found:
-                    continue
-                ids = list(map(lookup, set(found)))
-                rows, wids = columns[name]
-                rows.extend([row] * len(ids))
-                wids.extend(ids)
-        found_order = list(provisional)  # provisional ids were handed out in this order
-        alphabetical = sorted(range(len(found_order)), key=found_order.__getitem__)
-        self._vocab = [found_order[i] for i in alphabetical]
-        remap = np.empty(len(found_order), dtype=np.int32)
-        remap[np.asarray(alphabetical, dtype=np.int64)] = np.arange(len(found_order), dtype=np.int32)
-        self._vocab_len = np.fromiter((len(w) for w in self._vocab), dtype=np.int16, count=len(self._vocab))
-        self._fields = {
-            name: _Postings.build(
-                np.asarray(rows, dtype=np.int32), remap[np.asarray(wids, dtype=np.int64)], len(self._vocab)
-            )
-            for name, (rows, wids) in columns.items()
-        }
-        self._index_fuzzy_vocabulary()
+    def with_delta(self, delta: Segment | None, removed: Iterable[int], personal: Personal) -> SearchIndex:
+        return SearchIndex(self.base, delta, personal, removed=removed, texts=self._texts)
 
-    def _index_fuzzy_vocabulary(self) -> None:
-        """Typos are matched against title, author and affiliation words only, grouped by length.
+    def _removed(self) -> list[int]:
+        base_dead = ~self._alive[: len(self.base)]
+        ids = set(self.base.ids[base_dead].tolist())
+        if len(self._segments) > 1:
+            ids -= set(self._segments[1].ids.tolist())
+        return sorted(ids)
 
-        Abstract words are found exactly or by prefix; scanning their much larger vocabulary for
-        near-misses would cost more per keystroke than it is worth.
-        """
-        in_short = np.zeros(len(self._vocab), dtype=bool)
-        for name in ("title", "author", "aff"):
-            in_short |= np.diff(self._fields[name].indptr) > 0
-        wordy = np.fromiter((not w.isdigit() for w in self._vocab), dtype=bool, count=len(self._vocab))
-        self._by_length = {}
-        candidates = in_short & wordy
-        for length in np.unique(self._vocab_len[candidates]).tolist():
-            ids = np.flatnonzero(candidates & (self._vocab_len == length))
-            self._by_length[length] = (ids, [self._vocab[i] for i in ids.tolist()])
+    def contains(self, paper_id: int) -> bool:
+        return bool(self._rows_of(np.array([paper_id], dtype=np.int64))[0] >= 0)
 
-    def _build_orders(self) -> None:
-        """A rank per row for each sort order, so sorting a result set is one argsort of ints."""
-        n = len(self._papers)
-        dates = np.fromiter((p.date.toordinal() if p.date else _NO_DATE for p in self._papers), np.int64, n)
-        scores = np.fromiter((p.score if p.score is not None else -np.inf for p in self._papers), np.float64, n)
-        papers = self._papers
-        title_order = sorted(range(n), key=lambda r: (_sort_title(papers[r].title), papers[r].id))
-        added_order = sorted(range(n), key=lambda r: (papers[r].added_at, papers[r].id), reverse=True)
-        self._rank = {
-            "date": _rank(np.lexsort((-self._ids, -dates))),
-            "title": _rank(np.array(title_order, dtype=np.int64)),
-            "score": _rank(np.lexsort((-self._ids, -dates, -scores))),
-            "added": _rank(np.array(added_order, dtype=np.int64)),
-        }
-        self._status_rank_dirty = True
+    # -- assembling the snapshot ------------------------------------------------------------------
 
-    def _status_rank(self) -> np.ndarray:
-        if self._status_rank_dirty:
-            self._rank["status"] = _rank(np.lexsort((self._rank["date"], _STATUS_ORDER[self._status])))
-            self._status_rank_dirty = False
-        return self._rank["status"]
+    def _column(self, name: str) -> np.ndarray:
+        parts = [getattr(s, name) for s in self._segments]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    # -- the user's own data changes in place ------------------------------------------------
+    def _coded(self, names_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray]:
+        names: dict[str, int] = {}
+        parts = []
+        for segment in self._segments:
+            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
+            codes = getattr(segment, codes_attr)
+            parts.append(remap[codes] if remap.size else codes)
+        return list(names), parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _index_note(self, row: int, note: str) -> None:
-        for word in self._note_words.pop(row, ()):
-            rows = self._notes[word]
-            rows.discard(row)
-            if not rows:
-                del self._notes[word]
-        found = set(words(note))
-        if found:
-            self._note_words[row] = found
-            for word in found:
+    def _pairs(self, names_attr: str, rows_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        names: dict[str, int] = {}
+        rows, codes = [], []
+        for segment, offset in zip(self._segments, self._offsets, strict=False):
+            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
+            seg_codes = getattr(segment, codes_attr)
+            rows.append(getattr(segment, rows_attr) + offset if offset else getattr(segment, rows_attr))
+            codes.append(remap[seg_codes] if remap.size else seg_codes)
+        if len(rows) == 1:
+            return list(names), rows[0], codes[0]
+        return list(names), np.concatenate(rows), np.concatenate(codes)
+
+    def _rows_of(self, paper_ids: np.ndarray) -> np.ndarray:
+        """Combined rows of these ids (-1 for an id not in the index)."""
+        result = np.full(paper_ids.size, -1, dtype=np.int64)
+        for segment, offset in zip(self._segments, self._offsets, strict=False):
+            rows, found = segment.row_of(paper_ids)
+            rows = rows + offset
+            live = found & self._alive[np.where(found, rows, 0)]
+            result[live] = rows[live]
+        return result
+
+    def _apply_personal(self) -> None:
+        n = self._n
+        personal = self.personal
+        self._status = np.zeros(n, dtype=np.int8)
+        if personal.status:
+            ids = np.fromiter(personal.status, dtype=np.int64, count=len(personal.status))
+            codes = np.fromiter((_STATUS_CODES[s] for s in personal.status.values()), np.int8, len(personal.status))
+            rows = self._rows_of(ids)
+            self._status[rows[rows >= 0]] = codes[rows >= 0]
+        self._has_code = self._has_code_imported.copy() if personal.code else self._has_code_imported
+        if personal.code:
+            rows = self._rows_of(np.fromiter(personal.code, dtype=np.int64, count=len(personal.code)))
+            self._has_code[rows[rows >= 0]] = True
+        self._tags: dict[int, tuple[str, ...]] = {}
+        for paper_id, tags in personal.tags.items():
+            row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
+            if row >= 0 and tags:
+                self._tags[row] = tags
+        self._has_note = np.zeros(n, dtype=bool)
+        self._notes: dict[str, set[int]] = {}
+        self._note_text: dict[int, str] = {}
+        for paper_id, note in personal.notes.items():
+            row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
+            if row < 0 or not note.strip():
+                continue
+            self._has_note[row] = True
+            self._note_text[row] = note
+            for word in set(index_words(note)):
                 self._notes.setdefault(word, set()).add(row)
 
-    def update(self, paper: Paper) -> None:
-        """Apply a change to a paper's status, note, tags or code link without a rebuild."""
-        row = self._row_of[paper.id]
-        old = self._papers[row]
-        self._papers[row] = paper
-        if paper.status != old.status:
-            self._status[row] = _STATUS_CODES[paper.status]
-            self._status_rank_dirty = True
-        if paper.note != old.note:
-            self._has_note[row] = bool(paper.note.strip())
-            self._index_note(row, paper.note)
-        if paper.tags:
-            self._tags[row] = paper.tags
-        else:
-            self._tags.pop(row, None)
-        self._has_code[row] = bool(paper.has_code or paper.all_code_urls)
+    @cached_property
+    def _year(self) -> np.ndarray:
+        days = self._date.astype(np.int64) - 719163  # date.toordinal() of 1970-01-01
+        years = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
+        years[self._date == 0] = 0
+        return years
 
-    def paper(self, paper_id: int) -> Paper:
-        return self._papers[self._row_of[paper_id]]
+    @cached_property
+    def _rank(self) -> dict[str, np.ndarray]:
+        """A rank per row for each sort order, so ordering a result set is one argsort of ints."""
+        ids = self._ids
+        date = self._date.astype(np.int64)
+        score = self._column("score")
+        added = self._column("added")
+        return {
+            "date": _rank(np.lexsort((-ids, -date))),
+            "title": _rank(np.lexsort((ids, self._title_position()))),
+            "score": _rank(np.lexsort((-ids, -date, -score))),
+            "added": _rank(np.lexsort((-ids, -added))),
+        }
 
-    @property
-    def papers(self) -> Sequence[Paper]:
-        return self._papers
+    def _title_position(self) -> np.ndarray:
+        """Each row's place in title order; a changed paper goes between the base titles around it."""
+        base = self.base
+        position = np.empty(len(base), dtype=np.float64)
+        position[base.title_order] = np.arange(len(base), dtype=np.float64)
+        if len(self._segments) == 1:
+            return position
+        delta = self._segments[1]
+        extra = np.empty(len(delta), dtype=np.float64)
+        for local, row in enumerate(delta.title_order.tolist()):
+            at = bisect.bisect_left(base.title_keys, delta.title_keys[local])
+            extra[row] = at - 0.5 + local / (2 * (len(delta) + 1))
+        return np.concatenate((position, extra))
+
+    @cached_property
+    def _status_rank(self) -> np.ndarray:
+        return _rank(np.lexsort((self._rank["date"], _STATUS_ORDER[self._status])))
 
     # -- querying -------------------------------------------------------------------------------
 
@@ -307,13 +305,15 @@ class SearchIndex:
         *,
         sort: str = "relevance",
         limit: int = 200,
+        offset: int = 0,
         facet_filters: Mapping[str, Sequence[Filter]] | None = None,
         every_id: bool = False,
+        facets: bool = True,
     ) -> SearchResult:
         """Papers matching query, best first (or in ``sort`` order), with facet counts.
 
-        ``limit`` caps the hits (with highlights); ``every_id`` orders every match into ``ids``
-        for a list that scrolls through them all, at the cost of a full sort.
+        ``limit`` and ``offset`` choose the page in ``ids``; ``every_id`` orders every match into
+        ``ids`` for a list that scrolls through them all, at the cost of a full sort.
         ``facet_filters`` are a filter pane's choices, by facet name: they filter like the
         query's own filters, but each facet's counts ignore its own choices.
         Never raises on the query text: anything wrong with it is in ``messages``.
@@ -323,14 +323,14 @@ class SearchIndex:
         if sort not in SORTS:
             messages.append(f"unknown sort {sort!r}; sorted by relevance")
             sort = "relevance"
-        n = len(self._papers)
-        mask = np.ones(n, dtype=bool)
+        n = self._n
+        mask = self._alive.copy()
         for filt in parsed.filters:
             matched = self._filter(filt)
             mask &= ~matched if filt.negated else matched
         relevance = np.zeros(n, dtype=np.float32)
         matches: list[tuple[Term, _Match]] = []
-        for term in parsed.terms:
+        for term in _cjk_terms(parsed.terms):
             scores, match = self._term(term)
             if term.negated:
                 mask &= scores == 0
@@ -353,25 +353,27 @@ class SearchIndex:
         for facet_mask in own.values():
             mask = mask & facet_mask
         rows = np.flatnonzero(mask)
-        wanted = rows.size if every_id else limit
+        wanted = rows.size if every_id else max(offset, 0) + max(limit, 0)
         ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", wanted)
-        hits = tuple(self._hit(int(r), float(relevance[r]), matches, parsed.phrases) for r in ordered[:limit])
-        ids = tuple(self._ids[ordered].tolist())
+        page = ordered if every_id else ordered[max(offset, 0) :]
+        ids = tuple(self._ids[page].tolist())
+        row_of = dict(zip(ids, page.tolist(), strict=True)) if not every_id else None
 
-        def highlight(paper_id: int) -> Hit:
-            row = self._row_of[paper_id]
-            return self._hit(row, float(relevance[row]), matches, parsed.phrases)
+        def highlight(paper_id: int, title: str, authors: str) -> Hit:
+            row = row_of.get(paper_id, -1) if row_of is not None else -1
+            if row < 0:
+                row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
+            score = float(relevance[row]) if row >= 0 else 0.0
+            return self._hit(paper_id, score, title, authors, matches, parsed.phrases)
 
-        return SearchResult(hits, int(rows.size), self._facets(base, own), tuple(messages), parsed, ids, highlight)
+        counts = self._facets(base, own) if facets else {}
+        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight)
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":
-            key = (
-                -np.round(relevance[rows].astype(np.float64) * 1000) * (len(self._papers) + 1)
-                + self._rank["date"][rows]
-            )
+            key = -np.round(relevance[rows].astype(np.float64) * 1000) * (self._n + 1) + self._rank["date"][rows]
         else:
-            key = (self._status_rank() if sort == "status" else self._rank[sort])[rows]
+            key = (self._status_rank if sort == "status" else self._rank[sort])[rows]
         if rows.size > limit:
             keep = np.argpartition(key, limit - 1)[:limit] if limit > 0 else np.array([], dtype=np.int64)
             rows, key = rows[keep], key[keep]
@@ -379,50 +381,55 @@ class SearchIndex:
 
     def _match(self, word: str, fuzzy: bool) -> _Match:
         match = _Match(word)
-        lo = bisect.bisect_left(self._vocab, word)
-        hi = bisect.bisect_left(self._vocab, word + "\U0010ffff", lo)
-        match.prefix = (lo, hi)
-        if lo < hi and self._vocab[lo] == word:
-            match.exact = lo
-        if fuzzy and match.exact is None and len(word) >= _FUZZY_MIN_LEN and not word.isdigit():
-            for length in range(len(word) - 2, len(word) + 3):
-                bucket = self._by_length.get(length)
-                if bucket is None:
-                    continue
-                ids, strings = bucket
-                for _, score, index in process.extract(
-                    word, strings, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=_FUZZY_LIMIT
-                ):
-                    word_id = int(ids[index])
-                    if not lo <= word_id < hi:
-                        match.fuzzy[word_id] = score / 100
+        for segment in self._segments:
+            lo, hi, exact = segment.prefix(word)
+            match.ranges.append((lo, hi, exact))
+            typos: dict[int, float] = {}
+            if fuzzy and exact is None and len(word) >= _FUZZY_MIN_LEN and not word.isdigit():
+                for length in range(len(word) - 2, len(word) + 3):
+                    ids, strings = segment.fuzzy_bucket(length)
+                    if not strings:
+                        continue
+                    for found, score, index in process.extract(
+                        word, strings, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=_FUZZY_LIMIT
+                    ):
+                        word_id = int(ids[index])
+                        if not lo <= word_id < hi:
+                            typos[word_id] = score / 100
+                            match.fuzzy_words.add(found)
+            match.fuzzy.append(typos)
         return match
 
     def _term(self, term: Term) -> tuple[np.ndarray, _Match]:
         """Each row's best score for one query word over the fields it may match in."""
-        fields = _TERM_FIELDS[term.field] if term.field else _FREE_FIELDS
-        if len(term.word) <= 2 and term.field is None:
+        fields: tuple[str, ...] = _TERM_FIELDS[term.field] if term.field else _FREE_FIELDS
+        if len(term.word) <= 2 and term.field is None and term.word.isascii():
             fields = _SHORT_FIELDS
-        match = self._match(term.word, fuzzy=True)
-        scores = np.zeros(len(self._papers), dtype=np.float32)
-        fuzzy_ids = np.fromiter(match.fuzzy, dtype=np.int32, count=len(match.fuzzy))
-        fuzzy_quality = np.fromiter(match.fuzzy.values(), dtype=np.float32, count=len(match.fuzzy))
-        for name in fields:
-            weight = _WEIGHTS[name]
-            if name == "note":
-                self._score_notes(match, scores, weight)
-                continue
-            postings = self._fields[name]
-            lo, hi = match.prefix
-            if lo < hi:
-                rows, word_ids = postings.span(lo, hi)
-                quality = _PREFIX_QUALITY + 0.2 * len(term.word) / self._vocab_len[word_ids]
-                if match.exact is not None:
-                    quality[word_ids == match.exact] = 1.0
-                _raise(scores, rows, (quality * weight).astype(np.float32))
-            for word_id, quality in zip(fuzzy_ids.tolist(), fuzzy_quality.tolist(), strict=True):
-                rows, _ = postings.span(word_id, word_id + 1)
-                _raise(scores, rows, np.float32(_FUZZY_QUALITY * quality * weight))
+        word = term.word[:MAX_WORD]
+        match = self._match(word, fuzzy=True)
+        scores = np.zeros(self._n, dtype=np.float32)
+        for segment, offset, (lo, hi, exact), typos in zip(
+            self._segments, self._offsets, match.ranges, match.fuzzy, strict=False
+        ):
+            part = scores[offset : offset + len(segment)]
+            fuzzy_ids = np.fromiter(typos, dtype=np.int32, count=len(typos))
+            fuzzy_quality = np.fromiter(typos.values(), dtype=np.float32, count=len(typos))
+            for name in fields:
+                if name == "note":
+                    continue
+                weight = _WEIGHTS[name]
+                postings = segment.fields[name]
+                if lo < hi:
+                    rows, word_ids = postings.span(lo, hi)
+                    quality = _PREFIX_QUALITY + 0.2 * len(word) / segment.vocab_len[word_ids]
+                    if exact is not None:
+                        quality[word_ids == exact] = 1.0
+                    _raise(part, rows, (quality * weight).astype(np.float32))
+                for word_id, quality in zip(fuzzy_ids.tolist(), fuzzy_quality.tolist(), strict=True):
+                    rows, _ = postings.span(word_id, word_id + 1)
+                    _raise(part, rows, np.float32(_FUZZY_QUALITY * quality * weight))
+        if "note" in fields:
+            self._score_notes(match, scores, _WEIGHTS["note"])
         return scores, match
 
     def _score_notes(self, match: _Match, scores: np.ndarray, weight: float) -> None:
@@ -431,8 +438,9 @@ class SearchIndex:
                 quality = 1.0
             elif note_word.startswith(match.word):
                 quality = _PREFIX_QUALITY + 0.2 * len(match.word) / len(note_word)
-            elif len(match.word) >= _FUZZY_MIN_LEN and fuzz.ratio(match.word, note_word) >= _FUZZY_CUTOFF:
-                quality = _FUZZY_QUALITY * fuzz.ratio(match.word, note_word) / 100
+            elif len(match.word) >= _FUZZY_MIN_LEN and (ratio := fuzz.ratio(match.word, note_word)) >= _FUZZY_CUTOFF:
+                quality = _FUZZY_QUALITY * ratio / 100
+                match.fuzzy_words.add(note_word)
             else:
                 continue
             index = np.fromiter(rows, dtype=np.int64, count=len(rows))
@@ -441,42 +449,42 @@ class SearchIndex:
     def _phrase(self, phrase: Phrase, mask: np.ndarray) -> np.ndarray:
         """Rows whose title, authors, affiliations, abstract or note contain the phrase as written.
 
-        Only the fields holding every word of the phrase are read, and only for rows still in play.
+        The postings narrow the candidates to rows holding every word of the phrase in one
+        field; only those rows' text is read, and only for rows still in play.
         """
-        n = len(self._papers)
-        scope = mask if not phrase.negated else np.ones(n, dtype=bool)
-        ids = [self._match(w, fuzzy=False).exact for w in words(phrase.text)]
+        n = self._n
+        scope = mask if not phrase.negated else self._alive
+        terms = [w[:MAX_WORD] for w in index_words(phrase.text)]
         found = np.zeros(n, dtype=bool)
-        if any(i is None for i in ids) and not self._notes:
+        if not terms:
             return found
         pattern = re.compile(r"\s+".join(map(re.escape, phrase.text.split())))
-        texts = {
-            "title": lambda p: p.title,
-            "author": lambda p: ", ".join(p.authors),
-            "aff": lambda p: ", ".join(p.affiliations),
-            "abstract": lambda p: p.abstract,
-        }
-        for name, text_of in texts.items():
-            if any(i is None for i in ids):
-                break
+        whole_words = len(terms) == 1 or (not any(len(w) >= MAX_WORD for w in terms) and len(cjk_pieces(terms[0])) == 1)
+        for name in _PHRASE_FIELDS:
             candidates = scope & ~found
-            for word_id in ids:
+            for word in terms:
                 has_word = np.zeros(n, dtype=bool)
-                has_word[self._fields[name].span(word_id, word_id + 1)[0]] = True
+                for segment, offset in zip(self._segments, self._offsets, strict=False):
+                    _, _, exact = segment.prefix(word)
+                    if exact is not None:
+                        has_word[segment.fields[name].span(exact, exact + 1)[0] + offset] = True
                 candidates &= has_word
-            if len(ids) == 1:  # a one-word phrase is a whole-word match: the postings already say so
-                found |= candidates
+            rows = np.flatnonzero(candidates)
+            if (len(terms) == 1 and whole_words) or self._texts is None:
+                found[rows] = True
                 continue
-            for row in np.flatnonzero(candidates).tolist():
-                found[row] = _contains(normalize(text_of(self._papers[row])), phrase.text, pattern)
-        note_rows = set.intersection(*(self._notes.get(w, set()) for w in words(phrase.text)))
+            if rows.size:
+                text = self._texts(self._ids[rows].tolist(), name)
+                for row, paper_id in zip(rows.tolist(), self._ids[rows].tolist(), strict=True):
+                    found[row] = _contains(normalize(text.get(paper_id, "")), phrase.text, pattern)
+        note_rows = set.intersection(*(self._notes.get(w, set()) for w in terms))
         for row in note_rows:
             if scope[row] and not found[row]:
-                found[row] = _contains(normalize(self._papers[row].note), phrase.text, pattern)
+                found[row] = _contains(normalize(self._note_text[row]), phrase.text, pattern)
         return found
 
     def _filter(self, filt: Filter) -> np.ndarray:
-        n = len(self._papers)
+        n = self._n
         if filt.field == "is":
             return np.isin(self._status, [_STATUS_NAMES.index(v) for v in filt.values])
         if filt.field == "cat":
@@ -556,52 +564,89 @@ class SearchIndex:
         tags: Counter[str] = Counter(t for r, ts in self._tags.items() if mask[r] for t in ts)
         return dict(sorted(tags.items(), key=lambda i: (-i[1], i[0])))
 
-    def _hit(self, row: int, score: float, matches: list[tuple[Term, _Match]], phrases: Iterable[Phrase]) -> Hit:
-        paper = self._papers[row]
-        title_terms = [(t, m) for t, m in matches if t.field in (None, "title")]
-        author_terms = [(t, m) for t, m in matches if t.field in (None, "author")]
+    def _hit(
+        self,
+        paper_id: int,
+        score: float,
+        title: str,
+        authors: str,
+        matches: list[tuple[Term, _Match]],
+        phrases: Iterable[Phrase],
+    ) -> Hit:
+        title_terms = [m for t, m in matches if t.field in (None, "title")]
+        author_terms = [m for t, m in matches if t.field in (None, "author")]
         wanted = [p.text for p in phrases if not p.negated]
-        return Hit(
-            paper.id,
-            round(score, 4),
-            self._spans(paper.title, title_terms, wanted),
-            self._spans(", ".join(paper.authors), author_terms, wanted),
-        )
-
-    def _spans(self, text: str, matches: list[tuple[Term, _Match]], phrases: list[str]) -> tuple[tuple[int, int], ...]:
-        """Character ranges of text that the query matched, for highlighting."""
-        if not matches and not phrases:
-            return ()
-        spans: list[tuple[int, int]] = []
-        fuzzy_words = {self._vocab[i] for _, m in matches for i in m.fuzzy}
-        folded_text = normalize(text)
-        aligned = len(folded_text) == len(text)
-        for token in _WORD.finditer(folded_text if aligned else text):
-            folded = token.group() if aligned else normalize(token.group())
-            for _, match in matches:
-                if folded == match.word or folded in fuzzy_words:
-                    spans.append(token.span())
-                    break
-                if folded.startswith(match.word):
-                    end = token.start() + len(match.word) if aligned else token.end()
-                    spans.append((token.start(), end))
-                    break
-        if aligned:
-            for phrase in phrases:
-                at = folded_text.find(phrase)
-                while at >= 0:
-                    spans.append((at, at + len(phrase)))
-                    at = folded_text.find(phrase, at + 1)
-        return _merge(spans)
+        return Hit(paper_id, round(score, 4), _spans(title, title_terms, wanted), _spans(authors, author_terms, wanted))
 
 
-_LEADING_ARTICLE = re.compile(r"(?:the|an?)\s+")
+def _cjk_terms(terms: Iterable[Term]) -> Iterator[Term]:
+    """Query words with CJK runs become the character pairs the index holds."""
+    for term in terms:
+        for piece in dict.fromkeys(cjk_pieces(term.word, query=True)):
+            yield Term(piece, term.field, term.negated)
 
 
-def _sort_title(title: str) -> str:
-    """Titles sort as a catalogue does: case folded, a leading "The", "A" or "An" skipped."""
-    folded = normalize(title).strip()
-    return _LEADING_ARTICLE.sub("", folded, count=1) if _LEADING_ARTICLE.match(folded) else folded
+def record_of(paper: Paper) -> IndexRecord:
+    """The imported fields of a paper, as the index stores them."""
+    return IndexRecord(
+        id=paper.id,
+        title=paper.title,
+        authors=paper.authors,
+        affiliations=paper.affiliations,
+        abstract=paper.abstract,
+        category=paper.category or "",
+        date=paper.date,
+        score=paper.score,
+        has_code=bool(paper.has_code or paper.code_urls),
+        has_link=bool(paper.links),
+        added_at=paper.added_at,
+        sources=tuple(zip(paper.sources, paper.owners, strict=True)),
+    )
+
+
+def personal_of(papers: Iterable[Paper]) -> Personal:
+    """The user's own data of papers held in memory."""
+    status: dict[int, ReadStatus] = {}
+    notes: dict[int, str] = {}
+    tags: dict[int, tuple[str, ...]] = {}
+    code: set[int] = set()
+    for paper in papers:
+        if paper.status != ReadStatus.UNREAD:
+            status[paper.id] = paper.status
+        if paper.note:
+            notes[paper.id] = paper.note
+        if paper.tags:
+            tags[paper.id] = paper.tags
+        if paper.code_url:
+            code.add(paper.id)
+    return Personal(status, notes, tags, frozenset(code))
+
+
+def _spans(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[int, int], ...]:
+    """Character ranges of text that the query matched, for highlighting."""
+    if not text or (not matches and not phrases):
+        return ()
+    spans: list[tuple[int, int]] = []
+    fuzzy_words = {w for m in matches for w in m.fuzzy_words}
+    folded_text = normalize(text)
+    aligned = len(folded_text) == len(text)
+    for token in _WORD.finditer(folded_text if aligned else text):
+        folded = token.group() if aligned else normalize(token.group())
+        for match in matches:
+            if folded == match.word or folded in fuzzy_words:
+                spans.append(token.span())
+                break
+            if folded.startswith(match.word):
+                end = token.start() + len(match.word) if aligned else token.end()
+                spans.append((token.start(), end))
+                break
+    if aligned:
+        for phrase in phrases:
+            at = folded_text.find(phrase)
+            while at >= 0:
+                spans.append((at, at + len(phrase)))
+                at = folded_text.find(phrase, at + 1)
+    return _merge(spans)
 
 
 def _contains(folded: str, phrase: str, pattern: re.Pattern[str]) -> bool:
@@ -625,24 +670,6 @@ def _rank(order: np.ndarray) -> np.ndarray:
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     return rank
-
-
-def _codes(values: Iterable[str]) -> tuple[list[str], np.ndarray]:
-    names: dict[str, int] = {}
-    codes = [names.setdefault(v, len(names)) for v in values]
-    return list(names), np.asarray(codes, dtype=np.int32)
-
-
-def _pairs(groups: Iterable[Iterable[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Many-valued facets as parallel (row, code) arrays."""
-    names: dict[str, int] = {}
-    rows: list[int] = []
-    codes: list[int] = []
-    for row, values in enumerate(groups):
-        for value in dict.fromkeys(values):
-            rows.append(row)
-            codes.append(names.setdefault(value, len(names)))
-    return list(names), np.asarray(rows, dtype=np.int32), np.asarray(codes, dtype=np.int32)
 
 
 def _pair_counts(mask: np.ndarray, rows: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:

@@ -11,25 +11,33 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from store.models import (
     ImportReport,
+    IndexRecord,
     Paper,
     PaperDraft,
     ParseResult,
+    Personal,
     Problem,
     ProfileStats,
     ReadStatus,
     Source,
     UserData,
+    sort_title,
 )
-from store.schema import SCHEMA_VERSION, migrations
+from store.text import words
+
+SCHEMA_VERSION = 3
+"""How many migrations this release knows (a test keeps it in step with ``store.schema``).
+
+Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
+"""
 
 Clock = Callable[[], dt.datetime]
 
@@ -37,9 +45,10 @@ _BUSY_TIMEOUT_S = 10.0
 _CHUNK = 500
 _PROGRESS_EVERY = 5000
 _IMPORT_CACHE_KIB = -262144
+_STREAM_CHUNK = 500
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
-    "title": "title COLLATE NOCASE, id",
+    "title": "sort_title, id",
     "score": "score IS NULL, score DESC, date DESC, id DESC",
     "status": "CASE status WHEN 'reading' THEN 0 WHEN 'unread' THEN 1 ELSE 2 END, date DESC, id DESC",
     "added": "added_at DESC, id DESC",
@@ -54,6 +63,16 @@ class StoreError(Exception):
 
 class PaperNotFound(StoreError):
     """No paper has that id."""
+
+
+class NoteConflict(StoreError):
+    """The note changed underneath an editor: nothing was overwritten, both versions are kept."""
+
+    def __init__(self, paper_id: int, theirs: str, mine: str) -> None:
+        super().__init__(
+            f"the note of paper {paper_id} was changed elsewhere while you edited it; nothing was overwritten"
+        )
+        self.paper_id, self.theirs, self.mine = paper_id, theirs, mine
 
 
 def utc_now() -> dt.datetime:
@@ -111,12 +130,53 @@ def _merge(old: Sequence[Any], new: list[Any]) -> list[Any]:
     return merged
 
 
+@dataclass(slots=True)
+class _Known:
+    """A stored paper as the importer compares drafts with it; authors are parsed only if needed."""
+
+    id: int
+    digest: str
+    year: int | None
+    authors: frozenset[str] | str
+    """Surnames, or the JSON list as stored until a comparison needs them."""
+
+    def surnames(self) -> frozenset[str]:
+        if isinstance(self.authors, str):
+            self.authors = _surnames(_strings(self.authors))
+        return self.authors
+
+
+def _year_of(draft: PaperDraft) -> int | None:
+    return draft.date.year if draft.date and draft.date_has_year else None
+
+
+def _surnames(authors: Iterable[str]) -> frozenset[str]:
+    """Each author's surname, folded: "Zhen Qin", "Z. Qin" and "Qin, Zhen" agree."""
+    found = (words(name.split(",", 1)[0]) if "," in name else words(name) for name in authors)
+    return frozenset(parts[-1] for parts in found if parts)
+
+
+def _same_paper(candidates: list[_Known], draft: PaperDraft, digest: str) -> _Known | None:
+    """The stored paper this draft is, among those with its title; None when it is a new paper."""
+    for known in candidates:
+        if known.digest == digest:
+            return known
+    year, surnames = _year_of(draft), _surnames(draft.authors)
+    for known in candidates:
+        if year is not None and known.year is not None and abs(year - known.year) > 1:
+            continue
+        theirs = known.surnames()
+        if surnames and theirs and not surnames & theirs:
+            continue
+        return known
+    return None
+
+
 class Store:
     """A papershelf library in one SQLite file. Safe to share between threads."""
 
     def __init__(self, conn: sqlite3.Connection, *, path: Path | None = None, clock: Clock = utc_now) -> None:
         self._conn = conn
-        self._db = Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
         self._clock = clock
         self.path = path
@@ -161,7 +221,8 @@ class Store:
         where = self.path or ":memory:"
         try:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            if existed and version == 0 and not self._db.table_names():
+            tables = self._conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if existed and version == 0 and not tables:
                 existed = False
             if existed and version == 0:
                 raise StoreError(f"{where}: an SQLite database, but not a papershelf library; not touched")
@@ -174,19 +235,29 @@ class Store:
                 f"{where}: written by a newer papershelf (schema {version}, this one knows {SCHEMA_VERSION}); "
                 "upgrade papershelf to open it. The file was not touched."
             )
-        self._conn.execute("PRAGMA foreign_keys = ON")
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise StoreError(f"{where}: needs upgrading, but the file or its folder is read-only; not touched")
+            self._conn.execute("PRAGMA foreign_keys = ON")
             return
         if self.path is not None:
-            self._db.enable_wal()
+            self._conn.execute("PRAGMA journal_mode = WAL")
         if version < SCHEMA_VERSION:
             if existed and self.path is not None:
                 self._backup(version)
-            migrations.apply(self._db)
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._conn.commit()
+            self._migrate()
+        self._conn.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self) -> None:
+        """Apply the pending migrations with foreign keys off, so a table rebuild cascades nothing."""
+        from sqlite_utils import Database  # deferred: 0.25 s to import, needed only to migrate
+
+        from store.schema import migrations
+
+        self._conn.execute("PRAGMA foreign_keys = OFF")
+        migrations.apply(Database(self._conn, execute_plugins=False))
+        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._conn.commit()
 
     def _backup(self, version: int) -> None:
         """Copy the file aside before a migration touches it."""
@@ -264,88 +335,98 @@ class Store:
     ) -> ImportReport:
         """Store what a parser read from the file called name, in one transaction.
 
-        A paper already in the library (same normalised title) keeps the user's status, note and
-        tags; its imported fields are updated where they changed. ``progress(done, total)`` is
-        called now and then for a progress bar.
+        A draft is a paper already in the library when the title matches (case, accents,
+        punctuation and spacing folded), the years are at most one apart and the author lists
+        share a surname (a missing year or author list does not count against it). That paper
+        keeps the user's status, note and tags; its imported fields are updated where they
+        changed. A merge of two entries of one file, or with a paper another file brought, is
+        reported as a note. ``progress(done, total)`` is called now and then for a progress bar.
         """
         now = self._now()
         added = updated = unchanged = 0
+        merges: list[Problem] = []
         with self._big_cache(), self._write() as conn:
             source_id = self._upsert_source(conn, name, result.owner, result.profile, now)
+            from_this_file = {
+                r[0] for r in conn.execute("SELECT paper_id FROM paper_sources WHERE source_id = ?", (source_id,))
+            }
             keys = [d.key for d in result.drafts]
-            existing = self._existing(conn, keys)
-            next_id = (conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
+            known = self._known(conn, keys)
+            next_id = first_new = (conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
             inserts: list[list[Any]] = []
-            people: list[tuple[int, PaperDraft]] = []
-            changed: list[tuple[int, PaperDraft]] = []
             tagged: list[tuple[int, tuple[str, ...]]] = []
+            placed: list[int] = []
+            seen_at: dict[int, int] = {}
             total = len(result.drafts)
             for done, (key, draft) in enumerate(zip(keys, result.drafts, strict=True), start=1):
                 if progress is not None and done % _PROGRESS_EVERY == 0:
                     progress(done, total)
                 meta = _draft_meta(draft)
-                found = existing.get(key)
+                digest = _meta_hash(meta)
+                candidates = known.setdefault(key, [])
+                found = _same_paper(candidates, draft, digest)
                 if found is None:
-                    existing[key] = (next_id, "")
+                    candidates.append(_Known(next_id, digest, _year_of(draft), _surnames(draft.authors)))
                     user = draft.user or UserData()
                     status = (
                         ReadStatus(user.status) if user.status in ReadStatus._value2member_map_ else ReadStatus.UNREAD
                     )
                     inserts.append(
-                        [next_id, key, *meta, _meta_hash(meta), now, now, status.value,
+                        [next_id, key, *meta, digest, now, now, status.value,
                          now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None,
-                         draft.original or None]
+                         draft.original or None, sort_title(draft.title)]
                     )  # fmt: skip
-                    people.append((next_id, draft))
                     if user.tags:
                         tagged.append((next_id, user.tags))
+                    seen_at[next_id] = draft.line
+                    placed.append(next_id)
                     next_id += 1
                     added += 1
                     continue
-                paper_id, old_hash = found
-                digest = _meta_hash(meta)
-                if digest != old_hash:
+                paper_id = found.id
+                if paper_id in seen_at:
+                    merges.append(Problem(draft.line, f"the same paper as line {seen_at[paper_id]} "
+                                          "(same title, year and authors); merged", "note"))  # fmt: skip
+                elif paper_id not in from_this_file and paper_id < first_new:
+                    merges.append(Problem(draft.line, f"already in the library as paper {paper_id} "
+                                          "(same title, year and authors); merged with it", "note"))  # fmt: skip
+                seen_at.setdefault(paper_id, draft.line)
+                placed.append(paper_id)
+                if digest != found.digest:
                     old = conn.execute(f"SELECT {_META_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-                    meta = _merge(old, meta)
-                    digest = _meta_hash(meta)
-                if digest == old_hash:
-                    unchanged += 1
-                else:
-                    assignments = ", ".join(f"{c.strip()} = ?" for c in _META_COLUMNS.split(","))
-                    conn.execute(
-                        f"UPDATE papers SET {assignments}, meta_hash = ?, updated_at = ? WHERE id = ?",
-                        [*meta, digest, now, paper_id],
-                    )
-                    changed.append((paper_id, draft))
-                    updated += 1
-                existing[key] = (paper_id, digest)
-            first_new = next_id - len(inserts)
+                    if old is not None:
+                        meta = _merge(old, meta)
+                        digest = _meta_hash(meta)
+                if digest == found.digest or paper_id >= first_new:
+                    unchanged += paper_id < first_new
+                    continue
+                assignments = ", ".join(f"{c.strip()} = ?" for c in _META_COLUMNS.split(","))
+                conn.execute(
+                    f"UPDATE papers SET {assignments}, meta_hash = ?, updated_at = ?, sort_title = ? WHERE id = ?",
+                    [*meta, digest, now, sort_title(draft.title), paper_id],
+                )
+                found.digest = digest
+                updated += 1
             conn.executemany(
                 f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at, "
-                f"status, status_changed_at, note, note_updated_at, original) VALUES ({', '.join('?' * 22)})",
+                f"status, status_changed_at, note, note_updated_at, original, sort_title) "
+                f"VALUES ({', '.join('?' * 23)})",
                 inserts,
             )
             for paper_id, names in tagged:
-                for name in names:
-                    conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (_tag_name(name),))
+                for tag in names:
+                    conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (_tag_name(tag),))
                     conn.execute(
                         "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
-                        (paper_id, _tag_name(name)),
+                        (paper_id, _tag_name(tag)),
                     )
-            conn.execute(
-                "INSERT INTO papers_fts (rowid, title, authors, abstract, note) "
-                "SELECT id, title, authors, abstract, note FROM papers WHERE id >= ?",
-                (first_new,),
-            )
-            self._unlink_people(conn, [paper_id for paper_id, _ in changed])
-            self._link_people(conn, people + changed)
             conn.executemany(
                 "INSERT OR IGNORE INTO paper_sources (paper_id, source_id) VALUES (?, ?)",
-                [(existing[key][0], source_id) for key in keys],
+                [(paper_id, source_id) for paper_id in dict.fromkeys(placed) if paper_id not in from_this_file],
             )
         if progress is not None:
             progress(total, total)
-        return ImportReport(name, added, updated, unchanged, result.problems)
+        return ImportReport(name, added, updated, unchanged, (*result.problems, *merges))
 
     def _upsert_source(
         self, conn: sqlite3.Connection, name: str, owner: str | None, profile: ProfileStats | None, now: str
@@ -369,63 +450,37 @@ class Store:
         return int(cursor.lastrowid or 0)
 
     @staticmethod
-    def _existing(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
-        found: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
+    def _known(conn: sqlite3.Connection, keys: list[str]) -> dict[str, list[_Known]]:
+        """The papers already stored under each title key."""
+        found: dict[str, list[_Known]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
             rows = conn.execute(
-                f"SELECT key, id, meta_hash FROM papers WHERE key IN ({', '.join('?' * len(chunk))})", chunk
+                "SELECT key, id, meta_hash, date, date_has_year, authors FROM papers "
+                f"WHERE key IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
             )
-            found.update((key, (paper_id, digest)) for key, paper_id, digest in rows)
+            for key, paper_id, digest, date, has_year, authors in rows:
+                year = int(date[:4]) if date and has_year else None
+                found.setdefault(key, []).append(_Known(paper_id, digest, year, authors))
         return found
-
-    @staticmethod
-    def _ids_for(conn: sqlite3.Connection, table: str, names: set[str]) -> dict[str, int]:
-        conn.executemany(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", ((n,) for n in names))
-        ids: dict[str, int] = {}
-        listed = list(names)
-        for start in range(0, len(listed), _CHUNK):
-            chunk = listed[start : start + _CHUNK]
-            ids.update(
-                conn.execute(f"SELECT name, id FROM {table} WHERE name IN ({', '.join('?' * len(chunk))})", chunk)
-            )
-        return ids
-
-    @staticmethod
-    def _unlink_people(conn: sqlite3.Connection, paper_ids: list[int]) -> None:
-        ids = [(paper_id,) for paper_id in paper_ids]
-        conn.executemany("DELETE FROM paper_authors WHERE paper_id = ?", ids)
-        conn.executemany("DELETE FROM paper_affiliations WHERE paper_id = ?", ids)
-
-    def _link_people(self, conn: sqlite3.Connection, papers: list[tuple[int, PaperDraft]]) -> None:
-        """Write the ordered author and affiliation rows of new or changed papers."""
-        for table, link, column, field in (
-            ("authors", "paper_authors", "author_id", "authors"),
-            ("affiliations", "paper_affiliations", "affiliation_id", "affiliations"),
-        ):
-            names = {n for _, d in papers for n in getattr(d, field)}
-            if not names:
-                continue
-            name_ids = self._ids_for(conn, table, names)
-            conn.executemany(
-                f"INSERT INTO {link} (paper_id, position, {column}) VALUES (?, ?, ?)",
-                (
-                    (paper_id, position, name_ids[n])
-                    for paper_id, d in papers
-                    for position, n in enumerate(getattr(d, field))
-                ),
-            )
 
     # -- reading ---------------------------------------------------------------------------
 
     def _paper_rows(
-        self, where: str = "", params: Sequence[Any] = (), order: str = "date", limit: int | None = None
+        self,
+        where: str = "",
+        params: Sequence[Any] = (),
+        order: str = "date",
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Paper]:
         rows = self._read(
             "SELECT id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, "
             "has_code, abstract, links, code_urls, status, status_changed_at, note, note_updated_at, "
             f"added_at, updated_at, user_code_url FROM papers {where} ORDER BY {_SORTS[order]}"
-            + (f" LIMIT {int(limit)}" if limit is not None else ""),
+            + (f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""),
             params,
         )
         ids = [r[0] for r in rows]
@@ -439,10 +494,11 @@ class Store:
         )
         return [_paper(r, tags.get(r[0], ()), sources.get(r[0], ())) for r in rows]
 
-    def _grouped(self, sql: str, ids: list[int]) -> dict[int, tuple[Any, ...]]:
-        if not ids:
+    def _grouped(self, sql: str, ids: list[int] | None) -> dict[int, tuple[Any, ...]]:
+        """Rows of sql grouped by paper id, for these ids (None: every paper)."""
+        if ids is not None and not ids:
             return {}
-        if len(ids) <= _CHUNK:
+        if ids is not None and len(ids) <= _CHUNK:
             sql = sql.replace(" ORDER BY", f" WHERE paper_id IN ({', '.join('?' * len(ids))}) ORDER BY")
             rows = self._read(sql, ids)
         else:
@@ -517,17 +573,108 @@ class Store:
         )
         return [(name, int(n)) for name, n in rows]
 
-    def full_text(self, query: str, *, limit: int = 200) -> list[int]:
-        """Ids of papers whose title, authors, abstract or note contain every word of query.
+    # -- what the search index is built from ------------------------------------------------------
 
-        The words are quoted, so FTS5 syntax in the query is searched for as text.
-        """
-        words = [w.replace('"', '""') for w in query.split()]
-        if not words:
-            return []
-        match = " ".join(f'"{w}"' for w in words)
-        rows = self._read("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit))
-        return [r[0] for r in rows]
+    def library_id(self) -> str:
+        return str(self._read("SELECT value FROM meta WHERE name = 'library_id'")[0][0])
+
+    def change_seq(self) -> tuple[int, int]:
+        """The last change logged, and the highest one pruned from the log."""
+        (last,) = self._read("SELECT coalesce(max(seq), 0) FROM changes")[0]
+        (floor,) = self._read("SELECT value FROM meta WHERE name = 'log_floor'")[0]
+        return int(last), int(floor)
+
+    def changed_since(self, seq: int) -> tuple[list[int], int]:
+        """Ids of papers whose imported fields or sources changed after seq, and the last seq seen."""
+        rows = self._read("SELECT paper_id, seq FROM changes WHERE seq > ? ORDER BY seq", (seq,))
+        return list(dict.fromkeys(r[0] for r in rows)), max((r[1] for r in rows), default=seq)
+
+    def prune_changes(self, upto: int) -> None:
+        """Forget the log up to seq upto: an index file now holds those changes."""
+        if self.read_only:
+            return
+        with self._write() as conn:
+            conn.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
+            conn.execute("UPDATE meta SET value = max(CAST(value AS INTEGER), ?) WHERE name = 'log_floor'", (upto,))
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits a change to the file."""
+        return int(self._read("PRAGMA data_version")[0][0])
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """A read transaction: what is read inside it is one consistent state of the library."""
+        return self._snapshot()
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._rollback()
+
+    def index_records(self, paper_ids: Sequence[int] | None = None) -> Iterator[IndexRecord]:
+        """The imported fields of every paper (or of these ids), in id order, read in chunks."""
+        sources = self._grouped(
+            "SELECT ps.paper_id, s.name, s.owner FROM paper_sources ps JOIN sources s ON s.id = ps.source_id "
+            "ORDER BY s.id",
+            list(paper_ids) if paper_ids is not None else None,
+        )
+        columns = (
+            "SELECT id, title, authors, affiliations, abstract, category, date, score, has_code, "
+            "code_urls != '[]', links != '[]', added_at FROM papers"
+        )
+        if paper_ids is None:
+            last = 0
+            while True:
+                rows = self._read(f"{columns} WHERE id > ? ORDER BY id LIMIT 2000", (last,))
+                if not rows:
+                    return
+                yield from (_record(r, sources.get(r[0], ())) for r in rows)
+                last = rows[-1][0]
+        wanted = sorted(set(paper_ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self._read(f"{columns} WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
+            yield from (_record(r, sources.get(r[0], ())) for r in rows)
+
+    def personal(self) -> Personal:
+        """The user's own data, read sparsely: only papers not unread, with notes, tags or links."""
+        status = {i: ReadStatus(s) for i, s in self._read("SELECT id, status FROM papers WHERE status != 'unread'")}
+        notes = dict(self._read("SELECT id, note FROM papers WHERE note != ''"))
+        tags = self._grouped(
+            "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.name", None
+        )
+        code = frozenset(r[0] for r in self._read("SELECT id FROM papers WHERE user_code_url IS NOT NULL"))
+        return Personal(status, notes, tags, code)
+
+    def texts(self, paper_ids: Sequence[int], field: str) -> dict[int, str]:
+        """One text field of these papers, for checking phrases: title, author, aff or abstract."""
+        column = {"title": "title", "author": "authors", "aff": "affiliations", "abstract": "abstract"}[field]
+        found: dict[int, str] = {}
+        for start in range(0, len(paper_ids), _CHUNK):
+            chunk = list(paper_ids[start : start + _CHUNK])
+            rows = self._read(f"SELECT id, {column} FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            for paper_id, text in rows:
+                found[paper_id] = ", ".join(_strings(text)) if column in ("authors", "affiliations") else text
+        return found
+
+    def iter_papers(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
+        """Every paper in a sort order, read in chunks so memory stays flat however large the library."""
+        if sort not in _SORTS:
+            raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
+        remaining = limit
+        position = max(offset, 0)
+        while remaining is None or remaining > 0:
+            size = _STREAM_CHUNK if remaining is None else min(_STREAM_CHUNK, remaining)
+            rows = self._paper_rows("", (), sort, size, position)
+            if not rows:
+                return
+            yield from rows
+            position += len(rows)
+            if remaining is not None:
+                remaining -= len(rows)
 
     def reading_stats(self, *, weeks: int = 52) -> dict[str, Any]:
         """How reading went: papers read per week, read/unread by category and profile, the backlog.
@@ -630,23 +777,69 @@ class Store:
             )
         return self.get_many(paper_ids)
 
-    def set_note(self, paper_id: int, note: str, *, keep_history: bool = True) -> Paper:
-        """Replace a paper's note; the text it replaces is kept in the note history.
+    def set_note(self, paper_id: int, note: str, *, expected: str | None = None) -> Paper:
+        """Replace a paper's note; every version saved, autosaves included, lands in the note history.
 
-        An editor autosaving while the user types passes ``keep_history=False`` after its first
-        save, so the history holds versions, not keystrokes.
+        With ``expected`` (the text an editor opened with) the save is a compare-and-set: if the
+        note was changed elsewhere meanwhile, it is not overwritten; this text still goes into the
+        history, and ``NoteConflict`` carries both versions for the user to choose from.
         """
         now = self._now()
+        conflict: NoteConflict | None = None
         with self._write() as conn:
             self._require(conn, [paper_id])
-            (old,) = conn.execute("SELECT note FROM papers WHERE id = ?", (paper_id,)).fetchone()
-            if old != note:
-                if old and keep_history:
-                    conn.execute(
-                        "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)", (paper_id, old, now)
-                    )
+            old, old_at = conn.execute("SELECT note, note_updated_at FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            if old == note:
+                return self.get(paper_id)
+            latest = conn.execute(
+                "SELECT note FROM note_history WHERE paper_id = ? ORDER BY id DESC LIMIT 1", (paper_id,)
+            ).fetchone()
+            if old and (latest is None or latest[0] != old):  # written before every version was kept
+                conn.execute(
+                    "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)",
+                    (paper_id, old, old_at or now),
+                )
+            conn.execute("INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)", (paper_id, note, now))
+            if expected is not None and old != expected:
+                conflict = NoteConflict(paper_id, old, note)
+            else:
                 conn.execute("UPDATE papers SET note = ?, note_updated_at = ? WHERE id = ?", (note, now, paper_id))
+        if conflict is not None:
+            raise conflict
         return self.get(paper_id)
+
+    def note_history(self, paper_id: int) -> list[tuple[str, str]]:
+        """Every saved version of a paper's note, newest first, as (saved_at, text)."""
+        rows = self._read("SELECT saved_at, note FROM note_history WHERE paper_id = ? ORDER BY id DESC", (paper_id,))
+        return [(str(at), str(text)) for at, text in rows]
+
+    def revert_status(
+        self, changes: Mapping[int, tuple[ReadStatus, ReadStatus, str | None]]
+    ) -> tuple[list[Paper], list[int]]:
+        """Undo status changes: ``changes[id] = (before, after, stamp of after)``.
+
+        A paper is put back only while it still has the status and timestamp that change left;
+        one changed since, by anyone, keeps its newer status. Returns the papers put back and
+        the ids left alone.
+        """
+        now = self._now()
+        reverted: list[int] = []
+        skipped: list[int] = []
+        with self._write() as conn:
+            for paper_id, (before, after, stamp) in changes.items():
+                row = conn.execute("SELECT status, status_changed_at FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                if row is None or row[0] != after.value or row[1] != stamp:
+                    skipped.append(paper_id)
+                    continue
+                conn.execute(
+                    "UPDATE papers SET status = ?, status_changed_at = ? WHERE id = ?", (before.value, now, paper_id)
+                )
+                conn.execute(
+                    "INSERT INTO status_history (paper_id, status, changed_at) VALUES (?, ?, ?)",
+                    (paper_id, before.value, now),
+                )
+                reverted.append(paper_id)
+        return self.get_many(reverted), skipped
 
     def set_code_url(self, paper_id: int, url: str | None) -> Paper:
         """Record the code URL the user found for a paper (None clears it)."""
@@ -722,6 +915,23 @@ def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, 
         added_at=row[17],
         updated_at=row[18],
         code_url=row[19],
+    )
+
+
+def _record(row: Sequence[Any], sources: tuple[tuple[str, str | None], ...]) -> IndexRecord:
+    return IndexRecord(
+        id=row[0],
+        title=row[1],
+        authors=_strings(row[2]),
+        affiliations=_strings(row[3]),
+        abstract=row[4],
+        category=row[5] or "",
+        date=dt.date.fromisoformat(row[6]) if row[6] else None,
+        score=row[7],
+        has_code=bool(row[8] or row[9]),
+        has_link=bool(row[10]),
+        added_at=row[11],
+        sources=sources,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Store, load_demo
+from store import Library, Store
 
 TODAY = dt.date(2026, 11, 23)
 DATA = Path(__file__).parent / "data"
@@ -50,14 +50,24 @@ def fixed_clock() -> FixedClock:
 
 
 @pytest.fixture
-def empty_store(tmp_path: Path, fixed_clock: FixedClock) -> Store:
-    store = Store.open(tmp_path / "test.db", clock=fixed_clock)
-    yield store
-    store.close()
+def empty_library(tmp_path: Path, fixed_clock: FixedClock) -> Library:
+    library = Library.open(tmp_path / "test.db", clock=fixed_clock)
+    yield library
+    library.close()
 
 
 @pytest.fixture
-def store(empty_store: Store) -> Store:
+def library(empty_library: Library) -> Library:
     """A library holding the bundled demo dumps (40 papers, both layouts)."""
-    load_demo(empty_store, today=TODAY)
-    return empty_store
+    empty_library.load_demo(today=TODAY)
+    return empty_library
+
+
+@pytest.fixture
+def empty_store(empty_library: Library) -> Store:
+    return empty_library.store
+
+
+@pytest.fixture
+def store(library: Library) -> Store:
+    return library.store

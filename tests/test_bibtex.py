@@ -109,9 +109,16 @@ def test_reimport_never_overwrites_the_users_own_data(empty_store: Store) -> Non
 
 
 def test_a_dump_paper_and_its_bibtex_entry_are_one_paper(store: Store) -> None:
-    bib = "@article{x, title={Probing multilingual encoders for morphological agreement}, author={Costa, Mira}}"
+    bib = "@article{x, title={Probing multilingual encoders for morphological agreement}, author={Castellanos, Mira}}"
     report = store.import_drafts(parse(bib), "extra.bib")
     assert (report.added, report.updated + report.unchanged, store.count()) == (0, 1, 40)
+    assert [p.severity for p in report.problems] == ["note"]  # the merge is reported, not silent
+
+
+def test_the_same_title_by_other_authors_is_another_paper(store: Store) -> None:
+    bib = "@article{x, title={Probing multilingual encoders for morphological agreement}, author={Costa, Mira}}"
+    report = store.import_drafts(parse(bib), "extra.bib")
+    assert (report.added, store.count()) == (1, 41)
 
 
 def test_export_import_export_is_byte_identical(store: Store, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Config, Store, parse_config, set_theme_line
+from store import Config, Library, parse_config, set_theme_line
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
 from tui.app import create_app
@@ -45,12 +45,12 @@ def test_the_theme_line_is_changed_and_the_rest_kept() -> None:
     assert set_theme_line(changed, "dracula").count("theme =") == 1
 
 
-async def test_the_app_applies_the_config_and_reports_mistakes(empty_store: Store, tmp_path: Path) -> None:
+async def test_the_app_applies_the_config_and_reports_mistakes(empty_library: Library, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         'sort = "title"\ntheme = "nord"\ncolumns = ["year"]\ncolour = 1\n[keys]\n"paper.read" = "R"\n"no.such" = "q"\n'
     )
-    app = create_app(empty_store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+    app = create_app(empty_library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
                      config_file=config)  # fmt: skip
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -65,14 +65,14 @@ async def test_the_app_applies_the_config_and_reports_mistakes(empty_store: Stor
     assert 'theme = "dracula"' in saved and "colour = 1" in saved  # the rest of the file is as written
 
 
-async def test_a_remapped_key_works(store: Store, tmp_path: Path) -> None:
+async def test_a_remapped_key_works(library: Library, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[keys]\n"paper.read" = "R"\n')
-    app = create_app(store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
                      config_file=config)  # fmt: skip
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         paper = app.library.query_one("#papers").current
         await pilot.press("R")
         await settle(pilot)
-        assert store.get(paper.id).status.value == "read"
+        assert library.store.get(paper.id).status.value == "read"

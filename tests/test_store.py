@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from store import (
     PaperNotFound,
@@ -16,7 +17,9 @@ from store import (
     parse_profile_dump,
     title_key,
 )
-from store.schema import SCHEMA_VERSION, migrations
+from store.models import sort_title
+from store.schema import migrations
+from store.store import SCHEMA_VERSION
 from tests.conftest import TODAY, FixedClock
 
 DUMP = (
@@ -31,7 +34,7 @@ def parse(text: str = DUMP):
 
 
 def test_schema_version_matches_the_migration_set(empty_store: Store) -> None:
-    assert len(migrations.applied(empty_store._db)) == SCHEMA_VERSION
+    assert len(migrations.applied(Database(empty_store._conn))) == SCHEMA_VERSION
     assert empty_store._read("PRAGMA user_version")[0][0] == SCHEMA_VERSION
     assert empty_store._read("PRAGMA journal_mode")[0][0] == "wal"
 
@@ -42,7 +45,7 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         store.import_drafts(parse(), "a.txt")
     with Store.open(path) as store:
         assert store.count() == 2
-        assert len(migrations.applied(store._db)) == SCHEMA_VERSION
+        assert len(migrations.applied(Database(store._conn))) == SCHEMA_VERSION
 
 
 def test_import_reports_and_reimport_is_idempotent(empty_store: Store) -> None:
@@ -90,15 +93,10 @@ def test_reimport_without_a_field_keeps_the_old_value(empty_store: Store) -> Non
     assert paper.authors == ("Jon Fry", "Mei Lin")
 
 
-def test_authors_and_affiliations_tables_are_ordered(empty_store: Store) -> None:
-    empty_store.import_drafts(parse(), "a.txt")
-    rows = empty_store._read(
-        "SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
-        "JOIN papers p ON p.id = pa.paper_id WHERE p.title LIKE 'Sparse%' ORDER BY pa.position"
-    )
-    assert [r[0] for r in rows] == ["Anna Berg", "Jon Fry"]
-    affs = empty_store._read("SELECT a.name FROM paper_affiliations pa JOIN affiliations a ON a.id = pa.affiliation_id")
-    assert [r[0] for r in affs] == ["mit"]
+def test_tables_nothing_reads_are_gone(empty_store: Store) -> None:
+    tables = {r[0] for r in empty_store._read("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not tables & {"papers_fts", "authors", "paper_authors", "affiliations", "paper_affiliations"}
+    assert {"changes", "meta"} <= tables
 
 
 def test_source_records_the_profile(store: Store) -> None:
@@ -133,7 +131,8 @@ def test_notes_keep_their_history(store: Store) -> None:
     store.set_note(1, "first")
     store.set_note(1, "second")
     assert store.get(1).note == "second"
-    assert store._read("SELECT note FROM note_history WHERE paper_id = 1") == [("first",)]
+    assert store._read("SELECT note FROM note_history WHERE paper_id = 1") == [("first",), ("second",)]
+    assert [text for _, text in store.note_history(1)] == ["second", "first"]
 
 
 def test_tags(store: Store) -> None:
@@ -147,17 +146,6 @@ def test_tags(store: Store) -> None:
         store.tag([1], "   ")
 
 
-def test_full_text_stays_in_sync_and_quotes_syntax(store: Store) -> None:
-    assert store.full_text("zanzibar") == []
-    store.set_note(3, "reminds me of zanzibar")
-    assert store.full_text("zanzibar") == [3]
-    store.set_note(3, "nothing")
-    assert store.full_text("zanzibar") == []
-    for query in ['"', "*", "NEAR(", ")", "'; DROP TABLE papers;--", "a OR b", "title:x"]:
-        store.full_text(query)
-    assert store.count() == 40
-
-
 def test_list_filters_and_sorts(store: Store) -> None:
     assert {p.category for p in store.list_papers(category="ir")} == {"IR"}
     assert {p.year for p in store.list_papers(year=2023)} == {2023}
@@ -165,8 +153,8 @@ def test_list_filters_and_sorts(store: Store) -> None:
     scored = store.list_papers(sort="score")
     scores = [p.score for p in scored if p.score is not None]
     assert scores == sorted(scores, reverse=True) and scored[-1].score is None
-    titles = [p.title.lower() for p in store.list_papers(sort="title")]
-    assert titles == sorted(titles)
+    titles = [sort_title(p.title) for p in store.list_papers(sort="title")]
+    assert titles == sorted(titles) and titles[0].startswith("agents")  # "A Benchmark…" sorts under B
     dates = [p.date for p in store.list_papers() if p.date]
     assert dates == sorted(dates, reverse=True)
     with pytest.raises(StoreError, match="unknown sort"):
@@ -175,11 +163,8 @@ def test_list_filters_and_sorts(store: Store) -> None:
 
 def test_failed_import_leaves_the_library_as_it_was(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     before = [dataclasses.astuple(p) for p in store.list_papers()]
-
-    def explode(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(Store, "_link_people", explode)
+    # A source id no table has: the papers are written, then the last insert breaks a foreign key.
+    monkeypatch.setattr(Store, "_upsert_source", lambda *args: 10**9)
     with pytest.raises(StoreError, match="nothing was changed"):
         store.import_drafts(parse(), "new.txt")
     assert [dataclasses.astuple(p) for p in store.list_papers()] == before

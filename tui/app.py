@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.theme import Theme
 
-    from store import Store
+    from store import Library
     from tui.clipboard import Clipboard
 
 _PALETTE = (
@@ -60,7 +60,7 @@ class PapershelfApp(App[None]):
 
     def __init__(
         self,
-        store: Store,
+        library: Library,
         *,
         clipboard: Clipboard | None = None,
         open_url: Callable[[str], bool] = webbrowser.open,
@@ -70,12 +70,13 @@ class PapershelfApp(App[None]):
         config_file: Path | None = None,
     ) -> None:
         super().__init__()
-        self.store = store
+        self.shelf = library
+        """The papers: every read and change goes through it."""
         self.config = config or Config()
         self._config_problems = list(config_problems)
         self._config_file = config_file
         self.library = LibraryScreen(
-            store, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today
+            library, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today
         )
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
@@ -113,22 +114,22 @@ class PapershelfApp(App[None]):
 
 
 def create_app(
-    store: Store,
+    library: Library,
     *,
     clipboard: Clipboard | None = None,
     open_url: Callable[[str], bool] = webbrowser.open,
     today: Callable[[], dt.date] = dt.date.today,
     config_file: Path | None = None,
 ) -> PapershelfApp:
-    """The app on a store; tests inject a fake clipboard, browser, date and config file."""
-    config, problems = Config(), []
+    """The app on a library; tests inject a fake clipboard, browser, date and config file."""
+    config, problems = Config(), list[str]()
     if config_file is not None and config_file.exists():
         try:
             config, problems = parse_config(config_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             problems = [f"cannot read {config_file}: {exc}; using the defaults"]
     return PapershelfApp(
-        store,
+        library,
         clipboard=clipboard,
         open_url=open_url,
         today=today,
@@ -147,6 +148,6 @@ def _binding_ids() -> set[str]:
     return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
 
-def run(store: Store) -> int:
-    create_app(store, config_file=config_path()).run()
+def run(library: Library) -> int:
+    create_app(library, config_file=config_path()).run()
     return 0

@@ -7,7 +7,6 @@ calling ``papershelf list`` in a loop should not pay for a UI they do not show.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import sys
@@ -18,14 +17,11 @@ from typing import TYPE_CHECKING, TextIO
 from store import (
     FORMATS,
     QUERY_HELP,
-    SORT_KEYS,
     SORTS,
-    Hit,
+    Library,
+    NoteConflict,
     Paper,
     ReadStatus,
-    SearchIndex,
-    SearchResult,
-    Store,
     StoreError,
     byline,
     config_path,
@@ -33,21 +29,18 @@ from store import (
     default_db_path,
     demo_db_path,
     dumps,
-    export,
-    load_demo,
     note_files,
-    parse_bytes,
     printable,
     problem_lines,
     record,
 )
+from store.export import export_chunks, json_chunks
 from tui.editor import EditorError, edit_text, editor_command
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-MAX_IMPORT_BYTES = 512 * 1024 * 1024
 _PROGRESS_MIN_BYTES = 1024 * 1024
 _AUTHOR_WIDTH = 24
 _GLYPH = {ReadStatus.UNREAD: "·", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
@@ -100,15 +93,6 @@ def _paper_line(paper: Paper, width: int) -> str:
     return f"{head}{_clip(paper.title, room):<{room}}  {_clip(byline(paper, limit=1), _AUTHOR_WIDTH)}"
 
 
-def _print_papers(papers: Sequence[Paper], out: TextIO, as_json: bool) -> None:
-    if as_json:
-        out.write(dumps([record(p) for p in papers]) + "\n")
-        return
-    width = shutil.get_terminal_size((120, 24)).columns
-    for paper in papers:
-        out.write(_paper_line(paper, width) + "\n")
-
-
 def _show(paper: Paper, out: TextIO) -> None:
     def field(label: str, value: str) -> None:
         out.write(f"{label:<13}{printable(value, keep_newlines=False)}\n")
@@ -154,99 +138,101 @@ class _Progress:
         self.stream.flush()
 
 
-def _import_one(store: Store, file: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> bool:
-    path = Path(file)
-    name = path.name
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise IsADirectoryError("is a directory")
-        if size > MAX_IMPORT_BYTES:
-            err.write(f"{file}: error: {size / 2**20:,.0f} MiB is too large to import (limit 512 MiB)\n")
-            return False
-        data = path.read_bytes()
-    except OSError as exc:
-        err.write(f"{file}: error: cannot read: {exc.strerror or exc}\n")
-        return False
-    today = args.today or dt.date.today()
-    result = parse_bytes(data, today=today, year=args.year)
-    for line in problem_lines(file, result.problems):
-        err.write(printable(line, keep_newlines=False) + "\n")
-    if result.errors or not result.drafts:
-        if not result.errors:
-            err.write(f"{file}:1: error: no paper could be read from this file; nothing imported\n")
-        out.write(f"{file}: rejected, nothing imported\n")
-        return False
-    progress = _Progress(f"storing {name}", err) if size >= _PROGRESS_MIN_BYTES and err.isatty() else None
-    try:
-        report = store.import_drafts(result, name, progress=progress)
-    except StoreError as exc:
-        err.write(f"{file}: error: {printable(str(exc), keep_newlines=False)}\n")
-        out.write(f"{file}: rejected, nothing imported\n")
-        return False
-    out.write(
-        f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{len(report.problems)} problem{'s' * (len(report.problems) != 1)}\n"
-    )
-    return True
+def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    ok = True
+    for file in args.files:
+        size = Path(file).stat().st_size if Path(file).is_file() else 0
+        progress = (
+            _Progress(f"storing {Path(file).name}", err) if size >= _PROGRESS_MIN_BYTES and err.isatty() else None
+        )
+        outcome = library.import_file(file, today=args.today, year=args.year, progress=progress)
+        for line in problem_lines(file, outcome.problems):
+            err.write(printable(line, keep_newlines=False) + "\n")
+        report = outcome.report
+        if report is None:
+            if not any(p.severity == "error" for p in outcome.problems):
+                err.write(f"{file}: error: {printable(outcome.error or 'rejected', keep_newlines=False)}\n")
+            out.write(f"{file}: rejected, nothing imported\n")
+            ok = False
+            continue
+        out.write(
+            f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.problems)} problem{'s' * (len(report.problems) != 1)}\n"
+        )
+    library.sync_index()
+    return EXIT_OK if ok else EXIT_USAGE
 
 
-def cmd_import(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    results = [_import_one(store, file, args, out, err) for file in args.files]
-    return EXIT_OK if all(results) else EXIT_USAGE
+def _query(args: argparse.Namespace) -> str:
+    """The query words and the filter flags as one query in the search language: one definition of each filter."""
+    parts = [" ".join(args.query)] if args.query else []
+    if getattr(args, "status", None):
+        parts.append(f"is:{_status(args.status).value}")
+    if getattr(args, "category", None):
+        parts.append("cat:" + ",".join(args.category.split()))
+    if getattr(args, "year", None):
+        parts.append(f"year:{args.year}")
+    if getattr(args, "has_code", False):
+        parts.append("has:code")
+    return " ".join(parts)
 
 
-def _search(store: Store, args: argparse.Namespace, sort: str) -> tuple[list[Paper], SearchResult]:
-    """Papers matching the flags and the query (in the search language), in sort order."""
-    papers = store.list_papers(
-        status=_status(args.status) if args.status else None,
-        category=args.category,
-        year=args.year,
-        has_code=True if args.has_code else None,
-        sort=args.sort if args.sort in SORT_KEYS else "date",
-    )
-    if not args.query:  # SQL has filtered and sorted; an index would only cost time
-        return papers, SearchResult(tuple(Hit(p.id, 0.0) for p in papers), len(papers), {})
-    index = SearchIndex.build(papers)
-    result = index.query(args.query or "", sort=sort, limit=len(papers), every_id=True)
-    return [index.paper(hit.paper_id) for hit in result.hits], result
-
-
-def _report_messages(result: SearchResult, err: TextIO) -> None:
-    for message in result.messages:
+def _report_messages(library: Library, query: str, err: TextIO) -> None:
+    for message in library.query_messages(query):
         err.write(f"papershelf: {printable(message, keep_newlines=False)}\n")
 
 
-def cmd_list(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    papers, result = _search(store, args, args.sort)
-    _report_messages(result, err)
-    _print_papers(papers, out, args.json)
-    if not args.json and not papers:
+def _page(args: argparse.Namespace, default: int | None) -> tuple[int | None, int]:
+    limit = default if args.limit is None else args.limit
+    if (limit is not None and limit < 0) or args.offset < 0:
+        raise UsageError("--limit and --offset take a whole number, 0 or more")
+    return limit, args.offset
+
+
+def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    query = _query(args)
+    _report_messages(library, query, err)
+    limit, offset = _page(args, None)
+    rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset)
+    if args.json:
+        for chunk in json_chunks(record(p) for p, _ in rows):
+            out.write(chunk)
+        return EXIT_OK
+    width = shutil.get_terminal_size((120, 24)).columns
+    printed = 0
+    for paper, _ in rows:
+        out.write(_paper_line(paper, width) + "\n")
+        printed += 1
+    if not printed:
         err.write("no papers match\n")
     return EXIT_OK
 
 
-def cmd_search(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    papers, result = _search(store, args, args.sort)
-    _report_messages(result, err)
-    hits = result.hits[: args.limit]
+def cmd_search(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    query = _query(args)
+    _report_messages(library, query, err)
+    limit, offset = _page(args, 50)
+    result = library.search(query, sort=args.sort, limit=limit or 0, offset=offset, facets=False)
+    papers = library.papers(result.ids)
+    hits = [library.hit(result, p.id) for p in papers]
     if args.json:
-        rows = [
+        rows = (
             {**record(p), "relevance": h.score, "matches": {"title": h.title_spans, "authors": h.author_spans}}
-            for p, h in zip(papers, hits, strict=False)
-        ]
-        out.write(dumps(rows) + "\n")
+            for p, h in zip(papers, hits, strict=True)
+        )
+        for chunk in json_chunks(rows):
+            out.write(chunk)
         return EXIT_OK
     width = shutil.get_terminal_size((120, 24)).columns
-    for paper, hit in zip(papers, hits, strict=False):
+    for paper, hit in zip(papers, hits, strict=True):
         out.write(f"{hit.score:6.2f} {_paper_line(paper, width - 7)}\n")
     err.write(f"{result.total} match{'es' * (result.total != 1)}\n")
     return EXIT_OK
 
 
-def cmd_show(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_show(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (paper_id,) = _ids([args.id])
-    paper = store.get(paper_id)
+    paper = library.paper(paper_id)
     if args.json:
         out.write(dumps(record(paper)) + "\n")
     else:
@@ -254,21 +240,24 @@ def cmd_show(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -
     return EXIT_OK
 
 
-def cmd_mark(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_mark(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if len(args.items) < 2:
         raise UsageError("usage: papershelf mark ID... unread|reading|read")
     status = _status(args.items[-1])
-    for paper in store.set_status(_ids(args.items[:-1]), status):
+    papers, _ = library.set_status(_ids(args.items[:-1]), status)
+    for paper in papers:
         out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
     return EXIT_OK
 
 
-def cmd_note(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (paper_id,) = _ids([args.id])
-    paper = store.get(paper_id)
-    if args.set is not None:
-        text = sys.stdin.read() if args.set == "-" else args.set
-        store.set_note(paper_id, text)
+    paper = library.paper(paper_id)
+    if args.history:
+        for saved_at, text in library.note_history(paper_id):
+            out.write(f"--- {saved_at}\n{printable(text)}\n")
+    elif args.set is not None:
+        library.set_note(paper_id, sys.stdin.read() if args.set == "-" else args.set)
     elif args.edit:
         editor = editor_command()
         if editor is None:
@@ -277,14 +266,20 @@ def cmd_note(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -
             text = edit_text(paper.note, editor)
         except EditorError as exc:
             raise StoreError(str(exc)) from None
-        store.set_note(paper_id, text)
+        try:
+            library.set_note(paper_id, text, expected=paper.note)
+        except NoteConflict:
+            raise StoreError(
+                f"the note of paper {paper_id} was changed elsewhere while you edited it; nothing was overwritten, "
+                f"and your text is in its history (papershelf note {paper_id} --history)"
+            ) from None
         out.write(f"note of paper {paper_id} saved ({len(text)} characters)\n")
     elif paper.note:
         out.write(printable(paper.note) + ("\n" if not paper.note.endswith("\n") else ""))
     return EXIT_OK
 
 
-def cmd_tag(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ids = [v for v in args.items if not v.startswith(("+", "-"))]
     changes = [v for v in args.items if v.startswith(("+", "-"))]
     if not ids or not changes:
@@ -292,32 +287,44 @@ def cmd_tag(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) ->
     paper_ids = _ids(ids)
     for change in changes:
         if change.startswith("+"):
-            store.tag(paper_ids, change[1:])
+            library.tag(paper_ids, change[1:])
         else:
-            store.untag(paper_ids, change[1:])
-    for paper in store.get_many(paper_ids):
+            library.untag(paper_ids, change[1:])
+    for paper in library.papers(paper_ids):
         out.write(f"{paper.id}: {', '.join(paper.tags) or '(no tags)'}\n")
     return EXIT_OK
 
 
-def cmd_export(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.query:
-        search = argparse.Namespace(**{**_LIST_DEFAULTS, "query": args.query, "sort": args.sort})
-        papers, result = _search(store, search, args.sort)
-        _report_messages(result, err)
-    else:
-        papers = store.list_papers(sort=args.sort)
+def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    query = " ".join(filter(None, [args.query, *args.words]))
+    _report_messages(library, query, err)
+    limit, offset = _page(args, None)
+    papers = (p for p, _ in library.iter_papers(query, sort=args.sort, limit=limit, offset=offset))
     if args.format == "notes":
-        return _export_notes(papers, args.output, err)
-    text = export(papers, args.format)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise StoreError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-        err.write(f"exported {len(papers)} papers to {args.output}\n")
-    else:
-        out.write(text)
+        return _export_notes(list(papers), args.output, err)
+    if not args.output:
+        for chunk in export_chunks(papers, args.format):
+            out.write(chunk)
+        return EXIT_OK
+    target = Path(args.output)
+    temp = target.with_name(f".{target.name}.part")
+    count = 0
+
+    def counted() -> Iterator[Paper]:
+        nonlocal count
+        for paper in papers:
+            count += 1
+            yield paper
+
+    try:
+        with temp.open("w", encoding="utf-8") as file:
+            for chunk in export_chunks(counted(), args.format):
+                file.write(chunk)
+        temp.replace(target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StoreError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    err.write(f"exported {count} papers to {args.output}\n")
     return EXIT_OK
 
 
@@ -342,8 +349,8 @@ def _export_notes(papers: Sequence[Paper], folder: str | None, err: TextIO) -> i
     return EXIT_OK
 
 
-def cmd_stats(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    stats = store.stats()
+def cmd_stats(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    stats = library.stats()
     if args.json:
         out.write(dumps(stats) + "\n")
         return EXIT_OK
@@ -357,7 +364,7 @@ def cmd_stats(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) 
     return EXIT_OK
 
 
-def cmd_where(store: Store | None, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_where(library: Library | None, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"database  {default_db_path(args.db)}\n")
     out.write(f"config    {config_path()}\n")
     out.write(f"data      {data_dir()}\n")
@@ -365,25 +372,23 @@ def cmd_where(store: Store | None, args: argparse.Namespace, out: TextIO, err: T
     return EXIT_OK
 
 
-def _open_tui(store: Store) -> int:
+def _open_tui(library: Library) -> int:
     from tui.app import run  # deferred: only the TUI pays for importing Textual
 
-    return run(store)
+    return run(library)
 
 
-def cmd_demo(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    load_demo(store)
+def cmd_demo(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    library.load_demo()
     if args.list:
-        return cmd_list(store, argparse.Namespace(**{**_LIST_DEFAULTS, "json": False}), out, err)
-    return _open_tui(store)
+        for paper, _ in library.iter_papers():
+            out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
+        return EXIT_OK
+    return _open_tui(library)
 
 
-def cmd_tui(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    return _open_tui(store)
-
-
-_LIST_DEFAULTS = {"query": None, "status": None, "category": None, "year": None, "has_code": False, "sort": "date"}
-"""What `papershelf list` with no options would use, for `demo --list`."""
+def cmd_tui(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return _open_tui(library)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -391,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="papershelf",
         description="A keyboard-driven reading list for research papers. With no command, opens the TUI.",
     )
-    parser.add_argument("--db", metavar="PATH", help="library file (default: $PAPERSHELF_DB, else the user data dir)")
+    db_help = "library file (default: $PAPERSHELF_DB, else the user data dir)"
+    parser.add_argument("--db", metavar="PATH", help=db_help)
     parser.add_argument("--version", action="version", version=f"papershelf {_version()}")
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -399,28 +405,34 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, handler: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
+        # Also after the command (`papershelf list --db x`); SUPPRESS keeps one given before it.
+        p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
         return p
 
-    p = command("import", cmd_import, "import profile dumps (text files of a researcher's papers)")
+    def paging(p: argparse.ArgumentParser, default: str) -> None:
+        p.add_argument("--limit", type=int, metavar="N", help=f"print at most N papers (default {default})")
+        p.add_argument("--offset", type=int, metavar="N", default=0, help="skip the first N papers")
+
+    p = command("import", cmd_import, "import profile dumps (text files of a researcher's papers) or BibTeX")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--year", type=_year, help="year for dates that have none (default: inferred from today)")
     p.set_defaults(today=None)
 
-    for name, handler, help_text, default_sort in (
-        ("list", cmd_list, "list papers, newest first, optionally filtered by a search query", "date"),
-        ("search", cmd_search, "search papers, best match first", "relevance"),
+    for name, handler, help_text, default_sort, default_limit in (
+        ("list", cmd_list, "list papers, newest first, optionally filtered by a search query", "date", "all"),
+        ("search", cmd_search, "search papers, best match first", "relevance", "50"),
     ):
         p = command(name, handler, help_text)
         p.formatter_class = argparse.RawDescriptionHelpFormatter
-        p.epilog = "query language:\n" + QUERY_HELP
-        p.add_argument("query", nargs="?", help="a search query (see below)")
-        p.add_argument("--status", help="unread, reading or read")
-        p.add_argument("--category", help="category code, e.g. CL")
-        p.add_argument("--year", type=_year)
-        p.add_argument("--has-code", action="store_true", help="only papers with code")
+        p.epilog = "query language (a query may start with -, as in: papershelf list -is:read):\n" + QUERY_HELP
+        p.add_argument("query", nargs="*", help="a search query (see below)")
+        p.add_argument("--status", help="unread, reading or read (the same as is:STATUS)")
+        p.add_argument("--category", help="category code, e.g. CL (the same as cat:CL)")
+        p.add_argument("--year", type=_year, help="the same as year:YEAR")
+        p.add_argument("--has-code", action="store_true", help="only papers with code (the same as has:code)")
         p.add_argument("--sort", choices=SORTS, default=default_sort)
         p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
-    p.add_argument("--limit", type=int, default=50, help="how many results to print (default 50)")
+        paging(p, default_limit)
 
     p = command("show", cmd_show, "everything about one paper, abstract included")
     p.add_argument("id")
@@ -434,16 +446,19 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--set", metavar="TEXT", help="replace the note with TEXT ('-' reads standard input)")
     group.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
+    group.add_argument("--history", action="store_true", help="print every saved version, newest first")
 
     p = command("tag", cmd_tag, "add or remove tags: papershelf tag ID... +name|-name")
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +name|-name")
 
     p = command("export", cmd_export, "export the library, or the papers a search finds")
     formats = "json, csv, markdown, bibtex, csl (CSL-JSON), or notes (a folder of Markdown files)"
+    p.add_argument("words", nargs="*", metavar="QUERY", help="export only what this search finds")
     p.add_argument("--format", choices=(*FORMATS, "notes"), default="json", help=formats)
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH (a folder, for notes), not standard output")
     p.add_argument("--query", help="export only what this search finds (the search language)")
-    p.add_argument("--sort", choices=SORT_KEYS, default="date")
+    p.add_argument("--sort", choices=SORTS, default="date")
+    paging(p, "all")
 
     p = command("stats", cmd_stats, "counts by status, category, year and source")
     p.add_argument("--json", action="store_true")
@@ -455,20 +470,67 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_QUERY_COMMANDS = ("list", "search", "export")
+"""Commands whose positional words are a search query, which may start with "-"."""
+
+
+def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """Let query words start with "-" (``papershelf list -is:read``) and option values too.
+
+    argparse takes any token starting with "-" for an option. Here every token after the
+    command that is not one of that command's options becomes a positional, and an option's
+    value is glued to it (``--query=-is:read``), so neither is mistaken for an option.
+    """
+    commands = _subcommands(parser)
+    tokens = list(argv)
+    position = 0
+    while position < len(tokens) and tokens[position] not in commands:
+        position += 2 if tokens[position] == "--db" else 1
+    if position >= len(tokens) or tokens[position] not in _QUERY_COMMANDS:
+        return tokens
+    sub = commands[tokens[position]]
+    options = {o: a for a in sub._actions for o in a.option_strings}
+    head = tokens[: position + 1]
+    kept: list[str] = []
+    loose: list[str] = []
+    rest = iter(tokens[position + 1 :])
+    for token in rest:
+        if token == "--":
+            loose.extend(rest)
+            break
+        name = token.split("=", 1)[0]
+        action = options.get(name)
+        if action is not None:
+            if action.nargs != 0 and "=" not in token:
+                kept.append(f"{token}={next(rest, '')}")
+            else:
+                kept.append(token)
+        else:
+            loose.append(token)
+    return [*head, *kept, *(["--", *loose] if loose else [])]
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_normalise_argv(parser, sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.handler is cmd_where:
         return cmd_where(None, args, out, err)
     db_path = demo_db_path() if args.handler is cmd_demo else default_db_path(args.db)
     try:
-        with Store.open(db_path) as store:
-            return int(args.handler(store, args, out, err))
+        with Library.open(db_path) as library:
+            return int(args.handler(library, args, out, err))
     except UsageError as exc:
         err.write(f"papershelf: error: {exc}\n")
         return EXIT_USAGE

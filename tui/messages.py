@@ -8,22 +8,20 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from store import ImportReport, Paper, SearchIndex, SearchResult
-
-
-@dataclass
-class FirstPageLoaded(Message):
-    """The newest papers, shown while the whole library loads."""
-
-    papers: list[Paper]
-    total: int
+    from store import ImportReport, Paper, SearchResult
 
 
 @dataclass
 class LibraryLoaded(Message):
-    """Every paper is loaded and indexed: search works from now on."""
+    """The search index is ready: every field is searchable from now on."""
 
-    index: SearchIndex
+
+@dataclass
+class LibraryChanged(Message):
+    """Another process changed the library; what is shown should be read again."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LibraryChanged)
 
 
 @dataclass
@@ -43,6 +41,23 @@ class PapersSaved(Message):
 
     papers: list[Paper]
     summary: str
+
+
+@dataclass
+class NoteSaved(Message):
+    """A note was saved (after checking nobody changed it meanwhile)."""
+
+    paper: Paper
+    text: str
+
+
+@dataclass
+class NoteConflicted(Message):
+    """A note save found the note changed elsewhere: nothing was overwritten; both are in the history."""
+
+    paper_id: int
+    theirs: str
+    mine: str
 
 
 @dataclass

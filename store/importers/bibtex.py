@@ -72,7 +72,9 @@ def _accent(mark: str, letter: str) -> str:
 
 
 def _authors(field: str) -> tuple[tuple[str, ...], bool]:
-    names, depth, current = [], 0, []
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
     tokens = re.split(r"(\s+and\s+|[{}])", field)
     for token in tokens:
         if token == "{":
@@ -105,12 +107,12 @@ def _date(fields: dict[str, str]) -> tuple[dt.date | None, bool]:
                 return dt.date(year, month, day), True
             except ValueError:
                 return None, False
-    year = fields.get("year", "")
-    if not re.fullmatch(r"\d{4}", year.strip()):
+    year_text = fields.get("year", "")
+    if not re.fullmatch(r"\d{4}", year_text.strip()):
         return None, False
     month_text = fields.get("month", "").strip().lower()[:3]
     month = _MONTHS.get(month_text) or (int(month_text) if month_text.isdigit() and 1 <= int(month_text) <= 12 else 1)
-    return dt.date(int(year), month, 1), True
+    return dt.date(int(year_text), month, 1), True
 
 
 def _links(fields: dict[str, str]) -> tuple[str, ...]:
@@ -132,12 +134,12 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     except Exception as exc:  # the parser's own failures are data here
         return ParseResult((), (Problem(1, f"not a readable BibTeX file: {exc}", "error"),))
     problems = [
-        Problem(block.start_line + 1, "could not read this entry (unbalanced braces or quotes?); skipped")
+        Problem((block.start_line or 0) + 1, "could not read this entry (unbalanced braces or quotes?); skipped")
         for block in library.failed_blocks
     ]
     drafts: dict[str, PaperDraft] = {}
     for entry in library.entries:
-        line = entry.start_line + 1
+        line = (entry.start_line or 0) + 1
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         title = " ".join(decode_latex(fields.get("title", "")).split())
         if not title_key(title):
@@ -164,7 +166,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
             has_code=bool(code),
             line=line,
             user=UserData(status, note, tags),
-            original=entry.raw,
+            original=entry.raw or "",
         )
     if not drafts and not problems:
         problems.append(Problem(1, "no BibTeX entries found", "error"))

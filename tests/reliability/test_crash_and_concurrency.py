@@ -111,4 +111,4 @@ def test_the_later_note_wins_and_the_earlier_is_kept(tmp_path: Path) -> None:
         second.set_note(1, "typed in the second window")
         assert first.get(1).note == "typed in the second window"
         history = first._read("SELECT note FROM note_history WHERE paper_id = 1")
-        assert history == [("typed in the first window",)]
+        assert history == [("typed in the first window",), ("typed in the second window",)]

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlite_utils.migrations import Migrations
 
+import store.schema
 import store.store
 from store import Store, StoreError, parse_profile_dump
-from store.schema import SCHEMA_VERSION, m001_initial, m002_original_entry
+from store.schema import m001_initial, m002_original_entry, m003_library_core
+from store.store import SCHEMA_VERSION
 from tests.bench.synth import dump
 from tests.conftest import TODAY
 from tui.cli import main
@@ -36,12 +38,13 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
     newer = Migrations("papershelf")
     newer()(m001_initial)
     newer()(m002_original_entry)
+    newer()(m003_library_core)
 
     @newer()
-    def m003_reading_time(db) -> None:  # what a next release might add
+    def m004_reading_time(db) -> None:  # what a next release might add
         db.execute("ALTER TABLE papers ADD COLUMN minutes_read INTEGER")
 
-    monkeypatch.setattr(store.store, "migrations", newer)
+    monkeypatch.setattr(store.schema, "migrations", newer)
     monkeypatch.setattr(store.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(db) as library:
         assert library.get(1).note == "precious"

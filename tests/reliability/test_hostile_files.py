@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import store.library
 from tests.bench.synth import dump
 from tui.cli import main
 
@@ -81,9 +82,7 @@ def test_a_50_mb_single_line_is_bounded(tmp_path: Path) -> None:
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:
-    import tui.cli
-
-    monkeypatch.setattr(tui.cli, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(store.library, "MAX_IMPORT_BYTES", 1000)
     path = tmp_path / "big.txt"
     path.write_text(dump(20, layout="A"), encoding="utf-8")
     code, _, err = run("import", str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,9 +11,11 @@ from tests.conftest import TODAY
 from tui.app import PapershelfApp, create_app
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.pilot import Pilot
 
-    from store import Store
+    from store import Library
 
 
 class FakeClipboard:
@@ -47,8 +50,8 @@ def browser() -> FakeBrowser:
 
 
 @pytest.fixture
-def app(store: Store, clipboard: FakeClipboard, browser: FakeBrowser) -> PapershelfApp:
-    return create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+def app(library: Library, clipboard: FakeClipboard, browser: FakeBrowser) -> PapershelfApp:
+    return create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
 
 
 async def settle(pilot: Pilot) -> None:
@@ -57,3 +60,12 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    """Wait for a condition the app reaches by itself (a timer, another process); fail if it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {condition}")
+        await pilot.pause(0.05)

@@ -13,9 +13,9 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, TextArea
 
-from store import ReadStatus, Store, parse_profile_dump
+from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
 from tui.app import create_app
 from tui.clipboard import TERMINAL, SystemClipboard
 from tui.screens.dialogs import AskScreen, ChooseScreen
@@ -42,7 +42,7 @@ def listed(app) -> PaperList:
 
 def titles(app) -> list[str]:
     papers = listed(app)
-    return [app.library.index.paper(i).title for i in papers.ids]
+    return [app.shelf.paper(i).title for i in papers.ids]
 
 
 async def type_search(pilot, text: str) -> None:
@@ -56,7 +56,7 @@ async def test_opens_on_the_library_newest_first(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert listed(app).count == 40
-        dates = [app.library.index.paper(i).date for i in listed(app).ids]
+        dates = [app.shelf.paper(i).date for i in listed(app).ids]
         assert dates == sorted(dates, reverse=True)
         position = str(app.library.query_one("#position").render())
         assert "1 of 40" in position
@@ -70,7 +70,7 @@ async def test_search_filters_as_you_type_and_highlights(app) -> None:
         hit = listed(app)._hit(listed(app).ids[0])
         assert hit.title_spans  # matched characters are highlighted
         await type_search(pilot, "author:okafor cat:CL")
-        assert titles(app) and all("Amara Okafor" in app.library.index.paper(i).authors for i in listed(app).ids)
+        assert titles(app) and all("Amara Okafor" in app.shelf.paper(i).authors for i in listed(app).ids)
         await type_search(pilot, "colour:red okafor")
         assert "unknown field colour:" in str(app.library.query_one("#chips").render())
         await pilot.press("escape")
@@ -93,7 +93,7 @@ async def test_filter_pane_toggles_values_with_counts(app) -> None:
         pane.highlighted = pane.get_option_index("code\x1fwith code")
         await pilot.press("space")  # AND across facets
         await settle(pilot)
-        papers = [app.library.index.paper(i) for i in listed(app).ids]
+        papers = [app.shelf.paper(i) for i in listed(app).ids]
         assert papers and all(p.category in ("IR", "CV") and (p.has_code or p.all_code_urls) for p in papers)
         assert "category: IR, CV" in str(app.library.query_one("#chips").render())
         await pilot.press("backspace")
@@ -108,7 +108,7 @@ async def test_marking_is_saved_and_undoable(app, store: Store) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert store.get(first.id).status == ReadStatus.READ
-        assert app.library.index.paper(first.id).status == ReadStatus.READ
+        assert app.shelf.paper(first.id).status == ReadStatus.READ
         await pilot.press("space")
         await settle(pilot)
         assert store.get(first.id).status == ReadStatus.UNREAD
@@ -138,8 +138,9 @@ async def test_next_unread_skips_read_papers(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         ids = listed(app).ids
-        store.set_status([ids[1], ids[2]], "read")  # behind the app's back: reload to see it
-        app.library.load_library()
+        with Library.open(store.path) as other:  # another process
+            other.set_status([ids[1], ids[2]], "read")
+        await wait_until(pilot, lambda: app.shelf.index.query("is:read").total == 2)
         await settle(pilot)
         listed(app).cursor = 0
         await pilot.press("n")
@@ -183,9 +184,7 @@ async def test_copy_code_link_single_many_and_none(app, store: Store, clipboard:
         await pilot.press("escape", "c")
         assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
         assert any("test clipboard" in n.message for n in app._notifications)
-        store.set_code_url(listed(app).current.id, "https://gitlab.com/other/repo")
-        app.library.load_library()
-        await settle(pilot)
+        app.shelf.set_code_url(listed(app).current.id, "https://gitlab.com/other/repo")
         await type_search(pilot, "self correcting")
         await pilot.press("escape", "c")
         await pilot.pause()
@@ -289,7 +288,7 @@ async def test_sort_cycles_and_shows_in_the_position_line(app) -> None:
         assert titles(app)[0].startswith("Agents That Ask")  # "A Benchmark..." files under B
         await pilot.press("s")
         await settle(pilot)
-        scores = [app.library.index.paper(i).score for i in listed(app).ids]
+        scores = [app.shelf.paper(i).score for i in listed(app).ids]
         assert scores[0] == max(s for s in scores if s is not None)
 
 
@@ -381,7 +380,7 @@ async def test_hostile_text_shows_literally_and_never_acts(tmp_path: Path, clipb
     store = Store.open(tmp_path / "evil.db")
     store.import_drafts(parse_profile_dump(HOSTILE, today=TODAY), "evil.txt")
     store.set_note(1, "[red]note[/red] \x1b[2J")
-    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    app = create_app(Library(store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert listed(app).count == 2
@@ -434,7 +433,7 @@ def test_clipboard_falls_back_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -
 
 
 async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboard, browser) -> None:
-    app = create_app(empty_store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    app = create_app(Library(empty_store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.pause(0.1)
@@ -445,7 +444,7 @@ async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboar
 def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
     import webbrowser
 
-    app = create_app(Store.in_memory())
+    app = create_app(Library.in_memory())
     assert isinstance(app.library.clipboard, SystemClipboard)
     assert app.library._open_url is webbrowser.open
     assert app.library._today == dt.date.today
@@ -455,7 +454,7 @@ async def test_hyperlink_escapes_and_endless_words_stay_inert(tmp_path: Path, cl
     store = Store.open(tmp_path / "evil.db")
     title = "Link \x1b]8;;http://evil\x07click\x1b]8;;\x07 " + "w" * 5000
     store.import_drafts(parse_profile_dump(f"CLOct 19, 2022\n{title}Anna Berg\nAbs.\n", today=TODAY), "e.txt")
-    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    app = create_app(Library(store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -483,7 +482,7 @@ async def test_a_read_only_library_says_so_when_changed(tmp_path: Path, clipboar
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: False if mode == os.W_OK else real_access(path, mode))
     store = Store.open(db)
-    app = create_app(store, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    app = create_app(Library(store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 from textual.widgets import Input, TextArea
 
-from store import Store, parse_profile_dump
+from store import Library, Store, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
 from tests.tui.test_app import HOSTILE
@@ -91,7 +91,7 @@ class TestHostileText:
         store = Store.open(tmp_path / "evil.db")
         store.import_drafts(parse_profile_dump(HOSTILE, today=TODAY), "evil.txt")
         store.set_note(1, "[red]note[/red] \x1b[2J [@click=app.quit]q[/]")
-        app = create_app(store, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+        app = create_app(Library(store), clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
         assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import webbrowser
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote_plus
@@ -23,19 +21,27 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from store import (
     COLUMNS,
     SORTS,
+    Change,
     Filter,
+    NoteConflict,
     Paper,
     ReadStatus,
-    SearchIndex,
     StoreError,
     export,
     note_files,
-    parse_bytes,
     parse_query,
     printable,
 )
 from tui.editor import EditorError, edit_text, editor_command
-from tui.messages import FirstPageLoaded, ImportFinished, LibraryLoaded, PapersSaved, SearchFinished
+from tui.messages import (
+    ImportFinished,
+    LibraryChanged,
+    LibraryLoaded,
+    NoteConflicted,
+    NoteSaved,
+    PapersSaved,
+    SearchFinished,
+)
 from tui.render import citation
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.help import HelpScreen
@@ -52,7 +58,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.timer import Timer
 
-    from store import ImportReport, Query, SearchResult, Store
+    from store import ImportReport, Library, Query, SearchResult
     from tui.clipboard import Clipboard
 
 _EXPORTS = (
@@ -70,12 +76,8 @@ _FACETS_DELAY = 0.12
 """Seconds of quiet typing before the filter pane's counts are redrawn."""
 _DETAIL_DELAY = 0.05
 """Seconds the cursor rests on a paper before the detail pane shows it."""
-_TYPING_PAUSE = 0.3
-"""Seconds after a keystroke during which a background index build waits."""
-QUICK_INDEX_FROM = 20_000
-"""Libraries larger than this get a quick index without abstracts first."""
-FIRST_PAGE = 300
-"""Papers painted before the whole library has loaded."""
+REFRESH_SECONDS = 1.0
+"""How often the screen looks for changes other processes made to the library."""
 _UNDO_DEPTH = 50
 _FACET_FILTERS = {
     "status": "is",
@@ -89,18 +91,9 @@ _FACET_FILTERS = {
 _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a phrase"'
 
 
-@dataclass
-class Undo:
-    """How to put back one status or tag change."""
-
-    summary: str
-    statuses: dict[int, ReadStatus] = field(default_factory=dict)
-    tag: str | None = None
-    tag_added_to: list[int] = field(default_factory=list)
-    tag_removed_from: list[int] = field(default_factory=list)
-
-
 FacetFilters = dict[str, tuple[Filter, ...]]
+_PREFETCH = 200
+"""Rows fetched with each search result, so the first screenful draws without a query per row."""
 
 
 def facet_filters(chosen: dict[str, tuple[str, ...]]) -> FacetFilters:
@@ -154,29 +147,27 @@ class LibraryScreen(Screen[None]):
 
     def __init__(
         self,
-        store: Store,
+        library: Library,
         clipboard: Clipboard,
         *,
         open_url: Callable[[str], bool] = webbrowser.open,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__()
-        self.store = store
+        self.library = library
         self.clipboard = clipboard
-        self.index: SearchIndex | None = None
+        self.loaded = False
+        """Whether the index is ready: until then the list is empty and searches wait."""
         self._open_url = open_url
         self._today = today
-        self._first_page: dict[int, Paper] = {}
-        self._undo: list[Undo] = []
+        self._undo: list[Change] = []
         self._reader: ReaderScreen | None = None
         self._last_result: SearchResult | None = None
         self._facets_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.columns: tuple[str, ...] = COLUMNS
         """Optional list columns to show, from the config file."""
-        self._last_key_at = 0.0
-        self._edited: dict[int, Paper] = {}
-        """Papers saved since the library was last read, replayed onto an index built meanwhile."""
+        self._note_editor: NoteEditorScreen | None = None
         self._shown_facets: dict[str, dict[str, int]] | None = None
         self._shown_chips = ""
 
@@ -217,41 +208,33 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading the library")
     def load_library(self) -> None:
-        total = self.store.count()
-        if total > FIRST_PAGE:
-            self.post_message(FirstPageLoaded(self.store.list_papers(sort="date", limit=FIRST_PAGE), total))
-        papers = self.store.list_papers(sort="id")
-        worker = get_current_worker()
-        if len(papers) > QUICK_INDEX_FROM and not worker.is_cancelled:
-            # Titles, authors and facets first; abstracts are the slow half of a build.
-            self.post_message(LibraryLoaded(SearchIndex.build(papers, abstracts=False)))
-        if not worker.is_cancelled:
-            self.post_message(LibraryLoaded(SearchIndex.build(papers, pace=self._give_way_to_typing)))
-
-    def _give_way_to_typing(self) -> None:
-        """Called from the index build: pause while the user types, so each keystroke stays fast."""
-        while time.monotonic() - self._last_key_at < _TYPING_PAUSE and not get_current_worker().is_cancelled:
-            time.sleep(_TYPING_PAUSE / 4)
-
-    @on(FirstPageLoaded)
-    def show_first_page(self, message: FirstPageLoaded) -> None:
-        if self.index is not None:
-            return
-        self._first_page = {p.id: p for p in message.papers}
-        self.query_one(PaperList).set_results(tuple(self._first_page), self._first_page.__getitem__)
-        self._set_position(f"loading {message.total:,} papers…")
+        """Map the index file (or build it, the first time) so every field is searchable at once."""
+        self.library.index  # noqa: B018  (loading is the point)
+        self.post_message(LibraryLoaded())
 
     @on(LibraryLoaded)
-    def use_index(self, message: LibraryLoaded) -> None:
-        for paper in self._edited.values():  # saved while this index was being built
-            message.index.update(paper)
-        self.index = message.index
-        self._first_page = {}
+    def use_index(self) -> None:
+        self.loaded = True
+        self.run_search()
+        self.set_interval(REFRESH_SECONDS, self.look_for_changes)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Reading changes")
+    def look_for_changes(self) -> None:
+        """Another process (a second TUI, a script) may have written to the library."""
+        if self.library.refresh():
+            self.post_message(LibraryChanged())
+
+    @on(LibraryChanged)
+    def show_changes(self) -> None:
+        self.query_one(PaperList).papers_changed()
+        if self._reader is not None and self._reader.is_attached:
+            self._reader.show(self.library.paper(self._reader.paper.id))
+        if self._note_editor is not None and self._note_editor.is_attached:
+            self._note_editor.changed_on_disk(self.library.paper(self._note_editor.paper.id).note)
         self.run_search()
 
     @on(Input.Changed, "#search")
     def search_as_typed(self) -> None:
-        self._last_key_at = time.monotonic()
         self.run_search()
 
     @on(Input.Submitted, "#search")
@@ -266,29 +249,30 @@ class LibraryScreen(Screen[None]):
         self.run_search()
 
     def run_search(self, keep: int | None = None) -> None:
-        if self.index is None or not self.is_mounted:
+        if not self.loaded or not self.is_mounted:
             return
-        current = self.query_one(PaperList).current
+        papers = self.query_one(PaperList)
+        ids = papers.ids
+        current = ids[papers.cursor] if 0 <= papers.cursor < len(ids) else None
         query = parse_query(self.query_one("#search", Input).value)
         filters = facet_filters(self.query_one(FilterPane).chosen)
-        self._search(self.index, query, filters, keep if keep is not None else (current.id if current else None))
+        self._search(query, filters, keep if keep is not None else current)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
-    def _search(
-        self, index: SearchIndex, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None
-    ) -> None:
-        result = index.query(query, sort=self.sort, limit=0, facet_filters=filters, every_id=True)
+    def _search(self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None) -> None:
+        result = self.library.search(query, sort=self.sort, limit=0, filters=filters, every_id=True)
+        self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
         if not get_current_worker().is_cancelled:
             self.post_message(SearchFinished(result, keep))
 
     @on(SearchFinished)
     def show_results(self, message: SearchFinished) -> None:
-        if self.index is None:
-            return
         result = message.result
         self._last_result = result
         papers = self.query_one(PaperList)
-        papers.set_results(result.ids, self.index.paper, result.highlight, keep=message.keep)
+        papers.set_results(
+            result.ids, self.library.paper, lambda paper_id: self.library.hit(result, paper_id), keep=message.keep
+        )
         self._update_position()
         # Facet counts and chips change layout, which costs more than the list itself: let a
         # burst of keystrokes settle first.
@@ -321,7 +305,7 @@ class LibraryScreen(Screen[None]):
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
-        total = len(self.index) if self.index else 0
+        total = len(self.library.index) if self.loaded else 0
         count = papers.count
         at = f"{papers.cursor + 1:,} of {count:,}" if count else "no matches" if total else "empty library"
         scope = "" if count == total else f" (library {total:,})"
@@ -330,8 +314,7 @@ class LibraryScreen(Screen[None]):
         )
         selected = len(papers.selected_ids) if papers.count else 0
         picked = f" · {selected} selected" if selected > 1 else ""
-        pending = "" if self.index is None or self.index.has_abstracts else " · indexing abstracts…"
-        self._set_position(f"{at}{scope} · sort: {sort}{picked}{pending}")
+        self._set_position(f"{at}{scope} · sort: {sort}{picked}")
 
     def _set_position(self, text: str) -> None:
         # One fixed-height line: no layout pass needed, and typing calls this on every key.
@@ -339,7 +322,7 @@ class LibraryScreen(Screen[None]):
 
     @on(PaperList.Highlighted)
     def show_highlighted_paper(self, message: PaperList.Highlighted) -> None:
-        if self.index is not None:
+        if self.loaded:
             self._update_position()
         # The detail re-wraps a whole abstract; while keys repeat, only the last paper is shown.
         if self._detail_timer is not None:
@@ -350,7 +333,7 @@ class LibraryScreen(Screen[None]):
     def _show_detail(self, paper_id: int | None) -> None:
         self._detail_timer = None
         detail = self.query_one(PaperDetail)
-        if self.index is not None and len(self.index) == 0:
+        if self.loaded and len(self.library.index) == 0:
             detail.show_welcome()
         else:
             detail.show(self._paper(paper_id) if paper_id is not None else None)
@@ -361,7 +344,7 @@ class LibraryScreen(Screen[None]):
         self.app.push_screen(self._reader)
 
     def _paper(self, paper_id: int) -> Paper:
-        return self.index.paper(paper_id) if self.index is not None else self._first_page[paper_id]
+        return self.library.paper(paper_id)
 
     # -- the papers an action applies to ------------------------------------------------------------
 
@@ -381,12 +364,16 @@ class LibraryScreen(Screen[None]):
     def _save(self, change: Callable[[], list[Paper]], summary: str) -> None:
         self.post_message(PapersSaved(change(), summary))
 
+    @work(thread=True, group="save", exit_on_error=False, description="Saving the change")
+    def _change(self, change: Callable[[], tuple[list[Paper], Change]], summary: str) -> None:
+        """Save a change the user may undo."""
+        papers, undo = change()
+        self.app.call_from_thread(self._push_undo, undo)
+        self.post_message(PapersSaved(papers, summary))
+
     @on(PapersSaved)
     def papers_saved(self, message: PapersSaved) -> None:
         for paper in message.papers:
-            self._edited[paper.id] = paper
-            if self.index is not None:
-                self.index.update(paper)
             if self._reader is not None and self._reader.paper.id == paper.id:
                 self._reader.show(paper)
         self.query_one(PaperList).papers_changed()
@@ -418,12 +405,11 @@ class LibraryScreen(Screen[None]):
 
     def action_mark(self, status: str) -> None:
         ids = self._targets()
-        if not ids:
-            return
-        before = {i: self._paper(i).status for i in ids}
-        target = ReadStatus(status)
-        self._push_undo(Undo(f"marked {len(ids)} {_papers(len(ids))} {status}", statuses=before))
-        self._save(lambda: self.store.set_status(ids, target), f"Marked {len(ids)} {_papers(len(ids))} {status}")
+        if ids:
+            target = ReadStatus(status)
+            self._change(
+                lambda: self.library.set_status(ids, target), f"Marked {len(ids)} {_papers(len(ids))} {status}"
+            )
 
     def action_toggle_read(self) -> None:
         paper = self._target()
@@ -445,22 +431,17 @@ class LibraryScreen(Screen[None]):
         if not self._undo:
             self.notify("Nothing to undo", timeout=2)
             return
-        undo = self._undo.pop()
+        self._put_back(self._undo.pop())
 
-        def put_back() -> list[Paper]:
-            changed: list[Paper] = []
-            for status in set(undo.statuses.values()):
-                ids = [i for i, s in undo.statuses.items() if s == status]
-                changed += self.store.set_status(ids, status)
-            if undo.tag and undo.tag_added_to:
-                changed += self.store.untag(undo.tag_added_to, undo.tag)
-            if undo.tag and undo.tag_removed_from:
-                changed += self.store.tag(undo.tag_removed_from, undo.tag)
-            return changed
+    @work(thread=True, group="save", exit_on_error=False, description="Undoing")
+    def _put_back(self, change: Change) -> None:
+        papers, skipped = self.library.undo(change)
+        summary = f"Undid: {change.summary}"
+        if skipped:
+            summary += f" (left {len(skipped)} {_papers(len(skipped))} alone: changed since, elsewhere)"
+        self.post_message(PapersSaved(papers, summary))
 
-        self._save(put_back, f"Undid: {undo.summary}")
-
-    def _push_undo(self, undo: Undo) -> None:
+    def _push_undo(self, undo: Change) -> None:
         self._undo = [*self._undo[-_UNDO_DEPTH + 1 :], undo]
 
     def action_edit_note(self) -> None:
@@ -468,10 +449,42 @@ class LibraryScreen(Screen[None]):
         if paper is None:
             return
 
-        def save(text: str, keep_history: bool) -> None:
-            self._save(lambda: [self.store.set_note(paper.id, text, keep_history=keep_history)], "")
+        def closed(_: str | None) -> None:
+            self._note_editor = None
+            self.notify("Note saved", timeout=2)
 
-        self.app.push_screen(NoteEditorScreen(paper, save), lambda _: self.notify("Note saved", timeout=2))
+        self._note_editor = NoteEditorScreen(paper, self._save_note)
+        self.app.push_screen(self._note_editor, closed)
+
+    @work(thread=True, group="save", exit_on_error=False, description="Saving the note")
+    def _save_note(self, paper_id: int, text: str, expected: str) -> None:
+        """A compare-and-set: a note changed elsewhere meanwhile is not overwritten."""
+        try:
+            paper = self.library.set_note(paper_id, text, expected=expected)
+        except NoteConflict as conflict:
+            self.post_message(NoteConflicted(paper_id, conflict.theirs, conflict.mine))
+            return
+        self.post_message(NoteSaved(paper, text))
+
+    @on(NoteSaved)
+    def note_saved(self, message: NoteSaved) -> None:
+        editor = self._note_editor
+        if editor is not None and editor.paper.id == message.paper.id:
+            editor.saved(message.text)
+        self.post_message(PapersSaved([message.paper], ""))
+
+    @on(NoteConflicted)
+    def note_conflicted(self, message: NoteConflicted) -> None:
+        editor = self._note_editor
+        if editor is not None and editor.paper.id == message.paper_id:
+            editor.conflicted(message.theirs, message.mine)
+        else:
+            self.notify(
+                f"The note of paper {message.paper_id} was changed elsewhere; yours was not written over it and "
+                f"is kept in its history (papershelf note {message.paper_id} --history)",
+                severity="warning",
+                timeout=10,
+            )
 
     def action_external_note(self) -> None:
         paper = self._target()
@@ -495,7 +508,7 @@ class LibraryScreen(Screen[None]):
         if failure is not None:
             self.notify(failure, severity="warning")
         elif text != paper.note:
-            self._save(lambda: [self.store.set_note(paper.id, text)], "Note saved")
+            self._save_note(paper.id, text, paper.note)
 
     def _copy(self, text: str, what: str) -> None:
         how = self.clipboard.copy(text)
@@ -509,10 +522,12 @@ class LibraryScreen(Screen[None]):
         if len(urls) == 1:
             self._copy(urls[0], "the code link")
         elif urls:
-            self.app.push_screen(
-                ChooseScreen("Copy which code link?", [(u, u) for u in urls]),
-                lambda url: url and self._copy(url, "the code link"),
-            )
+
+            def chosen(url: str | None) -> None:
+                if url:
+                    self._copy(url, "the code link")
+
+            self.app.push_screen(ChooseScreen("Copy which code link?", [(u, u) for u in urls]), chosen)
         else:
             self._offer_code_search(paper)
 
@@ -532,7 +547,7 @@ class LibraryScreen(Screen[None]):
                 if not url.strip().lower().startswith(("http://", "https://")):
                     self.notify("A code link must start with http:// or https://", severity="warning")
                     return
-                self._save(lambda: [self.store.set_code_url(paper.id, url.strip())], "Code link saved")
+                self._save(lambda: [self.library.set_code_url(paper.id, url.strip())], "Code link saved")
 
         self.app.push_screen(ChooseScreen(lead, choices), chosen)
 
@@ -574,7 +589,7 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, group="export", exit_on_error=False, description="Exporting")
     def _export(self, fmt: str, path: Path, ids: tuple[int, ...]) -> None:
-        papers = [self._paper(i) for i in ids]
+        papers = self.library.papers(ids)
         try:
             if fmt == "notes":
                 path.mkdir(parents=True, exist_ok=True)
@@ -610,7 +625,7 @@ class LibraryScreen(Screen[None]):
         ids = self._targets()
         if not ids:
             return
-        existing = [name for name, _ in self.store.tag_counts()]
+        existing = [name for name, _ in self.library.tag_counts()]
         current = sorted({t for i in ids for t in self._paper(i).tags})
         hint = f"tags now: {', '.join(current)} — " if current else ""
 
@@ -623,13 +638,9 @@ class LibraryScreen(Screen[None]):
             )
             name = name.lstrip("-").strip()
             if removing:
-                undo = Undo(f"removed tag {name}", tag=name, tag_removed_from=ids)
-                self._push_undo(undo)
-                self._save(lambda: self.store.untag(ids, name), f"Removed tag {name}")
+                self._change(lambda: self.library.untag(ids, name), f"Removed tag {name}")
             else:
-                had = [i for i in ids if name.lower() in self._paper(i).tags]
-                self._push_undo(Undo(f"tagged {name}", tag=name.lower(), tag_added_to=[i for i in ids if i not in had]))
-                self._save(lambda: self.store.tag(ids, name), f"Tagged {len(ids)} {_papers(len(ids))} {name}")
+                self._change(lambda: self.library.tag(ids, name), f"Tagged {len(ids)} {_papers(len(ids))} {name}")
 
         self.app.push_screen(
             AskScreen(
@@ -663,7 +674,7 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False, description="Counting")
     def action_stats(self) -> None:
-        stats = self.store.stats()
+        stats = self.library.stats()
         self.app.call_from_thread(self.app.push_screen, StatsScreen(stats))
 
     def action_help(self) -> None:
@@ -687,29 +698,18 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Importing")
     def import_file(self, path: Path) -> None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.post_message(ImportFinished(None, f"{path}: cannot read: {exc.strerror or exc}"))
-            return
-        result = parse_bytes(data, today=self._today())
-        if result.errors or not result.drafts:
-            problem = result.errors[0] if result.errors else None
-            reason = f"line {problem.line}: {problem.message}" if problem else "no paper could be read"
-            self.post_message(ImportFinished(None, f"{path.name}: {reason}"))
-            return
-
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(
                 self.query_one("#import-progress", ProgressBar).update, total=total, progress=done
             )
 
-        try:
-            report = self.store.import_drafts(result, path.name, progress=progress)
-        except StoreError as exc:
-            self.post_message(ImportFinished(None, str(exc)))
-            return
-        self.post_message(ImportFinished(report))
+        outcome = self.library.import_file(path, today=self._today(), progress=progress)
+        if outcome.report is None:
+            problem = next((p for p in outcome.problems if p.severity == "error"), None)
+            reason = f"line {problem.line}: {problem.message}" if problem else outcome.error
+            self.post_message(ImportFinished(None, f"{path.name}: {reason}"))
+        else:
+            self.post_message(ImportFinished(outcome.report))
 
     @on(ImportFinished)
     def import_finished(self, message: ImportFinished) -> None:
@@ -719,8 +719,8 @@ class LibraryScreen(Screen[None]):
                         severity="error")  # fmt: skip
             return
         self.notify(_import_summary(message.report), title="Imported", timeout=6)
-        self._edited.clear()  # the reload reads every paper, edits included, from the store
-        self.load_library()
+        self.query_one(PaperList).papers_changed()
+        self.run_search()
 
 
 def _papers(count: int) -> str:

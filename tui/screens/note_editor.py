@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
 from store import Paper, printable
+from tui.screens.dialogs import ChooseScreen
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,27 +25,35 @@ AUTOSAVE_SECONDS = 0.5
 
 
 class NoteEditorScreen(ModalScreen[str]):
-    """Edits one paper's note; ``save`` is called (debounced) as the user types, and on close."""
+    """Edits one paper's note, saved (debounced) as the user types and on close.
+
+    Each save is a compare-and-set against the text this editor last knew was on disk: a note
+    changed elsewhere meanwhile is never overwritten. The user is shown both versions and picks
+    one; the other stays in the note history either way.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Save and close", id="note.close", tooltip="Save the note and close"),
         Binding("ctrl+s", "save_now", "Save", id="note.save", tooltip="Save now"),
     ]
 
-    def __init__(self, paper: Paper, save: Callable[[str, bool], None]) -> None:
+    def __init__(self, paper: Paper, save: Callable[[int, str, str], object]) -> None:
         super().__init__()
-        self._paper = paper
+        self.paper = paper
         self._save = save
-        self._saved_text = paper.note
-        self._first_save = True
+        """save(paper id, text, the text expected on disk)."""
+        self._on_disk = paper.note
+        """The note as this editor last knew it was stored."""
+        self._sent: str | None = None
+        self._conflict = False
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog note-editor"):
-            yield Label(Text("Note · " + printable(self._paper.title, keep_newlines=False), style="bold"))
+            yield Label(Text("Note · " + printable(self.paper.title, keep_newlines=False), style="bold"))
             # tab_behavior="focus": in the code-editor default, escape only moves focus; here it closes.
             yield TextArea.code_editor(
-                self._paper.note,
+                self.paper.note,
                 language="markdown",
                 soft_wrap=True,
                 show_line_numbers=False,
@@ -66,21 +75,64 @@ class NoteEditorScreen(ModalScreen[str]):
     def text(self) -> str:
         return self.query_one(TextArea).text
 
+    def _state(self, text: str) -> None:
+        self.query_one("#note-state", Label).update(Text(text, style="dim"))
+
     @on(TextArea.Changed)
     def schedule_save(self) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(AUTOSAVE_SECONDS, self.action_save_now)
-        self.query_one("#note-state", Label).update(Text("Editing…", style="dim"))
+        self._state("Editing…")
 
     def action_save_now(self) -> None:
         text = self.text
-        if text != self._saved_text:
-            # Only the first save of a session keeps the previous text in the note history.
-            self._save(text, self._first_save)
-            self._first_save = False
-            self._saved_text = text
-        self.query_one("#note-state", Label).update(Text("Saved.", style="dim"))
+        if self._conflict or text in (self._on_disk, self._sent):
+            return
+        self._sent = text
+        self._save(self.paper.id, text, self._on_disk)
+
+    def saved(self, text: str) -> None:
+        """The store has this text now."""
+        self._on_disk = text
+        if self._sent == text:
+            self._sent = None
+        self._state("Saved.")
+
+    def conflicted(self, theirs: str, mine: str) -> None:
+        """The note changed elsewhere: ask which version to keep."""
+        self._sent = None
+        if self._conflict:
+            return
+        self._conflict = True
+        self._state("Changed elsewhere while you typed: both versions are in the note history.")
+        choices = [
+            ("Keep mine (theirs stays in the history)", "mine"),
+            ("Take theirs (mine stays in the history)", "theirs"),
+        ]
+        title = "This note was changed elsewhere. Theirs begins: " + printable(theirs[:80], keep_newlines=False)
+
+        def chosen(choice: str | None) -> None:
+            self._conflict = False
+            self._on_disk = theirs
+            if choice == "theirs":
+                self.query_one(TextArea).load_text(theirs)
+                self._state("Showing their version.")
+            else:
+                self.action_save_now()
+
+        self.app.push_screen(ChooseScreen(title, choices), chosen)
+
+    def changed_on_disk(self, note: str) -> None:
+        """Another process saved this note: take it if nothing here is unsaved, else ask."""
+        if note in (self._on_disk, self._sent):
+            return
+        if self.text == self._on_disk and self._sent is None:
+            self._on_disk = note
+            self.query_one(TextArea).load_text(note)
+            self._state("Updated: the note was changed elsewhere.")
+        else:
+            self.conflicted(note, self.text)
 
     def action_close(self) -> None:
         if self._timer is not None:

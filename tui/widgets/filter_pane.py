@@ -37,7 +37,7 @@ class FilterPane(OptionList):
     """Facets and their values; space or enter toggles a value (OR within a facet, AND across)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
+        Binding("space", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
         Binding("backspace,delete", "clear", "Clear", id="filters.clear", tooltip="Clear every filter"),
     ]
 
@@ -89,7 +89,7 @@ class FilterPane(OptionList):
         if self.highlighted is None and self.option_count:
             self.action_first()
 
-    def action_toggle(self) -> None:
+    def action_toggle_value(self) -> None:
         option = self.highlighted_option
         if option is None or option.disabled or option.id is None:
             return
@@ -111,4 +111,4 @@ class FilterPane(OptionList):
     @on(OptionList.OptionSelected)
     def toggle_selected_value(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_value()

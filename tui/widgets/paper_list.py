@@ -252,7 +252,7 @@ class PaperList(ScrollView, can_focus=True):
             event.prevent_default()
             focused.insert_text_at_cursor(event.character)
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         row = event.y + int(self.scroll_y)
         if 0 <= row < len(self._ids):
             self.cursor = row

@@ -1,0 +1,416 @@
+"""The library facade: the one way the CLI and the TUI search, read, import, change and export.
+
+A ``Library`` owns a ``Store`` and the search index that lives beside it. The index is a file
+next to the database (``papers.db.index``), stamped with the library's id and the last change
+it holds; opening maps it into memory and applies the changes logged since as a small delta,
+so no process rebuilds the index from every paper unless the file is missing, from another
+library, or too far behind. Every write made through the library updates its snapshot before
+returning; writes made by other processes are picked up by ``refresh``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
+from store.store import PaperNotFound, Store, StoreError, utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+    from store.query import Filter, Query
+    from store.search import Hit, SearchIndex, SearchResult
+    from store.segment import Segment
+    from store.store import Clock
+
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+DELTA_LIMIT = 5000
+"""Papers changed since the index file was written beyond which a reader rebuilds it instead."""
+COMPACT_AT = 2000
+"""Changed papers at which an import folds the delta into a new index file: each process that
+opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
+_CACHE_SIZE = 4096
+_FETCH_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What importing one file did: a report, or why nothing was imported."""
+
+    name: str
+    report: ImportReport | None = None
+    problems: tuple[Problem, ...] = ()
+    error: str | None = None
+    """Set when the file was rejected; nothing from it was stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A status or tag change the user may undo, with what it left behind."""
+
+    summary: str
+    statuses: Mapping[int, tuple[ReadStatus, ReadStatus, str | None]] = field(default_factory=dict)
+    """id -> (status before, status after, the timestamp the change left)."""
+    tag: str | None = None
+    tag_added_to: tuple[int, ...] = ()
+    tag_removed_from: tuple[int, ...] = ()
+
+
+class Library:
+    """A papershelf library: the store, its search index, and every operation on them."""
+
+    def __init__(self, store: Store, *, index_path: Path | None = None) -> None:
+        self.store = store
+        self.index_path = index_path
+        """The index file beside the database; None for a library in memory."""
+        self._lock = threading.RLock()
+        self._index: SearchIndex | None = None
+        self._base_seq = 0
+        self._seq = 0
+        self._delta_ids: set[int] = set()
+        self._data_version = -1
+        self._cache: OrderedDict[int, Paper] = OrderedDict()
+        self.rebuilt = False
+        """Whether the last load built the index from every paper (the file was missing or stale)."""
+
+    @classmethod
+    def open(cls, path: str | Path, *, clock: Clock = utc_now, create: bool = True) -> Library:
+        """Open the library at path; with ``create=False`` a missing file is an error, not a new library."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no library there (import a file into it, or pass --create to start one)")
+        store = Store.open(path, clock=clock)
+        return cls(store, index_path=path.with_name(path.name + ".index"))
+
+    @classmethod
+    def in_memory(cls, *, clock: Clock = utc_now) -> Library:
+        return cls(Store.in_memory(clock=clock))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
+    # -- the search index ---------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The current snapshot, loaded on first use. Snapshots never change: hold one as long as needed."""
+        index = self._index
+        if index is None:
+            with self._lock:
+                if self._index is None:
+                    self._load()
+                index = self._index
+        assert index is not None
+        return index
+
+    def _load(self) -> None:
+        """Map the index file and apply what changed since it was written; rebuild if it cannot serve."""
+        from store.search import SearchIndex
+        from store.segment import IndexFileError, Segment
+
+        self._data_version = self.store.data_version()
+        self.rebuilt = False
+        with self.store.snapshot():
+            last, floor = self.store.change_seq()
+            library_id = self.store.library_id()
+            base: Segment | None = None
+            if self.index_path is not None:
+                try:
+                    base, stamp = Segment.load(self.index_path)
+                except IndexFileError:
+                    base = None
+                else:
+                    if stamp.get("library") != library_id or int(stamp.get("seq", -1)) < floor:
+                        base = None
+                    else:
+                        self._base_seq = int(stamp["seq"])
+            changed: list[int] = []
+            if base is not None:
+                changed, _ = self.store.changed_since(self._base_seq)
+                if len(changed) > DELTA_LIMIT:
+                    base = None
+            if base is None:
+                base = Segment.build(self.store.index_records())
+                self._base_seq = last
+                changed = []
+                self.rebuilt = True
+            delta = self._delta(changed)
+            personal = self.store.personal()
+        self._seq = last
+        self._delta_ids = set(changed)
+        self._index = SearchIndex(base, delta, personal, removed=self._removed(delta), texts=self.store.texts)
+        if self.rebuilt:
+            self._save(base, library_id)
+
+    def _delta(self, ids: Iterable[int]) -> Segment | None:
+        from store.segment import Segment
+
+        wanted = sorted(set(ids))
+        return Segment.build(self.store.index_records(wanted)) if wanted else None
+
+    def _removed(self, delta: Segment | None) -> set[int]:
+        present = set(delta.ids.tolist()) if delta is not None else set()
+        return self._delta_ids - present
+
+    def _save(self, base: Segment, library_id: str) -> None:
+        """Write the index file for other processes (and the next start); a failure only costs speed."""
+        if self.index_path is None or self.read_only:
+            return
+        try:
+            base.save(self.index_path, {"library": library_id, "seq": self._base_seq})
+        except OSError:
+            return
+        self.store.prune_changes(self._base_seq)
+
+    def sync_index(self) -> None:
+        """Make the index file serve the next process cheaply: written if missing, rebuilt if far behind."""
+        with self._lock:
+            self.index  # noqa: B018  (loads, building the file if it is missing or stale)
+            if len(self._delta_ids) >= COMPACT_AT and not self.read_only:
+                self.rebuild_index()
+
+    def rebuild_index(self) -> None:
+        """Build the index from every paper and write it, whatever state the file was in."""
+        with self._lock:
+            if self.index_path is not None:
+                self.index_path.unlink(missing_ok=True)
+            self._index = None
+            self._load()
+
+    def _catch_up(self) -> None:
+        """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
+        with self._lock:
+            if self._index is None:
+                return
+            with self.store.snapshot():
+                _, floor = self.store.change_seq()
+                # A floor past what we hold: another process wrote a new index file and pruned the log.
+                reload = floor > self._seq
+                changed, last = self.store.changed_since(self._seq)
+                self._delta_ids.update(changed)
+                personal = self.store.personal()
+            if reload or len(self._delta_ids) > DELTA_LIMIT:
+                self._index = None
+                self._delta_ids = set()
+                self._load()
+            else:
+                delta = self._delta(self._delta_ids) if changed else self._index.delta
+                self._index = self._index.with_delta(delta, self._removed(delta), personal)
+                self._seq = last
+            self._data_version = self.store.data_version()
+            self._cache.clear()
+
+    def refresh(self) -> bool:
+        """Pick up what other processes wrote since the last look; True if anything changed.
+
+        Cheap when nothing did (one pragma), so a UI can call it every second.
+        """
+        version = self.store.data_version()
+        if version == self._data_version:
+            return False
+        if self._index is None:
+            self._data_version = version
+            self._cache.clear()
+            return True
+        self._catch_up()
+        return True
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str | Query = "",
+        *,
+        sort: str = "relevance",
+        limit: int = 200,
+        offset: int = 0,
+        filters: Mapping[str, Sequence[Filter]] | None = None,
+        every_id: bool = False,
+        facets: bool = True,
+    ) -> SearchResult:
+        """Papers matching the query language and the filter pane's choices, in one sort order."""
+        return self.index.query(
+            query, sort=sort, limit=limit, offset=offset, facet_filters=filters, every_id=every_id, facets=facets
+        )
+
+    def hit(self, result: SearchResult, paper_id: int) -> Hit:
+        """A result row's relevance and highlight spans."""
+        from store.search import Hit
+
+        if result.highlight is None:
+            return Hit(paper_id, 0.0)
+        paper = self.paper(paper_id)
+        return result.highlight(paper_id, paper.title, ", ".join(paper.authors))
+
+    def paper(self, paper_id: int) -> Paper:
+        """One paper, from a small cache that every change clears."""
+        paper = self._cache.get(paper_id)
+        if paper is None:
+            paper = self.store.get(paper_id)
+            self._remember([paper])
+        else:
+            self._cache.move_to_end(paper_id)
+        return paper
+
+    def papers(self, paper_ids: Sequence[int]) -> list[Paper]:
+        """These papers in this order, fetched in one query for those not cached."""
+        missing = [i for i in paper_ids if i not in self._cache]
+        if missing:
+            self._remember(self.store.get_many(missing))
+        return [self.paper(i) for i in paper_ids]
+
+    def _remember(self, papers: Iterable[Paper]) -> None:
+        for paper in papers:
+            self._cache[paper.id] = paper
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def iter_papers(
+        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0
+    ) -> Iterator[tuple[Paper, Hit | None]]:
+        """Papers (with their hit when a query ranks them) streamed in chunks, for printing and exports.
+
+        Without a query the database orders them and the index is not even loaded; with one,
+        the index picks the ids and rows are fetched a chunk at a time.
+        """
+        if not query.strip():
+            for paper in self.store.iter_papers(
+                sort="date" if sort == "relevance" else sort, limit=limit, offset=offset
+            ):
+                yield paper, None
+            return
+        result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)
+        ids = result.ids[offset:] if limit is None else result.ids
+        for start in range(0, len(ids), _FETCH_CHUNK):
+            for paper in self.store.get_many(ids[start : start + _FETCH_CHUNK]):
+                yield paper, self.hit(result, paper.id) if result.query.ranked else None
+
+    def query_messages(self, query: str) -> tuple[str, ...]:
+        from store.query import parse_query
+
+        return parse_query(query).messages
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        return self.store.tag_counts()
+
+    def note_history(self, paper_id: int) -> list[tuple[str, str]]:
+        return self.store.note_history(paper_id)
+
+    # -- importing ----------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: str | Path,
+        *,
+        today: dt.date | None = None,
+        year: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportOutcome:
+        """Read, parse and store one file, in one transaction; a rejected file stores nothing."""
+        path = Path(path)
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(21, "is a directory")
+            size = path.stat().st_size
+            if size > MAX_IMPORT_BYTES:
+                return ImportOutcome(path.name, error=f"{size / 2**20:,.0f} MiB is too large to import (limit 512 MiB)")
+            data = path.read_bytes()
+        except OSError as exc:
+            return ImportOutcome(path.name, error=f"cannot read: {exc.strerror or exc}")
+        from store.importers import parse_bytes  # deferred: bibtexparser is not needed to read the library
+
+        result = parse_bytes(data, today=today or dt.date.today(), year=year)
+        return self.import_parsed(result, path.name, progress=progress)
+
+    def import_parsed(
+        self, result: ParseResult, name: str, *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportOutcome:
+        if result.errors or not result.drafts:
+            problems = result.problems
+            if not result.errors:
+                problems = (*problems, Problem(1, "no paper could be read from this file; nothing imported", "error"))
+            return ImportOutcome(name, problems=problems, error="rejected, nothing imported")
+        try:
+            report = self.store.import_drafts(result, name, progress=progress)
+        except StoreError as exc:
+            return ImportOutcome(name, problems=result.problems, error=str(exc))
+        self._catch_up()
+        return ImportOutcome(name, report, report.problems)
+
+    def load_demo(self, *, today: dt.date | None = None) -> None:
+        """Import the bundled demo dumps; re-running keeps what the user did in the demo."""
+        from store.demo import load_demo
+
+        load_demo(self.store, today=today)
+        self._catch_up()
+
+    # -- the user's own data ----------------------------------------------------------------
+
+    def set_status(self, paper_ids: Sequence[int], status: ReadStatus | str) -> tuple[list[Paper], Change]:
+        """Mark papers; returns them and the change, for undo."""
+        before = {p.id: (p.status, p.status_changed_at) for p in self.store.get_many(paper_ids)}
+        papers = self.store.set_status(paper_ids, status)
+        self._catch_up()
+        statuses = {
+            p.id: (before[p.id][0], p.status, p.status_changed_at) for p in papers if before[p.id][0] != p.status
+        }
+        return papers, Change(f"marked {len(papers)} {'paper' if len(papers) == 1 else 'papers'} {status}", statuses)
+
+    def set_note(self, paper_id: int, note: str, *, expected: str | None = None) -> Paper:
+        """Save a note; with ``expected``, only if nobody changed it meanwhile (else ``NoteConflict``)."""
+        try:
+            return self.store.set_note(paper_id, note, expected=expected)
+        finally:
+            self._catch_up()
+
+    def set_code_url(self, paper_id: int, url: str | None) -> Paper:
+        paper = self.store.set_code_url(paper_id, url)
+        self._catch_up()
+        return paper
+
+    def tag(self, paper_ids: Sequence[int], name: str) -> tuple[list[Paper], Change]:
+        had = {p.id for p in self.store.get_many(paper_ids) if name.strip().lower() in p.tags}
+        papers = self.store.tag(paper_ids, name)
+        self._catch_up()
+        added = tuple(p.id for p in papers if p.id not in had)
+        return papers, Change(f"tagged {name.strip().lower()}", tag=name.strip().lower(), tag_added_to=added)
+
+    def untag(self, paper_ids: Sequence[int], name: str) -> tuple[list[Paper], Change]:
+        had = tuple(p.id for p in self.store.get_many(paper_ids) if name.strip().lower() in p.tags)
+        papers = self.store.untag(paper_ids, name)
+        self._catch_up()
+        return papers, Change(f"removed tag {name.strip().lower()}", tag=name.strip().lower(), tag_removed_from=had)
+
+    def undo(self, change: Change) -> tuple[list[Paper], list[int]]:
+        """Put a change back where nobody changed it since; returns the papers put back and the ids left alone."""
+        papers, skipped = self.store.revert_status(change.statuses) if change.statuses else ([], [])
+        if change.tag and change.tag_added_to:
+            with contextlib.suppress(PaperNotFound):
+                papers += self.store.untag(change.tag_added_to, change.tag)
+        if change.tag and change.tag_removed_from:
+            with contextlib.suppress(PaperNotFound):
+                papers += self.store.tag(change.tag_removed_from, change.tag)
+        self._catch_up()
+        return papers, skipped

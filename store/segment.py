@@ -1,0 +1,429 @@
+"""An immutable block of the search index: tokenised text and columns for a set of papers.
+
+A segment is built once from ``IndexRecord``s and never changes. The library keeps one large
+base segment in a file beside the database (memory-mapped, so opening costs milliseconds and
+the pages are shared between processes) and a small in-memory segment for the papers changed
+since that file was written.
+
+The file is one header of JSON followed by 64-byte-aligned raw arrays; lists of strings are
+stored as UTF-8 bytes plus offsets and decoded item by item, so the vocabulary is never
+materialised as Python strings just to be searched.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import json
+import mmap
+import os
+import re
+import struct
+import tempfile
+from array import array
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
+
+import numpy as np
+
+from store.models import IndexRecord, sort_title
+from store.text import normalize, words
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+MAX_WORD = 64
+"""Longer words are indexed (and looked up) by their first 64 characters."""
+TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract")
+FORMAT = 3
+"""Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
+_MAGIC = b"PSHELFIX"
+_ALIGN = 64
+_PACE_EVERY = 1000
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_HYPHENATED = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
+_INITIAL = re.compile(r"(?<![^\W_])[^\W\d_]")
+_CAPITAL_INITIAL = re.compile(r"(?<![^\W_])[A-Z]")
+
+
+class IndexFileError(Exception):
+    """The index file is missing, from another library, or unreadable: rebuild it."""
+
+
+def index_words(text: str) -> list[str]:
+    """The words of text as the index stores them.
+
+    Besides ``words``: hyphenated compounds also as one word ("Re-ranker" is found by
+    "reranker"), runs of CJK characters as single characters and overlapping pairs (Chinese and
+    Japanese have no spaces, so "古籍" must match inside a longer run), every word capped at
+    ``MAX_WORD`` characters.
+    """
+    found = words(text)
+    if "-" in text or "\u2010" in text or "\u2011" in text:
+        found += ["".join(words(m.group())) for m in _HYPHENATED.finditer(text)]
+    if not text.isascii() and _CJK.search(text):
+        found = [piece for word in found for piece in cjk_pieces(word)]
+    return [w[:MAX_WORD] for w in found]
+
+
+def cjk_pieces(word: str, *, query: bool = False) -> list[str]:
+    """A word with CJK runs split into characters and character pairs; other words unchanged.
+
+    The index holds both; a query (``query=True``) asks for the pairs, or the lone character of a
+    one-character run, so "古籍" matches inside "古籍数字化" and nowhere it is not.
+    """
+    if word.isascii() or not _CJK.search(word):
+        return [word]
+    pieces: list[str] = []
+    for part in re.split(f"({_CJK.pattern})", word):
+        if not part:
+            continue
+        if not _CJK.fullmatch(part):
+            pieces.append(part)
+            continue
+        pairs = [part[i : i + 2] for i in range(len(part) - 1)]
+        if query:
+            pieces += pairs or [part]
+        else:
+            pieces += list(part) + pairs
+    return pieces
+
+
+def acronyms(title: str) -> tuple[str, ...]:
+    """Initials of a title's words, and of its capitalised words: "TNN" finds Toeplitz Neural Network."""
+    every = "".join(_INITIAL.findall(title))
+    capital = "".join(_CAPITAL_INITIAL.findall(title))
+    return tuple(a.lower()[:MAX_WORD] for a in {every, capital} if len(a) >= 2)
+
+
+def stamp_seconds(stamp: str) -> int:
+    """An ISO timestamp as seconds since 1970 (0 when missing or unreadable)."""
+    try:
+        return int(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 0
+
+
+class StringTable(Sequence[str]):
+    """A list of strings kept as UTF-8 bytes and offsets; items are decoded when read."""
+
+    def __init__(self, data: memoryview | bytes, offsets: np.ndarray) -> None:
+        self._data = data
+        self._offsets = offsets
+
+    @classmethod
+    def pack(cls, strings: Iterable[str]) -> tuple[bytes, np.ndarray]:
+        encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return b"".join(encoded), offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+        return bytes(self._data[start:end]).decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+
+@dataclass(slots=True)
+class Postings:
+    """Rows per vocabulary word: rows[indptr[w]:indptr[w + 1]]."""
+
+    indptr: np.ndarray
+    rows: np.ndarray
+
+    @classmethod
+    def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int) -> Postings:
+        order = np.argsort(word_ids, kind="stable")
+        counts = np.bincount(word_ids, minlength=vocab_size)
+        indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return cls(indptr, row_ids[order].astype(np.int32, copy=False))
+
+    def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of words lo..hi-1, and for each row the word it came from."""
+        start, end = int(self.indptr[lo]), int(self.indptr[hi])
+        counts = np.diff(self.indptr[lo : hi + 1])
+        return self.rows[start:end], np.repeat(np.arange(lo, hi, dtype=np.int32), counts)
+
+    def rows_of(self, word_ids: np.ndarray) -> np.ndarray:
+        """Every row listed under any of these (not necessarily adjacent) words."""
+        if word_ids.size == 0:
+            return np.zeros(0, dtype=np.int32)
+        starts, ends = self.indptr[word_ids], self.indptr[word_ids + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int32)
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        return self.rows[np.arange(total, dtype=np.int64) + offsets]
+
+
+class Segment:
+    """Columns and postings for a set of papers, ordered by id. Never changes once built."""
+
+    ids: np.ndarray
+    date: np.ndarray
+    """Day ordinal, 0 when the paper has no date."""
+    score: np.ndarray
+    added: np.ndarray
+    has_code: np.ndarray
+    has_link: np.ndarray
+    category: np.ndarray
+    categories: Sequence[str]
+    source_rows: np.ndarray
+    source_codes: np.ndarray
+    sources: Sequence[str]
+    """Profile labels (the owner, else the file name)."""
+    source_aliases: Sequence[str]
+    """For each label, every name it goes by (folded, joined by U+001F), for ``from:``."""
+    aff_rows: np.ndarray
+    aff_codes: np.ndarray
+    affs: Sequence[str]
+    title_keys: Sequence[str]
+    """Catalogue sort keys of the titles, in title order."""
+    title_order: np.ndarray
+    """Rows in title order (``title_keys[i]`` is the key of row ``title_order[i]``)."""
+    vocab: Sequence[str]
+    vocab_len: np.ndarray
+    fields: dict[str, Postings]
+    fuzzy_ids: np.ndarray
+    """Vocabulary worth matching typos against: title, author and affiliation words, and abstract
+    words found in two papers or more (a word seen once is usually a typo or a name itself)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], strings: Mapping[str, Sequence[str]]) -> None:
+        for name in ("ids", "date", "score", "added", "has_code", "has_link", "category", "source_rows",
+                     "source_codes", "aff_rows", "aff_codes", "title_order", "vocab_len", "fuzzy_ids"):  # fmt: skip
+            setattr(self, name, arrays[name])
+        for name in ("categories", "sources", "source_aliases", "affs", "title_keys", "vocab"):
+            setattr(self, name, strings[name])
+        self.fields = {f: Postings(arrays[f"{f}.indptr"], arrays[f"{f}.rows"]) for f in TEXT_FIELDS}
+        self._arrays = arrays
+        self._strings = strings
+        self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self._arrays.values())
+
+    def row_of(self, paper_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of those ids present here, and a mask of which ids were found."""
+        rows = np.searchsorted(self.ids, paper_ids)
+        rows = np.minimum(rows, max(len(self) - 1, 0))
+        found = self.ids[rows] == paper_ids if len(self) else np.zeros(paper_ids.size, dtype=bool)
+        return rows, found
+
+    def prefix(self, word: str) -> tuple[int, int, int | None]:
+        """The vocabulary range starting with word, and the id of word itself if present."""
+        lo = bisect.bisect_left(self.vocab, word)
+        hi = bisect.bisect_left(self.vocab, word + "\U0010ffff", lo)
+        exact = lo if lo < hi and self.vocab[lo] == word else None
+        return lo, hi, exact
+
+    def fuzzy_bucket(self, length: int) -> tuple[np.ndarray, list[str]]:
+        """Typo candidates of one length: their vocabulary ids and the words (decoded once)."""
+        bucket = self._buckets.get(length)
+        if bucket is None:
+            ids = self.fuzzy_ids[self.vocab_len[self.fuzzy_ids] == length]
+            bucket = (ids, [self.vocab[i] for i in ids.tolist()])
+            self._buckets[length] = bucket
+        return bucket
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, records: Iterable[IndexRecord], *, pace: Callable[[], None] | None = None) -> Segment:
+        """Tokenise every record once and lay the postings out by a sorted vocabulary.
+
+        ``pace`` is called every thousand papers, so a UI can let its own threads run first.
+        """
+        provisional: dict[str, int] = defaultdict(itertools.count().__next__)
+        lookup = provisional.__getitem__
+        columns = {f: (array("i"), array("i")) for f in TEXT_FIELDS}
+        ids, dates, scores, added, code, link = array("q"), array("i"), array("d"), array("q"), [], []
+        categories: dict[str, int] = {}
+        category = array("i")
+        sources: dict[str, int] = {}
+        aliases: dict[str, set[str]] = {}
+        source_rows, source_codes = array("i"), array("i")
+        affs: dict[str, int] = {}
+        aff_rows, aff_codes = array("i"), array("i")
+        keys: list[str] = []
+        for row, record in enumerate(records):
+            if pace is not None and row % _PACE_EVERY == 0:
+                pace()
+            ids.append(record.id)
+            dates.append(record.date.toordinal() if record.date else 0)
+            scores.append(record.score if record.score is not None else -np.inf)
+            added.append(stamp_seconds(record.added_at))
+            code.append(record.has_code)
+            link.append(record.has_link)
+            category.append(categories.setdefault(record.category, len(categories)))
+            for name, owner in dict.fromkeys(record.sources):
+                label = owner or name
+                source_rows.append(row)
+                source_codes.append(sources.setdefault(label, len(sources)))
+                aliases.setdefault(label, set()).update(normalize(n) for n in (name, owner) if n)
+            for name in dict.fromkeys(record.affiliations):
+                aff_rows.append(row)
+                aff_codes.append(affs.setdefault(name, len(affs)))
+            keys.append(sort_title(record.title))
+            for name, found in (
+                ("title", index_words(record.title)),
+                ("author", index_words(" ".join(record.authors))),
+                ("acronym", acronyms(record.title)),
+                ("aff", index_words(" ".join(record.affiliations))),
+                ("abstract", index_words(record.abstract) if record.abstract else ()),
+            ):
+                if found:
+                    word_ids = list(map(lookup, set(found)))
+                    rows, wids = columns[name]
+                    rows.extend([row] * len(word_ids))
+                    wids.extend(word_ids)
+        found_order = list(provisional)  # provisional ids were handed out in this order
+        alphabetical = sorted(range(len(found_order)), key=found_order.__getitem__)
+        vocab = [found_order[i] for i in alphabetical]
+        remap = np.empty(len(found_order), dtype=np.int32)
+        remap[np.asarray(alphabetical, dtype=np.int64)] = np.arange(len(found_order), dtype=np.int32)
+        ids_array = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+        if ids_array.size > 1 and not np.all(np.diff(ids_array) > 0):
+            raise ValueError("index records must come in increasing id order")
+        title_order = np.array(sorted(range(len(keys)), key=lambda r: (keys[r], ids[r])), dtype=np.int64)
+        arrays: dict[str, np.ndarray] = {
+            "ids": ids_array.copy(),
+            "date": np.asarray(dates, dtype=np.int32),
+            "score": np.asarray(scores, dtype=np.float64),
+            "added": np.asarray(added, dtype=np.int64),
+            "has_code": np.asarray(code, dtype=bool),
+            "has_link": np.asarray(link, dtype=bool),
+            "category": np.asarray(category, dtype=np.int32),
+            "source_rows": np.asarray(source_rows, dtype=np.int32),
+            "source_codes": np.asarray(source_codes, dtype=np.int32),
+            "aff_rows": np.asarray(aff_rows, dtype=np.int32),
+            "aff_codes": np.asarray(aff_codes, dtype=np.int32),
+            "title_order": title_order,
+            "vocab_len": np.fromiter((len(w) for w in vocab), dtype=np.int32, count=len(vocab)),
+        }
+        for name, (rows, wids) in columns.items():
+            postings = Postings.build(
+                np.asarray(rows, dtype=np.int32), remap[np.asarray(wids, dtype=np.int64)], len(vocab)
+            )
+            arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = postings.indptr, postings.rows
+        arrays["fuzzy_ids"] = _fuzzy_ids(vocab, arrays)
+        strings: dict[str, Sequence[str]] = {
+            "categories": list(categories),
+            "sources": list(sources),
+            "source_aliases": ["\x1f".join(sorted(aliases[label])) for label in sources],
+            "affs": list(affs),
+            "title_keys": [keys[r] for r in title_order.tolist()],
+            "vocab": vocab,
+        }
+        return cls(arrays, strings)
+
+    # -- the file ---------------------------------------------------------------------------
+
+    def save(self, path: Path, stamp: dict[str, Any]) -> None:
+        """Write the segment to path atomically (a temp file renamed over it), with stamp in the header."""
+        blobs: dict[str, bytes | np.ndarray] = {}
+        for name, values in self._arrays.items():
+            blobs[name] = np.ascontiguousarray(values)
+        for name, strings in self._strings.items():
+            data, offsets = StringTable.pack(strings)
+            blobs[f"{name}.data"], blobs[f"{name}.offsets"] = data, offsets
+        layout: dict[str, Any] = {}
+        offset = 0
+        for name, blob in blobs.items():
+            size = blob.nbytes if isinstance(blob, np.ndarray) else len(blob)
+            dtype = blob.dtype.str if isinstance(blob, np.ndarray) else "bytes"
+            shape = list(blob.shape) if isinstance(blob, np.ndarray) else [size]
+            layout[name] = {"dtype": dtype, "shape": shape, "offset": offset, "size": size}
+            offset += -(-size // _ALIGN) * _ALIGN
+        header = json.dumps({"format": FORMAT, "stamp": stamp, "layout": layout}).encode()
+        start = -(-(len(_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_MAGIC + struct.pack("<Q", len(header)) + header)
+                out.write(b"\0" * (start - out.tell()))
+                for name, blob in blobs.items():
+                    out.write(blob.tobytes() if isinstance(blob, np.ndarray) else blob)
+                    end = start + layout[name]["offset"] + layout[name]["size"]
+                    out.write(b"\0" * (-(-end // _ALIGN) * _ALIGN - end))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o600)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Segment, dict[str, Any]]:
+        """Map a segment file into memory; returns it with its stamp. Raises IndexFileError."""
+        try:
+            with open(path, "rb") as file:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise IndexFileError(f"{path}: {exc}") from None
+        try:
+            if mapped[: len(_MAGIC)] != _MAGIC:
+                raise IndexFileError(f"{path}: not a papershelf index")
+            (length,) = struct.unpack("<Q", mapped[len(_MAGIC) : len(_MAGIC) + 8])
+            header = json.loads(mapped[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length])
+            if header.get("format") != FORMAT:
+                raise IndexFileError(f"{path}: index format {header.get('format')}, expected {FORMAT}")
+            start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
+            view = memoryview(mapped)
+            blobs: dict[str, Any] = {}
+            for name, spec in header["layout"].items():
+                begin = start + spec["offset"]
+                if begin + spec["size"] > len(mapped):
+                    raise IndexFileError(f"{path}: truncated")
+                chunk = view[begin : begin + spec["size"]]
+                if spec["dtype"] == "bytes":
+                    blobs[name] = chunk
+                else:
+                    blobs[name] = np.frombuffer(chunk, dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+        except (ValueError, KeyError, TypeError, struct.error) as exc:
+            raise IndexFileError(f"{path}: unreadable ({exc})") from None
+        strings = {
+            name[: -len(".data")]: StringTable(blobs[name], blobs[name[: -len(".data")] + ".offsets"])
+            for name in blobs
+            if name.endswith(".data")
+        }
+        arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
+        try:
+            return cls(arrays, strings), header["stamp"]
+        except KeyError as exc:
+            raise IndexFileError(f"{path}: missing {exc}") from None
+
+
+def _fuzzy_ids(vocab: list[str], arrays: dict[str, np.ndarray]) -> np.ndarray:
+    size = len(vocab)
+    wanted = np.zeros(size, dtype=bool)
+    for name in ("title", "author", "aff"):
+        wanted |= np.diff(arrays[f"{name}.indptr"]) > 0
+    wanted |= np.diff(arrays["abstract.indptr"]) >= 2
+    wordy = np.fromiter((not w.isdigit() for w in vocab), dtype=bool, count=size)
+    return np.flatnonzero(wanted & wordy).astype(np.int32)
