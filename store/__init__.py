@@ -10,10 +10,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Bound now, not on first use: the name is also a submodule's, which Python would put here instead.
+from store.export import export
+
 if TYPE_CHECKING:
     from store.config import COLUMNS, Config, parse_config, set_theme_line
     from store.demo import demo_files, load_demo
-    from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, export, note_files, record
+    from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
     from store.library import DELTA_LIMIT, Change, ImportOutcome, Library
     from store.links import extract_links

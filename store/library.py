@@ -196,6 +196,7 @@ class Library:
     def _catch_up(self) -> None:
         """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
         with self._lock:
+            self._cache.clear()
             if self._index is None:
                 return
             with self.store.snapshot():

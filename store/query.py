@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from store.models import ReadStatus
-from store.text import normalize, words
+from store.text import compounds, normalize, words
 
 TEXT_FIELDS = ("author", "title", "abstract", "note", "aff")
 FIELDS = (*TEXT_FIELDS, "cat", "year", "is", "has", "tag", "from")
@@ -78,23 +78,17 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r'-?(?:[a-zA-Z]+:)?"[^"]*"?|\S+', text)
 
 
-_HYPHENATED = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
-
-
 def query_words(text: str) -> list[str]:
     """The words of a query token; a hyphenated compound is one word ("re-ranker" is "reranker").
 
     The index holds both the parts and the joined compound of hyphenated text, and an
     unhyphenated word as it is, so the joined form finds both spellings.
     """
-    if "-" not in text and "\u2010" not in text and "\u2011" not in text:
-        return words(text)
     found: list[str] = []
     last = 0
-    for match in _HYPHENATED.finditer(text):
-        found += words(text[last : match.start()])
-        found.append("".join(words(match.group())))
-        last = match.end()
+    for start, end, joined in compounds(text):
+        found += [*words(text[last:start]), joined]
+        last = end
     return found + words(text[last:])
 
 

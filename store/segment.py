@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from store.models import IndexRecord, sort_title
-from store.text import normalize, words
+from store.text import compounds, normalize, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -45,7 +45,10 @@ _MAGIC = b"PSHELFIX"
 _ALIGN = 64
 _PACE_EVERY = 1000
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_HYPHENATED = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
+_ASCII_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+_LONG_WORD = re.compile(rf"[^\W_]{{{MAX_WORD + 1}}}")
+_ASCII_BREAKS_BUT_HYPHENS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "-"})
+"""ASCII text splits into words in one C pass; a second finds the hyphenated tokens to join."""
 _INITIAL = re.compile(r"(?<![^\W_])[^\W\d_]")
 _CAPITAL_INITIAL = re.compile(r"(?<![^\W_])[A-Z]")
 
@@ -62,12 +65,21 @@ def index_words(text: str) -> list[str]:
     Japanese have no spaces, so "古籍" must match inside a longer run), every word capped at
     ``MAX_WORD`` characters.
     """
-    found = words(text)
-    if "-" in text or "\u2010" in text or "\u2011" in text:
-        found += ["".join(words(m.group())) for m in _HYPHENATED.finditer(text)]
-    if not text.isascii() and _CJK.search(text):
-        found = [piece for word in found for piece in cjk_pieces(word)]
-    return [w[:MAX_WORD] for w in found]
+    if text.isascii():
+        lowered = text.lower()
+        found = lowered.translate(_ASCII_BREAKS).split()
+        if "-" in text:
+            for token in [t for t in lowered.translate(_ASCII_BREAKS_BUT_HYPHENS).split() if "-" in t]:
+                parts = [p for p in token.split("-") if p]
+                if len(parts) > 1:
+                    found.append("".join(parts))
+    else:
+        found = words(text) + [joined for _, _, joined in compounds(text)]
+        if _CJK.search(text):
+            found = [piece for word in found for piece in cjk_pieces(word)]
+    if _LONG_WORD.search(text):
+        return [w[:MAX_WORD] for w in found]
+    return found
 
 
 def cjk_pieces(word: str, *, query: bool = False) -> list[str]:

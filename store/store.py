@@ -397,8 +397,14 @@ class Store:
                     if old is not None:
                         meta = _merge(old, meta)
                         digest = _meta_hash(meta)
-                if digest == found.digest or paper_id >= first_new:
-                    unchanged += paper_id < first_new
+                if paper_id >= first_new:  # twice in this file: the later entry's fields win, as a re-import's would
+                    row = inserts[paper_id - first_new]
+                    row[2:14] = meta
+                    row[14] = found.digest = digest
+                    row[-1] = sort_title(draft.title)
+                    continue
+                if digest == found.digest:
+                    unchanged += 1
                     continue
                 assignments = ", ".join(f"{c.strip()} = ?" for c in _META_COLUMNS.split(","))
                 conn.execute(
@@ -791,10 +797,10 @@ class Store:
             old, old_at = conn.execute("SELECT note, note_updated_at FROM papers WHERE id = ?", (paper_id,)).fetchone()
             if old == note:
                 return self.get(paper_id)
-            latest = conn.execute(
-                "SELECT note FROM note_history WHERE paper_id = ? ORDER BY id DESC LIMIT 1", (paper_id,)
+            kept = conn.execute(
+                "SELECT 1 FROM note_history WHERE paper_id = ? AND note = ?", (paper_id, old)
             ).fetchone()
-            if old and (latest is None or latest[0] != old):  # written before every version was kept
+            if old and kept is None:  # written before every version was kept, or imported with the paper
                 conn.execute(
                     "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)",
                     (paper_id, old, old_at or now),

@@ -72,6 +72,19 @@ _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORD_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
 
+HYPHENS = "-\u2010\u2011"
+_COMPOUND = re.compile(rf"(?<![^\W_])[^\W_]++(?:[{HYPHENS}][^\W_]++)+")
+"""A hyphenated compound, from the start of its first word: anchored and possessive, so a long
+text without hyphens is scanned once instead of retried at every letter."""
+
+
+def compounds(text: str) -> list[tuple[int, int, str]]:
+    """Each hyphenated compound in text: where it is, and its words joined ("Re-ranker" -> "reranker")."""
+    if not any(h in text for h in HYPHENS):
+        return []
+    return [(m.start(), m.end(), "".join(words(m.group()))) for m in _COMPOUND.finditer(text)]
+
+
 def normalize(text: str) -> str:
     """Fold case and accents, so that "José" is found by "jose"."""
     folded = text.casefold()

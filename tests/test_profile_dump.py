@@ -254,11 +254,21 @@ def test_text_is_stored_exactly_as_written() -> None:
     assert draft.title == "A [bold] Title"
 
 
-def test_same_title_twice_in_a_file_keeps_the_later_entry() -> None:
+def test_same_title_twice_in_a_file_is_left_to_the_store() -> None:
+    """The parser reads what is there; whether two entries are one paper is the store's identity rule."""
     text = "CLOct 19, 2022\nSame TitleAnna Berg\nOld.\nCLOct 20, 2022\nSame  title!Anna Berg\nNew.\n"
     result = parse(text)
-    assert [d.abstract for d in result.drafts] == ["New."]
-    assert "same title as the entry at line 1" in result.problems[0].message
+    assert [d.abstract for d in result.drafts] == ["Old.", "New."]
+    assert not result.problems
+
+
+def test_same_title_twice_in_a_file_is_stored_once_with_the_later_fields(empty_store) -> None:
+    text = "CLOct 19, 2022\nSame TitleAnna Berg\nOld.\nCLOct 20, 2022\nSame  title!Anna Berg\nNew.\n"
+    report = empty_store.import_drafts(parse(text), "a.txt")
+    assert report.added == 1 and empty_store.get(1).abstract == "New."
+    assert [p.message for p in report.problems] == [
+        "the same paper as line 1 (same title, year and authors); merged"
+    ]
 
 
 def test_owner_is_the_most_frequent_author() -> None:

@@ -137,7 +137,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
         Problem((block.start_line or 0) + 1, "could not read this entry (unbalanced braces or quotes?); skipped")
         for block in library.failed_blocks
     ]
-    drafts: dict[str, PaperDraft] = {}
+    drafts: list[PaperDraft] = []
     for entry in library.entries:
         line = (entry.start_line or 0) + 1
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
@@ -153,26 +153,28 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
         note = "\n\n".join(decode_latex(fields[k]) for k in ("note", "annote") if fields.get(k))
         tags = tuple(t.strip() for t in re.split(r"[,;]", decode_latex(fields.get("keywords", ""))) if t.strip())
         status = _READ_STATUS.get(fields.get("readstatus", "").strip().lower().replace(" ", ""), "unread")
-        drafts[title_key(title)] = PaperDraft(
-            title=title,
-            authors=authors,
-            authors_truncated=truncated,
-            category=_category(fields),
-            date=date,
-            date_has_year=has_year,
-            abstract=abstract,
-            links=tuple(dict.fromkeys((*links, *extract_links(abstract)[0]))),
-            code_urls=tuple(dict.fromkeys(code)),
-            has_code=bool(code),
-            line=line,
-            user=UserData(status, note, tags),
-            original=entry.raw or "",
+        drafts.append(
+            PaperDraft(
+                title=title,
+                authors=authors,
+                authors_truncated=truncated,
+                category=_category(fields),
+                date=date,
+                date_has_year=has_year,
+                abstract=abstract,
+                links=tuple(dict.fromkeys((*links, *extract_links(abstract)[0]))),
+                code_urls=tuple(dict.fromkeys(code)),
+                has_code=bool(code),
+                line=line,
+                user=UserData(status, note, tags),
+                original=entry.raw or "",
+            )
         )
     if not drafts and not problems:
         problems.append(Problem(1, "no BibTeX entries found", "error"))
     elif not drafts:
         problems.append(Problem(1, "no entry could be read; nothing imported", "error"))
-    return ParseResult(tuple(drafts.values()), tuple(sorted(problems, key=lambda p: p.line)))
+    return ParseResult(tuple(drafts), tuple(sorted(problems, key=lambda p: p.line)))
 
 
 def _category(fields: dict[str, str]) -> str | None:

@@ -418,7 +418,7 @@ def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) ->
             known.update(p.run_together.others)
             if len(p.run_together.candidates) == 1:
                 known[p.run_together.candidates[0].first_author] += 1
-    drafts: dict[str, PaperDraft] = {}
+    drafts: list[PaperDraft] = []
     for p in pending:
         if p.run_together is not None:
             split = _pick(p.run_together.candidates, known)
@@ -440,18 +440,13 @@ def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) ->
             code_urls=code_urls,
             line=p.entry.line,
         )
-        key = title_key(draft.title)
-        if not key:
+        if not title_key(draft.title):
             problems.append(Problem(p.entry.line, "entry title has no letters or digits; skipped"))
             continue
-        if key in drafts:
-            problems.append(
-                Problem(p.entry.line, f"same title as the entry at line {drafts[key].line}; the later one is kept")
-            )
-        drafts[key] = draft
-    owner = _owner(drafts.values())
+        drafts.append(draft)  # entries with one title may be two papers: the store's identity rule decides
+    owner = _owner(drafts)
     problems.sort(key=lambda p: p.line)
-    return ParseResult(tuple(drafts.values()), tuple(problems), profile, owner)
+    return ParseResult(tuple(drafts), tuple(problems), profile, owner)
 
 
 def _owner(drafts: Iterable[PaperDraft]) -> str | None:

@@ -96,7 +96,8 @@ def test_whole_process_figures(size: int, tmp_path: Path) -> None:
         fzf = _fzf(titles, query) if ":" not in query else None
         ratio = f"{seconds / fzf:8.2f}" if fzf else f"{'-':>8}"
         fzf_text = f"{fzf:7.3f}" if fzf else f"{'-':>7}"
-        print(f"  {'search ' + repr(query) + ' (' + label + ')':<44} {seconds:8.3f} {rss / 2**20:8.0f} {fzf_text} {ratio}")
+        name = f"search {query!r} ({label})"
+        print(f"  {name:<44} {seconds:8.3f} {rss / 2**20:8.0f} {fzf_text} {ratio}")
     for label, args, shell in (
         ("list 'linear atention'", [*base, "list", "'linear atention'"], True),
         ("list | head -20", [*base, "list", "|", "head", "-20"], True),
