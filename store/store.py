@@ -812,7 +812,13 @@ class Store:
                     "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)",
                     (paper_id, old, old_at or now),
                 )
-            conn.execute("INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)", (paper_id, note, now))
+            latest = conn.execute(
+                "SELECT note FROM note_history WHERE paper_id = ? ORDER BY id DESC LIMIT 1", (paper_id,)
+            ).fetchone()
+            if latest is None or latest[0] != note:  # kept already when a conflict stopped its first save
+                conn.execute(
+                    "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)", (paper_id, note, now)
+                )
             if expected is not None and old != expected:
                 conflict = NoteConflict(paper_id, old, note)
             else:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, TextArea
 from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
+from tui.cli import main as cli_main
 from tui.app import create_app
 from tui.clipboard import TERMINAL, SystemClipboard
 from tui.screens.dialogs import AskScreen, ChooseScreen
@@ -167,6 +168,37 @@ async def test_note_editor_autosaves_and_saves_on_close(app, store: Store) -> No
         assert not isinstance(app.screen, NoteEditorScreen)
         await type_search(pilot, "section")
         assert paper.id in listed(app).ids  # notes are searchable
+
+
+async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        assert "✓" not in listed(app).render_line(0).text
+        out, err = io.StringIO(), io.StringIO()
+        assert cli_main(["--db", str(store.path), "mark", str(paper.id), "read"], out=out, err=err) == 0
+        await wait_until(pilot, lambda: "✓" in listed(app).render_line(0).text, timeout=2.0)
+        assert app.screen.query_one("#detail") is not None
+
+
+async def test_a_note_changed_elsewhere_while_editing_is_never_overwritten(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen)
+        await pilot.press(*"mine")
+        with Library.open(store.path) as other:  # another window saves first
+            other.set_note(paper.id, "theirs")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        assert store.get(paper.id).note == "theirs"  # not overwritten by the autosave
+        await pilot.press("enter")  # "Keep mine"
+        await wait_until(pilot, lambda: store.get(paper.id).note == "mine")
+        assert [text for _, text in store.note_history(paper.id)][:2] == ["mine", "theirs"]
+        await pilot.press("escape")
+        await settle(pilot)
 
 
 async def test_external_editor_without_editor_says_so(app, store: Store) -> None:
