@@ -44,6 +44,8 @@ FORMAT = 3
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
 _PACE_EVERY = 1000
+_FUZZY_EVERY_WORD_UP_TO = 200_000
+"""Vocabulary size up to which every word is a typo candidate."""
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _ASCII_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _LONG_WORD = re.compile(rf"[^\W_]{{{MAX_WORD + 1}}}")
@@ -218,8 +220,8 @@ class Segment:
     vocab_len: np.ndarray
     fields: dict[str, Postings]
     fuzzy_ids: np.ndarray
-    """Vocabulary worth matching typos against: title, author and affiliation words, and abstract
-    words found in two papers or more (a word seen once is usually a typo or a name itself)."""
+    """Vocabulary worth matching typos against: every word of a vocabulary up to 200,000 words;
+    past that, abstract words found in one paper only are left out (usually typos or names)."""
 
     def __init__(self, arrays: dict[str, np.ndarray], strings: Mapping[str, Sequence[str]]) -> None:
         for name in ("ids", "date", "score", "added", "has_code", "has_link", "category", "source_rows",
@@ -436,6 +438,8 @@ def _fuzzy_ids(vocab: list[str], arrays: dict[str, np.ndarray]) -> np.ndarray:
     wanted = np.zeros(size, dtype=bool)
     for name in ("title", "author", "aff"):
         wanted |= np.diff(arrays[f"{name}.indptr"]) > 0
-    wanted |= np.diff(arrays["abstract.indptr"]) >= 2
+    # Past this size a typo scan over every abstract word costs more per keystroke than the rare words
+    # are worth; below it, a word one paper uses is as findable as any other.
+    wanted |= np.diff(arrays["abstract.indptr"]) >= (2 if size > _FUZZY_EVERY_WORD_UP_TO else 1)
     wordy = np.fromiter((not w.isdigit() for w in vocab), dtype=bool, count=size)
     return np.flatnonzero(wanted & wordy).astype(np.int32)
