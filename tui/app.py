@@ -96,6 +96,11 @@ class PapershelfApp(App[None]):
         for problem in self._config_problems:
             self.notify(printable(problem, keep_newlines=False), title="config.toml", severity="warning", timeout=10)
 
+    def on_app_focus(self) -> None:
+        """Back from another window, where the library may have been changed: look now, not in a second."""
+        if self.library.loaded:
+            self.library.look_for_changes()
+
     def _remember_theme(self, theme: Theme) -> None:
         """A theme chosen in the app is written to the config file, the rest of the file untouched."""
         if self._config_file is None or theme.name == self.config.theme:

@@ -374,7 +374,9 @@ def cmd_stats(library: Library, args: argparse.Namespace, out: TextIO, err: Text
 
 
 def cmd_where(library: Library | None, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    out.write(f"database  {default_db_path(args.db)}\n")
+    database = default_db_path(args.db)
+    out.write(f"database  {database}\n")
+    out.write(f"index     {database.with_name(database.name + '.index')}\n")
     out.write(f"config    {config_path()}\n")
     out.write(f"data      {data_dir()}\n")
     out.write(f"demo      {demo_db_path()}\n")

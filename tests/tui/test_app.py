@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Input, TextArea
 from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
-from tui.cli import main as cli_main
 from tui.app import create_app
+from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.help import HelpScreen
