@@ -76,6 +76,8 @@ class Library:
         self._delta_ids: set[int] = set()
         self._data_version = -1
         self._cache: OrderedDict[int, Paper] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        """The UI thread draws rows from the cache while workers fill and clear it."""
         self.rebuilt = False
         """Whether the last load built the index from every paper (the file was missing or stale)."""
 
@@ -124,34 +126,36 @@ class Library:
         from store.search import SearchIndex
         from store.segment import IndexFileError, Segment
 
+        # No read transaction is held (a full build takes seconds, and would hold up every other
+        # reader of the connection): the change log's position is read before anything else, so a
+        # change that lands meanwhile is at worst applied twice, which a delta does harmlessly.
         self._data_version = self.store.data_version()
         self.rebuilt = False
-        with self.store.snapshot():
-            last, floor = self.store.change_seq()
-            library_id = self.store.library_id()
-            base: Segment | None = None
-            if self.index_path is not None:
-                try:
-                    base, stamp = Segment.load(self.index_path)
-                except IndexFileError:
+        last, floor = self.store.change_seq()
+        library_id = self.store.library_id()
+        base: Segment | None = None
+        if self.index_path is not None:
+            try:
+                base, stamp = Segment.load(self.index_path)
+            except IndexFileError:
+                base = None
+            else:
+                if stamp.get("library") != library_id or int(stamp.get("seq", -1)) < floor:
                     base = None
                 else:
-                    if stamp.get("library") != library_id or int(stamp.get("seq", -1)) < floor:
-                        base = None
-                    else:
-                        self._base_seq = int(stamp["seq"])
-            changed: list[int] = []
-            if base is not None:
-                changed, _ = self.store.changed_since(self._base_seq)
-                if len(changed) > DELTA_LIMIT:
-                    base = None
-            if base is None:
-                base = Segment.build(self.store.index_records())
-                self._base_seq = last
-                changed = []
-                self.rebuilt = True
-            delta = self._delta(changed)
-            personal = self.store.personal()
+                    self._base_seq = int(stamp["seq"])
+        changed: list[int] = []
+        if base is not None:
+            changed, _ = self.store.changed_since(self._base_seq)
+            if len(changed) > DELTA_LIMIT:
+                base = None
+        if base is None:
+            base = Segment.build(self.store.index_records())
+            self._base_seq = last
+            changed = []
+            self.rebuilt = True
+        delta = self._delta(changed)
+        personal = self.store.personal()
         self._seq = last
         self._delta_ids = set(changed)
         self._index = SearchIndex(base, delta, personal, removed=self._removed(delta), texts=self.store.texts)
@@ -174,9 +178,9 @@ class Library:
             return
         try:
             base.save(self.index_path, {"library": library_id, "seq": self._base_seq})
-        except OSError:
+            self.store.prune_changes(self._base_seq)
+        except (OSError, StoreError):  # a full disk, or a long import holding the write lock
             return
-        self.store.prune_changes(self._base_seq)
 
     def sync_index(self) -> None:
         """Make the index file serve the next process cheaply: written if missing, rebuilt if far behind."""
@@ -196,16 +200,15 @@ class Library:
     def _catch_up(self) -> None:
         """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
         with self._lock:
-            self._cache.clear()
+            self._forget()
             if self._index is None:
                 return
-            with self.store.snapshot():
-                _, floor = self.store.change_seq()
-                # A floor past what we hold: another process wrote a new index file and pruned the log.
-                reload = floor > self._seq
-                changed, last = self.store.changed_since(self._seq)
-                self._delta_ids.update(changed)
-                personal = self.store.personal()
+            _, floor = self.store.change_seq()
+            # A floor past what we hold: another process wrote a new index file and pruned the log.
+            reload = floor > self._seq
+            changed, last = self.store.changed_since(self._seq)
+            self._delta_ids.update(changed)
+            personal = self.store.personal()
             if reload or len(self._delta_ids) > DELTA_LIMIT:
                 self._index = None
                 self._delta_ids = set()
@@ -215,7 +218,7 @@ class Library:
                 self._index = self._index.with_delta(delta, self._removed(delta), personal)
                 self._seq = last
             self._data_version = self.store.data_version()
-            self._cache.clear()
+            self._forget()
 
     def refresh(self) -> bool:
         """Pick up what other processes wrote since the last look; True if anything changed.
@@ -227,7 +230,7 @@ class Library:
             return False
         if self._index is None:
             self._data_version = version
-            self._cache.clear()
+            self._forget()
             return True
         self._catch_up()
         return True
@@ -261,26 +264,36 @@ class Library:
 
     def paper(self, paper_id: int) -> Paper:
         """One paper, from a small cache that every change clears."""
-        paper = self._cache.get(paper_id)
-        if paper is None:
-            paper = self.store.get(paper_id)
-            self._remember([paper])
-        else:
-            self._cache.move_to_end(paper_id)
+        with self._cache_lock:
+            paper = self._cache.get(paper_id)
+            if paper is not None:
+                self._cache.move_to_end(paper_id)
+                return paper
+        paper = self.store.get(paper_id)
+        self._remember([paper])
         return paper
 
     def papers(self, paper_ids: Sequence[int]) -> list[Paper]:
         """These papers in this order, fetched in one query for those not cached."""
-        missing = [i for i in paper_ids if i not in self._cache]
+        with self._cache_lock:
+            found = {i: self._cache[i] for i in paper_ids if i in self._cache}
+        missing = [i for i in paper_ids if i not in found]
         if missing:
-            self._remember(self.store.get_many(missing))
-        return [self.paper(i) for i in paper_ids]
+            fetched = self.store.get_many(missing)
+            self._remember(fetched)
+            found.update((p.id, p) for p in fetched)
+        return [found[i] for i in paper_ids]
 
     def _remember(self, papers: Iterable[Paper]) -> None:
-        for paper in papers:
-            self._cache[paper.id] = paper
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            for paper in papers:
+                self._cache[paper.id] = paper
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _forget(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
 
     def iter_papers(
         self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0

@@ -612,19 +612,6 @@ class Store:
         """A number that changes whenever another connection commits a change to the file."""
         return int(self._read("PRAGMA data_version")[0][0])
 
-    def snapshot(self) -> contextlib.AbstractContextManager[None]:
-        """A read transaction: what is read inside it is one consistent state of the library."""
-        return self._snapshot()
-
-    @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self._rollback()
-
     def index_records(self, paper_ids: Sequence[int] | None = None) -> Iterator[IndexRecord]:
         """The imported fields of every paper (or of these ids), in id order, read in chunks."""
         sources = self._grouped(

@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from store import Store, citation_keys, export, note_files
+from store import Store, citation_keys, dumps, export, note_files
+from store.export import json_chunks
 from tui.cli import main
 
 
@@ -94,3 +97,15 @@ def test_cli_exports_bibtex_csl_notes_and_a_search(tmp_path: Path, store: Store)
 def test_exports_of_an_empty_library_are_valid(fmt: str) -> None:
     text = export([], fmt)
     assert text.strip() in ("", "[]")
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text())
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=4), st.dictionaries(st.text(max_size=3), _SCALARS, max_size=2)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=8), _VALUES, max_size=6), max_size=4))
+def test_streamed_json_is_exactly_the_json_of_the_whole_list(rows) -> None:
+    assert "".join(json_chunks(rows)) == dumps(rows) + "\n"

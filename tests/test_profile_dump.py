@@ -266,9 +266,7 @@ def test_same_title_twice_in_a_file_is_stored_once_with_the_later_fields(empty_s
     text = "CLOct 19, 2022\nSame TitleAnna Berg\nOld.\nCLOct 20, 2022\nSame  title!Anna Berg\nNew.\n"
     report = empty_store.import_drafts(parse(text), "a.txt")
     assert report.added == 1 and empty_store.get(1).abstract == "New."
-    assert [p.message for p in report.problems] == [
-        "the same paper as line 1 (same title, year and authors); merged"
-    ]
+    assert [p.message for p in report.problems] == ["the same paper as line 1 (same title, year and authors); merged"]
 
 
 def test_owner_is_the_most_frequent_author() -> None:

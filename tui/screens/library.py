@@ -202,6 +202,7 @@ class LibraryScreen(Screen[None]):
         self.query_one(PaperList).search_field = self.query_one("#search", Input)
         self.query_one("#import-progress").display = False
         self.query_one(PaperList).focus()
+        self._set_position("opening the library…")
         self.load_library()
 
     # -- loading and searching ----------------------------------------------------------------
