@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from store.models import MONTHS, Paper, ReadStatus
@@ -59,6 +60,16 @@ def dumps(value: Any) -> str:
 _SCALAR = (str, int, float, bool, type(None))
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 """The C encoder: json.dumps with indent= falls back to pure Python, ten times slower."""
+_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def _scalar(value: Any) -> str:
+    """One scalar as json.dumps writes it; strings, the common case, straight to the C escaper."""
+    if isinstance(value, str):
+        return encode_basestring(value)  # type: ignore[no-any-return]
+    if value is None or isinstance(value, bool):
+        return _CONSTANTS[value]
+    return _encode(value)
 
 
 def _record_in_list(row: dict[str, Any]) -> str:
@@ -69,13 +80,13 @@ def _record_in_list(row: dict[str, Any]) -> str:
     """
     lines = []
     for key, value in row.items():
-        if isinstance(value, list) and all(isinstance(v, _SCALAR) for v in value):
-            text = "[]" if not value else "[\n" + ",\n".join("      " + _encode(v) for v in value) + "\n    ]"
-        elif isinstance(value, _SCALAR):
-            text = _encode(value)
+        if isinstance(value, list) and isinstance(key, str) and all(isinstance(v, _SCALAR) for v in value):
+            text = "[]" if not value else "[\n" + ",\n".join("      " + _scalar(v) for v in value) + "\n    ]"
+        elif isinstance(value, _SCALAR) and isinstance(key, str):
+            text = _scalar(value)
         else:
             return _INDENT.sub("  ", dumps(row))
-        lines.append(f"    {_encode(key)}: {text}")
+        lines.append(f"    {_scalar(key)}: {text}")
     body = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
     return "  " + _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
 

@@ -106,6 +106,6 @@ _VALUES = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.text(max_size=8), _VALUES, max_size=6), max_size=4))
+@given(st.lists(st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), _VALUES, max_size=6), max_size=4))
 def test_streamed_json_is_exactly_the_json_of_the_whole_list(rows) -> None:
     assert "".join(json_chunks(rows)) == dumps(rows) + "\n"
