@@ -138,6 +138,8 @@ def m003_library_core(db: Database) -> None:
       any writer: the search index file is stamped with the last ``seq`` it holds, and
       whoever opens the library applies the newer ones as a small delta.
     - ``meta`` names the library, so an index file copied from another library is not trusted.
+    - Indexes in each list order, so a list streams without sorting, and partial indexes over the
+      user's own data (few rows of many), which every process opening the library reads.
     - The FTS5 table and the author/affiliation link tables were written on every import and
       read by nothing; the search index replaces them.
     """
@@ -191,6 +193,9 @@ def m003_library_core(db: Database) -> None:
         CREATE INDEX papers_by_status ON papers(
             CASE status WHEN 'reading' THEN 0 WHEN 'unread' THEN 1 ELSE 2 END, date DESC, id DESC
         );
+        CREATE INDEX papers_not_unread ON papers(id, status) WHERE status != 'unread';
+        CREATE INDEX papers_with_note ON papers(id) WHERE note != '';
+        CREATE INDEX papers_with_code_link ON papers(id) WHERE user_code_url IS NOT NULL;
         CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, paper_id INTEGER NOT NULL);
         CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO meta (name, value) VALUES ('library_id', lower(hex(randomblob(16))));

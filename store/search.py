@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 
 from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
-from store.segment import MAX_WORD, Segment, cjk_pieces, index_words
+from store.segment import MAX_WORD, Segment, cjk_pieces, index_words, sort_rank
 from store.text import normalize
 
 if TYPE_CHECKING:
@@ -134,6 +134,7 @@ class SearchIndex:
             rows, found = base.row_of(gone)
             alive[rows[found]] = False
         self._alive = alive
+        self._ranks: dict[str, np.ndarray] = {}
         self._ids = self._column("ids")
         self._date = self._column("date")
         self._has_code_imported = self._column("has_code")
@@ -264,19 +265,20 @@ class SearchIndex:
         years[self._date == 0] = 0
         return years
 
-    @cached_property
-    def _rank(self) -> dict[str, np.ndarray]:
-        """A rank per row for each sort order, so ordering a result set is one argsort of ints."""
-        ids = self._ids
-        date = self._date.astype(np.int64)
-        score = self._column("score")
-        added = self._column("added")
-        return {
-            "date": _rank(np.lexsort((-ids, -date))),
-            "title": _rank(np.lexsort((ids, self._title_position()))),
-            "score": _rank(np.lexsort((-ids, -date, -score))),
-            "added": _rank(np.lexsort((-ids, -added))),
-        }
+    def _rank(self, sort: str) -> np.ndarray:
+        """A rank per row in one order, so ordering a result set is one argsort of ints.
+
+        The base segment keeps its own; with a delta the two are merged, once per snapshot and order.
+        """
+        rank = self._ranks.get(sort)
+        if rank is None:
+            if len(self._segments) == 1:
+                rank = self.base.rank(sort)
+            else:
+                columns = (self._ids, self._date, self._column("score"), self._column("added"))
+                rank = sort_rank(sort, *columns, self._title_position)
+            self._ranks[sort] = rank
+        return rank
 
     def _title_position(self) -> np.ndarray:
         """Each row's place in title order; a changed paper goes between the base titles around it."""
@@ -294,7 +296,7 @@ class SearchIndex:
 
     @cached_property
     def _status_rank(self) -> np.ndarray:
-        return _rank(np.lexsort((self._rank["date"], _STATUS_ORDER[self._status])))
+        return _rank(np.lexsort((self._rank("date"), _STATUS_ORDER[self._status])))
 
     # -- querying -------------------------------------------------------------------------------
 
@@ -370,9 +372,9 @@ class SearchIndex:
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":
-            key = -np.round(relevance[rows].astype(np.float64) * 1000) * (self._n + 1) + self._rank["date"][rows]
+            key = -np.round(relevance[rows].astype(np.float64) * 1000) * (self._n + 1) + self._rank("date")[rows]
         else:
-            key = (self._status_rank if sort == "status" else self._rank[sort])[rows]
+            key = (self._status_rank if sort == "status" else self._rank(sort))[rows]
         if rows.size > limit:
             keep = np.argpartition(key, limit - 1)[:limit] if limit > 0 else np.array([], dtype=np.int64)
             rows, key = rows[keep], key[keep]

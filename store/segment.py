@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 MAX_WORD = 64
 """Longer words are indexed (and looked up) by their first 64 characters."""
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract")
-FORMAT = 3
+FORMAT = 4
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
@@ -120,6 +120,30 @@ def stamp_seconds(stamp: str) -> int:
         return int(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return 0
+
+
+SORT_ORDERS = ("date", "title", "score", "added")
+"""The orders a segment keeps a rank for (status changes too often to keep; relevance is per query)."""
+
+
+def sort_rank(
+    sort: str, ids: np.ndarray, date: np.ndarray, score: np.ndarray, added: np.ndarray, title: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """rank[row] = the row's place in one list order; the same definition as the database's ORDER BY.
+
+    ``title`` gives each row's place in title order, asked for only when sorting by title.
+    """
+    date = date.astype(np.int64)
+    keys = {
+        "date": lambda: (-ids, -date),
+        "title": lambda: (ids, title()),
+        "score": lambda: (-ids, -date, -score),
+        "added": lambda: (-ids, -added),
+    }[sort]()
+    order = np.lexsort(keys)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size, dtype=np.int64)
+    return rank
 
 
 class StringTable(Sequence[str]):
@@ -255,6 +279,10 @@ class Segment:
         exact = lo if lo < hi and self.vocab[lo] == word else None
         return lo, hi, exact
 
+    def rank(self, sort: str) -> np.ndarray:
+        """Each row's place in one of ``SORT_ORDERS`` among this segment's papers."""
+        return self._arrays[f"rank.{sort}"]
+
     def fuzzy_bucket(self, length: int) -> tuple[np.ndarray, list[str]]:
         """Typo candidates of one length: their vocabulary ids and the words (decoded once)."""
         bucket = self._buckets.get(length)
@@ -345,6 +373,12 @@ class Segment:
             )
             arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = postings.indptr, postings.rows
         arrays["fuzzy_ids"] = _fuzzy_ids(vocab, arrays)
+        title_position = np.empty(len(keys), dtype=np.int64)
+        title_position[title_order] = np.arange(len(keys), dtype=np.int64)
+        for sort in SORT_ORDERS:
+            arrays[f"rank.{sort}"] = sort_rank(
+                sort, arrays["ids"], arrays["date"], arrays["score"], arrays["added"], lambda: title_position
+            )
         strings: dict[str, Sequence[str]] = {
             "categories": list(categories),
             "sources": list(sources),

@@ -85,12 +85,19 @@ def test_importing_a_few_papers_applies_a_delta_not_a_rebuild(library: Library) 
     stamp = index_file.stat().st_mtime_ns
     with Library.open(path) as writer:
         import_text(writer, entry("Quokka Routing for Sparse Experts", "Ana Berg"), "new.txt")
+        moved = writer.paper(7)  # re-dated by another profile: its place in every order changes
+        assert moved.date is not None and moved.date.year == 2022
+        import_text(writer, entry(moved.title, ", ".join(moved.authors), "Dec 30, 2022"), "other.txt")
         writer.sync_index()
     assert index_file.stat().st_mtime_ns == stamp
     with Library.open(path) as reader:
         assert [reader.paper(i).title for i in reader.search("quokka").ids] == ["Quokka Routing for Sparse Experts"]
         assert not reader.rebuilt
         assert reader.search("", sort="title").total == 41
+        assert str(reader.paper(7).date) == "2022-12-30"
+        assert len(reader.index._segments) == 2  # a base and a delta
+        for sort in SORTS:  # the merged snapshot orders as the database does
+            assert list(reader.search("", sort=sort, every_id=True).ids) == listed_ids(path, "--sort", sort)
 
 
 def test_a_changed_paper_is_found_by_its_new_text_only(library: Library) -> None:
