@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m pytest tests/bench/bench_library.py -m bench -s
 Sizes come from PAPERSHELF_BENCH_SIZES (default "10000,100000"; add 1000000 for the 1M figures).
-PAPERSHELF_BENCH_DIR keeps the synthetic libraries between runs (they take a while to make).
+PAPERSHELF_BENCH_DIR keeps the synthetic libraries between runs (they take a while to make);
+PAPERSHELF_BENCH_RUNS sets how many runs each median is of (default 5).
 
 Targets at 100k papers with abstracts: ``search``/``list QUERY`` <= 0.5 s (goal 0.3 s);
 ``list | head`` <= 0.3 s; ``list --json`` and exports stream in < 150 MB RSS; import <= 5 s and
@@ -28,7 +29,7 @@ from tests.bench.synth import dump
 
 pytestmark = pytest.mark.bench
 SIZES = [int(s) for s in os.environ.get("PAPERSHELF_BENCH_SIZES", "10000,100000").split(",")]
-RUNS = 5
+RUNS = int(os.environ.get("PAPERSHELF_BENCH_RUNS", "5"))
 QUERIES = {
     "narrow word": "castellanos",
     "two words": "sparse retrieval",
