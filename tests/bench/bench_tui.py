@@ -87,7 +87,8 @@ async def test_tui_speed(tmp_path: Path) -> None:
             latencies.sort()
             figures[label] = (statistics.median(latencies), latencies[int(0.9 * (len(latencies) - 1))], papers.count)
         print(
-            f"\n{len(library.index):,} papers: first screen {first_screen:.2f} s (every field searchable), RSS {_rss_mib():.0f} MiB"
+            f"\n{len(library.index):,} papers: first screen {first_screen:.2f} s (every field searchable), "
+            f"RSS {_rss_mib():.0f} MiB"
         )
         for label, (median, p90, count) in figures.items():
             print(
