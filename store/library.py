@@ -121,8 +121,11 @@ class Library:
         assert index is not None
         return index
 
-    def _load(self) -> None:
-        """Map the index file and apply what changed since it was written; rebuild if it cannot serve."""
+    def _load(self, *, rebuild: bool = False) -> None:
+        """Map the index file and apply what changed since it was written; rebuild if it cannot serve.
+
+        The snapshot in use keeps serving searches until the new one replaces it.
+        """
         from store.search import SearchIndex
         from store.segment import IndexFileError, Segment
 
@@ -134,7 +137,7 @@ class Library:
         last, floor = self.store.change_seq()
         library_id = self.store.library_id()
         base: Segment | None = None
-        if self.index_path is not None:
+        if self.index_path is not None and not rebuild:
             try:
                 base, stamp = Segment.load(self.index_path)
             except IndexFileError:
@@ -192,10 +195,8 @@ class Library:
     def rebuild_index(self) -> None:
         """Build the index from every paper and write it, whatever state the file was in."""
         with self._lock:
-            if self.index_path is not None:
-                self.index_path.unlink(missing_ok=True)
-            self._index = None
-            self._load()
+            self._delta_ids = set()
+            self._load(rebuild=True)
 
     def _catch_up(self) -> None:
         """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
@@ -210,7 +211,6 @@ class Library:
             self._delta_ids.update(changed)
             personal = self.store.personal()
             if reload or len(self._delta_ids) > DELTA_LIMIT:
-                self._index = None
                 self._delta_ids = set()
                 self._load()
             else:

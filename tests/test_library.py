@@ -316,3 +316,27 @@ def test_list_streams_into_a_closed_pipe(library: Library) -> None:
         process.stdout.close()
         assert process.wait(timeout=30) == 0
         assert first.strip() and b"Traceback" not in process.stderr.read()
+
+
+def test_searches_are_answered_while_the_index_is_rebuilt(library: Library, monkeypatch) -> None:
+    from store import Segment
+
+    expected = library.search("linear").ids
+    building, release = threading.Event(), threading.Event()
+    real_build = Segment.build
+
+    def slow_build(records, **kwargs):
+        building.set()
+        assert release.wait(timeout=30)
+        return real_build(records, **kwargs)
+
+    monkeypatch.setattr(Segment, "build", staticmethod(slow_build))
+    rebuild = threading.Thread(target=library.rebuild_index)
+    rebuild.start()
+    assert building.wait(timeout=30)
+    answered = threading.Event()
+    threading.Thread(target=lambda: answered.set() if library.search("linear").ids == expected else None).start()
+    assert answered.wait(timeout=10), "a search waited for the rebuild"
+    release.set()
+    rebuild.join(timeout=60)
+    assert library.search("linear").ids == expected

@@ -705,6 +705,7 @@ class LibraryScreen(Screen[None]):
             )
 
         outcome = self.library.import_file(path, today=self._today(), progress=progress)
+        self.library.sync_index()  # as `papershelf import` does: the next process opens it cheaply
         if outcome.report is None:
             problem = next((p for p in outcome.problems if p.severity == "error"), None)
             reason = f"line {problem.line}: {problem.message}" if problem else outcome.error
