@@ -37,6 +37,7 @@ QUERIES = {
     "broad, typo": "linear atention",
     "filter + word": "cat:CL year:>=2020 attention",
 }
+_PER_FILE = 200_000
 PAPERSHELF = str(Path(sys.executable).with_name("papershelf"))
 
 
@@ -70,9 +71,11 @@ def _library(size: int, env: dict[str, str]) -> Path:
         return db
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    source = folder / "profile.txt"
-    source.write_text(dump(size, layout="A", seed=size), encoding="utf-8")
-    seconds, rss = _run([PAPERSHELF, "--db", str(db), "import", str(source)], env)
+    sources = []  # files of at most 200k entries: an import refuses files over 512 MiB
+    for part, start in enumerate(range(0, size, _PER_FILE)):
+        sources.append(folder / f"profile-{part}.txt")
+        sources[-1].write_text(dump(min(_PER_FILE, size - start), layout="A", seed=size + part), encoding="utf-8")
+    seconds, rss = _run([PAPERSHELF, "--db", str(db), "import", *map(str, sources)], env)
     print(f"\n{size:>9,} papers: import {seconds:6.2f} s, {rss / 2**20:5.0f} MiB RSS (index written as part of it)")
     return db
 
