@@ -306,6 +306,9 @@ def test_queries_may_start_with_a_dash_and_db_may_follow_the_command(library: Li
     code, out, _ = cli("export", "--db", db, "--query", "-is:unread", "--format", "json")
     assert code == 0 and [r["id"] for r in json.loads(out)] == [1]
     assert cli("list", "--limit", "-1", "--db", db)[0] == 2
+    assert cli("tag", "2", "+later", "--db", db)[0] == 0
+    assert cli("note", "2", "--set", "--db", "--db", db)[0] == 0  # the text "--db", then the option
+    assert library.refresh() and library.paper(2).tags == ("later",) and library.paper(2).note == "--db"
 
 
 def test_list_streams_into_a_closed_pipe(library: Library) -> None:

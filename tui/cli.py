@@ -486,39 +486,46 @@ _QUERY_COMMANDS = ("list", "search", "export")
 
 
 def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
-    """Let query words start with "-" (``papershelf list -is:read``) and option values too.
+    """Let query words start with "-" (``papershelf list -is:read``), and --db follow any command.
 
-    argparse takes any token starting with "-" for an option. Here every token after the
-    command that is not one of that command's options becomes a positional, and an option's
-    value is glued to it (``--query=-is:read``), so neither is mistaken for an option.
+    argparse takes any token starting with "-" for an option. For the commands that take a
+    query, every token after the command that is not one of its options becomes a positional,
+    and an option's value is glued to it (``--query=-is:read``), so neither is mistaken for an
+    option. For every command, ``--db PATH`` after it moves before it, where it means the same
+    (``tag``'s free-form arguments would otherwise take it for a tag).
     """
     commands = _subcommands(parser)
     tokens = list(argv)
     position = 0
     while position < len(tokens) and tokens[position] not in commands:
         position += 2 if tokens[position] == "--db" else 1
-    if position >= len(tokens) or tokens[position] not in _QUERY_COMMANDS:
+    if position >= len(tokens):
         return tokens
-    sub = commands[tokens[position]]
-    options = {o: a for a in sub._actions for o in a.option_strings}
-    head = tokens[: position + 1]
+    command = tokens[position]
+    options = {o: a for a in commands[command]._actions for o in a.option_strings}
+    moved: list[str] = []
     kept: list[str] = []
     loose: list[str] = []
     rest = iter(tokens[position + 1 :])
     for token in rest:
         if token == "--":
-            loose.extend(rest)
+            remaining = list(rest)
+            if command in _QUERY_COMMANDS:
+                loose += remaining
+            else:
+                kept += ["--", *remaining]
             break
         name = token.split("=", 1)[0]
         action = options.get(name)
-        if action is not None:
-            if action.nargs != 0 and "=" not in token:
-                kept.append(f"{token}={next(rest, '')}")
-            else:
-                kept.append(token)
-        else:
+        if name == "--db":
+            moved.append(token if "=" in token else f"--db={next(rest, '')}")
+        elif action is not None and action.nargs != 0 and "=" not in token:
+            kept.append(f"{token}={next(rest, '')}")
+        elif action is None and command in _QUERY_COMMANDS:
             loose.append(token)
-    return [*head, *kept, *(["--", *loose] if loose else [])]
+        else:
+            kept.append(token)
+    return [*tokens[:position], *moved, command, *kept, *(["--", *loose] if loose else [])]
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
