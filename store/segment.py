@@ -462,9 +462,31 @@ class Segment:
         }
         arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
         try:
-            return cls(arrays, strings), header["stamp"]
+            segment = cls(arrays, strings)
         except KeyError as exc:
             raise IndexFileError(f"{path}: missing {exc}") from None
+        if problem := segment._inconsistency():
+            raise IndexFileError(f"{path}: {problem}")
+        return segment, header["stamp"]
+
+    def _inconsistency(self) -> str | None:
+        """What does not add up in the arrays' shapes (cheap: no array is scanned), or None."""
+        n, words = len(self), len(self.vocab)
+        per_row: tuple[str, ...] = ("date", "score", "added", "has_code", "has_link", "category", "title_order")
+        per_row += tuple(f"rank.{s}" for s in SORT_ORDERS)
+        for name in per_row:
+            if self._arrays[name].shape != (n,):
+                return f"{name} has {self._arrays[name].size} rows, expected {n}"
+        if len(self.title_keys) != n or self.vocab_len.size != words:
+            return "title keys or word lengths do not match"
+        for name, postings in self.fields.items():
+            if postings.indptr.size != words + 1 or int(postings.indptr[-1]) != postings.rows.size:
+                return f"the {name} postings do not match the vocabulary"
+        if self.source_rows.size != self.source_codes.size or self.aff_rows.size != self.aff_codes.size:
+            return "facet pairs do not match"
+        if len(self.sources) != len(self.source_aliases):
+            return "sources and their names do not match"
+        return None
 
 
 def _fuzzy_ids(vocab: list[str], arrays: dict[str, np.ndarray]) -> np.ndarray:

@@ -591,7 +591,9 @@ class Store:
 
     def change_seq(self) -> tuple[int, int]:
         """The last change logged, and the highest one pruned from the log."""
-        (last,) = self._read("SELECT coalesce(max(seq), 0) FROM changes")[0]
+        # sqlite_sequence, not max(seq): the log may have been pruned empty, and AUTOINCREMENT never
+        # hands out a number twice, so this is the last change ever logged.
+        (last,) = self._read("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)")[0]
         (floor,) = self._read("SELECT value FROM meta WHERE name = 'log_floor'")[0]
         return int(last), int(floor)
 

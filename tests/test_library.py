@@ -54,6 +54,15 @@ def test_the_index_is_written_once_and_then_loaded(library: Library) -> None:
     assert index_file.stat().st_mtime_ns == stamp
 
 
+def test_an_index_rebuilt_after_the_log_was_pruned_is_fresh(library: Library) -> None:
+    library.sync_index()
+    for _ in range(2):  # each rebuild prunes the change log up to what the new file holds
+        library.rebuild_index()
+    with Library.open(library.store.path) as again:
+        again.search("linear")
+        assert not again.rebuilt
+
+
 def test_a_missing_stale_foreign_or_broken_index_is_rebuilt(library: Library, tmp_path: Path) -> None:
     path = library.store.path
     library.sync_index()
@@ -63,6 +72,7 @@ def test_a_missing_stale_foreign_or_broken_index_is_rebuilt(library: Library, tm
         lambda: index_file.unlink(),
         lambda: index_file.write_bytes(b"PSHELFIX" + b"\xff" * 40),
         lambda: index_file.write_bytes(index_file.read_bytes()[:200]),
+        lambda: index_file.write_bytes(_shrunk_array(index_file.read_bytes(), "title.rows")),
     ]
     for breaking in broken:
         breaking()
@@ -76,6 +86,16 @@ def test_a_missing_stale_foreign_or_broken_index_is_rebuilt(library: Library, tm
     shutil.copy(other.with_name("other.db.index"), index_file)
     with Library.open(path) as again:
         assert again.search("linear", sort="title").ids == expected and again.rebuilt
+
+
+def _shrunk_array(data: bytes, name: str) -> bytes:
+    """The index file with one array's recorded size cut short: the file still parses."""
+    length = int.from_bytes(data[8:16], "little")
+    header = json.loads(data[16 : 16 + length])
+    header["layout"][name]["size"] -= 8
+    header["layout"][name]["shape"][0] -= 2
+    text = json.dumps(header).encode()
+    return data[:16] + text.ljust(length) + data[16 + length :]  # the same length: arrays stay where they were
 
 
 def test_importing_a_few_papers_applies_a_delta_not_a_rebuild(library: Library) -> None:
