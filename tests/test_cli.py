@@ -167,6 +167,8 @@ def test_note_edit_uses_the_editor_and_reports_its_failure(library, tmp_path: Pa
         (("show", "9999"), 1, "no paper with id 9999"),
         (("note", "9999"), 1, "no paper with id 9999"),
         (("tag", "1"), 2, "usage: papershelf tag"),
+        (("show", "²"), 2, "is not a paper id"),
+        (("note", "٣", "--set", "x"), 2, "is not a paper id"),
         (("tag", "9999", "+x"), 1, "no paper with id 9999"),
     ],
 )

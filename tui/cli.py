@@ -69,7 +69,7 @@ class _Version(argparse.Action):
 def _ids(values: Sequence[str]) -> list[int]:
     ids = []
     for value in values:
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):  # "²" and "٣" are digits to str.isdigit
             raise UsageError(f"{value!r} is not a paper id (a whole number, as `papershelf list` shows)")
         ids.append(int(value))
     return ids
