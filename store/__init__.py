@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from store.demo import demo_files, load_demo
     from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
-    from store.library import DELTA_LIMIT, Change, ImportOutcome, Library
+    from store.library import Change, ImportOutcome, Library
     from store.links import extract_links
     from store.models import (
         ImportReport,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
     from store.search import Hit, SearchIndex, SearchResult
     from store.segment import Segment
-    from store.store import SORT_KEYS, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
+    from store.store import NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.text import printable
 
 _HOMES = {
@@ -47,7 +47,7 @@ _HOMES = {
     "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
                      "note_files", "record"),
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
-    "store.library": ("DELTA_LIMIT", "Change", "ImportOutcome", "Library"),
+    "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links",),
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
@@ -55,19 +55,17 @@ _HOMES = {
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
     "store.search": ("Hit", "SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
-    "store.store": ("SORT_KEYS", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
+    "store.store": ("NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("printable",),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "COLUMNS",
-    "DELTA_LIMIT",
     "FORMATS",
     "QUERY_HELP",
     "RECORD_KEYS",
     "SORTS",
-    "SORT_KEYS",
     "Change",
     "Config",
     "Filter",

@@ -188,9 +188,6 @@ class SearchIndex:
             ids -= set(self._segments[1].ids.tolist())
         return sorted(ids)
 
-    def contains(self, paper_id: int) -> bool:
-        return bool(self._rows_of(np.array([paper_id], dtype=np.int64))[0] >= 0)
-
     # -- assembling the snapshot ------------------------------------------------------------------
 
     def _column(self, name: str) -> np.ndarray:

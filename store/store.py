@@ -59,7 +59,6 @@ _SORTS = {
     "added": "added_at DESC, id DESC",
     "id": "id",
 }
-SORT_KEYS = tuple(k for k in _SORTS if k != "id")
 
 
 class StoreError(Exception):
