@@ -121,7 +121,7 @@ class Library:
         assert index is not None
         return index
 
-    def _load(self, *, rebuild: bool = False) -> None:
+    def _load(self, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
         """Map the index file and apply what changed since it was written; rebuild if it cannot serve.
 
         The snapshot in use keeps serving searches until the new one replaces it.
@@ -153,7 +153,11 @@ class Library:
             if len(changed) > DELTA_LIMIT:
                 base = None
         if base is None:
-            base = Segment.build(self.store.index_records())
+            total = self.store.count()
+            pace = (lambda done: progress(done, total)) if progress is not None else None
+            base = Segment.build(self.store.index_records(), pace=pace)
+            if progress is not None:
+                progress(total, total)
             self._base_seq = last
             changed = []
             self.rebuilt = True
@@ -185,18 +189,22 @@ class Library:
         except (OSError, StoreError):  # a full disk, or a long import holding the write lock
             return
 
-    def sync_index(self) -> None:
-        """Make the index file serve the next process cheaply: written if missing, rebuilt if far behind."""
-        with self._lock:
-            self.index  # noqa: B018  (loads, building the file if it is missing or stale)
-            if len(self._delta_ids) >= COMPACT_AT and not self.read_only:
-                self.rebuild_index()
+    def sync_index(self, *, progress: Callable[[int, int], None] | None = None) -> None:
+        """Make the index file serve the next process cheaply: written if missing, rebuilt if far behind.
 
-    def rebuild_index(self) -> None:
+        ``progress(done, total)`` follows a build, when there is one.
+        """
+        with self._lock:
+            if self._index is None:
+                self._load(progress=progress)
+            if len(self._delta_ids) >= COMPACT_AT and not self.read_only:
+                self.rebuild_index(progress=progress)
+
+    def rebuild_index(self, *, progress: Callable[[int, int], None] | None = None) -> None:
         """Build the index from every paper and write it, whatever state the file was in."""
         with self._lock:
             self._delta_ids = set()
-            self._load(rebuild=True)
+            self._load(rebuild=True, progress=progress)
 
     def _catch_up(self) -> None:
         """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""

@@ -295,10 +295,10 @@ class Segment:
     # -- building ---------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, records: Iterable[IndexRecord], *, pace: Callable[[], None] | None = None) -> Segment:
+    def build(cls, records: Iterable[IndexRecord], *, pace: Callable[[int], None] | None = None) -> Segment:
         """Tokenise every record once and lay the postings out by a sorted vocabulary.
 
-        ``pace`` is called every thousand papers, so a UI can let its own threads run first.
+        ``pace(papers done)`` is called every thousand papers, for a progress bar.
         """
         provisional: dict[str, int] = defaultdict(itertools.count().__next__)
         lookup = provisional.__getitem__
@@ -314,7 +314,7 @@ class Segment:
         keys: list[str] = []
         for row, record in enumerate(records):
             if pace is not None and row % _PACE_EVERY == 0:
-                pace()
+                pace(row)
             ids.append(record.id)
             dates.append(record.date.toordinal() if record.date else 0)
             scores.append(record.score if record.score is not None else -np.inf)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 _PROGRESS_MIN_BYTES = 1024 * 1024
+_INDEX_PROGRESS_FROM = 20_000
+"""Libraries from this size show a progress bar while the search index is built (a few seconds)."""
 _AUTHOR_WIDTH = 24
 _GLYPH = {ReadStatus.UNREAD: "·", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 
@@ -168,7 +170,8 @@ def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
             f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
             f"{len(report.problems)} problem{'s' * (len(report.problems) != 1)}\n"
         )
-    library.sync_index()
+    big = library.count() >= _INDEX_PROGRESS_FROM and err.isatty()
+    library.sync_index(progress=_Progress("indexing", err) if big else None)
     return EXIT_OK if ok else EXIT_USAGE
 
 
