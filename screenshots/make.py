@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from store import Store, load_demo
+from store import Library
 from tui.app import create_app
 
 HERE = Path(__file__).parent
@@ -37,8 +37,8 @@ SHOTS: dict[str, tuple[str, ...]] = {
 
 
 async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
-    store = Store.open(db)
-    app = create_app(store, clipboard=_NoClipboard(), open_url=lambda url: False, today=lambda: TODAY)
+    library = Library.open(db)
+    app = create_app(library, clipboard=_NoClipboard(), open_url=lambda url: False, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -55,14 +55,14 @@ async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
-    store.close()
+    library.close()
 
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.db"
-        with Store.open(db) as store:
-            load_demo(store, today=TODAY)
+        with Library.open(db) as library:
+            library.load_demo(today=TODAY)
         for name, keys in SHOTS.items():
             await shoot(name, keys, db)
             print(f"screenshots/{name}.svg")
