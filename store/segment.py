@@ -48,7 +48,6 @@ _FUZZY_EVERY_WORD_UP_TO = 200_000
 """Vocabulary size up to which every word is a typo candidate."""
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _ASCII_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
-_LONG_WORD = re.compile(rf"[^\W_]{{{MAX_WORD + 1}}}")
 _ASCII_BREAKS_BUT_HYPHENS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "-"})
 """ASCII text splits into words in one C pass; a second finds the hyphenated tokens to join."""
 _INITIAL = re.compile(r"(?<![^\W_])[^\W\d_]")
@@ -79,7 +78,7 @@ def index_words(text: str) -> list[str]:
         found = words(text) + [joined for _, _, joined in compounds(text)]
         if _CJK.search(text):
             found = [piece for word in found for piece in cjk_pieces(word)]
-    if _LONG_WORD.search(text):
+    if len(text) > MAX_WORD and max(map(len, found), default=0) > MAX_WORD:
         return [w[:MAX_WORD] for w in found]
     return found
 
