@@ -83,6 +83,9 @@ class SearchResult:
     query: Query = field(default_factory=Query)
     highlight: Callable[[int, str, str], Hit] | None = None
     """Builds the Hit of a matching paper from its id, title and joined authors, for the rows shown."""
+    order_all: Callable[[], tuple[int, ...]] | None = None
+    """Every matching id in result order, sorted when asked for: a list can show the first page
+    at once and take the rest a moment later, without scoring the query twice."""
 
     @property
     def hits(self) -> tuple[Hit, ...]:
@@ -352,7 +355,8 @@ class SearchIndex:
             mask = mask & facet_mask
         rows = np.flatnonzero(mask)
         wanted = rows.size if every_id else max(offset, 0) + max(limit, 0)
-        ordered = self._order(rows, relevance, sort if parsed.ranked or sort != "relevance" else "date", wanted)
+        order = sort if parsed.ranked or sort != "relevance" else "date"
+        ordered = self._order(rows, relevance, order, wanted)
         page = ordered if every_id else ordered[max(offset, 0) :]
         ids = tuple(self._ids[page].tolist())
         row_of = dict(zip(ids, page.tolist(), strict=True)) if not every_id else None
@@ -364,8 +368,13 @@ class SearchIndex:
             score = float(relevance[row]) if row >= 0 else 0.0
             return self._hit(paper_id, score, title, authors, matches, parsed.phrases)
 
+        def order_all() -> tuple[int, ...]:
+            if every_id or rows.size <= ordered.size:
+                return tuple(self._ids[ordered].tolist())
+            return tuple(self._ids[self._order(rows, relevance, order, rows.size)].tolist())
+
         counts = self._facets(base, own) if facets else {}
-        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight)
+        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight, order_all)
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":

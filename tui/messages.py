@@ -30,9 +30,21 @@ class SearchFinished(Message):
 
     result: SearchResult
     keep: int | None
+    complete: bool = True
+    """False for the first page, shown while the rest of the order is sorted."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchFinished)
+
+
+@dataclass
+class FacetsCounted(Message):
+    """The filter pane's counts for the current search, counted once typing paused."""
+
+    result: SearchResult
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FacetsCounted)
 
 
 @dataclass

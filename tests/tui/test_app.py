@@ -551,3 +551,20 @@ async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
         await settle(pilot)
         assert app.library.query_one("#search", Input).value == "trns"
         assert not isinstance(app.screen, AskScreen)  # the "t" did not open the tag dialog
+
+
+async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp_path: Path) -> None:
+    from tests.bench.synth import dump
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(1200, layout="A", seed=3), today=TODAY), "big.txt")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        expected = library.search("learning", every_id=True, limit=0).ids
+        assert len(expected) > 500  # more than the first page
+        await type_search(pilot, "learning")
+        await wait_until(pilot, lambda: len(listed(app).ids) == len(expected))
+        assert tuple(listed(app).ids) == expected
+        assert f"of {len(expected):,}" in shown(app.library.query_one("#position"))
+    library.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import webbrowser
 from pathlib import Path
@@ -34,6 +35,7 @@ from store import (
 )
 from tui.editor import EditorError, edit_text, editor_command
 from tui.messages import (
+    FacetsCounted,
     ImportFinished,
     LibraryChanged,
     LibraryLoaded,
@@ -94,6 +96,8 @@ _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a 
 FacetFilters = dict[str, tuple[Filter, ...]]
 _PREFETCH = 200
 """Rows fetched with each search result, so the first screenful draws without a query per row."""
+_FIRST_PAGE = 500
+"""Matches ordered and shown before the rest of a large result is sorted."""
 
 
 def facet_filters(chosen: dict[str, tuple[str, ...]]) -> FacetFilters:
@@ -261,28 +265,50 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
     def _search(self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None) -> None:
-        result = self.library.search(query, sort=self.sort, limit=0, filters=filters, every_id=True)
+        """The first page in order at once; every other match, ordered, a moment later."""
+        worker = get_current_worker()
+        result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
         self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
-        if not get_current_worker().is_cancelled:
-            self.post_message(SearchFinished(result, keep))
+        complete = result.total <= len(result.ids)
+        if worker.is_cancelled:
+            return
+        self.post_message(SearchFinished(result, keep, complete))
+        if not complete and result.order_all is not None:
+            full = dataclasses.replace(result, ids=result.order_all())
+            if not worker.is_cancelled:
+                self.post_message(SearchFinished(full, keep))
 
     @on(SearchFinished)
     def show_results(self, message: SearchFinished) -> None:
         result = message.result
-        self._last_result = result
         papers = self.query_one(PaperList)
+        follows_first_page = self._last_result is not None and self._last_result.query == result.query
+        keep = papers.current.id if follows_first_page and papers.current and message.complete else message.keep
+        self._last_result = result
         papers.set_results(
-            result.ids, self.library.paper, lambda paper_id: self.library.hit(result, paper_id), keep=message.keep
+            result.ids, self.library.paper, lambda paper_id: self.library.hit(result, paper_id), keep=keep
         )
         self._update_position()
-        # Facet counts and chips change layout, which costs more than the list itself: let a
-        # burst of keystrokes settle first.
+        # Facet counts and chips change layout, which costs more than the list itself, and counting
+        # them costs as much as the search at 1M papers: both wait until a burst of keys settles.
         if self._facets_timer is not None:
             self._facets_timer.stop()
-        self._facets_timer = self.set_timer(_FACETS_DELAY, lambda: self._show_facets(result))
+        self._facets_timer = self.set_timer(_FACETS_DELAY, self._count_facets)
 
-    def _show_facets(self, result: SearchResult) -> None:
+    def _count_facets(self) -> None:
         self._facets_timer = None
+        query = parse_query(self.query_one("#search", Input).value)
+        self._facets(query, facet_filters(self.query_one(FilterPane).chosen))
+
+    @work(thread=True, exclusive=True, group="facets", exit_on_error=False, description="Counting")
+    def _facets(self, query: Query, filters: dict[str, tuple[Filter, ...]]) -> None:
+        result = self.library.search(query, limit=0, filters=filters)
+        if not get_current_worker().is_cancelled:
+            self.post_message(FacetsCounted(result))
+
+    @on(FacetsCounted)
+    def _show_facets(self, message: FacetsCounted) -> None:
+        result = message.result
         if result.facets != self._shown_facets:
             self._shown_facets = result.facets
             self.query_one(FilterPane).show(result.facets)
@@ -307,7 +333,7 @@ class LibraryScreen(Screen[None]):
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
         total = len(self.library.index) if self.loaded else 0
-        count = papers.count
+        count = self._last_result.total if self._last_result is not None else papers.count  # not just the first page
         at = f"{papers.cursor + 1:,} of {count:,}" if count else "no matches" if total else "empty library"
         scope = "" if count == total else f" (library {total:,})"
         sort = (
