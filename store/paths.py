@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -16,6 +14,8 @@ DB_ENV = "PAPERSHELF_DB"
 
 
 def data_dir() -> Path:
+    import platformdirs  # deferred, here and below: `--db PATH` never needs a default path
+
     return platformdirs.user_data_path(APP)
 
 
@@ -31,8 +31,12 @@ def default_db_path(flag: str | os.PathLike[str] | None = None, env: Mapping[str
 
 def demo_db_path() -> Path:
     """The demo library lives apart from the user's own, in the cache dir."""
+    import platformdirs
+
     return platformdirs.user_cache_path(APP) / "demo.db"
 
 
 def config_path() -> Path:
+    import platformdirs
+
     return platformdirs.user_config_path(APP) / "config.toml"

@@ -21,7 +21,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
@@ -397,6 +396,8 @@ class SearchIndex:
                     ids, strings = segment.fuzzy_bucket(length)
                     if not strings:
                         continue
+                    from rapidfuzz import fuzz, process  # deferred: an exact or prefix query never needs it
+
                     for found, score, index in process.extract(
                         word, strings, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=_FUZZY_LIMIT
                     ):
@@ -440,6 +441,8 @@ class SearchIndex:
         return scores, match
 
     def _score_notes(self, match: _Match, scores: np.ndarray, weight: float) -> None:
+        from rapidfuzz import fuzz
+
         for note_word, rows in self._notes.items():
             if note_word == match.word:
                 quality = 1.0

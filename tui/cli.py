@@ -34,7 +34,6 @@ from store import (
     record,
 )
 from store.export import export_chunks, json_chunks
-from tui.editor import EditorError, edit_text, editor_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -271,6 +270,8 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     elif args.set is not None:
         library.set_note(paper_id, sys.stdin.read() if args.set == "-" else args.set)
     elif args.edit:
+        from tui.editor import EditorError, edit_text, editor_command  # deferred: subprocess and tempfile
+
         editor = editor_command()
         if editor is None:
             raise StoreError("no editor: set $EDITOR (or $VISUAL), or use --set TEXT; the note was not changed")
