@@ -13,7 +13,7 @@ from store.models import MONTHS, Paper, ReadStatus
 from store.text import printable, words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 RECORD_KEYS = (
     "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
@@ -140,15 +140,33 @@ def byline(paper: Paper, *, limit: int = 3) -> str:
     return ", ".join(shown) + (" et al." if more else "")
 
 
-def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> str:
-    """A reading list grouped by status, with each paper's note under it."""
-    lines = [f"# {heading}", ""]
-    for status, title in ((ReadStatus.READING, "Reading"), (ReadStatus.UNREAD, "To read"), (ReadStatus.READ, "Read")):
-        group = [p for p in papers if p.status == status]
-        if not group:
+_MARKDOWN_GROUPS = ((ReadStatus.READING, "Reading"), (ReadStatus.UNREAD, "To read"), (ReadStatus.READ, "Read"))
+
+
+def markdown_chunks(
+    groups: Mapping[ReadStatus, tuple[int, Iterable[Paper]]], *, heading: str = "Reading list"
+) -> Iterator[str]:
+    """A reading list grouped by status, each paper's note under it, a line at a time.
+
+    ``groups[status]`` is how many papers have that status and the papers themselves, which
+    are read only as they are written.
+    """
+    lines = _markdown_lines(groups, heading)
+    previous = next(lines)
+    for line in lines:
+        yield previous + "\n"
+        previous = line
+    yield previous
+
+
+def _markdown_lines(groups: Mapping[ReadStatus, tuple[int, Iterable[Paper]]], heading: str) -> Iterator[str]:
+    yield from (f"# {heading}", "")
+    for status, title in _MARKDOWN_GROUPS:
+        count, papers = groups.get(status, (0, ()))
+        if not count:
             continue
-        lines += [f"## {title} ({len(group)})", ""]
-        for paper in group:
+        yield from (f"## {title} ({count})", "")
+        for paper in papers:
             box = "x" if status == ReadStatus.READ else " "
             facts = ", ".join(str(x) for x in (paper.year, paper.category) if x)
             line = f"- [{box}] **{_md(paper.title)}** — {_md(byline(paper))}"
@@ -158,11 +176,15 @@ def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> st
                 line += f" · [code](<{paper.all_code_urls[0]}>)"
             if paper.tags:
                 line += " · " + " ".join(f"`{_md(t)}`" for t in paper.tags)
-            lines.append(line)
+            yield line
             for note_line in printable(paper.note).strip().splitlines():
-                lines.append(f"  > {note_line}".rstrip())
-        lines.append("")
-    return "\n".join(lines)
+                yield f"  > {note_line}".rstrip()
+        yield ""
+
+
+def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> str:
+    groups = {status: [p for p in papers if p.status == status] for status, _ in _MARKDOWN_GROUPS}
+    return "".join(markdown_chunks({s: (len(g), g) for s, g in groups.items()}, heading=heading))
 
 
 _KEY_STOPWORDS = frozenset({"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "is", "are", "via"})
@@ -171,28 +193,32 @@ _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&"
 _BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 
 
-def citation_keys(papers: Sequence[Paper]) -> dict[int, str]:
-    """Stable, unique keys in the ``qin2023devil`` style: first author's surname, year, first word.
+def key_stem(title: str, authors: Sequence[str], year: int | None) -> str:
+    """A citation key before clashes are settled: first author's surname, year, first title word."""
+    surname = words(authors[0].split()[-1])[0] if authors and words(authors[0]) else "anon"
+    title_words = [w for w in words(title) if w not in _KEY_STOPWORDS] or ["paper"]
+    return f"{surname}{year or ''}{title_words[0]}"
 
-    Clashes get a, b, c… in paper-id order, so exporting again gives the same keys.
-    """
-    wanted: dict[int, str] = {}
-    for paper in sorted(papers, key=lambda p: p.id):
-        surname = words(paper.authors[0].split()[-1])[0] if paper.authors and words(paper.authors[0]) else "anon"
-        title_words = [w for w in words(paper.title) if w not in _KEY_STOPWORDS] or ["paper"]
-        year = paper.year if paper.date_has_year else ""  # an inferred year is not exported, so not keyed
-        wanted[paper.id] = f"{surname}{year or ''}{title_words[0]}"
+
+def unique_keys(stems: Mapping[int, str]) -> dict[int, str]:
+    """Stems made unique: clashes get a, b, c… in paper-id order, so exporting again gives the same keys."""
+    ordered = sorted(stems.items())
     counts: dict[str, int] = {}
-    for key in wanted.values():
-        counts[key] = counts.get(key, 0) + 1
+    for _, stem in ordered:
+        counts[stem] = counts.get(stem, 0) + 1
     seen: dict[str, int] = {}
     keys = {}
-    for paper_id, key in wanted.items():
-        if counts[key] > 1:
-            seen[key] = seen.get(key, 0) + 1
-            key = f"{key}{_suffix(seen[key])}"
-        keys[paper_id] = key
+    for paper_id, stem in ordered:
+        if counts[stem] > 1:
+            seen[stem] = seen.get(stem, 0) + 1
+            stem = f"{stem}{_suffix(seen[stem])}"
+        keys[paper_id] = stem
     return keys
+
+
+def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
+    """Stable, unique keys in the ``qin2023devil`` style (an inferred year is not exported, so not keyed)."""
+    return unique_keys({p.id: key_stem(p.title, p.authors, p.year if p.date_has_year else None) for p in papers})
 
 
 def _suffix(n: int) -> str:
@@ -209,30 +235,36 @@ def _bibtex_value(text: str) -> str:
     return _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], cleaned)
 
 
+def bibtex_entry(paper: Paper, key: str) -> str:
+    """One @article; the reading status and note ride along as fields."""
+    fields = [
+        ("title", paper.title),
+        ("author", " and ".join(paper.authors) + (" and others" if paper.authors_truncated else "")),
+    ]
+    if paper.date and paper.date_has_year:
+        fields += [("year", str(paper.date.year)), ("month", MONTHS[paper.date.month - 1])]
+    if paper.abstract:
+        fields.append(("abstract", paper.abstract))
+    url = (paper.all_code_urls or paper.links or (None,))[0]
+    if url:
+        fields.append(("url", url))
+    if paper.tags:
+        fields.append(("keywords", ", ".join(paper.tags)))
+    fields.append(("readstatus", paper.status.value))
+    if paper.note.strip():
+        fields.append(("note", paper.note.strip()))
+    body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields if value)
+    return f"@article{{{key},\n{body}\n}}\n"
+
+
+def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str]) -> Iterator[str]:
+    """Entries one at a time, in the order given (id order, for a stable file)."""
+    for position, paper in enumerate(papers):
+        yield ("\n" if position else "") + bibtex_entry(paper, keys[paper.id])
+
+
 def to_bibtex(papers: Sequence[Paper]) -> str:
-    """One @article per paper, in id order; the reading status and note ride along as fields."""
-    keys = citation_keys(papers)
-    entries = []
-    for paper in sorted(papers, key=lambda p: p.id):
-        fields = [
-            ("title", paper.title),
-            ("author", " and ".join(paper.authors) + (" and others" if paper.authors_truncated else "")),
-        ]
-        if paper.date and paper.date_has_year:
-            fields += [("year", str(paper.date.year)), ("month", MONTHS[paper.date.month - 1])]
-        if paper.abstract:
-            fields.append(("abstract", paper.abstract))
-        url = (paper.all_code_urls or paper.links or (None,))[0]
-        if url:
-            fields.append(("url", url))
-        if paper.tags:
-            fields.append(("keywords", ", ".join(paper.tags)))
-        fields.append(("readstatus", paper.status.value))
-        if paper.note.strip():
-            fields.append(("note", paper.note.strip()))
-        body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields if value)
-        entries.append(f"@article{{{keys[paper.id]},\n{body}\n}}\n")
-    return "\n".join(entries)
+    return "".join(bibtex_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers)))
 
 
 def _csl_name(name: str) -> dict[str, str]:
@@ -266,9 +298,12 @@ def csl_item(paper: Paper, key: str) -> dict[str, Any]:
     return item
 
 
+def csl_chunks(papers: Iterable[Paper], keys: Mapping[int, str]) -> Iterator[str]:
+    return json_chunks(csl_item(p, keys[p.id]) for p in papers)
+
+
 def to_csl(papers: Sequence[Paper]) -> str:
-    keys = citation_keys(papers)
-    return dumps([csl_item(p, keys[p.id]) for p in sorted(papers, key=lambda p: p.id)]) + "\n"
+    return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers)))
 
 
 def note_files(papers: Sequence[Paper]) -> dict[str, str]:
@@ -296,12 +331,8 @@ def note_files(papers: Sequence[Paper]) -> dict[str, str]:
 
 
 def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:
-    """An export as it is written: JSON and CSV a paper at a time; the others need every paper first."""
-    if fmt == "json":
-        return json_chunks(map(record, papers))
-    if fmt == "csv":
-        return csv_chunks(papers)
-    return iter((export(list(papers), fmt),))
+    """JSON or CSV as it is written, a paper at a time."""
+    return json_chunks(map(record, papers)) if fmt == "json" else csv_chunks(papers)
 
 
 def export(papers: Sequence[Paper], fmt: str) -> str:

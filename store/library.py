@@ -323,6 +323,46 @@ class Library:
             for paper in self.store.get_many(ids[start : start + _FETCH_CHUNK]):
                 yield paper, self.hit(result, paper.id) if result.query.ranked else None
 
+    def select(self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
+        """The ids a query (or the whole library) lists, in sort order: no paper is read."""
+        if not query.strip():
+            return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
+        result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)
+        return list(result.ids[offset:] if limit is None else result.ids)
+
+    def stream(self, paper_ids: Sequence[int]) -> Iterator[Paper]:
+        """These papers in this order, read a chunk at a time, so memory stays flat."""
+        for start in range(0, len(paper_ids), _FETCH_CHUNK):
+            yield from self.store.get_many(paper_ids[start : start + _FETCH_CHUNK])
+
+    def export(self, fmt: str, paper_ids: Sequence[int]) -> Iterator[str]:
+        """These papers in an export format, written as they are read (see ``select`` to pick them).
+
+        JSON and CSV keep the order given; BibTeX and CSL-JSON go in id order with stable keys, made
+        from a light first pass; Markdown groups by status, counted by another.
+        """
+        from store.export import (
+            FORMATS,
+            bibtex_chunks,
+            csl_chunks,
+            export_chunks,
+            key_stem,
+            markdown_chunks,
+            unique_keys,
+        )
+
+        if fmt not in FORMATS:
+            raise StoreError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        if fmt in ("json", "csv"):
+            return export_chunks(self.stream(paper_ids), fmt)
+        if fmt == "markdown":
+            status = self.store.statuses(paper_ids)
+            groups = {s: [i for i in paper_ids if status.get(i) == s] for s in ReadStatus}
+            return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
+        ordered = sorted(set(paper_ids))
+        keys = unique_keys({i: key_stem(t, a, y) for i, t, a, y in self.store.key_fields(ordered)})
+        return (bibtex_chunks if fmt == "bibtex" else csl_chunks)(self.stream(ordered), keys)
+
     def query_messages(self, query: str) -> tuple[str, ...]:
         from store.query import parse_query
 

@@ -659,6 +659,36 @@ class Store:
                 found[paper_id] = ", ".join(_strings(text)) if column in ("authors", "affiliations") else text
         return found
 
+    def ids_in_order(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
+        """Paper ids in a list order, from that order's index: no row is read."""
+        if sort not in _SORTS:
+            raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
+        rows = self._read(
+            f"SELECT id FROM papers ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?",
+            (-1 if limit is None else limit, max(offset, 0)),
+        )
+        return [r[0] for r in rows]
+
+    def key_fields(self, paper_ids: Sequence[int]) -> Iterator[tuple[int, str, tuple[str, ...], int | None]]:
+        """(id, title, authors, year if the date has one) of each paper: what a citation key is made of."""
+        for start in range(0, len(paper_ids), _CHUNK):
+            chunk = list(paper_ids[start : start + _CHUNK])
+            rows = self._read(
+                "SELECT id, title, authors, date, date_has_year FROM papers "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for paper_id, title, authors, date, has_year in rows:
+                yield paper_id, title, _strings(authors), int(date[:4]) if date and has_year else None
+
+    def statuses(self, paper_ids: Sequence[int]) -> dict[int, ReadStatus]:
+        found: dict[int, ReadStatus] = {}
+        for start in range(0, len(paper_ids), _CHUNK):
+            chunk = list(paper_ids[start : start + _CHUNK])
+            rows = self._read(f"SELECT id, status FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update((i, ReadStatus(s)) for i, s in rows)
+        return found
+
     def iter_papers(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
         """Every paper in a sort order, read in chunks so memory stays flat however large the library."""
         if sort not in _SORTS:

@@ -363,3 +363,14 @@ def test_searches_are_answered_while_the_index_is_rebuilt(library: Library, monk
     release.set()
     rebuild.join(timeout=60)
     assert library.search("linear").ids == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "bibtex", "csl"])
+def test_a_streamed_export_is_the_text_of_the_whole_export(library: Library, fmt: str) -> None:
+    from store import export
+
+    library.set_status([3, 5], "read")
+    library.set_note(5, "a note {with} braces")
+    for query, sort in (("", "date"), ("linear -is:read", "title"), ("is:read", "relevance")):
+        ids = library.select(query, sort=sort)
+        assert ids and "".join(library.export(fmt, ids)) == export(library.papers(ids), fmt)

@@ -33,10 +33,10 @@ from store import (
     problem_lines,
     record,
 )
-from store.export import export_chunks, json_chunks
+from store.export import json_chunks
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 _PROGRESS_MIN_BYTES = 1024 * 1024
@@ -312,32 +312,24 @@ def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
     query = " ".join(filter(None, [args.query, *args.words]))
     _report_messages(library, query, err)
     limit, offset = _page(args, None)
-    papers = (p for p, _ in library.iter_papers(query, sort=args.sort, limit=limit, offset=offset))
+    ids = library.select(query, sort=args.sort, limit=limit, offset=offset)
     if args.format == "notes":
-        return _export_notes(list(papers), args.output, err)
+        return _export_notes(list(library.stream(ids)), args.output, err)
     if not args.output:
-        for chunk in export_chunks(papers, args.format):
+        for chunk in library.export(args.format, ids):
             out.write(chunk)
         return EXIT_OK
     target = Path(args.output)
     temp = target.with_name(f".{target.name}.part")
-    count = 0
-
-    def counted() -> Iterator[Paper]:
-        nonlocal count
-        for paper in papers:
-            count += 1
-            yield paper
-
     try:
         with temp.open("w", encoding="utf-8") as file:
-            for chunk in export_chunks(counted(), args.format):
+            for chunk in library.export(args.format, ids):
                 file.write(chunk)
         temp.replace(target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise StoreError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-    err.write(f"exported {count} papers to {args.output}\n")
+    err.write(f"exported {len(ids)} papers to {args.output}\n")
     return EXIT_OK
 
 

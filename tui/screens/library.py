@@ -616,17 +616,18 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, group="export", exit_on_error=False, description="Exporting")
     def _export(self, fmt: str, path: Path, ids: tuple[int, ...]) -> None:
-        papers = self.library.papers(ids)
         try:
             if fmt == "notes":
                 path.mkdir(parents=True, exist_ok=True)
-                files = note_files(papers)
+                files = note_files(list(self.library.stream(ids)))
                 for name, text in files.items():
                     (path / name).write_text(text, encoding="utf-8")
                 summary = f"Wrote {len(files)} note {'file' if len(files) == 1 else 'files'} to {path}"
             else:
-                path.write_text(export(papers, fmt), encoding="utf-8")
-                summary = f"Exported {len(papers):,} {_papers(len(papers))} to {path}"
+                with path.open("w", encoding="utf-8") as file:
+                    for chunk in self.library.export(fmt, ids):
+                        file.write(chunk)
+                summary = f"Exported {len(ids):,} {_papers(len(ids))} to {path}"
         except OSError as exc:
             raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from None
         self.app.call_from_thread(self.notify, printable(summary, keep_newlines=False), timeout=5)
