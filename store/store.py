@@ -61,6 +61,14 @@ _SORTS = {
 }
 
 
+def _order_by(sort: str) -> str:
+    """The ORDER BY of a list order, the one definition the search index's ranks follow too."""
+    try:
+        return _SORTS[sort]
+    except KeyError:
+        raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}") from None
+
+
 class StoreError(Exception):
     """Anything the store refuses or cannot do, said in one line for the user."""
 
@@ -486,7 +494,7 @@ class Store:
         limit: int | None = None,
     ) -> list[Paper]:
         rows = self._read(
-            f"SELECT {_PAPER_COLUMNS} FROM papers {where} ORDER BY {_SORTS[order]}"
+            f"SELECT {_PAPER_COLUMNS} FROM papers {where} ORDER BY {_order_by(order)}"
             + (f" LIMIT {int(limit)}" if limit is not None else ""),
             params,
         )
@@ -503,6 +511,12 @@ class Store:
             ids,
         )
         return [_paper(r, tags.get(r[0], ()), sources.get(r[0], ())) for r in rows]
+
+    def _by_ids(self, sql: str, paper_ids: Sequence[int]) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of sql for these ids, a chunk of ids at a time; ``{ids}`` in sql is where they go."""
+        for start in range(0, len(paper_ids), _CHUNK):
+            chunk = list(paper_ids[start : start + _CHUNK])
+            yield self._read(sql.format(ids=", ".join("?" * len(chunk))), chunk)
 
     def _grouped(self, sql: str, ids: list[int] | None) -> dict[int, tuple[Any, ...]]:
         """Rows of sql grouped by paper id, for these ids (None: every paper)."""
@@ -529,8 +543,7 @@ class Store:
         limit: int | None = None,
     ) -> list[Paper]:
         """Papers matching every filter given, in the chosen sort order ("id" is the cheapest)."""
-        if sort not in _SORTS:
-            raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
+        _order_by(sort)
         clauses: list[str] = []
         params: list[Any] = []
         if status is not None:
@@ -558,9 +571,8 @@ class Store:
         """The papers with these ids, in the order given; raises PaperNotFound for the first missing one."""
         wanted = list(dict.fromkeys(paper_ids))
         found: dict[int, Paper] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            found.update((p.id, p) for p in self._paper_rows(f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        for rows in self._by_ids(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({{ids}})", wanted):
+            found.update((p.id, p) for p in self._papers_of(rows))
         for paper_id in wanted:
             if paper_id not in found:
                 raise PaperNotFound(f"no paper with id {paper_id}")
@@ -632,10 +644,7 @@ class Store:
                     return
                 yield from (_record(r, sources.get(r[0], ())) for r in rows)
                 last = rows[-1][0]
-        wanted = sorted(set(paper_ids))
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            rows = self._read(f"{columns} WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
+        for rows in self._by_ids(f"{columns} WHERE id IN ({{ids}}) ORDER BY id", sorted(set(paper_ids))):
             yield from (_record(r, sources.get(r[0], ())) for r in rows)
 
     def personal(self) -> Personal:
@@ -652,52 +661,41 @@ class Store:
         """One text field of these papers, for checking phrases: title, author, aff or abstract."""
         column = {"title": "title", "author": "authors", "aff": "affiliations", "abstract": "abstract"}[field]
         found: dict[int, str] = {}
-        for start in range(0, len(paper_ids), _CHUNK):
-            chunk = list(paper_ids[start : start + _CHUNK])
-            rows = self._read(f"SELECT id, {column} FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        for rows in self._by_ids(f"SELECT id, {column} FROM papers WHERE id IN ({{ids}})", paper_ids):
             for paper_id, text in rows:
                 found[paper_id] = ", ".join(_strings(text)) if column in ("authors", "affiliations") else text
         return found
 
     def ids_in_order(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
         """Paper ids in a list order, from that order's index: no row is read."""
-        if sort not in _SORTS:
-            raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
         rows = self._read(
-            f"SELECT id FROM papers ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?",
+            f"SELECT id FROM papers ORDER BY {_order_by(sort)} LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, max(offset, 0)),
         )
         return [r[0] for r in rows]
 
     def key_fields(self, paper_ids: Sequence[int]) -> Iterator[tuple[int, str, tuple[str, ...], int | None]]:
         """(id, title, authors, year if the date has one) of each paper: what a citation key is made of."""
-        for start in range(0, len(paper_ids), _CHUNK):
-            chunk = list(paper_ids[start : start + _CHUNK])
-            rows = self._read(
-                "SELECT id, title, authors, date, date_has_year FROM papers "
-                f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
+        for rows in self._by_ids(
+            "SELECT id, title, authors, date, date_has_year FROM papers WHERE id IN ({ids})", paper_ids
+        ):
             for paper_id, title, authors, date, has_year in rows:
                 yield paper_id, title, _strings(authors), int(date[:4]) if date and has_year else None
 
     def statuses(self, paper_ids: Sequence[int]) -> dict[int, ReadStatus]:
         found: dict[int, ReadStatus] = {}
-        for start in range(0, len(paper_ids), _CHUNK):
-            chunk = list(paper_ids[start : start + _CHUNK])
-            rows = self._read(f"SELECT id, status FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        for rows in self._by_ids("SELECT id, status FROM papers WHERE id IN ({ids})", paper_ids):
             found.update((i, ReadStatus(s)) for i, s in rows)
         return found
 
     def iter_papers(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> Iterator[Paper]:
         """Every paper in a sort order, read in chunks so memory stays flat however large the library."""
-        if sort not in _SORTS:
-            raise StoreError(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)}")
+        order = _order_by(sort)
         # One query read a chunk at a time: LIMIT/OFFSET per chunk would sort the table each time.
         # The schema has an index in each sort order, so the first rows come without sorting at all.
         with self._lock:
             cursor = self._conn.execute(
-                f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?",
+                f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY {order} LIMIT ? OFFSET ?",
                 (-1 if limit is None else limit, max(offset, 0)),
             )
         while True:
