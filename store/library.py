@@ -209,24 +209,25 @@ class Library:
     def _catch_up(self) -> None:
         """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
         with self._lock:
-            self._forget()
-            if self._index is None:
-                return
-            _, floor = self.store.change_seq()
-            # A floor past what we hold: another process wrote a new index file and pruned the log.
-            reload = floor > self._seq
-            changed, last = self.store.changed_since(self._seq)
-            self._delta_ids.update(changed)
-            personal = self.store.personal()
-            if reload or len(self._delta_ids) > DELTA_LIMIT:
-                self._delta_ids = set()
-                self._load()
-            else:
-                delta = self._delta(self._delta_ids) if changed else self._index.delta
-                self._index = self._index.with_delta(delta, self._removed(delta), personal)
-                self._seq = last
-            self._data_version = self.store.data_version()
-            self._forget()
+            try:
+                if self._index is None:
+                    return
+                _, floor = self.store.change_seq()
+                # A floor past what we hold: another process wrote a new index file and pruned the log.
+                reload = floor > self._seq
+                changed, last = self.store.changed_since(self._seq)
+                self._delta_ids.update(changed)
+                personal = self.store.personal()
+                if reload or len(self._delta_ids) > DELTA_LIMIT:
+                    self._delta_ids = set()
+                    self._load()
+                else:
+                    delta = self._delta(self._delta_ids) if changed else self._index.delta
+                    self._index = self._index.with_delta(delta, self._removed(delta), personal)
+                    self._seq = last
+                self._data_version = self.store.data_version()
+            finally:
+                self._forget()  # after the new snapshot, so no row read meanwhile outlives it
 
     def refresh(self) -> bool:
         """Pick up what other processes wrote since the last look; True if anything changed.
@@ -305,23 +306,15 @@ class Library:
 
     def iter_papers(
         self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0
-    ) -> Iterator[tuple[Paper, Hit | None]]:
-        """Papers (with their hit when a query ranks them) streamed in chunks, for printing and exports.
+    ) -> Iterator[Paper]:
+        """The papers a query lists, streamed in chunks, for printing.
 
-        Without a query the database orders them and the index is not even loaded; with one,
-        the index picks the ids and rows are fetched a chunk at a time.
+        Without a query one cursor reads them in the database's order and the index is not even
+        loaded; with one, the index picks the ids (``select``) and ``stream`` fetches them.
         """
-        if not query.strip():
-            for paper in self.store.iter_papers(
-                sort="date" if sort == "relevance" else sort, limit=limit, offset=offset
-            ):
-                yield paper, None
-            return
-        result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)
-        ids = result.ids[offset:] if limit is None else result.ids
-        for start in range(0, len(ids), _FETCH_CHUNK):
-            for paper in self.store.get_many(ids[start : start + _FETCH_CHUNK]):
-                yield paper, self.hit(result, paper.id) if result.query.ranked else None
+        if query.strip():
+            return self.stream(self.select(query, sort=sort, limit=limit, offset=offset))
+        return self.store.iter_papers(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
 
     def select(self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
         """The ids a query (or the whole library) lists, in sort order: no paper is read."""

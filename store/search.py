@@ -86,13 +86,6 @@ class SearchResult:
     """Every matching id in result order, sorted when asked for: a list can show the first page
     at once and take the rest a moment later, without scoring the query twice."""
 
-    @property
-    def hits(self) -> tuple[Hit, ...]:
-        """The ids with their relevance (no highlight spans: those need the paper's text)."""
-        if self.highlight is None:
-            return tuple(Hit(i, 0.0) for i in self.ids)
-        return tuple(Hit(i, self.highlight(i, "", "").score) for i in self.ids)
-
 
 @dataclass(slots=True)
 class _Match:
@@ -125,12 +118,13 @@ class SearchIndex:
         self.base, self.delta = base, delta
         self.personal = personal or Personal()
         self._texts = texts
+        self._removed = frozenset(removed)
         self._segments = [base] if delta is None or len(delta) == 0 else [base, delta]
         self._offsets = [0, len(base)]
         n = sum(len(s) for s in self._segments)
         self._n = n
         replaced = delta.ids.tolist() if delta is not None and len(self._segments) > 1 else []
-        gone = np.asarray(sorted({*removed, *replaced}), np.int64)
+        gone = np.asarray(sorted(self._removed.union(replaced)), np.int64)
         alive = np.ones(n, dtype=bool)
         if gone.size:
             rows, found = base.row_of(gone)
@@ -178,17 +172,10 @@ class SearchIndex:
 
     def with_personal(self, personal: Personal) -> SearchIndex:
         """The same papers with the user's data replaced (a status, note, tag or link changed)."""
-        return SearchIndex(self.base, self.delta, personal, removed=self._removed(), texts=self._texts)
+        return SearchIndex(self.base, self.delta, personal, removed=self._removed, texts=self._texts)
 
     def with_delta(self, delta: Segment | None, removed: Iterable[int], personal: Personal) -> SearchIndex:
         return SearchIndex(self.base, delta, personal, removed=removed, texts=self._texts)
-
-    def _removed(self) -> list[int]:
-        base_dead = ~self._alive[: len(self.base)]
-        ids = set(self.base.ids[base_dead].tolist())
-        if len(self._segments) > 1:
-            ids -= set(self._segments[1].ids.tolist())
-        return sorted(ids)
 
     # -- assembling the snapshot ------------------------------------------------------------------
 

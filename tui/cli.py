@@ -206,12 +206,12 @@ def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     limit, offset = _page(args, None)
     rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset)
     if args.json:
-        for chunk in json_chunks(record(p) for p, _ in rows):
+        for chunk in json_chunks(record(p) for p in rows):
             out.write(chunk)
         return EXIT_OK
     width = shutil.get_terminal_size((120, 24)).columns
     printed = 0
-    for paper, _ in rows:
+    for paper in rows:
         out.write(_paper_line(paper, width) + "\n")
         printed += 1
     if not printed:
@@ -388,7 +388,7 @@ def _open_tui(library: Library) -> int:
 def cmd_demo(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     library.load_demo()
     if args.list:
-        for paper, _ in library.iter_papers():
+        for paper in library.iter_papers():
             out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
         return EXIT_OK
     return _open_tui(library)
