@@ -170,6 +170,8 @@ def _surnames(authors: Iterable[str]) -> frozenset[str]:
 
 def _same_paper(candidates: list[_Known], draft: PaperDraft, digest: str) -> _Known | None:
     """The stored paper this draft is, among those with its title; None when it is a new paper."""
+    if not candidates:  # most drafts: a title the library has not seen
+        return None
     for known in candidates:
         if known.digest == digest:
             return known
@@ -404,17 +406,16 @@ class Store:
                                           "(same title, year and authors); merged with it", "note"))  # fmt: skip
                 seen_at.setdefault(paper_id, draft.line)
                 placed.append(paper_id)
-                if digest != found.digest:
-                    old = conn.execute(f"SELECT {_META_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-                    if old is not None:
-                        meta = _merge(old, meta)
-                        digest = _meta_hash(meta)
                 if paper_id >= first_new:  # twice in this file: the later entry's fields win, as a re-import's would
                     row = inserts[paper_id - first_new]
                     row[2:14] = meta
                     row[14] = found.digest = digest
                     row[-1] = sort_title(draft.title)
                     continue
+                if digest != found.digest:
+                    old = conn.execute(f"SELECT {_META_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                    meta = _merge(old, meta)
+                    digest = _meta_hash(meta)
                 if digest == found.digest:
                     unchanged += 1
                     continue
