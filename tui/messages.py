@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from store import ImportReport, Paper, SearchResult
+    from store import Change, ImportReport, Paper, SearchResult
 
 
 @dataclass
@@ -29,9 +29,8 @@ class SearchFinished(Message):
     """A search ran; its result replaces the list."""
 
     result: SearchResult
-    keep: int | None
-    complete: bool = True
-    """False for the first page, shown while the rest of the order is sorted."""
+    keep: int | None = None
+    """The paper to keep the cursor on if it is still listed; None keeps it where it is."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchFinished)
@@ -53,6 +52,8 @@ class PapersSaved(Message):
 
     papers: list[Paper]
     summary: str
+    undo: Change | None = None
+    """How to put the change back, when it can be."""
 
 
 @dataclass

@@ -269,21 +269,19 @@ class LibraryScreen(Screen[None]):
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
         self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
-        complete = result.total <= len(result.ids)
         if worker.is_cancelled:
             return
-        self.post_message(SearchFinished(result, keep, complete))
-        if not complete and result.order_all is not None:
+        self.post_message(SearchFinished(result, keep))
+        if result.total > len(result.ids) and result.order_all is not None:
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
-                self.post_message(SearchFinished(full, keep))
+                self.post_message(SearchFinished(full))  # the cursor stays where the user has moved it
 
     @on(SearchFinished)
     def show_results(self, message: SearchFinished) -> None:
         result = message.result
         papers = self.query_one(PaperList)
-        follows_first_page = self._last_result is not None and self._last_result.query == result.query
-        keep = papers.current.id if follows_first_page and papers.current and message.complete else message.keep
+        keep = message.keep if message.keep is not None else papers.current.id if papers.current else None
         self._last_result = result
         papers.set_results(
             result.ids, self.library.paper, lambda paper_id: self.library.hit(result, paper_id), keep=keep
@@ -395,11 +393,12 @@ class LibraryScreen(Screen[None]):
     def _change(self, change: Callable[[], tuple[list[Paper], Change]], summary: str) -> None:
         """Save a change the user may undo."""
         papers, undo = change()
-        self.app.call_from_thread(self._push_undo, undo)
-        self.post_message(PapersSaved(papers, summary))
+        self.post_message(PapersSaved(papers, summary, undo))
 
     @on(PapersSaved)
     def papers_saved(self, message: PapersSaved) -> None:
+        if message.undo is not None:
+            self._push_undo(message.undo)
         for paper in message.papers:
             if self._reader is not None and self._reader.paper.id == paper.id:
                 self._reader.show(paper)
