@@ -456,7 +456,8 @@ class SearchIndex:
         if not terms:
             return found
         pattern = re.compile(r"\s+".join(map(re.escape, phrase.text.split())))
-        whole_words = len(terms) == 1 or (not any(len(w) >= MAX_WORD for w in terms) and len(cjk_pieces(terms[0])) == 1)
+        # One word, shorter than the index keeps: its postings are the answer. Anything else is read.
+        postings_suffice = len(terms) == 1 and len(terms[0]) < MAX_WORD
         for name in _PHRASE_FIELDS:
             candidates = scope & ~found
             for word in terms:
@@ -467,7 +468,7 @@ class SearchIndex:
                         has_word[segment.fields[name].span(exact, exact + 1)[0] + offset] = True
                 candidates &= has_word
             rows = np.flatnonzero(candidates)
-            if (len(terms) == 1 and whole_words) or self._texts is None:
+            if postings_suffice or self._texts is None:
                 found[rows] = True
                 continue
             if rows.size:

@@ -374,3 +374,13 @@ def test_a_streamed_export_is_the_text_of_the_whole_export(library: Library, fmt
     for query, sort in (("", "date"), ("linear -is:read", "title"), ("is:read", "relevance")):
         ids = library.select(query, sort=sort)
         assert ids and "".join(library.export(fmt, ids)) == export(library.papers(ids), fmt)
+
+
+def test_a_quoted_word_longer_than_the_index_keeps_is_checked_in_full(empty_library: Library) -> None:
+    stem = "x" * 70  # the index keeps the first 64 characters of a word
+    import_text(
+        empty_library,
+        entry("First", "Ana Berg", abstract=f"{stem}aaa") + entry("Second", "Jon Fry", abstract=f"{stem}bbb"),
+    )
+    assert empty_library.search(f'"{stem}aaa"').total == 1
+    assert empty_library.search(f"{stem}aaa").total == 2  # unquoted, a word matches by its indexed prefix
