@@ -193,11 +193,24 @@ _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&"
 _BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 
 
+_KEY_PART_CHARS = 24
+"""Each part of a key is cut to this, so a key (and a notes file named after it) stays short."""
+
+
+def _surname(author: str) -> str:
+    """The last word of a name that has letters or digits in it: "Anna Berg †" gives "berg"."""
+    for token in reversed(author.split()):
+        found = words(token)
+        if found:
+            return found[0]
+    return "anon"
+
+
 def key_stem(title: str, authors: Sequence[str], year: int | None) -> str:
     """A citation key before clashes are settled: first author's surname, year, first title word."""
-    surname = words(authors[0].split()[-1])[0] if authors and words(authors[0]) else "anon"
+    surname = _surname(authors[0]) if authors else "anon"
     title_words = [w for w in words(title) if w not in _KEY_STOPWORDS] or ["paper"]
-    return f"{surname}{year or ''}{title_words[0]}"
+    return f"{surname[:_KEY_PART_CHARS]}{year or ''}{title_words[0][:_KEY_PART_CHARS]}"
 
 
 def unique_keys(stems: Mapping[int, str]) -> dict[int, str]:
