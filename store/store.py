@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -186,6 +187,52 @@ def _same_paper(candidates: list[_Known], draft: PaperDraft, digest: str) -> _Kn
     return None
 
 
+def _create_private(path: Path) -> None:
+    """A new library, and a folder made for it, are readable by their owner only (0600, 0700)."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _open_read_only(path: Path) -> tuple[sqlite3.Connection, tempfile.TemporaryDirectory[str] | None]:
+    """Read a library this process may not write, changes still in its WAL file included.
+
+    Without a WAL, ``immutable=1`` reads the file as it is. With one, SQLite must read it
+    through the shared-memory index: it can while that file exists or can be made; on a
+    read-only disk without one, the pages are read from a private copy instead.
+    """
+    wal = path.with_name(path.name + "-wal")
+    if not (wal.exists() and wal.stat().st_size > 0):
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S), None
+    live = _readable(f"{path.resolve().as_uri()}?mode=ro")
+    if live is not None:
+        return live, None
+    snapshot = tempfile.TemporaryDirectory(prefix="papershelf-")
+    copy = Path(snapshot.name) / path.name
+    shutil.copyfile(path, copy)
+    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+    conn = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    return conn, snapshot
+
+
+def _readable(uri: str) -> sqlite3.Connection | None:
+    """A connection to uri if its schema can be read through it, else None."""
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    return conn
+
+
 class Store:
     """A papershelf library in one SQLite file. Safe to share between threads."""
 
@@ -196,6 +243,8 @@ class Store:
         self.path = path
         self.read_only = False
         """True when the file or its folder is not writable: reading works, every change is refused."""
+        self._snapshot: tempfile.TemporaryDirectory[str] | None = None
+        """A read-only library with unmerged WAL pages is read from a private copy, held here."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Store:
@@ -205,19 +254,18 @@ class Store:
             raise StoreError(f"{path}: is a directory, expected a papershelf database file")
         existed = path.exists() and path.stat().st_size > 0
         read_only = existed and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        snapshot = None
         try:
             if read_only:
-                # A WAL library on a read-only disk cannot create its -shm file; immutable=1 reads
-                # it without one. Nothing else can be writing a file we may not write either.
-                uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+                conn, snapshot = _open_read_only(path)
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(path)
                 conn = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the library: {exc}") from None
         store = cls(conn, path=path, clock=clock)
         store.read_only = read_only
+        store._snapshot = snapshot
         try:
             store._prepare(existed)
         except BaseException:
@@ -284,6 +332,8 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._snapshot is not None:
+                self._snapshot.cleanup()
 
     def __enter__(self) -> Store:
         return self
