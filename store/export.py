@@ -9,6 +9,7 @@ import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
+from store.files import safe_file_name
 from store.models import MONTHS, Paper, ReadStatus
 from store.text import printable, words
 
@@ -104,6 +105,20 @@ def to_json(papers: Iterable[Paper]) -> str:
     return "".join(json_chunks(map(record, papers)))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula (full-width forms included, as some do)."""
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that shows its text: control codes visible, and never run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = printable("; ".join(map(str, value)) if isinstance(value, list) else str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_chunks(papers: Iterable[Paper]) -> Iterator[str]:
     """CSV with a header row, a paper at a time."""
     out = io.StringIO()
@@ -111,10 +126,7 @@ def csv_chunks(papers: Iterable[Paper]) -> Iterator[str]:
     writer.writerow(RECORD_KEYS)
     for paper in papers:
         row = record(paper)
-        writer.writerow(
-            "; ".join(map(str, v)) if isinstance(v, list) else printable(str(v)) if v is not None else ""
-            for v in (row[k] for k in RECORD_KEYS)
-        )
+        writer.writerow(_cell(row[k]) for k in RECORD_KEYS)
         yield out.getvalue()
         out.seek(0)
         out.truncate()
@@ -319,10 +331,30 @@ def to_csl(papers: Sequence[Paper]) -> str:
     return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers)))
 
 
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _front_matter(fields: Mapping[str, Any]) -> str:
+    """YAML that reads back exactly: PyYAML would fold NEL and friends into a space in a
+    single-quoted string, so strings holding them are written double-quoted, where they are escaped."""
+    import yaml  # deferred: only the notes export needs it
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def string(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+        style = '"' if any(c in text for c in _YAML_BREAKS) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    Dumper.add_representer(str, string)
+    return yaml.dump(fields, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=float("inf"))
+
+
 def note_files(papers: Sequence[Paper]) -> dict[str, str]:
     """One Markdown file per paper with a note: YAML front matter, then the note.
 
     File names come from the citation key, so they stay stable from one export to the next.
+    The front matter is written by PyYAML, which escapes whatever YAML cannot hold raw.
     """
     keys = citation_keys(papers)
     files = {}
@@ -338,8 +370,8 @@ def note_files(papers: Sequence[Paper]) -> dict[str, str]:
             "links": list(dict.fromkeys((*paper.all_code_urls, *paper.links))),
             "papershelf_id": paper.id,
         }
-        yaml = "\n".join(f"{name}: {json.dumps(value, ensure_ascii=False)}" for name, value in front.items())
-        files[f"{keys[paper.id]}.md"] = f"---\n{yaml}\n---\n\n{paper.note.rstrip()}\n"
+        header = _front_matter(front)
+        files[safe_file_name(keys[paper.id], ".md")] = f"---\n{header}---\n\n{paper.note.rstrip()}\n"
     return files
 
 

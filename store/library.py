@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from store.files import FolderReport, write_atomic, write_folder
 from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
 from store.store import PaperNotFound, Store, StoreError, utc_now
 
@@ -355,6 +356,26 @@ class Library:
         ordered = sorted(set(paper_ids))
         keys = unique_keys({i: key_stem(t, a, y) for i, t, a, y in self.store.key_fields(ordered)})
         return (bibtex_chunks if fmt == "bibtex" else csl_chunks)(self.stream(ordered), keys)
+
+    def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path) -> None:
+        """Write an export to a file atomically: a crash or a full disk leaves the old file whole.
+
+        A symlink the user made at path is followed to its target, which is then replaced.
+        """
+        chunks = self.export(fmt, paper_ids)
+        try:
+            write_atomic(path.resolve(), chunks)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+    def export_notes(self, paper_ids: Sequence[int], folder: Path) -> FolderReport:
+        """One Markdown file per annotated paper into folder; other files there are left alone."""
+        from store.export import note_files
+
+        try:
+            return write_folder(folder, note_files(list(self.stream(paper_ids))))
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot write notes: {exc.strerror or exc}") from None
 
     def query_messages(self, query: str) -> tuple[str, ...]:
         from store.query import parse_query

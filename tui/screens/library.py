@@ -29,7 +29,6 @@ from store import (
     ReadStatus,
     StoreError,
     export,
-    note_files,
     parse_query,
     printable,
 )
@@ -615,21 +614,14 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, group="export", exit_on_error=False, description="Exporting")
     def _export(self, fmt: str, path: Path, ids: tuple[int, ...]) -> None:
-        try:
-            if fmt == "notes":
-                path.mkdir(parents=True, exist_ok=True)
-                files = note_files(list(self.library.stream(ids)))
-                for name, text in files.items():
-                    (path / name).write_text(text, encoding="utf-8")
-                summary = f"Wrote {len(files)} note {'file' if len(files) == 1 else 'files'} to {path}"
-            else:
-                with path.open("w", encoding="utf-8") as file:
-                    for chunk in self.library.export(fmt, ids):
-                        file.write(chunk)
-                summary = f"Exported {len(ids):,} {_papers(len(ids))} to {path}"
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        self.app.call_from_thread(self.notify, printable(summary, keep_newlines=False), timeout=5)
+        if fmt == "notes":
+            report = self.library.export_notes(ids, path)
+            summary = f"Notes: {report.written} written, {report.unchanged} unchanged in {path}"
+            summary += "".join(f"; skipped {name}: {why}" for name, why in report.skipped)
+        else:
+            self.library.export_to(fmt, ids, path)
+            summary = f"Exported {len(ids):,} {_papers(len(ids))} to {path}"
+        self.app.call_from_thread(self.notify, summary, timeout=5)
 
     def action_open_link(self) -> None:
         paper = self._target()

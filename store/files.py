@@ -1,0 +1,123 @@
+"""Writing files so that a crash leaves the old file or the new one, never half of either.
+
+Each write goes to a fresh, exclusively created temp file beside its target, is flushed to disk,
+then renamed over the target. A rename replaces a symlink rather than writing through it, and
+no fixed temp name exists for another user to plant a link at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+)
+MAX_NAME_BYTES = 200
+"""File names are cut below the 255-byte limit of common file systems, leaving room for a suffix."""
+
+
+def write_atomic(path: Path, chunks: Iterable[str]) -> None:
+    """Write text to path atomically: the old contents stay whole until the new are on disk.
+
+    The new file gets the old one's permissions, or the umask's for a new file. Raises OSError;
+    the target is then untouched and no temp file is left behind.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temp = path.with_name(f".{path.name[: MAX_NAME_BYTES // 4]}.{secrets.token_hex(6)}.part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            for chunk in chunks:
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable; not every platform can open a folder, which is harmless."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def safe_file_name(stem: str, suffix: str) -> str:
+    """A name that is valid on every common OS: bounded in bytes, no separators, not reserved."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem).strip(". ") or "untitled"
+    while len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
+        cleaned = cleaned[:-1]
+    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
+        cleaned += "_"
+    return cleaned + suffix
+
+
+def read_regular(path: Path) -> str | None:
+    """The text of a regular file at path, None if there is none; OSError(ELOOP) for a symlink."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return file.read().decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class FolderReport:
+    """What writing a folder of files did."""
+
+    written: int = 0
+    unchanged: int = 0
+    skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """(file name, why) for each file left alone."""
+
+
+def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
+    """Write each named file into folder atomically; a symlink or non-file in the way is left alone.
+
+    Other files in the folder are not touched. Raises OSError when the folder cannot be made.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = unchanged = 0
+    skipped: list[tuple[str, str]] = []
+    for name, text in files.items():
+        path = folder / name
+        if path.is_symlink():
+            skipped.append((name, "is a symbolic link; papershelf does not write through links"))
+            continue
+        try:
+            current = read_regular(path)
+        except OSError as exc:
+            skipped.append((name, exc.strerror or str(exc)))
+            continue
+        if current == text:
+            unchanged += 1
+            continue
+        write_atomic(path, (text,))
+        written += 1
+    return FolderReport(written, unchanged, tuple(skipped))
