@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from store.export import export
 
 if TYPE_CHECKING:
-    from store.config import COLUMNS, Config, parse_config, set_theme_line
+    from store.config import COLUMNS, Config, parse_config, read_config, set_theme_line
     from store.demo import demo_files, load_demo
     from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from store.text import printable
 
 _HOMES = {
-    "store.config": ("COLUMNS", "Config", "parse_config", "set_theme_line"),
+    "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
     "store.demo": ("demo_files", "load_demo"),
     "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
                      "note_files", "record"),
@@ -111,6 +111,7 @@ __all__ = [
     "parse_query",
     "printable",
     "problem_lines",
+    "read_config",
     "record",
     "set_theme_line",
     "title_key",

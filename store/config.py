@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from store.text import DecodeError, decode
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SORT_CHOICES = ("relevance", "date", "title", "score", "status", "added")
 COLUMNS = ("year", "category", "author", "score", "marks")
@@ -63,6 +69,21 @@ def parse_config(text: str) -> tuple[Config, list[str]]:
         else:
             problems.append(f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys")
     return Config(**values), problems  # type: ignore[arg-type]
+
+
+def read_config(path: Path) -> tuple[Config, list[str]]:
+    """The settings in a config file (a missing file is the defaults); a BOM is allowed."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Config(), []
+    except OSError as exc:
+        return Config(), [f"cannot read {path}: {exc.strerror or exc}; using the defaults"]
+    try:
+        text = decode(data)
+    except DecodeError as exc:
+        return Config(), [f"{path}:{exc.line}: {exc}; using the defaults"]
+    return parse_config(text)
 
 
 def set_theme_line(text: str, theme: str) -> str:

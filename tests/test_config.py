@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Config, Library, parse_config, set_theme_line
+from store import Config, Library, parse_config, read_config, set_theme_line
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
 from tui.app import create_app
@@ -76,3 +76,20 @@ async def test_a_remapped_key_works(library: Library, tmp_path: Path) -> None:
         await pilot.press("R")
         await settle(pilot)
         assert library.store.get(paper.id).status.value == "read"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_config_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('sort = "date"\ntheme = "nord"\n', encoding=encoding)
+    assert read_config(path) == (Config(sort="date", theme="nord"), [])
+
+
+def test_an_unreadable_config_says_where_and_keeps_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'sort = "date"\ntheme = "caf\xe9"\n')
+    config, problems = read_config(path)
+    assert config == Config() and problems == [
+        f"{path}:2: not UTF-8 text (invalid byte 0xe9 at offset 26); using the defaults"
+    ]
+    assert read_config(tmp_path / "missing.toml") == (Config(), [])

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
-from store import Config, config_path, parse_config, printable, set_theme_line
+from store import Config, config_path, printable, read_config, set_theme_line
+from store.files import write_atomic
+from store.text import DecodeError, decode
 from tui.clipboard import SystemClipboard
 from tui.screens.library import LibraryScreen
 
@@ -106,11 +108,12 @@ class PapershelfApp(App[None]):
         if self._config_file is None or theme.name == self.config.theme:
             return
         try:
-            text = self._config_file.read_text(encoding="utf-8") if self._config_file.exists() else ""
+            text = decode(self._config_file.read_bytes()) if self._config_file.exists() else ""
             self._config_file.parent.mkdir(parents=True, exist_ok=True)
-            self._config_file.write_text(set_theme_line(text, theme.name), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Could not save the theme to {self._config_file}: {exc.strerror}", severity="warning")
+            write_atomic(self._config_file, (set_theme_line(text, theme.name),))
+        except (OSError, DecodeError) as exc:
+            self.notify(f"Could not save the theme to {self._config_file}: {getattr(exc, 'strerror', None) or exc}",
+                        severity="warning")  # fmt: skip
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -127,12 +130,7 @@ def create_app(
     config_file: Path | None = None,
 ) -> PapershelfApp:
     """The app on a library; tests inject a fake clipboard, browser, date and config file."""
-    config, problems = Config(), list[str]()
-    if config_file is not None and config_file.exists():
-        try:
-            config, problems = parse_config(config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems = [f"cannot read {config_file}: {exc}; using the defaults"]
+    config, problems = read_config(config_file) if config_file is not None else (Config(), [])
     return PapershelfApp(
         library,
         clipboard=clipboard,
