@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
     from store.library import Change, ImportOutcome, Library
-    from store.links import extract_links
+    from store.links import extract_links, openable_url
     from store.models import (
         ImportReport,
         IndexRecord,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from store.search import Hit, SearchIndex, SearchResult
     from store.segment import Segment
     from store.store import NoteConflict, PaperNotFound, Store, StoreError, problem_lines
-    from store.text import printable
+    from store.text import printable, show_controls
 
 _HOMES = {
     "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
@@ -48,7 +48,7 @@ _HOMES = {
                      "note_files", "record"),
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
     "store.library": ("Change", "ImportOutcome", "Library"),
-    "store.links": ("extract_links",),
+    "store.links": ("extract_links", "openable_url"),
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
     "store.paths": ("config_path", "data_dir", "default_db_path", "demo_db_path"),
@@ -56,7 +56,7 @@ _HOMES = {
     "store.search": ("Hit", "SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
     "store.store": ("NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
-    "store.text": ("printable",),
+    "store.text": ("printable", "show_controls"),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -104,6 +104,7 @@ __all__ = [
     "extract_links",
     "load_demo",
     "note_files",
+    "openable_url",
     "parse_bibtex",
     "parse_bytes",
     "parse_config",
@@ -114,6 +115,7 @@ __all__ = [
     "read_config",
     "record",
     "set_theme_line",
+    "show_controls",
     "title_key",
 ]
 

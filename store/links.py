@@ -84,3 +84,24 @@ def extract_links(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if _CODE_WORDS.search(sentence.replace(url, " ")):
                 code.append(url)
     return tuple(links), tuple(code)
+
+
+_OPENABLE = re.compile(r"https?://[!#-~]+", re.IGNORECASE)
+_DOI = re.compile(r"(?:doi:\s*)?(10\.\d{4,9}/[!#-~]+)", re.IGNORECASE)
+_ARXIV = re.compile(r"arxiv:\s*([a-z.-]*/?\d{4}\.?\d{3,5}(?:v\d+)?)", re.IGNORECASE)
+
+
+def openable_url(link: str) -> str | None:
+    """The web address to hand a browser for link, or None when it is not one.
+
+    Only http(s) addresses, DOIs and arXiv ids qualify: ``file:``, ``javascript:``, a bare path or
+    an ``--option`` lookalike from an imported file is never passed on.
+    """
+    link = link.strip()
+    if _OPENABLE.fullmatch(link) and _host(link):
+        return link
+    if match := _DOI.fullmatch(link):
+        return f"https://doi.org/{match.group(1)}"
+    if match := _ARXIV.fullmatch(link):
+        return f"https://arxiv.org/abs/{match.group(1)}"
+    return None

@@ -27,6 +27,11 @@ def _visible(match: re.Match[str]) -> str:
     return f"<U+{code:04X}>"
 
 
+def show_controls(text: str) -> str:
+    """text with its control, bidi and zero-width characters made visible; tabs and newlines kept."""
+    return _CONTROL.sub(_visible, text)
+
+
 def printable(text: str, *, keep_newlines: bool = True) -> str:
     """Show control, bidi and zero-width characters as visible symbols instead of obeying them.
 

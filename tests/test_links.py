@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import extract_links
+from store import extract_links, openable_url
 
 CASES = [
     ("Code is at https://github.com/a/b.", ["https://github.com/a/b"], ["https://github.com/a/b"]),
@@ -42,3 +42,28 @@ CASES = [
 @pytest.mark.parametrize(("text", "links", "code"), CASES, ids=[c[0][:40] for c in CASES])
 def test_extract_links(text: str, links: list[str], code: list[str]) -> None:
     assert extract_links(text) == (tuple(links), tuple(code))
+
+
+@pytest.mark.parametrize(
+    ("link", "url"),
+    [
+        ("https://github.com/a/b", "https://github.com/a/b"),
+        ("  HTTP://example.org/x?y=1#z  ", "HTTP://example.org/x?y=1#z"),
+        ("doi:10.1145/3290605.3300233", "https://doi.org/10.1145/3290605.3300233"),
+        ("10.48550/arXiv.2301.00001", "https://doi.org/10.48550/arXiv.2301.00001"),
+        ("arXiv:2301.00001v2", "https://arxiv.org/abs/2301.00001v2"),
+        ("arxiv:hep-th/9901001", "https://arxiv.org/abs/hep-th/9901001"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("data:text/html,<script>", None),
+        ("--new-window", None),
+        ("-https://example.org", None),
+        ("https://", None),
+        ("https://exa mple.org", None),
+        ("https://example.org/\x1b]2;x\x07", None),
+        ("/etc/passwd", None),
+    ],
+)
+def test_only_web_addresses_are_openable(link: str, url: str | None) -> None:
+    assert openable_url(link) == url

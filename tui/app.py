@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.theme import Theme
 
@@ -97,6 +98,27 @@ class PapershelfApp(App[None]):
         self.push_screen(self.library)
         for problem in self._config_problems:
             self.notify(printable(problem, keep_newlines=False), title="config.toml", severity="warning", timeout=10)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast shows its text as written: never markup, never a control code.
+
+        Messages quote titles, tags, links and file names; ``[@click=...]`` in one must stay text.
+        """
+        super().notify(
+            printable(message),
+            title=printable(title, keep_newlines=False),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_app_focus(self) -> None:
         """Back from another window, where the library may have been changed: look now, not in a second."""

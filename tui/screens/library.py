@@ -29,6 +29,7 @@ from store import (
     ReadStatus,
     StoreError,
     export,
+    openable_url,
     parse_query,
     printable,
 )
@@ -536,7 +537,9 @@ class LibraryScreen(Screen[None]):
             self._save_note(paper.id, text, paper.note)
 
     def _copy(self, text: str, what: str) -> None:
-        how = self.clipboard.copy(text)
+        """Every copy goes through here: control and bidi codes are made visible, so a paste cannot
+        end a bracketed paste, run a command or reorder what the user sees."""
+        how = self.clipboard.copy(printable(text))
         self.notify(f"Copied {what} to the {how}", timeout=3)
 
     def action_copy_code(self) -> None:
@@ -627,9 +630,17 @@ class LibraryScreen(Screen[None]):
         paper = self._target()
         if paper is None:
             return
-        url = (paper.all_code_urls or paper.links or (None,))[0]
-        if url is None:
+        links = (*paper.all_code_urls, *paper.links)
+        if not links:
             self.notify("This paper has no link to open", timeout=3)
+            return
+        url = next(filter(None, map(openable_url, links)), None)
+        if url is None:
+            self.notify(
+                f"Not opening {printable(links[0], keep_newlines=False)}: only http(s) links, DOIs and arXiv ids "
+                "are handed to the browser",
+                severity="warning",
+            )
             return
         try:
             opened = self._open_url(url)

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
-from store import Paper, printable
+from store import Paper, printable, show_controls
 from tui.screens.dialogs import ChooseScreen
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ AUTOSAVE_SECONDS = 0.5
 
 class NoteEditorScreen(ModalScreen[str]):
     """Edits one paper's note, saved (debounced) as the user types and on close.
+
+    The editor shows control characters as visible symbols, so a note holding escape sequences
+    cannot act on the terminal; the stored note changes only when the user edits it.
 
     Each save is a compare-and-set against the text this editor last knew was on disk: a note
     changed elsewhere meanwhile is never overwritten. The user is shown both versions and picks
@@ -53,14 +56,17 @@ class NoteEditorScreen(ModalScreen[str]):
             yield Label(Text("Note · " + printable(self.paper.title, keep_newlines=False), style="bold"))
             # tab_behavior="focus": in the code-editor default, escape only moves focus; here it closes.
             yield TextArea.code_editor(
-                self.paper.note,
+                show_controls(self.paper.note),
                 language="markdown",
                 soft_wrap=True,
                 show_line_numbers=False,
                 tab_behavior="focus",
                 id="note-text",
             )
-            yield Label(Text("Saved automatically as you type.", style="dim"), id="note-state")
+            state = "Saved automatically as you type."
+            if show_controls(self.paper.note) != self.paper.note:
+                state = "Control characters in this note are shown as symbols (␛) and saved as shown if you edit it."
+            yield Label(Text(state, style="dim"), id="note-state")
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
@@ -87,7 +93,7 @@ class NoteEditorScreen(ModalScreen[str]):
 
     def action_save_now(self) -> None:
         text = self.text
-        if self._conflict or text in (self._on_disk, self._sent):
+        if self._conflict or text in (show_controls(self._on_disk), self._sent):
             return
         self._sent = text
         self._save(self.paper.id, text, self._on_disk)
@@ -116,7 +122,7 @@ class NoteEditorScreen(ModalScreen[str]):
             self._conflict = False
             self._on_disk = theirs
             if choice == "theirs":
-                self.query_one(TextArea).load_text(theirs)
+                self.query_one(TextArea).load_text(show_controls(theirs))
                 self._state("Showing their version.")
             else:
                 self.action_save_now()
@@ -127,9 +133,9 @@ class NoteEditorScreen(ModalScreen[str]):
         """Another process saved this note: take it if nothing here is unsaved, else ask."""
         if note in (self._on_disk, self._sent):
             return
-        if self.text == self._on_disk and self._sent is None:
+        if self.text == show_controls(self._on_disk) and self._sent is None:
             self._on_disk = note
-            self.query_one(TextArea).load_text(note)
+            self.query_one(TextArea).load_text(show_controls(note))
             self._state("Updated: the note was changed elsewhere.")
         else:
             self.conflicted(note, self.text)

@@ -1,0 +1,111 @@
+"""Hostile imported text on every TUI surface that quotes it: toasts, clipboard, editor, browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from textual.widgets import TextArea
+from textual.widgets._toast import Toast
+
+from store import Library
+from tests.conftest import TODAY
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
+from tui.app import create_app
+from tui.screens.dialogs import AskScreen
+from tui.screens.note_editor import NoteEditorScreen
+
+if TYPE_CHECKING:
+    from tui.app import PapershelfApp
+
+SIZE = (120, 36)
+CLICK = "[@click=app.screenshot('/tmp/pwned')]click me[/]"
+ESCAPES = "\x1b]52;c;UFdORUQ=\x07\x1b]2;PWNED\x07\x1b[2J\x1b[6n\u202eevil"
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Library:
+    dump = tmp_path / "hostile.txt"
+    dump.write_text(
+        "CLOct 19, 2022\n"
+        f"Hostile {CLICK} Title\n\n"
+        "Anna Berg, Carl Doe\n\n"
+        f"An abstract with {ESCAPES} in it and a paste breaker \x1b[201~rm -rf ~\n\n",
+        encoding="utf-8",
+    )
+    library = Library.open(tmp_path / "hostile.db")
+    assert library.import_file(dump, today=TODAY).report is not None
+    library.set_note(1, f"my note {ESCAPES}\nline two")
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def app(hostile: Library, clipboard: FakeClipboard, browser: FakeBrowser) -> PapershelfApp:
+    return create_app(hostile, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+
+
+def toasts(app: PapershelfApp) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
+async def test_a_tag_quoted_in_a_toast_stays_text(app: PapershelfApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+        await pilot.press(*f"x{CLICK}", "enter")
+        await wait_until(pilot, lambda: any("click me[/]" in t for t in toasts(app)))
+        assert any(CLICK in t for t in toasts(app)), toasts(app)
+
+
+async def test_copies_make_control_codes_visible(app: PapershelfApp, clipboard: FakeClipboard) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("Y")
+        await wait_until(pilot, lambda: bool(clipboard.copied))
+        (copied,) = clipboard.copied
+        assert "\x1b" not in copied and "\u202e" not in copied and "\x07" not in copied
+        assert "␛[201~rm -rf ~" in copied and "<U+202E>evil" in copied
+
+
+async def test_the_note_editor_shows_escapes_as_symbols_and_keeps_the_note(app: PapershelfApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        text = app.screen.query_one(TextArea).text
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+        assert "␛]52;c;UFdORUQ=␇" in text and text.endswith("\nline two")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.shelf.paper(1).note == f"my note {ESCAPES}\nline two"  # unedited: untouched
+
+
+@pytest.mark.parametrize(
+    ("link", "opened"),
+    [
+        ("javascript:alert(1)", None),
+        ("file:///etc/passwd", None),
+        ("--new-window=https://evil.example", None),
+        ("doi:10.1000/xyz123", "https://doi.org/10.1000/xyz123"),
+        ("https://example.org/paper", "https://example.org/paper"),
+    ],
+)
+async def test_only_web_links_go_to_the_browser(
+    tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, link: str, opened: str | None
+) -> None:
+    bib = tmp_path / "links.bib"
+    bib.write_text(f"@article{{k, title = {{A Linked Paper}}, author = {{Berg, Anna}}, year = 2022, url = {{{link}}}}}")
+    library = Library.open(tmp_path / "links.db")
+    assert library.import_file(bib, today=TODAY).report is not None
+    app = create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert browser.opened == ([opened] if opened else [])
+        if opened is None:
+            assert any("only http(s) links" in t for t in toasts(app)), toasts(app)
+    library.close()
