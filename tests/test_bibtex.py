@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store import ReadStatus, Store, export, parse_bytes
-from store.importers.bibtex import decode_latex
+from store import Problem, ReadStatus, Store, export, parse_bytes
+from store.importers.bibtex import decode_latex, parse_bibtex
 from tests.conftest import TODAY
 from tui.cli import main
 
@@ -130,3 +130,37 @@ def test_export_import_export_is_byte_identical(store: Store, tmp_path: Path) ->
         fresh.import_drafts(parse(first), "library.bib")
         assert fresh.count() == 40
         assert export(fresh.list_papers(), "bibtex") == first
+
+
+def _big_bibtex() -> str:
+    parts = ['@string{jn = "Journal of Tests"}\n']
+    for n in range(20):
+        parts.append(f"@article{{k{n},\n  title = {{Paper {n} in {{Braces}}}},\n  journal = jn,\n  year = 2020\n}}\n")
+        if n % 7 == 3:
+            parts.append(f"@article{{broken{n}, title = {{Never closed\n")
+        if n == 10:
+            parts.append('@string{late = "Defined Late"}\n')
+        if n > 10:
+            parts.append(f"@misc{{m{n}, title = late}}\n")
+    return "".join(parts)
+
+
+def test_a_big_file_parsed_in_pieces_reads_exactly_as_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.importers.bibtex as bibtex
+
+    text = _big_bibtex()
+    whole = parse_bibtex(text, today=TODAY)
+    monkeypatch.setattr(bibtex, "_CHUNK_ENTRIES", 3)
+    pieces = parse_bibtex(text, today=TODAY)
+    assert pieces == whole
+    assert len(whole.drafts) == 29 and len(whole.problems) == 3
+    assert [d.title for d in whole.drafts].count("Defined Late") == 9  # a macro from an earlier piece
+    assert [p.line for p in whole.problems] == [text[: text.index(f"broken{n}")].count("\n") + 1 for n in (3, 10, 17)]
+
+
+def test_thousands_of_broken_entries_give_a_bounded_report() -> None:
+    text = "".join(f"@article{{k{n}, title = {{Never closed\n" for n in range(5000))
+    result = parse_bibtex(text + "@article{ok, title = {Fine}}\n", today=TODAY)
+    assert len(result.drafts) == 1
+    assert len(result.problems) == 101
+    assert result.problems[-1] == Problem(101, "4,900 more entries from here on could not be read; skipped")

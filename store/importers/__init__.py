@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from store.importers.bibtex import looks_like_bibtex, parse_bibtex
-from store.importers.profile_dump import parse_profile_dump
+from store.importers.bibtex import count_entry_starts, parse_bibtex
+from store.importers.profile_dump import count_meta_lines, parse_profile_dump
 from store.models import ParseResult, Problem
 from store.text import DecodeError, decode
 
@@ -24,6 +24,20 @@ def parse_bytes(data: bytes, *, today: dt.date, year: int | None = None) -> Pars
         text = decode(data)
     except DecodeError as exc:
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
-    if looks_like_bibtex(text):  # decided by content: a .txt may hold BibTeX, a .bib may not
+    if is_bibtex(text):
         return parse_bibtex(text, today=today)
     return parse_profile_dump(text, today=today, year=year)
+
+
+_SNIFF_CHARS = 65536
+
+
+def is_bibtex(text: str) -> bool:
+    """Whether text is BibTeX, decided by content: a .txt may hold BibTeX, a .bib may not.
+
+    A profile dump may quote an entry (an abstract line starting ``@article{``), so BibTeX wins
+    only with more entry starts than dump meta lines in the first 64 KiB.
+    """
+    head = text[:_SNIFF_CHARS]
+    entries = count_entry_starts(head)
+    return entries > 0 and entries > count_meta_lines(head)

@@ -8,10 +8,17 @@ importing and exporting again gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import bibtexparser
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bibtexparser import Library
 
 from store.links import extract_links
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
@@ -28,11 +35,13 @@ _COMMAND = re.compile(r"\\[A-Za-z]+\s*")
 _MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _READ_STATUS = {"read": "read", "skimmed": "reading", "reading": "reading", "unread": "unread", "toread": "unread"}
 _ENTRY_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
+_BLOCK_START = re.compile(r"^[^\S\n]*@\w*[ \t]*[{(]", re.MULTILINE)
+"""Where bibtexparser's splitter starts a block, abandoning any still open."""
 
 
-def looks_like_bibtex(text: str) -> bool:
-    """Whether text is a BibTeX file, whatever its name says."""
-    return _ENTRY_START.search(text[:65536]) is not None
+def count_entry_starts(text: str) -> int:
+    """How many lines of text open a BibTeX entry: a measure of whether text is BibTeX."""
+    return sum(1 for _ in _ENTRY_START.finditer(text))
 
 
 def decode_latex(text: str) -> str:
@@ -126,20 +135,64 @@ def _links(fields: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_CHUNK_ENTRIES = 2000
+"""Entries parsed per bibtexparser call: its memory per failed entry is large, so a big broken
+file is read a piece at a time."""
+_FAILURES_SHOWN = 100
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(lines before it, text) pieces of about _CHUNK_ENTRIES entries each.
+
+    Pieces are cut where bibtexparser itself would end any open block: an ``@type{`` at the
+    start of a line. So a piece boundary never changes what the parser reads.
+    """
+    starts = [m.start() for m in _BLOCK_START.finditer(text)]
+    cuts = [0, *starts[_CHUNK_ENTRIES::_CHUNK_ENTRIES], len(text)]
+    lines = 0
+    for begin, end in itertools.pairwise(cuts):
+        yield lines, text[begin:end]
+        lines += text.count("\n", begin, end)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, Library]]:
+    """bibtexparser libraries for the pieces of text, each with the @string macros defined before it."""
+    macros = ""
+    for lines_before, piece in _pieces(text):
+        library = bibtexparser.parse_string(macros + piece)
+        yield lines_before - macros.count("\n"), library
+        defined_before = macros.count("\n")
+        macros += "".join((b.raw or "") + "\n" for b in library.strings if (b.start_line or 0) >= defined_before)
+
+
 def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     """Parse BibTeX text. Never raises: unreadable entries come back as problems."""
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its complaints become our problems
+    drafts: list[PaperDraft] = []
+    problems: list[Problem] = []
+    failed: list[int] = []
     try:
-        library = bibtexparser.parse_string(text)
+        for offset, library in _blocks(text):
+            failed += (offset + (block.start_line or 0) + 1 for block in library.failed_blocks)
+            drafts += _drafts(library, offset, problems)
     except Exception as exc:  # the parser's own failures are data here
         return ParseResult((), (Problem(1, f"not a readable BibTeX file: {exc}", "error"),))
-    problems = [
-        Problem((block.start_line or 0) + 1, "could not read this entry (unbalanced braces or quotes?); skipped")
-        for block in library.failed_blocks
-    ]
+    unreadable = "could not read this entry (unbalanced braces or quotes?); skipped"
+    problems += (Problem(line, unreadable) for line in failed[:_FAILURES_SHOWN])
+    if len(failed) > _FAILURES_SHOWN:
+        more = f"{len(failed) - _FAILURES_SHOWN:,} more entries from here on could not be read; skipped"
+        problems.append(Problem(failed[_FAILURES_SHOWN], more))
+    if not drafts and not problems:
+        problems.append(Problem(1, "no BibTeX entries found", "error"))
+    elif not drafts:
+        problems.append(Problem(1, "no entry could be read; nothing imported", "error"))
+    return ParseResult(tuple(drafts), tuple(sorted(problems, key=lambda p: p.line)))
+
+
+def _drafts(library: Library, offset: int, problems: list[Problem]) -> list[PaperDraft]:
     drafts: list[PaperDraft] = []
     for entry in library.entries:
-        line = (entry.start_line or 0) + 1
+        line = offset + (entry.start_line or 0) + 1
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         title = " ".join(decode_latex(fields.get("title", "")).split())
         if not title_key(title):
@@ -170,11 +223,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
                 original=entry.raw or "",
             )
         )
-    if not drafts and not problems:
-        problems.append(Problem(1, "no BibTeX entries found", "error"))
-    elif not drafts:
-        problems.append(Problem(1, "no entry could be read; nothing imported", "error"))
-    return ParseResult(tuple(drafts), tuple(sorted(problems, key=lambda p: p.line)))
+    return drafts
 
 
 def _category(fields: dict[str, str]) -> str | None:

@@ -43,6 +43,8 @@ _HEADER = (
     ("ai_score", re.compile(r"AI[ \t]*Score[ \t]*([0-9]+)", re.IGNORECASE)),
     ("listed_papers", re.compile(r"([0-9][0-9,]*)[ \t]+Papers", re.IGNORECASE)),
 )
+_HEADER_MAX_DIGITS = 15
+"""Header figures beyond this are nonsense, and would overflow SQLite's 64-bit integers."""
 _ET_AL = re.compile(r",?[ \t]+et[ \t]+al\.?$")
 _AFFILIATION_SEP = " · "
 _PARTICLES = frozenset(
@@ -270,7 +272,11 @@ def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
         for name, pattern in _HEADER:
             match = pattern.fullmatch(stripped)
             if match and name not in values:
-                values[name] = int(match.group(1).replace(",", ""))
+                digits = match.group(1).replace(",", "")
+                if len(digits) > _HEADER_MAX_DIGITS:
+                    problems.append(Problem(number, f"{name.replace('_', ' ')} has {len(digits)} digits; ignored"))
+                else:
+                    values[name] = int(digits)
                 break
         else:
             problems.append(Problem(number, f"unrecognised header line ignored: {stripped[:60]!r}"))
@@ -372,6 +378,11 @@ def _reads_as_authors(line: str) -> bool:
 def _loose_authors(line: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     names, truncated, affiliations = _split_tail(line.strip())
     return tuple(n.strip() for n in names.split(",") if n.strip()), truncated, affiliations
+
+
+def count_meta_lines(text: str) -> int:
+    """How many lines of text open a profile-dump entry: a measure of whether text is a dump."""
+    return sum(1 for line in text.splitlines() if _could_be_meta(line) and _META.fullmatch(line))
 
 
 def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) -> ParseResult:

@@ -191,3 +191,52 @@ def test_an_export_to_a_symlink_the_user_made_updates_its_target(tmp_path: Path)
     link.symlink_to(real)
     assert run("export", "--format", "bibtex", "-o", str(link))[0] == 0
     assert link.is_symlink() and real.read_text().startswith("@article{")
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_devices_and_pipes_are_refused_before_any_read(tmp_path: Path, special: str) -> None:
+    import os
+
+    if special == "fifo":
+        special = str(tmp_path / "pipe.txt")
+        os.mkfifo(special)  # nobody writes: a blocking open or read would never return
+    code, out, err = run("import", special)
+    assert code == 2 and "rejected, nothing imported" in out
+    assert "not a regular file (a device, pipe or socket)" in err
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_cut_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.library
+
+    dump = tmp_path / "dump.txt"
+    dump.write_text(entry("A Paper", "Anna Berg") * 50, encoding="utf-8")
+    monkeypatch.setattr(store.library, "MAX_IMPORT_BYTES", 1000)
+    real_fstat = store.library.os.fstat
+
+    def claims_to_be_small(fd: int) -> object:
+        info = real_fstat(fd)
+        return type("Info", (), {"st_mode": info.st_mode, "st_size": 10})()
+
+    monkeypatch.setattr(store.library.os, "fstat", claims_to_be_small)
+    code, _, err = run("import", str(dump))
+    assert code == 2 and "grew past the size limit while being read (limit 0 MiB)" in err
+
+
+def test_absurd_header_numbers_are_warned_about_not_a_crash(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text("h-index" + "9" * 5000 + "\n" + "9" * 400 + "papers\n\n" + entry("A Paper", "Anna Berg"))
+    code, out, err = run("import", str(dump))
+    assert code == 0 and "1 added" in out
+    assert "dump.txt:1: warning: h index has 5000 digits; ignored" in err
+    assert "dump.txt:2: warning: papers has 400 digits; ignored" in err
+
+
+def test_a_dump_that_quotes_a_bibtex_entry_is_still_a_dump(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    quoting = "We cite it as\n@article{smith2020, title = {Quoted}}\nand move on."
+    dump.write_text(entry("Citing Properly", "Anna Berg", quoting) + entry("Second Paper", "Carl Doe", day=20))
+    code, out, err = run("import", str(dump))
+    assert code == 0 and "2 added" in out, err
+    assert "@article{smith2020" in run("show", "1")[1] + run("show", "2")[1]
