@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
     from store.search import Hit, SearchIndex, SearchResult
     from store.segment import Segment
-    from store.store import NoteConflict, PaperNotFound, Store, StoreError, problem_lines
+    from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.text import printable, show_controls
 
 _HOMES = {
@@ -55,7 +55,7 @@ _HOMES = {
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
     "store.search": ("Hit", "SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
-    "store.store": ("NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
+    "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("printable", "show_controls"),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -74,6 +74,7 @@ __all__ = [
     "ImportReport",
     "IndexRecord",
     "Library",
+    "LibraryBusy",
     "NoteConflict",
     "Paper",
     "PaperDraft",

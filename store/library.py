@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import stat
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from store.files import FolderReport, write_atomic, write_folder
 from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
-from store.store import PaperNotFound, Store, StoreError, utc_now
+from store.store import LibraryBusy, PaperNotFound, Store, StoreError, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from store.store import Clock
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
+NOTE_PATIENCE_S = 60.0
+"""How long a note save waits for another writer's lock, beyond SQLite's own busy timeout."""
 DELTA_LIMIT = 5000
 """Papers changed since the index file was written beyond which a reader rebuilds it instead."""
 COMPACT_AT = 2000
@@ -481,11 +484,29 @@ class Library:
         return papers, Change(f"marked {len(papers)} {'paper' if len(papers) == 1 else 'papers'} {status}", statuses)
 
     def set_note(self, paper_id: int, note: str, *, expected: str | None = None) -> Paper:
-        """Save a note; with ``expected``, only if nobody changed it meanwhile (else ``NoteConflict``)."""
+        """Save a note; with ``expected``, only if nobody changed it meanwhile (else ``NoteConflict``).
+
+        Typed text is worth waiting for: a write lock held by a long import is waited out for up
+        to NOTE_PATIENCE_S before ``LibraryBusy`` is raised (see ``rescue_note``).
+        """
+        deadline = time.monotonic() + NOTE_PATIENCE_S
         try:
-            return self.store.set_note(paper_id, note, expected=expected)
+            while True:
+                try:
+                    return self.store.set_note(paper_id, note, expected=expected)
+                except LibraryBusy:
+                    if time.monotonic() >= deadline:
+                        raise
         finally:
             self._catch_up()
+
+    def rescue_note(self, paper_id: int, text: str) -> Path:
+        """Keep a note that could not be saved in a file beside the library, and say where."""
+        folder = self.store.path.parent if self.store.path else Path.cwd()
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = folder / f"papershelf-unsaved-note-{paper_id}-{stamp}.md"
+        write_atomic(path, (text,))
+        return path
 
     def set_code_url(self, paper_id: int, url: str | None) -> Paper:
         paper = self.store.set_code_url(paper_id, url)

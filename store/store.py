@@ -74,6 +74,10 @@ class StoreError(Exception):
     """Anything the store refuses or cannot do, said in one line for the user."""
 
 
+class LibraryBusy(StoreError):
+    """Another process held the write lock past the busy timeout; nothing was changed."""
+
+
 class PaperNotFound(StoreError):
     """No paper has that id."""
 
@@ -355,6 +359,10 @@ class Store:
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise LibraryBusy(f"{self.path}: another program is writing to the library ({exc})") from None
+                raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
             try:

@@ -275,17 +275,21 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         if editor is None:
             raise StoreError("no editor: set $EDITOR (or $VISUAL), or use --set TEXT; the note was not changed")
         try:
-            text = edit_text(paper.note, editor)
+            edited = edit_text(paper.note, editor)
         except EditorError as exc:
             raise StoreError(str(exc)) from None
         try:
-            library.set_note(paper_id, text, expected=paper.note)
+            library.set_note(paper_id, edited.text, expected=paper.note)
         except NoteConflict:
+            edited.discard()
             raise StoreError(
                 f"the note of paper {paper_id} was changed elsewhere while you edited it; nothing was overwritten, "
                 f"and your text is in its history (papershelf note {paper_id} --history)"
             ) from None
-        out.write(f"note of paper {paper_id} saved ({len(text)} characters)\n")
+        except StoreError as exc:
+            raise StoreError(f"{exc}; your text is kept in {edited.path}") from None
+        edited.discard()
+        out.write(f"note of paper {paper_id} saved ({len(edited.text)} characters)\n")
     elif paper.note:
         out.write(printable(paper.note) + ("\n" if not paper.note.endswith("\n") else ""))
     return EXIT_OK

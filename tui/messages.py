@@ -65,6 +65,15 @@ class NoteSaved(Message):
 
 
 @dataclass
+class NoteSaveFailed(Message):
+    """A note could not be saved even after waiting; the text is kept in a file the reason names."""
+
+    paper_id: int
+    text: str
+    reason: str
+
+
+@dataclass
 class NoteConflicted(Message):
     """A note save found the note changed elsewhere: nothing was overwritten; both are in the history."""
 

@@ -240,3 +240,77 @@ def test_a_dump_that_quotes_a_bibtex_entry_is_still_a_dump(tmp_path: Path) -> No
     code, out, err = run("import", str(dump))
     assert code == 0 and "2 added" in out, err
     assert "@article{smith2020" in run("show", "1")[1] + run("show", "2")[1]
+
+
+def _editor(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "editor.sh"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def _kept_files(text: str) -> list[Path]:
+    import re
+
+    return [Path(p) for p in re.findall(r"(/\S+papershelf-note-\S+\.md)", text)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "kept"),
+    [
+        ("printf 'caf\\351 typed' > \"$1\"", "not UTF-8 text", b"caf\xe9 typed"),
+        ("printf 'typed then quit' > \"$1\"; exit 3", "exited with status 3", b"typed then quit"),
+        ('rm "$1"', "the editor removed", None),
+    ],
+)
+def test_an_editor_that_misbehaves_never_deletes_typed_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str, kept: bytes | None
+) -> None:
+    _one_annotated_paper(tmp_path)
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, body))
+    code, _, err = run("note", "1", "--edit")
+    assert code == 1 and message in err and "the note was not changed" in err
+    assert run("note", "1")[1] == "my note\n"
+    if kept is not None:
+        (path,) = _kept_files(err)
+        assert path.read_bytes() == kept
+        path.unlink()
+
+
+def test_an_unbalanced_quote_in_editor_is_an_error_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _one_annotated_paper(tmp_path)
+    monkeypatch.setenv("EDITOR", "vim '-c set ft=markdown")
+    code, _, err = run("note", "1", "--edit")
+    assert code == 1 and "cannot read the editor command" in err and "No closing quotation" in err
+
+
+def test_a_note_save_waits_out_a_long_lock_and_keeps_the_text_if_it_never_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    import threading
+
+    import store.library
+    import store.store
+
+    _one_annotated_paper(tmp_path)
+    db = tmp_path / "library.db"
+    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.2)  # SQLite's own wait, shortened for the test
+    monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 30.0)
+    locker = sqlite3.connect(db, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
+    released = threading.Timer(1.0, locker.rollback)
+    released.start()
+    code, _, err = run("note", "1", "--set", "typed during the import")
+    released.join()
+    assert code == 0, err
+    assert run("note", "1")[1] == "typed during the import\n"
+
+    monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.5)
+    locker.execute("BEGIN IMMEDIATE")  # and now one that never lets go
+    with store.library.Library.open(db) as library:
+        with pytest.raises(store.store.LibraryBusy):
+            library.set_note(1, "typed while locked out")
+        rescued = library.rescue_note(1, "typed while locked out")
+    locker.rollback()
+    assert rescued.parent == tmp_path and rescued.read_text() == "typed while locked out"

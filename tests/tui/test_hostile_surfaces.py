@@ -109,3 +109,33 @@ async def test_only_web_links_go_to_the_browser(
         if opened is None:
             assert any("only http(s) links" in t for t in toasts(app)), toasts(app)
     library.close()
+
+
+async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
+    tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import store.library
+    import store.store
+
+    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.3)
+    library = Library.open(tmp_path / "locked.db")
+    library.load_demo(today=TODAY)
+    app = create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    locker = sqlite3.connect(tmp_path / "locked.db")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        paper_id = app.library.query_one("#papers").current.id
+        locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock, and keeps it
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        await pilot.press(*"words worth keeping", "escape")
+        await wait_until(pilot, lambda: any("The note was not saved" in t for t in toasts(app)), timeout=10)
+        (message,) = [t for t in toasts(app) if "The note was not saved" in t]
+        assert "another program is writing to the library" in message
+        (rescued,) = tmp_path.glob(f"papershelf-unsaved-note-{paper_id}-*.md")
+        assert rescued.read_text() == "words worth keeping" and str(rescued) in message.replace("\n", "")
+    locker.rollback()
+    library.close()

@@ -33,7 +33,7 @@ from store import (
     parse_query,
     printable,
 )
-from tui.editor import EditorError, edit_text, editor_command
+from tui.editor import Edited, EditorError, edit_text, editor_command
 from tui.messages import (
     FacetsCounted,
     ImportFinished,
@@ -41,6 +41,7 @@ from tui.messages import (
     LibraryLoaded,
     NoteConflicted,
     NoteSaved,
+    NoteSaveFailed,
     PapersSaved,
     SearchFinished,
 )
@@ -477,27 +478,42 @@ class LibraryScreen(Screen[None]):
 
         def closed(_: str | None) -> None:
             self._note_editor = None
-            self.notify("Note saved", timeout=2)
 
         self._note_editor = NoteEditorScreen(paper, self._save_note)
         self.app.push_screen(self._note_editor, closed)
 
     @work(thread=True, group="save", exit_on_error=False, description="Saving the note")
-    def _save_note(self, paper_id: int, text: str, expected: str) -> None:
-        """A compare-and-set: a note changed elsewhere meanwhile is not overwritten."""
+    def _save_note(self, paper_id: int, text: str, expected: str, edited: Edited | None = None) -> None:
+        """A compare-and-set: a note changed elsewhere meanwhile is not overwritten.
+
+        A save that fails for good (a lock never released, a full disk) leaves the text in a
+        file, the editor's own or a rescue file beside the library, and says where.
+        """
         try:
             paper = self.library.set_note(paper_id, text, expected=expected)
         except NoteConflict as conflict:
             self.post_message(NoteConflicted(paper_id, conflict.theirs, conflict.mine))
-            return
-        self.post_message(NoteSaved(paper, text))
+        except StoreError as exc:
+            kept = edited.path if edited is not None else self.library.rescue_note(paper_id, text)
+            self.post_message(NoteSaveFailed(paper_id, text, f"{exc}; your text is kept in {kept}"))
+        else:
+            if edited is not None:
+                edited.discard()
+            self.post_message(NoteSaved(paper, text))
 
     @on(NoteSaved)
     def note_saved(self, message: NoteSaved) -> None:
         editor = self._note_editor
         if editor is not None and editor.paper.id == message.paper.id:
             editor.saved(message.text)
-        self.post_message(PapersSaved([message.paper], ""))
+        self.post_message(PapersSaved([message.paper], "" if editor is not None else "Note saved"))
+
+    @on(NoteSaveFailed)
+    def note_save_failed(self, message: NoteSaveFailed) -> None:
+        editor = self._note_editor
+        if editor is not None and editor.paper.id == message.paper_id:
+            editor.save_failed(message.text)
+        self.notify(f"The note was not saved: {message.reason}", severity="error", timeout=30)
 
     @on(NoteConflicted)
     def note_conflicted(self, message: NoteConflicted) -> None:
@@ -521,20 +537,22 @@ class LibraryScreen(Screen[None]):
             self.notify("Set $EDITOR (or $VISUAL) to edit notes in your editor; e opens the built-in editor.",
                         severity="warning")  # fmt: skip
             return
-        failure = None
+        failure = edited = None
         try:
             with self.app.suspend():
                 try:
-                    text = edit_text(paper.note, editor)
+                    edited = edit_text(paper.note, editor)
                 except EditorError as exc:  # reported once the app is back on screen
                     failure = str(exc)
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to an editor; e opens the built-in one.", severity="warning")
             return
-        if failure is not None:
-            self.notify(failure, severity="warning")
-        elif text != paper.note:
-            self._save_note(paper.id, text, paper.note)
+        if edited is None:
+            self.notify(failure or "the editor failed", severity="warning", timeout=15)
+        elif edited.text == paper.note:
+            edited.discard()
+        else:
+            self._save_note(paper.id, edited.text, paper.note, edited)
 
     def _copy(self, text: str, what: str) -> None:
         """Every copy goes through here: control and bidi codes are made visible, so a paste cannot

@@ -105,6 +105,12 @@ class NoteEditorScreen(ModalScreen[str]):
             self._sent = None
         self._state("Saved.")
 
+    def save_failed(self, text: str) -> None:
+        """The store could not take this text; the next keystroke or close tries again."""
+        if self._sent == text:
+            self._sent = None
+        self._state("Not saved (see the message); your text is kept in a file and will be saved again.")
+
     def conflicted(self, theirs: str, mine: str) -> None:
         """The note changed elsewhere: ask which version to keep."""
         self._sent = None
