@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 MAX_WORD = 64
 """Longer words are indexed (and looked up) by their first 64 characters."""
+MAX_FIELD_CHARS = 200_000
+"""Only the start of a longer field is indexed: a 50 MB abstract must not stall every search.
+No real abstract or note comes near it (a long abstract is 3,000 characters)."""
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract")
 FORMAT = 4
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
@@ -64,8 +67,9 @@ def index_words(text: str) -> list[str]:
     Besides ``words``: hyphenated compounds also as one word ("Re-ranker" is found by
     "reranker"), runs of CJK characters as single characters and overlapping pairs (Chinese and
     Japanese have no spaces, so "古籍" must match inside a longer run), every word capped at
-    ``MAX_WORD`` characters.
+    ``MAX_WORD`` characters, and only the first ``MAX_FIELD_CHARS`` of text.
     """
+    text = text[:MAX_FIELD_CHARS]
     if text.isascii():
         lowered = text.lower()
         found = lowered.translate(_ASCII_BREAKS).split()

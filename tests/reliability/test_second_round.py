@@ -314,3 +314,47 @@ def test_a_note_save_waits_out_a_long_lock_and_keeps_the_text_if_it_never_ends(
         rescued = library.rescue_note(1, "typed while locked out")
     locker.rollback()
     assert rescued.parent == tmp_path and rescued.read_text() == "typed while locked out"
+
+
+def test_a_huge_field_is_indexed_and_shown_only_in_part() -> None:
+    from rich.console import Console
+
+    from store import Paper, ReadStatus
+    from store.segment import MAX_FIELD_CHARS, index_words
+    from tui.widgets.paper_detail import DETAIL_CHARS, READER_CHARS, describe
+
+    text = "early " * (MAX_FIELD_CHARS // 6) + "late " * 100_000
+    assert "early" in index_words(text) and "late" not in index_words(text)
+    paper = Paper(
+        id=1, title="T" * 1_000_000, authors=tuple(f"Author {n}" for n in range(50_000)), authors_truncated=False,
+        affiliations=(), category=None, date=None, date_has_year=False, score=None, has_code=False,
+        abstract=text, links=tuple(f"https://example.org/{n}" for n in range(5_000)), code_urls=(),
+        status=ReadStatus.UNREAD, status_changed_at=None, note="n" * 1_000_000, note_updated_at=None,
+    )  # fmt: skip
+    for limit in (DETAIL_CHARS, READER_CHARS):
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(describe(paper, limit=limit))
+        shown = console.export_text()
+        assert len(shown) < 4 * limit + 10_000
+        assert "more characters (papershelf show prints them all)" in shown
+        assert "4,980 more links" in shown
+
+
+def test_search_highlights_only_the_rows_it_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.library
+
+    demo = Path(store.library.__file__).parent / "demo"
+    assert run("import", *map(str, sorted(demo.glob("*.txt"))))[0] == 0
+
+    calls: list[int] = []
+    real_hit = store.library.Library.hit
+
+    def counted(self: store.library.Library, result: object, paper_id: int) -> object:
+        calls.append(paper_id)
+        return real_hit(self, result, paper_id)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.library.Library, "hit", counted)
+    words = " ".join(["the"] * 500)
+    code, out, err = run("search", words, "--limit", "3")
+    assert code == 0 and len(out.splitlines()) == 3 and len(calls) == 3
+    assert int(err.split()[0]) > 3  # far more matched than were highlighted

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.widgets.paper_detail import describe
+from tui.widgets.paper_detail import READER_CHARS, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -42,12 +42,12 @@ class ReaderScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="reader"):
-            yield Static(describe(self.paper), id="reader-body")
+            yield Static(describe(self.paper, limit=READER_CHARS), id="reader-body")
         yield Footer()
 
     def show(self, paper: Paper) -> None:
         self.paper = paper
-        self.query_one("#reader-body", Static).update(describe(paper))
+        self.query_one("#reader-body", Static).update(describe(paper, limit=READER_CHARS))
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#reader", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -10,27 +10,56 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from store import Paper, ReadStatus, printable
+from tui.render import reading_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.app import ComposeResult
-from tui.render import reading_text
 
 _STATUS_WORDS = {ReadStatus.UNREAD: "unread", ReadStatus.READING: "reading", ReadStatus.READ: "read"}
 
 
-def _line(label: str, value: str | Text, style: str = "") -> Text:
+DETAIL_CHARS = 5_000
+"""Each long field shown in the detail pane is cut here: it is redrawn on every cursor move."""
+READER_CHARS = 100_000
+"""And in the reader, where a megabyte abstract would otherwise take seconds to lay out."""
+_LINKS_SHOWN = 20
+
+
+def _clipped(text: str, limit: int) -> tuple[str, Text | None]:
+    """text cut to limit characters, and a line saying how much was left out (None if nothing)."""
+    if len(text) <= limit:
+        return text, None
+    more = f"… {len(text) - limit:,} more characters (papershelf show prints them all)"
+    return text[:limit], Text(more, style="dim italic")
+
+
+def _line(label: str, value: str | Text, style: str = "", limit: int = DETAIL_CHARS) -> Text:
     line = Text(f"{label:<10}", style="dim")
-    line.append_text(value if isinstance(value, Text) else Text(printable(value, keep_newlines=False), style))
+    if isinstance(value, str):
+        shown, more = _clipped(value, limit)
+        value = Text(printable(shown, keep_newlines=False) + ("…" if more else ""), style)
+    line.append_text(value)
     return line
 
 
-def describe(paper: Paper) -> Group:
-    """The paper as a column of Rich renderables; nothing from the paper is parsed as markup."""
-    parts: list[Text] = [Text(printable(paper.title, keep_newlines=False), style="bold"), Text()]
-    authors = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
-    parts.append(_line("authors", authors or "—"))
+def _section(title: str, body: str, limit: int, render: Callable[[str], Text]) -> list[Text]:
+    shown, more = _clipped(body, limit)
+    return [Text(), Text(title, style="bold underline"), render(shown), *([more] if more else [])]
+
+
+def describe(paper: Paper, *, limit: int = DETAIL_CHARS) -> Group:
+    """The paper as a column of Rich renderables; nothing from the paper is parsed as markup.
+
+    Every field is cut at limit characters, so the time to draw a paper is bounded whatever it holds.
+    """
+    title, _ = _clipped(paper.title, limit)
+    parts: list[Text] = [Text(printable(title, keep_newlines=False), style="bold"), Text()]
+    authors = ", ".join(paper.authors[:1000]) + (" et al." if paper.authors_truncated else "")
+    parts.append(_line("authors", authors or "—", limit=limit))
     if paper.affiliations:
-        parts.append(_line("affil.", ", ".join(paper.affiliations)))
+        parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit))
     when = paper.date.isoformat() if paper.date else "—"
     if paper.date and not paper.date_has_year:
         when += " (year inferred)"
@@ -39,19 +68,22 @@ def describe(paper: Paper) -> Group:
     status = _STATUS_WORDS[paper.status] + (f" since {paper.status_changed_at}" if paper.status_changed_at else "")
     parts.append(_line("status", status))
     if paper.tags:
-        parts.append(_line("tags", "  ".join(f"#{t}" for t in paper.tags)))
+        parts.append(_line("tags", "  ".join(f"#{t}" for t in paper.tags), limit=limit))
     code = paper.all_code_urls
-    for url in dict.fromkeys((*code, *paper.links)):
+    urls = list(dict.fromkeys((*code, *paper.links)))
+    for url in urls[:_LINKS_SHOWN]:
         parts.append(_line("code" if url in code else "link", url, "bold" if url in code else ""))
+    if len(urls) > _LINKS_SHOWN:
+        parts.append(_line("", f"… {len(urls) - _LINKS_SHOWN:,} more links (papershelf show lists them all)", "dim"))
     if paper.has_code and not code:
         parts.append(_line("code", "marked as having code; no link found (press c)", "italic"))
     if paper.note.strip():
-        parts += [Text(), Text("Note", style="bold underline"), Text(printable(paper.note))]
+        parts += _section("Note", paper.note, limit, lambda text: Text(printable(text)))
     if paper.abstract:
-        parts += [Text(), Text("Abstract", style="bold underline"), reading_text(paper.abstract)]
+        parts += _section("Abstract", paper.abstract, limit, reading_text)
     if paper.sources:
         sources = ", ".join(o or n for n, o in zip(paper.sources, paper.owners, strict=True))
-        parts += [Text(), _line("from", sources)]
+        parts += [Text(), _line("from", sources, limit=limit)]
     return Group(*parts)
 
 
