@@ -18,6 +18,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from store.links import openable_url
 from store.models import (
     ImportReport,
     IndexRecord,
@@ -936,7 +937,9 @@ class Store:
         return self.get_many(reverted), skipped
 
     def set_code_url(self, paper_id: int, url: str | None) -> Paper:
-        """Record the code URL the user found for a paper (None clears it)."""
+        """Record the code URL the user found for a paper (None clears it): a web address only."""
+        if url and (not url.lower().startswith(("http://", "https://")) or openable_url(url) != url):
+            raise StoreError(f"{url!r} is not a web address: expected http:// or https:// and no spaces")
         with self._write() as conn:
             self._require(conn, [paper_id])
             conn.execute("UPDATE papers SET user_code_url = ? WHERE id = ?", (url or None, paper_id))

@@ -358,3 +358,41 @@ def test_search_highlights_only_the_rows_it_prints(monkeypatch: pytest.MonkeyPat
     code, out, err = run("search", words, "--limit", "3")
     assert code == 0 and len(out.splitlines()) == 3 and len(calls) == 3
     assert int(err.split()[0]) > 3  # far more matched than were highlighted
+
+
+def test_no_cli_output_carries_a_control_code(tmp_path: Path) -> None:
+    import re
+
+    codes = "\x1b]2;PWNED\x07\x1b[2J\x9b7m\u202e\u2066\x08\r"
+    dump = tmp_path / "dump.txt"
+    dump.write_text(entry(f"Title {codes}", f"Anna {codes}Berg", f"Abstract {codes} https://x.org/a{codes}"))
+    bib = tmp_path / "links.bib"
+    bib.write_text(
+        f"@article{{k, title = {{Linked}}, author = {{Berg, Anna}}, year = 2021, url = {{https://github.com/x/{codes}}}}}"
+    )
+    for source in (dump, bib):
+        assert run("import", str(source))[0] == 0
+    run("note", "1", "--set", f"note {codes}")
+    run("note", "2", "--set", f"note {codes}")
+    unsafe = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    commands = [("show", "1"), ("show", "2"), ("list",), ("search", "title"), ("note", "1"), ("note", "1", "--history")]
+    commands += [("export", "--format", fmt) for fmt in ("json", "csv", "markdown", "bibtex", "csl")]
+    commands += [("show", "1", "--json"), ("list", "--json"), ("stats",)]
+    for argv in commands:
+        code, out, err = run(*argv)
+        assert code == 0, (argv, err)
+        assert not unsafe.search(out.replace("\r\n", "\n")), (argv, unsafe.search(out))
+        assert not unsafe.search(err), (argv, err)
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "file:///etc/passwd", "https://x.org/\x1b]2;t\x07", "https://x.org/a b", "ftp://x"]
+)
+def test_a_code_link_the_user_sets_must_be_a_web_address(library, url: str) -> None:
+    from store import StoreError
+
+    with pytest.raises(StoreError, match="is not a web address"):
+        library.set_code_url(1, url)
+    assert library.paper(1).code_url is None
+    library.set_code_url(1, "https://github.com/a/b")
+    assert library.paper(1).code_url == "https://github.com/a/b"

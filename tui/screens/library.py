@@ -590,9 +590,6 @@ class LibraryScreen(Screen[None]):
 
         def set_link(url: str | None) -> None:
             if url and url.strip():
-                if not url.strip().lower().startswith(("http://", "https://")):
-                    self.notify("A code link must start with http:// or https://", severity="warning")
-                    return
                 self._save(lambda: [self.library.set_code_url(paper.id, url.strip())], "Code link saved")
 
         self.app.push_screen(ChooseScreen(lead, choices), chosen)
