@@ -396,3 +396,36 @@ def test_a_code_link_the_user_sets_must_be_a_web_address(library, url: str) -> N
     assert library.paper(1).code_url is None
     library.set_code_url(1, "https://github.com/a/b")
     assert library.paper(1).code_url == "https://github.com/a/b"
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "notes"])
+def test_kill_9_during_an_export_leaves_the_old_file_whole(tmp_path: Path, fmt: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _one_annotated_paper(tmp_path)
+    target = tmp_path / ("refs.bib" if fmt == "bibtex" else "vault")
+    old = target / "berg2022symlink.md" if fmt == "notes" else target
+    old.parent.mkdir(exist_ok=True)
+    old.write_text("the old export, whole\n")
+    stalls = (  # the export writes its first bytes, then hangs: the moment a crash would do harm
+        "import time, store.files, tui.cli\n"
+        "def stall(fd):\n"
+        "    time.sleep(3600)\n"
+        "store.files.os.fsync = stall\n"
+        f"tui.cli.main(['export', '--format', '{fmt}', '-o', {str(target)!r}])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", stalls], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not [p for p in old.parent.glob(".*.part") if p.stat().st_size]:
+            assert time.monotonic() < deadline, "the export never started writing"
+            time.sleep(0.05)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert old.read_text() == "the old export, whole\n"
