@@ -33,7 +33,7 @@ class ChooseScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._title, style="bold"))
+            yield Label(Text(printable(self._title, keep_newlines=False), style="bold"))
             labels = [Text(printable(label, keep_newlines=False)) for label, _ in self._choices]
             yield OptionList(*(Option(label, id=str(i)) for i, label in enumerate(labels)))
 
@@ -54,7 +54,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._title, style="bold"))
+            yield Label(Text(printable(self._title, keep_newlines=False), style="bold"))
             yield Input(self._value, placeholder=self._placeholder, suggester=self._suggester)
 
     @on(Input.Submitted)

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from store import QUERY_HELP
+from store import QUERY_HELP, printable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
         for key, description in self._rows:
-            keys.add_row(key, description)
+            keys.add_row(Text(printable(key)), Text(printable(description)))  # config keys are data too
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("Keys", style="bold underline"))
             yield Static(keys)

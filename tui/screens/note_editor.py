@@ -122,7 +122,7 @@ class NoteEditorScreen(ModalScreen[str]):
             ("Keep mine (theirs stays in the history)", "mine"),
             ("Take theirs (mine stays in the history)", "theirs"),
         ]
-        title = "This note was changed elsewhere. Theirs begins: " + printable(theirs[:80], keep_newlines=False)
+        title = "This note was changed elsewhere. Theirs begins: " + theirs[:80]  # the dialog shows it inert
 
         def chosen(choice: str | None) -> None:
             self._conflict = False
