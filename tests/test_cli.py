@@ -269,3 +269,24 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("papershelf 0.")
     assert main(["--help"]) == 0
     assert "import" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [(), ("demo",)])
+def test_without_a_terminal_the_app_says_what_to_do_and_exits_2(argv: tuple[str, ...]) -> None:
+    result = run(*argv)  # stdout is a StringIO and pytest's stdin is not a terminal: as in a pipe or cron
+    assert result.code == 2
+    assert "the app needs a terminal" in result.err and "papershelf list" in result.err
+
+
+def test_a_mistyped_db_is_an_error_not_a_new_empty_library(tmp_path: Path) -> None:
+    typo = tmp_path / "libary.db"
+    for argv in (("--db", str(typo), "list"), ("list", "--db", str(typo)), ("--db", str(typo), "stats")):
+        result = run(*argv)
+        assert result.code == 1 and "no library there" in result.err and "--create" in result.err
+        assert not typo.exists()
+    assert run("--db", str(typo), "--create", "list").code == 0 and typo.exists()
+    other = tmp_path / "other.db"
+    assert run("list", "--db", str(other), "--create").code == 0 and other.exists()
+    dump = tmp_path / "d.txt"
+    dump.write_text("CLOct 19, 2022\nA Title\n\nAnna Berg\n\nAbstract.\n")
+    assert run("--db", str(tmp_path / "new.db"), "import", str(dump)).code == 0  # import makes one

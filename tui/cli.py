@@ -384,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db_help = "library file (default: $PAPERSHELF_DB, else the user data dir)"
     parser.add_argument("--db", metavar="PATH", help=db_help)
+    parser.add_argument(
+        "--create", action="store_true", help="start a new, empty library at --db PATH if there is none (import does)"
+    )
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -393,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         # Also after the command (`papershelf list --db x`); SUPPRESS keeps one given before it.
         p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+        p.add_argument("--create", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return p
 
     def paging(p: argparse.ArgumentParser, default: str) -> None:
@@ -503,6 +507,11 @@ def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> lis
     return [*tokens[:position], *moved, command, *kept, *(["--", *loose] if loose else [])]
 
 
+def _has_terminal(out: TextIO) -> bool:
+    """Whether the app can run: keys come from a terminal and the screen goes to one."""
+    return sys.stdin.isatty() and out.isatty()
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -521,8 +530,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     if args.handler is cmd_where:
         return cmd_where(None, args, out, err)
     db_path = demo_db_path() if args.handler is cmd_demo else default_db_path(args.db)
+    if args.handler in (cmd_tui, cmd_demo) and not getattr(args, "list", False) and not _has_terminal(out):
+        err.write(
+            "papershelf: the app needs a terminal, and this is not one (a pipe, a cron job?).\n"
+            "Use a command instead: papershelf list | search | show | export ... (papershelf --help lists them)\n"
+        )
+        return EXIT_USAGE
+    # A mistyped --db must not quietly become a new, empty library: only import (or --create) makes one.
+    create = args.create or args.handler in (cmd_import, cmd_demo) or not args.db
     try:
-        with Library.open(db_path) as library:
+        with Library.open(db_path, create=create) as library:
             return int(args.handler(library, args, out, err))
     except UsageError as exc:
         err.write(f"papershelf: error: {exc}\n")
