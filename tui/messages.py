@@ -31,6 +31,9 @@ class SearchFinished(Message):
     result: SearchResult
     keep: int | None = None
     """The paper to keep the cursor on if it is still listed; None keeps it where it is."""
+    hold: bool = False
+    """If that paper left the list, keep the cursor's row (the next paper moves up into it) rather
+    than go back to the top: a paper marked read in an unread view must not lose the user's place."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchFinished)

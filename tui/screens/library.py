@@ -237,7 +237,7 @@ class LibraryScreen(Screen[None]):
             self._reader.show(self.library.paper(self._reader.paper.id))
         if self._note_editor is not None and self._note_editor.is_attached:
             self._note_editor.changed_on_disk(self.library.paper(self._note_editor.paper.id).note)
-        self.run_search()
+        self.run_search(hold=True)
 
     @on(Input.Changed, "#search")
     def search_as_typed(self) -> None:
@@ -254,7 +254,8 @@ class LibraryScreen(Screen[None]):
     def watch_sort(self) -> None:
         self.run_search()
 
-    def run_search(self, keep: int | None = None) -> None:
+    def run_search(self, keep: int | None = None, *, hold: bool = False) -> None:
+        """Search again; ``hold`` keeps the cursor's row when its paper leaves the list."""
         if not self.loaded or not self.is_mounted:
             return
         papers = self.query_one(PaperList)
@@ -262,17 +263,17 @@ class LibraryScreen(Screen[None]):
         current = ids[papers.cursor] if 0 <= papers.cursor < len(ids) else None
         query = parse_query(self.query_one("#search", Input).value)
         filters = facet_filters(self.query_one(FilterPane).chosen)
-        self._search(query, filters, keep if keep is not None else current)
+        self._search(query, filters, keep if keep is not None else current, hold)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
-    def _search(self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None) -> None:
+    def _search(self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None, hold: bool) -> None:
         """The first page in order at once; every other match, ordered, a moment later."""
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
         self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
         if worker.is_cancelled:
             return
-        self.post_message(SearchFinished(result, keep))
+        self.post_message(SearchFinished(result, keep, hold))
         if result.total > len(result.ids) and result.order_all is not None:
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
@@ -285,7 +286,11 @@ class LibraryScreen(Screen[None]):
         keep = message.keep if message.keep is not None else papers.current.id if papers.current else None
         self._last_result = result
         papers.set_results(
-            result.ids, self.library.paper, lambda paper_id: self.library.hit(result, paper_id), keep=keep
+            result.ids,
+            self.library.paper,
+            lambda paper_id: self.library.hit(result, paper_id),
+            keep=keep,
+            hold=message.hold,
         )
         self._update_position()
         # Facet counts and chips change layout, which costs more than the list itself, and counting
@@ -406,7 +411,7 @@ class LibraryScreen(Screen[None]):
         self.query_one(PaperList).papers_changed()
         if message.summary:
             self.notify(message.summary, timeout=2)
-        self.run_search()  # counts in the filter pane, and the order by status, may have changed
+        self.run_search(hold=True)  # counts in the filter pane, and the order by status, may have changed
 
     @on(Worker.StateChanged)
     def report_failure(self, event: Worker.StateChanged) -> None:

@@ -157,8 +157,12 @@ class PaperList(ScrollView, can_focus=True):
         hit_of: Callable[[int], Hit] | None = None,
         *,
         keep: int | None = None,
+        hold: bool = False,
     ) -> None:
-        """Show these papers, in order; keep the cursor on paper ``keep`` if it is still listed."""
+        """Show these papers, in order; keep the cursor on paper ``keep`` if it is still listed.
+
+        If it is not, the cursor goes to the top, or with ``hold`` stays on its row.
+        """
         self._ids, self._paper_of, self._hit_of = ids, paper_of, hit_of
         self._hits.clear()
         self._cache.clear()
@@ -169,7 +173,7 @@ class PaperList(ScrollView, can_focus=True):
             try:
                 position = ids.index(keep)
             except ValueError:
-                position = 0
+                position = self.cursor if hold else 0
         self.cursor = min(position, max(len(ids) - 1, 0))
         self.refresh()
 
