@@ -28,7 +28,7 @@ class _NoClipboard:
 
 SHOTS: dict[str, tuple[str, ...]] = {
     "main": (),
-    "search": ("slash", *"rerank okafor", "enter"),
+    "search": ("slash", *"rerank okafor", "tab"),
     "filters": (),  # chosen in shoot(), by value
     "reader": ("down", "down", "enter"),
     "note-editor": ("e", *"# Why read this", "enter", *"- compare with *listwise* rerankers"),

@@ -14,6 +14,7 @@ from store.files import write_atomic
 from store.text import DecodeError, decode
 from tui.clipboard import SystemClipboard
 from tui.screens.library import LibraryScreen
+from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -58,7 +59,7 @@ class PapershelfApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "papershelf"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit papershelf"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit papershelf"),
     ]
 
     def __init__(
@@ -120,6 +121,13 @@ class PapershelfApp(App[None]):
             markup=False,
         )
 
+    def action_command_palette(self) -> None:
+        """ctrl+p: the previous result in the search bar, as in fzf; the command palette elsewhere."""
+        if isinstance(self.focused, SearchBar):
+            self.focused.action_move(-1)
+        else:
+            super().action_command_palette()
+
     def on_app_focus(self) -> None:
         """Back from another window, where the library may have been changed: look now, not in a second."""
         if self.library.loaded:
@@ -169,7 +177,7 @@ def _binding_ids() -> set[str]:
     from tui.widgets.filter_pane import FilterPane
     from tui.widgets.paper_list import PaperList
 
-    classes = (PapershelfApp, LibraryScreen, PaperList, FilterPane, ReaderScreen)
+    classes = (PapershelfApp, LibraryScreen, PaperList, FilterPane, ReaderScreen, SearchBar)
     return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
 

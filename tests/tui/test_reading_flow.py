@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from textual.command import CommandPalette
+from textual.widgets import Input
+
 from tests.tui.conftest import settle, wait_until
+from tui.screens.reader import ReaderScreen
 from tui.widgets.paper_list import PaperList
 
 SIZE = (120, 36)
@@ -17,7 +21,7 @@ def position(app) -> str:
 
 
 async def search(pilot, text: str) -> None:
-    await pilot.press("slash", *text, "enter")
+    await pilot.press("slash", *text, "tab")
     await settle(pilot)
 
 
@@ -34,3 +38,44 @@ async def test_marking_read_in_an_unread_view_keeps_the_cursor_on_its_row(app) -
         await settle(pilot)
         assert papers(app).current.id == following
         assert "5 of 39" in position(app)
+
+
+async def test_q_quits_from_the_list_and_closes_the_reader(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReaderScreen))
+        assert app.is_running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_the_search_bar_moves_through_results_like_fzf(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.library.query_one("#search", Input)
+        await pilot.press("slash", *"learning")
+        await settle(pilot)
+        matches = papers(app).ids
+        assert 1 < len(matches) < 40 and papers(app).cursor == 0
+        await pilot.press("down", "ctrl+n", "down")
+        assert papers(app).cursor == 3 and app.focused is bar
+        await pilot.press("up", "ctrl+p")
+        assert papers(app).cursor == 1 and app.focused is bar and not isinstance(app.screen, CommandPalette)
+        highlighted = papers(app).current.id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.paper.id == highlighted
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.library)
+        assert app.focused is papers(app)  # the list has the keys after the reader closes
+        await pilot.press("slash")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert bar.value == "" and app.focused is bar and papers(app).count == 40  # first escape clears
+        await pilot.press("escape")
+        assert app.focused is papers(app)  # the second leaves
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))  # the palette, away from search

@@ -46,7 +46,7 @@ class TestLibrary:
         assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
     def test_search_with_highlights_and_detail(self, snap_compare, app) -> None:
-        assert snap_compare(app, terminal_size=SIZE, run_before=typing("slash", *"rerank okafor", "enter", "down"))
+        assert snap_compare(app, terminal_size=SIZE, run_before=typing("slash", *"rerank okafor", "tab", "down"))
 
     def test_filters_active(self, snap_compare, app) -> None:
         async def run(pilot: Pilot) -> None:

@@ -54,6 +54,7 @@ from tui.screens.stats import StatsScreen
 from tui.widgets.filter_pane import FACETS, FilterPane
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
+from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -117,6 +118,9 @@ class LibraryScreen(Screen[None]):
     """Where the user spends their time: find a paper, read about it, act on it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Help and Quit first: a narrow terminal's footer cuts the bindings from the right.
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
+        Binding("q", "app.quit", "Quit", id="library.quit", tooltip="Quit papershelf"),
         Binding("slash", "focus_search", "Search", id="library.search", tooltip="Type to search"),
         Binding("escape", "back", "Back", show=False, id="library.back"),
         Binding("r", "mark('read')", "Read", id="paper.read", tooltip="Mark as read"),
@@ -142,7 +146,6 @@ class LibraryScreen(Screen[None]):
         Binding("ctrl+z", "undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status or tag change"),
         Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
         Binding("S", "stats", "Stats", show=False, id="view.stats", tooltip="Reading statistics"),
-        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
     ]
 
     sort: reactive[str] = reactive("relevance")
@@ -177,7 +180,7 @@ class LibraryScreen(Screen[None]):
         self._shown_chips = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=_PLACEHOLDER, id="search")
+        yield SearchBar(placeholder=_PLACEHOLDER, id="search")
         yield Static("", id="chips")
         with Horizontal(id="body"):
             yield FilterPane(id="filters")
@@ -244,7 +247,18 @@ class LibraryScreen(Screen[None]):
         self.run_search()
 
     @on(Input.Submitted, "#search")
-    def go_to_results(self) -> None:
+    def open_top_hit(self) -> None:
+        """enter in the search bar opens the highlighted result; the list has the keys after it."""
+        papers = self.query_one(PaperList)
+        papers.focus()
+        papers.action_open()
+
+    @on(SearchBar.Move)
+    def move_in_results(self, message: SearchBar.Move) -> None:
+        self.query_one(PaperList).action_move(message.delta)
+
+    @on(SearchBar.Leave)
+    def leave_search(self) -> None:
         self.query_one(PaperList).focus()
 
     @on(FilterPane.Changed)
@@ -731,6 +745,9 @@ class LibraryScreen(Screen[None]):
         rows = [(_key_names(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
         rows += [(_key_names(b.key), b.description) for b in PaperList.BINDINGS if isinstance(b, Binding)]
         rows += [(_key_names(b.key), b.description) for b in FilterPane.BINDINGS if isinstance(b, Binding)]
+        rows += [(_key_names(b.key), f"In search: {b.description.lower()}") for b in SearchBar.BINDINGS
+                 if isinstance(b, Binding)]  # fmt: skip
+        rows += [("ctrl+p", "In search: previous result")]
         rows += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit")]
         self.app.push_screen(HelpScreen(rows))
 
