@@ -74,7 +74,7 @@ async def test_search_filters_as_you_type_and_highlights(app) -> None:
         assert titles(app) and all("Amara Okafor" in app.shelf.paper(i).authors for i in listed(app).ids)
         await type_search(pilot, "colour:red okafor")
         assert "unknown field colour:" in str(app.library.query_one("#chips").render())
-        await pilot.press("escape")
+        await pilot.press("tab")
         assert app.focused is listed(app)
 
 
@@ -213,19 +213,19 @@ async def test_copy_code_link_single_many_and_none(app, store: Store, clipboard:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
-        await pilot.press("escape", "c")
+        await pilot.press("tab", "c")
         assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
         assert any("test clipboard" in n.message for n in app._notifications)
         app.shelf.set_code_url(listed(app).current.id, "https://gitlab.com/other/repo")
         await type_search(pilot, "self correcting")
-        await pilot.press("escape", "c")
+        await pilot.press("tab", "c")
         await pilot.pause()
         assert isinstance(app.screen, ChooseScreen)
         await pilot.press("down", "enter")
         await pilot.pause()
         assert clipboard.copied[-1] == "https://github.com/castellanos-lab/self-correct"
         await type_search(pilot, "calibration instruction")
-        await pilot.press("escape", "c")
+        await pilot.press("tab", "c")
         await pilot.pause()
         assert isinstance(app.screen, ChooseScreen)
         await pilot.press("enter")  # copy a code-search link for the title
@@ -248,7 +248,7 @@ async def test_copy_citation_and_abstract(app, clipboard: FakeClipboard) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
-        await pilot.press("escape", "y", "Y")
+        await pilot.press("tab", "y", "Y")
         assert clipboard.copied[0].startswith("Mira Castellanos, Wei-Ting Huang, Hugo van der Linde et al. ")
         assert clipboard.copied[0].endswith("Self-Correcting Code Generation with Execution Feedback (2026).")
         assert clipboard.copied[1].startswith("Code models rarely fix")
@@ -258,7 +258,7 @@ async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClip
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_search(pilot, "okafor")
-        await pilot.press("escape", "v", "v", "b")
+        await pilot.press("tab", "v", "v", "b")
         assert clipboard.copied[-1].count("@article{") == 2
         await pilot.press("x")
         await pilot.pause()
@@ -278,7 +278,7 @@ async def test_open_link_uses_the_browser_or_copies(app, browser: FakeBrowser, c
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
-        await pilot.press("escape", "o")
+        await pilot.press("tab", "o")
         assert browser.opened == ["https://github.com/castellanos-lab/self-correct"]
         browser.works = False
         await pilot.press("o")
