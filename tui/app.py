@@ -39,6 +39,7 @@ _PALETTE = (
     ("paper: copy BibTeX", "Copy BibTeX for the selected papers", "copy_bibtex"),
     ("list: export…", "Export the papers listed: BibTeX, CSL-JSON, Markdown, JSON, CSV or notes", "export"),
     ("paper: open link", "Open the code URL or first link in the browser", "open_link"),
+    ("paper: open link and mark read", "Open the link, then mark the paper read", "open_and_read"),
     ("paper: tag", "Add or remove a tag", "tag"),
     ("paper: undo", "Undo the last status or tag change", "undo"),
     ("list: next unread", "Jump to the next unread paper", "next_unread(1)"),

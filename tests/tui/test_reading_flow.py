@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import Input
 
+from store import ReadStatus
 from tests.tui.conftest import settle, wait_until
 from tui.screens.reader import ReaderScreen
 from tui.widgets.paper_list import PaperList
@@ -79,3 +80,27 @@ async def test_the_search_bar_moves_through_results_like_fzf(app) -> None:
         assert app.focused is papers(app)  # the second leaves
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))  # the palette, away from search
+
+
+async def test_the_reader_walks_the_unread_papers_and_O_opens_and_marks_read(app, browser, clipboard) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search(pilot, "has:code")
+        ids = papers(app).ids
+        app.shelf.set_status([ids[1]], ReadStatus.READ)  # read already: n must skip it
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.paper.id == ids[0]
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen.paper.id == ids[2])
+        await pilot.press("N")
+        await wait_until(pilot, lambda: app.screen.paper.id == ids[0])
+        await pilot.press("O")
+        await wait_until(pilot, lambda: app.shelf.paper(ids[0]).status == ReadStatus.READ)
+        assert browser.opened == [(app.shelf.paper(ids[0]).all_code_urls)[0]]
+        await pilot.press("b", "Y")
+        await wait_until(pilot, lambda: len(clipboard.copied) == 2)
+        assert clipboard.copied[0].startswith("@article{") and clipboard.copied[1] == app.shelf.paper(ids[0]).abstract
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.library)
+        assert papers(app).current.id == ids[0]  # the list followed the reader

@@ -139,6 +139,7 @@ class LibraryScreen(Screen[None]):
         ),
         Binding("x", "export", "Export", show=False, id="list.export", tooltip="Export the papers listed"),
         Binding("o", "open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
+        Binding("O", "open_and_read", "Open and mark read", show=False, id="paper.open_read"),
         Binding("t", "tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
         Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
         Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
@@ -469,6 +470,8 @@ class LibraryScreen(Screen[None]):
         while 0 <= position < len(ids):
             if self._paper(ids[position]).status == ReadStatus.UNREAD:
                 papers.cursor = position
+                if self._reader is not None and self.app.screen is self._reader:
+                    self._reader.show(self._paper(ids[position]))
                 return
             position += direction
         self.notify("No more unread papers in this direction", timeout=2)
@@ -660,14 +663,20 @@ class LibraryScreen(Screen[None]):
             summary = f"Exported {len(ids):,} {_papers(len(ids))} to {path}"
         self.app.call_from_thread(self.notify, summary, timeout=5)
 
-    def action_open_link(self) -> None:
+    def action_open_and_read(self) -> None:
+        """newsboat's O: open the paper's link and mark it read."""
+        if self.action_open_link():
+            self.action_mark("read")
+
+    def action_open_link(self) -> bool:
+        """Open the paper's code link (else its first link); whether it reached a browser or the clipboard."""
         paper = self._target()
         if paper is None:
-            return
+            return False
         links = (*paper.all_code_urls, *paper.links)
         if not links:
             self.notify("This paper has no link to open", timeout=3)
-            return
+            return False
         url = next(filter(None, map(openable_url, links)), None)
         if url is None:
             self.notify(
@@ -675,7 +684,7 @@ class LibraryScreen(Screen[None]):
                 "are handed to the browser",
                 severity="warning",
             )
-            return
+            return False
         try:
             opened = self._open_url(url)
         except Exception:  # a broken browser setup must not crash the app
@@ -684,6 +693,7 @@ class LibraryScreen(Screen[None]):
             self.notify(f"Opened {printable(url, keep_newlines=False)}", timeout=3)
         else:
             self._copy(url, "the link (no browser was found)")
+        return True
 
     def action_tag(self) -> None:
         ids = self._targets()

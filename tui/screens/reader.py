@@ -32,7 +32,13 @@ class ReaderScreen(Screen[None]):
         Binding("c", "copy_code", "Copy code", id="reader.copy_code"),
         Binding("y", "copy_citation", "Copy citation", show=False, id="reader.copy_citation"),
         Binding("o", "open_link", "Open", show=False, id="reader.open"),
+        Binding("O", "open_and_read", "Open and mark read", show=False, id="reader.open_read"),
         Binding("t", "tag", "Tag", show=False, id="reader.tag"),
+        Binding("n", "next_unread(1)", "Next unread", id="reader.next_unread"),
+        Binding("N", "next_unread(-1)", "Previous unread", show=False, id="reader.previous_unread"),
+        Binding("E", "external_note", "Note in $EDITOR", show=False, id="reader.note_external"),
+        Binding("b", "copy_bibtex", "Copy BibTeX", show=False, id="reader.copy_bibtex"),
+        Binding("Y", "copy_abstract", "Copy abstract", show=False, id="reader.copy_abstract"),
     ]
 
     def __init__(self, paper: Paper, library: LibraryScreen) -> None:
@@ -70,3 +76,18 @@ class ReaderScreen(Screen[None]):
 
     def action_tag(self) -> None:
         self._library.action_tag()
+
+    def action_open_and_read(self) -> None:
+        self._library.action_open_and_read()
+
+    def action_next_unread(self, direction: int) -> None:
+        self._library.action_next_unread(direction)
+
+    def action_external_note(self) -> None:
+        self._library.action_external_note()
+
+    def action_copy_bibtex(self) -> None:
+        self._library.action_copy_bibtex()
+
+    def action_copy_abstract(self) -> None:
+        self._library.action_copy_abstract()
