@@ -136,6 +136,10 @@ class Library:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def now(self) -> dt.datetime:
+        """The time by the library's clock, against which its timestamps are read."""
+        return self.store.now()
+
     @property
     def read_only(self) -> bool:
         return self.store.read_only

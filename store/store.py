@@ -398,6 +398,10 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path or ':memory:'}: read failed: {exc}") from None
 
+    def now(self) -> dt.datetime:
+        """The library's clock: what its timestamps are stamped with (fixed in tests)."""
+        return self._clock()
+
     def _now(self) -> str:
         return _stamp(self._clock())
 

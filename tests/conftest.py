@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("PAPERSHELF_DB", str(tmp_path / "library.db"))
+    monkeypatch.setenv("TZ", "UTC")  # times are shown in local time; tests read them in one zone
+    time.tzset()
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
     return tmp_path

@@ -69,11 +69,13 @@ class NoteSaved(Message):
 
 @dataclass
 class NoteSaveFailed(Message):
-    """A note could not be saved even after waiting; the text is kept in a file the reason names."""
+    """A note could not be saved even after waiting; the text is in the open editor or a named file."""
 
     paper_id: int
     text: str
     reason: str
+    kept: bool = True
+    """Whether the text went to a file; if not, the note editor is open and still holds it."""
 
 
 @dataclass

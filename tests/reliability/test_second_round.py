@@ -317,6 +317,8 @@ def test_a_note_save_waits_out_a_long_lock_and_keeps_the_text_if_it_never_ends(
 
 
 def test_a_huge_field_is_indexed_and_shown_only_in_part() -> None:
+    import datetime as dt
+
     from rich.console import Console
 
     from store import Paper, ReadStatus
@@ -333,7 +335,7 @@ def test_a_huge_field_is_indexed_and_shown_only_in_part() -> None:
     )  # fmt: skip
     for limit in (DETAIL_CHARS, READER_CHARS):
         console = Console(width=100, record=True, file=io.StringIO())
-        console.print(describe(paper, limit=limit))
+        console.print(describe(paper, dt.datetime(2026, 12, 1, tzinfo=dt.UTC), limit=limit))
         shown = console.export_text()
         assert len(shown) < 4 * limit + 10_000
         assert "more characters (papershelf show prints them all)" in shown

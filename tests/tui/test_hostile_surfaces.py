@@ -131,7 +131,10 @@ async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
         locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock, and keeps it
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
-        await pilot.press(*"words worth keeping", "escape")
+        await pilot.press(*"words worth keeping")
+        await wait_until(pilot, lambda: any("Could not save the note yet" in t for t in toasts(app)), timeout=10)
+        assert not list(tmp_path.glob("papershelf-unsaved-note-*"))  # the open editor still holds the text
+        await pilot.press("escape")
         await wait_until(pilot, lambda: any("The note was not saved" in t for t in toasts(app)), timeout=10)
         (message,) = [t for t in toasts(app) if "The note was not saved" in t]
         assert "another program is writing to the library" in message

@@ -104,3 +104,18 @@ async def test_the_reader_walks_the_unread_papers_and_O_opens_and_marks_read(app
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.library)
         assert papers(app).current.id == ids[0]  # the list followed the reader
+
+
+def test_times_read_as_a_person_says_them() -> None:
+    import datetime as dt
+
+    from tui.render import when
+
+    now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+    assert when("2026-11-23T09:29:40Z", now) == "just now"
+    assert when("2026-11-23T07:05:00Z", now) == "today 07:05"
+    assert when("2026-11-22T23:59:00Z", now) == "yesterday 23:59"
+    assert when("2026-11-19T10:00:00Z", now) == "3 days ago"
+    assert when("2026-03-02T10:00:00Z", now) == "2 Mar"
+    assert when("2024-03-02T10:00:00Z", now) == "2 Mar 2024"
+    assert when("not a time", now) == "not a time"

@@ -382,7 +382,7 @@ class LibraryScreen(Screen[None]):
         if self.loaded and len(self.library.index) == 0:
             detail.show_welcome()
         else:
-            detail.show(self._paper(paper_id) if paper_id is not None else None)
+            detail.show(self._paper(paper_id) if paper_id is not None else None, self.library.now())
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:
@@ -516,6 +516,10 @@ class LibraryScreen(Screen[None]):
         except NoteConflict as conflict:
             self.post_message(NoteConflicted(paper_id, conflict.theirs, conflict.mine))
         except StoreError as exc:
+            editor = self._note_editor
+            if edited is None and editor is not None and editor.paper.id == paper_id:
+                self.post_message(NoteSaveFailed(paper_id, text, f"{exc}; the editor keeps your text", kept=False))
+                return  # the open editor holds the text and tries again; closing it rescues what is left
             kept = edited.path if edited is not None else self.library.rescue_note(paper_id, text)
             self.post_message(NoteSaveFailed(paper_id, text, f"{exc}; your text is kept in {kept}"))
         else:
@@ -535,7 +539,10 @@ class LibraryScreen(Screen[None]):
         editor = self._note_editor
         if editor is not None and editor.paper.id == message.paper_id:
             editor.save_failed(message.text)
-        self.notify(f"The note was not saved: {message.reason}", severity="error", timeout=30)
+        if message.kept:
+            self.notify(f"The note was not saved: {message.reason}", severity="error", timeout=30)
+        else:
+            self.notify(f"Could not save the note yet: {message.reason}", severity="warning", timeout=10)
 
     @on(NoteConflicted)
     def note_conflicted(self, message: NoteConflicted) -> None:

@@ -109,7 +109,7 @@ class NoteEditorScreen(ModalScreen[str]):
         """The store could not take this text; the next keystroke or close tries again."""
         if self._sent == text:
             self._sent = None
-        self._state("Not saved (see the message); your text is kept in a file and will be saved again.")
+        self._state("Not saved yet (see the message): your text stays here and is saved again as you type or close.")
 
     def conflicted(self, theirs: str, mine: str) -> None:
         """The note changed elsewhere: ask which version to keep."""

@@ -48,12 +48,12 @@ class ReaderScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="reader"):
-            yield Static(describe(self.paper, limit=READER_CHARS), id="reader-body")
+            yield Static(describe(self.paper, self._library.library.now(), limit=READER_CHARS), id="reader-body")
         yield Footer()
 
     def show(self, paper: Paper) -> None:
         self.paper = paper
-        self.query_one("#reader-body", Static).update(describe(paper, limit=READER_CHARS))
+        self.query_one("#reader-body", Static).update(describe(paper, self._library.library.now(), limit=READER_CHARS))
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#reader", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -10,9 +10,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from store import Paper, ReadStatus, printable
-from tui.render import reading_text
+from tui.render import reading_text, when
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable
 
     from textual.app import ComposeResult
@@ -49,10 +50,11 @@ def _section(title: str, body: str, limit: int, render: Callable[[str], Text]) -
     return [Text(), Text(title, style="bold underline"), render(shown), *([more] if more else [])]
 
 
-def describe(paper: Paper, *, limit: int = DETAIL_CHARS) -> Group:
+def describe(paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS) -> Group:
     """The paper as a column of Rich renderables; nothing from the paper is parsed as markup.
 
-    Every field is cut at limit characters, so the time to draw a paper is bounded whatever it holds.
+    Every field is cut at limit characters, so the time to draw a paper is bounded whatever it holds;
+    times are said relative to now.
     """
     title, _ = _clipped(paper.title, limit)
     parts: list[Text] = [Text(printable(title, keep_newlines=False), style="bold"), Text()]
@@ -60,12 +62,13 @@ def describe(paper: Paper, *, limit: int = DETAIL_CHARS) -> Group:
     parts.append(_line("authors", authors or "—", limit=limit))
     if paper.affiliations:
         parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit))
-    when = paper.date.isoformat() if paper.date else "—"
+    dated = paper.date.isoformat() if paper.date else "—"
     if paper.date and not paper.date_has_year:
-        when += " (year inferred)"
-    facts = f"{paper.category or '—'}   {when}" + (f"   score {paper.score:g}" if paper.score is not None else "")
+        dated += " (year inferred)"
+    facts = f"{paper.category or '—'}   {dated}" + (f"   score {paper.score:g}" if paper.score is not None else "")
     parts.append(_line("paper", facts))
-    status = _STATUS_WORDS[paper.status] + (f" since {paper.status_changed_at}" if paper.status_changed_at else "")
+    since = f" since {when(paper.status_changed_at, now)}" if paper.status_changed_at else ""
+    status = _STATUS_WORDS[paper.status] + since
     parts.append(_line("status", status))
     if paper.tags:
         parts.append(_line("tags", "  ".join(f"#{t}" for t in paper.tags), limit=limit))
@@ -78,7 +81,8 @@ def describe(paper: Paper, *, limit: int = DETAIL_CHARS) -> Group:
     if paper.has_code and not code:
         parts.append(_line("code", "marked as having code; no link found (press c)", "italic"))
     if paper.note.strip():
-        parts += _section("Note", paper.note, limit, lambda text: Text(printable(text)))
+        updated = f" (updated {when(paper.note_updated_at, now)})" if paper.note_updated_at else ""
+        parts += _section(f"Note{updated}", paper.note, limit, lambda text: Text(printable(text)))
     if paper.abstract:
         parts += _section("Abstract", paper.abstract, limit, reading_text)
     if paper.sources:
@@ -109,7 +113,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         text.append(".")
         self.query_one("#detail-body", Static).update(text)
 
-    def show(self, paper: Paper | None) -> None:
+    def show(self, paper: Paper | None, now: dt.datetime) -> None:
         body = self.query_one("#detail-body", Static)
-        body.update(describe(paper) if paper else Text("No paper selected", style="dim"))
+        body.update(describe(paper, now) if paper else Text("No paper selected", style="dim"))
         self.scroll_home(animate=False)
