@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input
 
 from store import ReadStatus
 from tests.tui.conftest import settle, wait_until
+from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
 from tui.screens.reader import ReaderScreen
 from tui.widgets.paper_list import PaperList
 
@@ -119,3 +121,40 @@ def test_times_read_as_a_person_says_them() -> None:
     assert when("2026-03-02T10:00:00Z", now) == "2 Mar"
     assert when("2024-03-02T10:00:00Z", now) == "2 Mar 2024"
     assert when("not a time", now) == "not a time"
+
+
+@pytest.mark.parametrize(("tmux", "option", "expected"), [
+    (None, None, TERMINAL), ("/tmp/tmux-0/default,1,0", "on", TERMINAL),
+    ("/tmp/tmux-0/default,1,0", "external", TMUX_BLOCKS), ("/tmp/tmux-0/default,1,0", None, TMUX_BLOCKS),
+])  # fmt: skip
+def test_the_clipboard_says_when_tmux_will_drop_the_copy(
+    monkeypatch: pytest.MonkeyPatch, tmux: str | None, option: str | None, expected: str
+) -> None:
+    import sys
+    import types
+
+    def no_clipboard_program(text: str) -> None:
+        raise RuntimeError("no xclip")
+
+    monkeypatch.setitem(sys.modules, "pyperclip", types.SimpleNamespace(copy=no_clipboard_program))
+    sent: list[str] = []
+    env = {"TMUX": tmux} if tmux else {}
+    assert SystemClipboard(sent.append, env=env, tmux_option=lambda: option).copy("x") == expected
+    assert sent == ["x"]
+
+
+async def test_a_copy_tmux_will_drop_is_a_warning_that_says_how_to_fix_it(library, browser) -> None:
+    from tests.tui.test_hostile_surfaces import toasts
+    from tui.app import create_app
+
+    class TmuxDrops:
+        def copy(self, text: str) -> str:
+            return TMUX_BLOCKS
+
+    app = create_app(library, clipboard=TmuxDrops(), open_url=browser)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: any("tmux will not pass it on" in t for t in toasts(app)))
+        assert not any(t.startswith("Copied") for t in toasts(app))
+        assert any("set -g set-clipboard on" in t for t in toasts(app))

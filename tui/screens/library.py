@@ -33,6 +33,7 @@ from store import (
     parse_query,
     printable,
 )
+from tui.clipboard import TMUX_BLOCKS
 from tui.editor import Edited, EditorError, edit_text, editor_command
 from tui.messages import (
     FacetsCounted,
@@ -587,7 +588,15 @@ class LibraryScreen(Screen[None]):
         """Every copy goes through here: control and bidi codes are made visible, so a paste cannot
         end a bracketed paste, run a command or reorder what the user sees."""
         how = self.clipboard.copy(printable(text))
-        self.notify(f"Copied {what} to the {how}", timeout=3)
+        if how == TMUX_BLOCKS:
+            self.notify(
+                f"Sent {what} to the terminal clipboard, but tmux will not pass it on: add "
+                "'set -g set-clipboard on' to ~/.tmux.conf, then run 'tmux source ~/.tmux.conf'",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            self.notify(f"Copied {what} to the {how}", timeout=3)
 
     def action_copy_code(self) -> None:
         paper = self._target()
