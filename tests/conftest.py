@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from store import Library, Store
+from store import Library, Store, StoreError
 
 TODAY = dt.date(2026, 11, 23)
 DATA = Path(__file__).parent / "data"
@@ -33,6 +34,29 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("TMUX", raising=False)  # the clipboard's messages depend on it
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fail_on_worker_bugs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A worker that raises anything but a StoreError (the app's way to report a refused change)
+    fails the test, even though the app only shows it as a toast."""
+    from textual.worker import Worker
+
+    bugs: list[str] = []
+    real_run = Worker.run
+
+    async def run(self: Worker[object]) -> object:
+        try:
+            return await real_run(self)
+        except StoreError:
+            raise
+        except Exception as exc:
+            bugs.append(f"{self.description or self.name}: {type(exc).__name__}: {exc}")
+            raise
+
+    monkeypatch.setattr(Worker, "run", run)
+    yield
+    assert not bugs, f"a worker raised: {bugs}"
 
 
 class FixedClock:
