@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def test_a_note_being_typed_survives_kill_9(db: Path) -> None:
         terminal.type(b"e")
         terminal.wait_for(b"Note \xc2\xb7")
         terminal.type(b"Typed just before the crash")
-        time.sleep(1.5)  # the autosave fires 0.5 s after typing stops
+        terminal.wait_for(b"Saved.")  # the autosave, 0.5 s after typing stops, says so
     finally:
         terminal.kill()
     with sqlite3.connect(db) as conn:

@@ -159,9 +159,8 @@ async def test_note_editor_autosaves_and_saves_on_close(app, store: Store) -> No
         assert isinstance(app.screen, NoteEditorScreen)
         assert app.screen.query_one(TextArea).language == "markdown"
         await pilot.press(*"Check **section 4**")
-        await pilot.pause(0.8)  # longer than the autosave delay: saved before closing
-        await settle(pilot)
-        assert store.get(paper.id).note == "Check **section 4**"
+        await wait_until(pilot, lambda: store.get(paper.id).note == "Check **section 4**")  # autosaved, still open
+        assert isinstance(app.screen, NoteEditorScreen)
         await pilot.press(*" again", "escape")
         await settle(pilot)
         assert store.get(paper.id).note == "Check **section 4** again"
@@ -467,10 +466,8 @@ def test_clipboard_falls_back_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -
 async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboard, browser) -> None:
     app = create_app(Library(empty_store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.1)
-        assert "empty library" in shown(app.library.query_one("#position"))
-        assert "papershelf import profile.txt" in shown(app.library.query_one("#detail-body"))
+        await wait_until(pilot, lambda: "empty library" in shown(app.library.query_one("#position")))
+        await wait_until(pilot, lambda: "papershelf import profile.txt" in shown(app.library.query_one("#detail-body")))
 
 
 def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
