@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,34 @@ def test_an_unreadable_config_says_where_and_keeps_the_defaults(tmp_path: Path) 
         f"{path}:2: not UTF-8 text (invalid byte 0xe9 at offset 26); using the defaults"
     ]
     assert read_config(tmp_path / "missing.toml") == (Config(), [])
+
+
+async def test_help_shows_the_keys_in_force_their_ids_and_the_glyphs(library: Library, tmp_path: Path) -> None:
+    from tests.tui.test_app import shown
+    from tui.screens.help import HelpScreen
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"paper.read" = "R"\n')
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(shown(s) for s in app.screen.query("Static"))
+        assert re.search(r"\bR\s+Read\s+paper\.read\b", text)  # the remapped key, not r
+        assert re.search(r"\bs\s+Sort\s+list\.sort\b", text)
+        assert "◐ reading" in text and "⌘ has code" in text and "✎ has a note" in text
+
+
+def test_a_remap_onto_a_key_in_use_is_warned_about() -> None:
+    from tui.app import _conflicts
+
+    assert _conflicts({"paper.read": "R"}) == []
+    assert _conflicts({"paper.read": "s"}) == [
+        "keys.paper.read: 's' is already the key of list.sort; one of them will not work"
+    ]
+    assert _conflicts({"reader.read": "n"}) == [
+        "keys.reader.read: 'n' is already the key of reader.next_unread; one of them will not work"
+    ]

@@ -17,7 +17,7 @@ from tui.screens.library import LibraryScreen
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from pathlib import Path
 
     from textual.notifications import SeverityLevel
@@ -90,7 +90,10 @@ class PapershelfApp(App[None]):
         known = _binding_ids()
         unknown = [b for b in self.config.keys if b not in known]
         self._config_problems += [f"keys.{b}: no binding has this id (see the help screen)" for b in unknown]
-        self.set_keymap({b: k for b, k in self.config.keys.items() if b in known})
+        keymap = {b: k for b, k in self.config.keys.items() if b in known}
+        self._config_problems += _conflicts(keymap)
+        self.set_keymap(keymap)
+        self.library.keymap = keymap
         if self.config.theme:
             if self.config.theme in self.available_themes:
                 self.theme = self.config.theme
@@ -171,6 +174,31 @@ def create_app(
         config_problems=problems,
         config_file=config_file,
     )
+
+
+def _conflicts(keymap: Mapping[str, str]) -> list[str]:
+    """A remapped key that another binding active at the same time already uses: one would be lost."""
+    from tui.screens.reader import ReaderScreen
+    from tui.widgets.filter_pane import FilterPane
+    from tui.widgets.paper_list import PaperList
+
+    groups = ((PapershelfApp, LibraryScreen, PaperList), (PapershelfApp, LibraryScreen, FilterPane),
+              (PapershelfApp, ReaderScreen))  # fmt: skip
+    problems: list[str] = []
+    for group in groups:
+        holders: dict[str, list[str]] = {}
+        for cls in group:
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    for key in keymap.get(binding.id, binding.key).split(","):
+                        holders.setdefault(key.strip(), []).append(binding.id)
+        for key, ids in holders.items():
+            for remapped in (i for i in dict.fromkeys(ids) if i in keymap and len(set(ids)) > 1):
+                others = ", ".join(sorted(set(ids) - {remapped}))
+                message = f"keys.{remapped}: {key!r} is already the key of {others}; one of them will not work"
+                if message not in problems:
+                    problems.append(message)
+    return problems
 
 
 def _binding_ids() -> set[str]:

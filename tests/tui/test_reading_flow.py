@@ -158,3 +158,27 @@ async def test_a_copy_tmux_will_drop_is_a_warning_that_says_how_to_fix_it(librar
         await wait_until(pilot, lambda: any("tmux will not pass it on" in t for t in toasts(app)))
         assert not any(t.startswith("Copied") for t in toasts(app))
         assert any("set -g set-clipboard on" in t for t in toasts(app))
+
+
+async def test_F_moves_into_the_filter_pane_where_vim_keys_work(app) -> None:
+    from tui.widgets.filter_pane import FilterPane
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.library.query_one(FilterPane)
+        await pilot.press("f")  # hidden first: F must show it
+        await wait_until(pilot, lambda: pane.has_class("-hidden"))
+        await pilot.press("F")
+        await wait_until(pilot, lambda: app.focused is pane)
+        assert not pane.has_class("-hidden")
+        start = pane.highlighted
+        await pilot.press("j", "j")
+        assert pane.highlighted == start + 2
+        await pilot.press("k")
+        assert pane.highlighted == start + 1
+        await pilot.press("G")
+        assert pane.highlighted == pane.option_count - 1
+        await pilot.press("g")
+        assert pane.highlighted == start
+        await pilot.press("escape")
+        assert app.focused is papers(app)

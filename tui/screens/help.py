@@ -19,14 +19,21 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 
+LEGEND = (
+    ("•", "unread"), ("◐", "reading"), ("✓", "read"), ("⌘", "has code"), ("✎", "has a note"),
+    ("+2", "two more authors"), ("▌", "selected (v, shift+arrows)"),
+)  # fmt: skip
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists the bindings it is given, then the search language."""
+    """The bindings it is given (keys in force, what they do, the id config.toml knows them by),
+    what the list's glyphs mean, then the search language."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help.close"),
     ]
 
-    def __init__(self, bindings: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, bindings: Iterable[tuple[str, str, str]]) -> None:
         super().__init__()
         self._rows = list(bindings)
 
@@ -34,11 +41,20 @@ class HelpScreen(ModalScreen[None]):
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
-        for key, description in self._rows:
-            keys.add_row(Text(printable(key)), Text(printable(description)))  # config keys are data too
+        keys.add_column(style="dim", no_wrap=True)
+        for key, description, binding_id in self._rows:
+            keys.add_row(Text(printable(key)), Text(printable(description)), Text(binding_id))  # config keys are data
+        legend = Text()
+        for glyph, meaning in LEGEND:
+            legend.append(f"{glyph} ", style="bold")
+            legend.append(f"{meaning}   ")
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("Keys", style="bold underline"))
+            remap = 'Remap a key in config.toml by the id on the right: [keys] "paper.read" = "R"'
+            yield Static(Text(remap, "dim"))
             yield Static(keys)
+            yield Static(Text("\nIn the list", style="bold underline"))
+            yield Static(legend)
             yield Static(Text("\nSearch", style="bold underline"))
             yield Static(Text(QUERY_HELP))
             yield Static(Text("\nescape closes this help", style="dim"))

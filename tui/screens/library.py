@@ -144,6 +144,14 @@ class LibraryScreen(Screen[None]):
         Binding("t", "tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
         Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
         Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
+        Binding(
+            "F",
+            "focus_filters",
+            "To the filters",
+            show=False,
+            id="view.focus_filters",
+            tooltip="Move to the filter pane (escape comes back)",
+        ),
         Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status or tag change"),
         Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
@@ -177,6 +185,8 @@ class LibraryScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self.columns: tuple[str, ...] = COLUMNS
         """Optional list columns to show, from the config file."""
+        self.keymap: dict[str, str] = {}
+        """Binding id to the keys the config file gave it, for the help screen."""
         self._note_editor: NoteEditorScreen | None = None
         self._shown_facets: dict[str, dict[str, int]] | None = None
         self._shown_chips = ""
@@ -442,6 +452,11 @@ class LibraryScreen(Screen[None]):
         # Synchronous, unlike Widget.focus(): keys typed right after "/" are already queued and
         # must reach the search bar, not the list ("/trans" pasted in one go).
         self.set_focus(self.query_one("#search", Input))
+
+    def action_focus_filters(self) -> None:
+        """F: into the filter pane, shown first if it was hidden (escape comes back to the list)."""
+        self.show_filters = True
+        self.call_after_refresh(self.set_focus, self.query_one(FilterPane))
 
     def action_back(self) -> None:
         papers = self.query_one(PaperList)
@@ -768,14 +783,19 @@ class LibraryScreen(Screen[None]):
         self.app.call_from_thread(self.app.push_screen, StatsScreen(stats))
 
     def action_help(self) -> None:
-        rows = [(_key_names(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)]
-        rows += [(_key_names(b.key), b.description) for b in PaperList.BINDINGS if isinstance(b, Binding)]
-        rows += [(_key_names(b.key), b.description) for b in FilterPane.BINDINGS if isinstance(b, Binding)]
-        rows += [(_key_names(b.key), f"In search: {b.description.lower()}") for b in SearchBar.BINDINGS
-                 if isinstance(b, Binding)]  # fmt: skip
-        rows += [("ctrl+p", "In search: previous result")]
-        rows += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit")]
-        self.app.push_screen(HelpScreen(rows))
+        """Every binding with the keys in force (the config's remaps applied) and its id for the config."""
+
+        def rows(bindings: list[BindingType], prefix: str = "") -> list[tuple[str, str, str]]:
+            return [
+                (_key_names(self.keymap.get(b.id, b.key) if b.id else b.key), prefix + b.description, b.id or "")
+                for b in bindings
+                if isinstance(b, Binding)
+            ]
+
+        table = rows(self.BINDINGS) + rows(PaperList.BINDINGS) + rows(FilterPane.BINDINGS, "Filters: ")
+        table += [*rows(SearchBar.BINDINGS, "In search: "), ("ctrl+p", "In search: previous result", "")]
+        table += [("ctrl+p", "Command palette: every action by name", ""), ("ctrl+q", "Quit", "app.quit")]
+        self.app.push_screen(HelpScreen(table))
 
     # -- importing from inside the app ----------------------------------------------------------------
 

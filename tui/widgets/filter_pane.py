@@ -39,6 +39,10 @@ class FilterPane(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
         Binding("backspace,delete", "clear", "Clear", id="filters.clear", tooltip="Clear every filter"),
+        Binding("j", "cursor_down", "Down", show=False, id="filters.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="filters.up"),
+        Binding("g", "first", "First", show=False, id="filters.first"),
+        Binding("G", "last", "Last", show=False, id="filters.last"),
     ]
 
     @dataclass

@@ -13,6 +13,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
+_CACHED_ROWS = 1024
+"""Rows (and their highlights) kept drawn: a few screenfuls, whatever the size of the list."""
 """A space, then the code and note marks after the title."""
 _AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 100
 """Below these widths the author and score columns give their room to the title."""
@@ -117,13 +120,14 @@ class PaperList(ScrollView, can_focus=True):
         self._ids: Sequence[int] = ()
         self._paper_of: Callable[[int], Paper] = _nothing
         self._hit_of: Callable[[int], Hit] | None = None
-        self._hits: dict[int, Hit] = {}
+        self._hits: LRUCache[int, Hit] = LRUCache(_CACHED_ROWS)
         self._selected: set[int] = set()
         self._anchor: int | None = None
         """Where a shift+arrow selection started; None when not extending."""
         self._kept: set[int] = set()
         """The selection from before the current shift+arrow run, which the run adds to."""
-        self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(_CACHED_ROWS)
+        """Drawn rows, bounded: scrolling through a million papers must not keep a million strips."""
         self.search_field: Input | None = None
         """The search bar "/" jumps to; the screen sets it."""
         self.columns: tuple[str, ...] = ("year", "category", "author", "score", "marks")
