@@ -182,3 +182,18 @@ async def test_F_moves_into_the_filter_pane_where_vim_keys_work(app) -> None:
         assert pane.highlighted == start
         await pilot.press("escape")
         assert app.focused is papers(app)
+
+
+async def test_keys_typed_in_one_burst_after_a_dialog_key_reach_the_dialog(app) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.note_editor import NoteEditorScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = papers(app).current.id
+        await pilot.press("t", *"hello", "enter")  # no pause between the keys
+        await wait_until(pilot, lambda: app.shelf.paper(paper).tags == ("hello",))
+        await pilot.press("e", *"typed at once")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        await wait_until(pilot, lambda: app.screen.query_one(TextArea).text == "typed at once")

@@ -62,10 +62,10 @@ class AskScreen(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def on_key(self, event: events.Key) -> None:
-        """Keys typed before the input took focus (it does so a moment after the dialog opens)."""
+        """Keys of a burst that reach the dialog itself, not its input: typed before the input took
+        focus, or passed on by the list that had focus when they arrived. The input handles (and
+        stops) every key typed into it, so any printable key or enter seen here is one of those."""
         field = self.query_one(Input)
-        if field.has_focus:
-            return
         if event.is_printable and event.character:
             event.stop()
             self.set_focus(field)

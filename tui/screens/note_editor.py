@@ -70,12 +70,17 @@ class NoteEditorScreen(ModalScreen[str]):
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
-        """Keys typed before the editor took focus (it does so a moment after the screen opens)."""
+        """Keys of a burst that reach the screen itself, not the editor: typed before it took focus,
+        or passed on by the list that had focus when they arrived. The editor handles (and stops)
+        every character and enter typed into it, so any seen here are one of those."""
         area = self.query_one(TextArea)
-        if not area.has_focus and event.is_printable and event.character:
+        if event.is_printable and event.character:
             event.stop()
             self.set_focus(area)
             area.insert(event.character)
+        elif event.key == "enter":
+            event.stop()
+            area.insert("\n")
 
     @property
     def text(self) -> str:
