@@ -52,6 +52,10 @@ class Terminal:
             os.write(self.fd, bytes([key]))
             time.sleep(0.02)
 
+    def burst(self, keys: bytes) -> None:
+        """Keys in one write, as a paste or a fast typist sends them: they arrive in one read."""
+        os.write(self.fd, keys)
+
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)

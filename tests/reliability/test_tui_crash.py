@@ -63,3 +63,27 @@ def test_an_editor_that_fails_leaves_the_note_alone(db: Path) -> None:
         terminal.kill()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM papers WHERE note != ''").fetchone() == (0,)
+
+
+def test_a_tag_typed_in_one_burst_with_its_key_is_applied(db: Path) -> None:
+    terminal = Terminal(db)
+    try:
+        terminal.wait_for(b"of 40")
+        terminal.burst(b"thello\r")
+        terminal.wait_for(b"#hello")  # the detail pane shows the new tag
+    finally:
+        terminal.kill()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM tags").fetchall() == [("hello",)]
+
+
+def test_a_note_typed_in_one_burst_with_its_key_is_kept_whole(db: Path) -> None:
+    terminal = Terminal(db)
+    try:
+        terminal.wait_for(b"of 40")
+        terminal.burst(b"ewords typed at once")
+        terminal.wait_for(b"Saved.")
+    finally:
+        terminal.kill()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT note FROM papers WHERE note != ''").fetchall() == [("words typed at once",)]

@@ -51,6 +51,8 @@ class AskScreen(ModalScreen[str | None]):
         super().__init__()
         self._title, self._value, self._placeholder = title, value, placeholder
         self._suggester = SuggestFromList(suggestions, case_sensitive=False) if suggestions else None
+        self._typed: list[str] = []
+        """Characters (enter as a newline) of a burst that arrived before the input was ready."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -62,14 +64,26 @@ class AskScreen(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def on_key(self, event: events.Key) -> None:
-        """Keys of a burst that reach the dialog itself, not its input: typed before the input took
-        focus, or passed on by the list that had focus when they arrived. The input handles (and
-        stops) every key typed into it, so any printable key or enter seen here is one of those."""
-        field = self.query_one(Input)
-        if event.is_printable and event.character:
+        """Keys of a burst that reach the dialog itself, not its input: passed on by the list that
+        had focus when they arrived. The input handles (and stops) every key typed into it, so any
+        printable key or enter seen here is one of those; they wait, in order, until it is ready."""
+        if (event.is_printable and event.character) or event.key == "enter":
             event.stop()
-            self.set_focus(field)
-            field.insert_text_at_cursor(event.character)
-        elif event.key == "enter":
-            event.stop()
-            self.dismiss(field.value)
+            self._typed.append("\n" if event.key == "enter" else event.character or "")
+            self._type_ahead()
+
+    def on_mount(self) -> None:
+        self._type_ahead()
+
+    def _type_ahead(self) -> None:
+        """Put the waiting keys into the input, as soon as it is there to take them."""
+        field = self.query_one(Input) if self.is_mounted else None
+        if field is None:
+            return
+        self.set_focus(field)
+        while self._typed:
+            char = self._typed.pop(0)
+            if char == "\n":
+                self.dismiss(field.value)
+                return
+            field.insert_text_at_cursor(char)

@@ -50,6 +50,8 @@ class NoteEditorScreen(ModalScreen[str]):
         self._sent: str | None = None
         self._conflict = False
         self._timer: Timer | None = None
+        self._typed: list[str] = []
+        """Characters (enter as a newline) of a burst that arrived before the editor was ready."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog note-editor"):
@@ -70,17 +72,26 @@ class NoteEditorScreen(ModalScreen[str]):
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
-        """Keys of a burst that reach the screen itself, not the editor: typed before it took focus,
-        or passed on by the list that had focus when they arrived. The editor handles (and stops)
-        every character and enter typed into it, so any seen here are one of those."""
-        area = self.query_one(TextArea)
-        if event.is_printable and event.character:
+        """Keys of a burst that reach the screen itself, not the editor: passed on by the list that
+        had focus when they arrived. The editor handles (and stops) every character and enter typed
+        into it, so any seen here are one of those; they wait, in order, until it is ready."""
+        if (event.is_printable and event.character) or event.key == "enter":
             event.stop()
-            self.set_focus(area)
-            area.insert(event.character)
-        elif event.key == "enter":
-            event.stop()
-            area.insert("\n")
+            self._typed.append("\n" if event.key == "enter" else event.character or "")
+            self._type_ahead()
+
+    def on_mount(self) -> None:
+        self._type_ahead()
+
+    def _type_ahead(self) -> None:
+        """Put the waiting keys into the editor, as soon as it is there to take them."""
+        area = self.query_one(TextArea) if self.is_mounted else None
+        if area is None:
+            return
+        self.set_focus(area)
+        if self._typed:
+            area.insert("".join(self._typed))
+            self._typed.clear()
 
     @property
     def text(self) -> str:

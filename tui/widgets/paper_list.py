@@ -237,7 +237,7 @@ class PaperList(ScrollView, can_focus=True):
         if self.current is not None:
             self.post_message(self.Opened(self.current.id))
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """Keys typed in one burst ("/trans", "tname" + enter) all arrive here first.
 
         Textual forwards each key to whatever had focus when it arrived, and runs bindings later,
@@ -259,6 +259,12 @@ class PaperList(ScrollView, can_focus=True):
             event.stop()
             event.prevent_default()
             focused.insert_text_at_cursor(event.character)
+            return
+        # Run the key's binding now rather than when the key has bubbled up to the app: a dialog it
+        # opens is then on screen before the next key of the burst is looked at here, and gets it.
+        if await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
 
     async def _on_click(self, event: events.Click) -> None:
         row = event.y + int(self.scroll_y)
