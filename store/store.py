@@ -921,7 +921,6 @@ class Store:
         one changed since, by anyone, keeps its newer status. Returns the papers put back and
         the ids left alone.
         """
-        now = self._now()
         reverted: list[int] = []
         skipped: list[int] = []
         with self._write() as conn:
@@ -930,12 +929,19 @@ class Store:
                 if row is None or row[0] != after.value or row[1] != stamp:
                     skipped.append(paper_id)
                     continue
+                # Undone is as if never done: the change's history row goes, so statistics do not
+                # count a mark the user took back, and the paper keeps the time of its last real change.
                 conn.execute(
-                    "UPDATE papers SET status = ?, status_changed_at = ? WHERE id = ?", (before.value, now, paper_id)
+                    "DELETE FROM status_history WHERE paper_id = ? AND status = ? AND changed_at = ?",
+                    (paper_id, after.value, stamp),
                 )
+                last = conn.execute(
+                    "SELECT changed_at FROM status_history WHERE paper_id = ? ORDER BY changed_at DESC, id DESC",
+                    (paper_id,),
+                ).fetchone()
                 conn.execute(
-                    "INSERT INTO status_history (paper_id, status, changed_at) VALUES (?, ?, ?)",
-                    (paper_id, before.value, now),
+                    "UPDATE papers SET status = ?, status_changed_at = ? WHERE id = ?",
+                    (before.value, last[0] if last else None, paper_id),
                 )
                 reverted.append(paper_id)
         return self.get_many(reverted), skipped

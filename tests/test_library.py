@@ -384,3 +384,15 @@ def test_a_quoted_word_longer_than_the_index_keeps_is_checked_in_full(empty_libr
     )
     assert empty_library.search(f'"{stem}aaa"').total == 1
     assert empty_library.search(f"{stem}aaa").total == 2  # unquoted, a word matches by its indexed prefix
+
+
+def test_an_undone_mark_is_not_counted_as_a_read(library: Library, fixed_clock) -> None:
+    before = library.stats()["read_per_week"]
+    fixed_clock.advance(60)
+    _, change = library.set_status([1, 2], ReadStatus.READ)
+    assert sum(library.stats()["read_per_week"].values()) == sum(before.values()) + 2
+    fixed_clock.advance(60)
+    papers, skipped = library.undo(change)
+    assert skipped == [] and {p.status for p in papers} == {ReadStatus.UNREAD}
+    assert library.stats()["read_per_week"] == before
+    assert library.paper(1).status_changed_at is None  # as before the mark: it was never changed
