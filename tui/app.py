@@ -33,6 +33,7 @@ _PALETTE = (
     ("paper: mark reading", "Mark the selected papers as being read", "mark('reading')"),
     ("paper: edit note", "Write a note for the paper", "edit_note"),
     ("paper: edit note in $EDITOR", "Open the note in your own editor", "external_note"),
+    ("paper: note history", "Every saved version of the note; restore one", "note_history"),
     ("paper: copy code link", "Copy the paper's code URL", "copy_code"),
     ("paper: copy citation", "Copy authors, title and year", "copy_citation"),
     ("paper: copy abstract", "Copy the abstract", "copy_abstract"),

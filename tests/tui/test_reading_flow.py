@@ -197,3 +197,26 @@ async def test_keys_typed_in_one_burst_after_a_dialog_key_reach_the_dialog(app) 
         await pilot.press("e", *"typed at once")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
         await wait_until(pilot, lambda: app.screen.query_one(TextArea).text == "typed at once")
+
+
+async def test_note_history_lists_every_version_and_restores_one(app, fixed_clock) -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens.dialogs import ChooseScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = papers(app).current.id
+        for text in ("first thoughts", "second thoughts", "third thoughts"):
+            fixed_clock.advance(3600)
+            app.shelf.set_note(paper, text)
+        await pilot.press("H")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels == [
+            "just now · third thoughts (current)", "today 11:30 · second thoughts", "today 10:30 · first thoughts",
+        ]  # fmt: skip
+        await pilot.press("down", "down", "enter")
+        await wait_until(pilot, lambda: app.shelf.paper(paper).note == "first thoughts")
+        assert [text for _, text in app.shelf.note_history(paper)][:2] == ["first thoughts", "third thoughts"]

@@ -46,7 +46,7 @@ from tui.messages import (
     PapersSaved,
     SearchFinished,
 )
-from tui.render import citation
+from tui.render import citation, when
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.help import HelpScreen
 from tui.screens.note_editor import NoteEditorScreen
@@ -132,6 +132,14 @@ class LibraryScreen(Screen[None]):
         Binding("N", "next_unread(-1)", "Previous unread", show=False, id="list.previous_unread"),
         Binding("e", "edit_note", "Note", id="paper.note", tooltip="Edit the note"),
         Binding("E", "external_note", "Note in $EDITOR", show=False, id="paper.note_external"),
+        Binding(
+            "H",
+            "note_history",
+            "Note history",
+            show=False,
+            id="paper.note_history",
+            tooltip="Every saved version of the note; pick one to restore it",
+        ),
         Binding("c", "copy_code", "Copy code", id="paper.copy_code", tooltip="Copy the code link"),
         Binding("y", "copy_citation", "Copy citation", show=False, id="paper.copy_citation"),
         Binding("Y", "copy_abstract", "Copy abstract", show=False, id="paper.copy_abstract"),
@@ -573,6 +581,29 @@ class LibraryScreen(Screen[None]):
                 timeout=10,
             )
 
+    def action_note_history(self) -> None:
+        """Every saved version of the note, newest first; the one picked becomes the note again.
+
+        Restoring is itself a save: the version it replaces stays in the history.
+        """
+        paper = self._target()
+        if paper is None:
+            return
+        versions = self.library.note_history(paper.id)
+        if not versions:
+            self.notify("This paper's note has no saved versions", timeout=3)
+            return
+        now = self.library.now()
+        choices = [(_version_label(saved, text, paper.note, now), str(i)) for i, (saved, text) in enumerate(versions)]
+
+        def chosen(index: str | None) -> None:
+            if index is not None and versions[int(index)][1] != paper.note:
+                self._save_note(paper.id, versions[int(index)][1], paper.note)
+
+        self.app.push_screen(
+            ChooseScreen(f"Versions of the note ({len(versions)}) — enter restores one", choices), chosen
+        )
+
     def action_external_note(self) -> None:
         paper = self._target()
         if paper is None:
@@ -839,6 +870,12 @@ class LibraryScreen(Screen[None]):
 
 def _papers(count: int) -> str:
     return "paper" if count == 1 else "papers"
+
+
+def _version_label(saved_at: str, text: str, current: str, now: dt.datetime) -> str:
+    """One line for a note version: when it was saved, and how it begins."""
+    first = text.strip().splitlines()[0][:70] if text.strip() else "(empty)"
+    return f"{when(saved_at, now)} · {first}" + (" (current)" if text == current else "")
 
 
 def _key_names(keys: str) -> str:

@@ -37,6 +37,7 @@ class ReaderScreen(Screen[None]):
         Binding("n", "next_unread(1)", "Next unread", id="reader.next_unread"),
         Binding("N", "next_unread(-1)", "Previous unread", show=False, id="reader.previous_unread"),
         Binding("E", "external_note", "Note in $EDITOR", show=False, id="reader.note_external"),
+        Binding("H", "note_history", "Note history", show=False, id="reader.note_history"),
         Binding("b", "copy_bibtex", "Copy BibTeX", show=False, id="reader.copy_bibtex"),
         Binding("Y", "copy_abstract", "Copy abstract", show=False, id="reader.copy_abstract"),
     ]
@@ -85,6 +86,9 @@ class ReaderScreen(Screen[None]):
 
     def action_external_note(self) -> None:
         self._library.action_external_note()
+
+    def action_note_history(self) -> None:
+        self._library.action_note_history()
 
     def action_copy_bibtex(self) -> None:
         self._library.action_copy_bibtex()
