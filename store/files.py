@@ -23,6 +23,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 )
+MAX_NOTE_FILE_BYTES = 64 * 2**20
+"""A notes file larger than this is not compared with what would be written: it is rewritten."""
 MAX_NAME_BYTES = 200
 """File names are cut below the 255-byte limit of common file systems, leaving room for a suffix."""
 
@@ -75,16 +77,32 @@ def safe_file_name(stem: str, suffix: str) -> str:
     return cleaned + suffix
 
 
-def read_regular(path: Path) -> str | None:
-    """The text of a regular file at path, None if there is none; OSError(ELOOP) for a symlink."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        return None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        return file.read().decode("utf-8", errors="replace")
+class Unreadable(OSError):
+    """A file refused before or while reading it: not a regular file, or past the size limit."""
+
+
+def read_regular(path: Path, *, limit: int, follow_links: bool = True) -> bytes:
+    """A regular file's bytes, never more than limit however the file behaves.
+
+    Devices, pipes and sockets are refused before any read (``/dev/zero`` never ends, a pipe
+    may never open); a file that claims one size and grows, or a /proc file that claims none,
+    is cut off. Raises FileNotFoundError, IsADirectoryError, Unreadable, and without
+    ``follow_links`` OSError(ELOOP) for a symlink.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else _NOFOLLOW)
+    with os.fdopen(os.open(path, flags), "rb", buffering=0) as file:
+        info = os.fstat(file.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(errno.EINVAL, "not a regular file (a device, pipe or socket)")
+        bound = f"limit {limit // 2**20} MiB"
+        if info.st_size > limit:
+            raise Unreadable(errno.EFBIG, f"{info.st_size / 2**20:,.0f} MiB is too large to import ({bound})")
+        data = file.read(limit + 1)
+        if len(data) > limit:
+            raise Unreadable(errno.EFBIG, f"it grew past the size limit while being read ({bound})")
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +129,14 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
             skipped.append((name, "is a symbolic link; papershelf does not write through links"))
             continue
         try:
-            current = read_regular(path)
+            current = read_regular(path, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
+        except FileNotFoundError:
+            current = None
+        except Unreadable as exc:
+            if exc.errno != errno.EFBIG:
+                skipped.append((name, exc.strerror or str(exc)))
+                continue
+            current = None  # too large to compare: rewritten
         except OSError as exc:
             skipped.append((name, exc.strerror or str(exc)))
             continue

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import stat
+import errno
 import threading
 import time
 from collections import OrderedDict
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.files import FolderReport, write_atomic, write_folder
+from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
 from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
 from store.store import LibraryBusy, PaperNotFound, Store, StoreError, utc_now
 
@@ -43,33 +42,6 @@ COMPACT_AT = 2000
 opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
 _CACHE_SIZE = 4096
 _FETCH_CHUNK = 500
-
-
-class _Refused(Exception):
-    """A file papershelf will not read: not a regular file, or too large."""
-
-
-def _read_bounded(path: Path) -> bytes:
-    """A regular file's bytes, never more than MAX_IMPORT_BYTES however the file behaves.
-
-    Devices, pipes and sockets are refused before any read (``/dev/zero`` never ends, a pipe
-    may never open); a file that claims one size and grows, or a /proc file that claims none,
-    is cut off.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb", buffering=0) as file:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(21, "is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise _Refused("not a regular file (a device, pipe or socket); papershelf imports text files")
-        limit = f"limit {MAX_IMPORT_BYTES // 2**20} MiB"
-        if info.st_size > MAX_IMPORT_BYTES:
-            raise _Refused(f"{info.st_size / 2**20:,.0f} MiB is too large to import ({limit})")
-        data = file.read(MAX_IMPORT_BYTES + 1)
-        if len(data) > MAX_IMPORT_BYTES:
-            raise _Refused(f"it grew past the size limit while being read ({limit})")
-        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,9 +415,10 @@ class Library:
         """Read, parse and store one file, in one transaction; a rejected file stores nothing."""
         path = Path(path)
         try:
-            data = _read_bounded(path)
-        except _Refused as exc:
-            return ImportOutcome(path.name, error=str(exc))
+            data = read_regular(path, limit=MAX_IMPORT_BYTES)
+        except Unreadable as exc:
+            kind = "; papershelf imports text files" if exc.errno == errno.EINVAL else ""
+            return ImportOutcome(path.name, error=f"{exc.strerror}{kind}")
         except OSError as exc:
             return ImportOutcome(path.name, error=f"cannot read: {exc.strerror or exc}")
         from store.importers import parse_bytes  # deferred: bibtexparser is not needed to read the library

@@ -208,18 +208,19 @@ def test_devices_and_pipes_are_refused_before_any_read(tmp_path: Path, special: 
 def test_a_file_that_grows_past_the_limit_while_read_is_cut_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import store.files
     import store.library
 
     dump = tmp_path / "dump.txt"
     dump.write_text(entry("A Paper", "Anna Berg") * 50, encoding="utf-8")
     monkeypatch.setattr(store.library, "MAX_IMPORT_BYTES", 1000)
-    real_fstat = store.library.os.fstat
+    real_fstat = store.files.os.fstat
 
     def claims_to_be_small(fd: int) -> object:
         info = real_fstat(fd)
         return type("Info", (), {"st_mode": info.st_mode, "st_size": 10})()
 
-    monkeypatch.setattr(store.library.os, "fstat", claims_to_be_small)
+    monkeypatch.setattr(store.files.os, "fstat", claims_to_be_small)
     code, _, err = run("import", str(dump))
     assert code == 2 and "grew past the size limit while being read (limit 0 MiB)" in err
 
