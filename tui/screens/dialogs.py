@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from store import printable
+from tui.screens.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,7 +43,7 @@ class ChooseScreen(ModalScreen[str | None]):
         self.dismiss(self._choices[int(event.option.id or 0)][1])
 
 
-class AskScreen(ModalScreen[str | None]):
+class AskScreen(TypeAhead, ModalScreen[str | None]):
     """A titled one-line input; enter returns the text, escape returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
@@ -63,27 +64,10 @@ class AskScreen(ModalScreen[str | None]):
     def submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys of a burst that reach the dialog itself, not its input: passed on by the list that
-        had focus when they arrived. The input handles (and stops) every key typed into it, so any
-        printable key or enter seen here is one of those; they wait, in order, until it is ready."""
-        if (event.is_printable and event.character) or event.key == "enter":
-            event.stop()
-            self._typed.append("\n" if event.key == "enter" else event.character or "")
-            self._type_ahead()
-
-    def on_mount(self) -> None:
-        self._type_ahead()
-
-    def _type_ahead(self) -> None:
-        """Put the waiting keys into the input, as soon as it is there to take them."""
-        field = self.query_one(Input) if self.is_mounted else None
-        if field is None:
-            return
+    def _take(self, typed: str) -> None:
+        field = self.query_one(Input)
         self.set_focus(field)
-        while self._typed:
-            char = self._typed.pop(0)
-            if char == "\n":
-                self.dismiss(field.value)
-                return
-            field.insert_text_at_cursor(char)
+        text, enter, _ = typed.partition("\n")
+        field.insert_text_at_cursor(text)
+        if enter:
+            self.dismiss(field.value)

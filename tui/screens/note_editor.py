@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, TextArea
 
 from store import Paper, printable, show_controls
 from tui.screens.dialogs import ChooseScreen
+from tui.screens.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +25,7 @@ AUTOSAVE_SECONDS = 0.5
 """A crash loses at most this much typing."""
 
 
-class NoteEditorScreen(ModalScreen[str]):
+class NoteEditorScreen(TypeAhead, ModalScreen[str]):
     """Edits one paper's note, saved (debounced) as the user types and on close.
 
     The editor shows control characters as visible symbols, so a note holding escape sequences
@@ -71,27 +72,11 @@ class NoteEditorScreen(ModalScreen[str]):
             yield Label(Text(state, style="dim"), id="note-state")
         yield Footer()
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys of a burst that reach the screen itself, not the editor: passed on by the list that
-        had focus when they arrived. The editor handles (and stops) every character and enter typed
-        into it, so any seen here are one of those; they wait, in order, until it is ready."""
-        if (event.is_printable and event.character) or event.key == "enter":
-            event.stop()
-            self._typed.append("\n" if event.key == "enter" else event.character or "")
-            self._type_ahead()
-
-    def on_mount(self) -> None:
-        self._type_ahead()
-
-    def _type_ahead(self) -> None:
-        """Put the waiting keys into the editor, as soon as it is there to take them."""
-        area = self.query_one(TextArea) if self.is_mounted else None
-        if area is None:
-            return
+    def _take(self, typed: str) -> None:
+        area = self.query_one(TextArea)
         self.set_focus(area)
-        if self._typed:
-            area.insert("".join(self._typed))
-            self._typed.clear()
+        if typed:
+            area.insert(typed)
 
     @property
     def text(self) -> str:
