@@ -10,7 +10,7 @@ import pytest
 from store import Config, Library, parse_config, read_config, set_theme_line
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
-from tui.app import create_app
+from tui.app import PapershelfApp, create_app
 
 
 def test_a_good_config() -> None:
@@ -46,13 +46,20 @@ def test_the_theme_line_is_changed_and_the_rest_kept() -> None:
     assert set_theme_line(changed, "dracula").count("theme =") == 1
 
 
+def app_with_config(library: Library, folder: Path, text: str) -> PapershelfApp:
+    """The app on library with a config.toml holding text."""
+    config = folder / "config.toml"
+    config.write_text(text)
+    return create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                      config_file=config)  # fmt: skip
+
+
 async def test_the_app_applies_the_config_and_reports_mistakes(empty_library: Library, tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
+    text = (
         'sort = "title"\ntheme = "nord"\ncolumns = ["year"]\ncolour = 1\n[keys]\n"paper.read" = "R"\n"no.such" = "q"\n'
     )
-    app = create_app(empty_library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = app_with_config(empty_library, tmp_path, text)
+    config = tmp_path / "config.toml"
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert app.theme == "nord" and app.library.sort == "title"
@@ -67,10 +74,7 @@ async def test_the_app_applies_the_config_and_reports_mistakes(empty_library: Li
 
 
 async def test_a_remapped_key_works(library: Library, tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[keys]\n"paper.read" = "R"\n')
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = app_with_config(library, tmp_path, '[keys]\n"paper.read" = "R"\n')
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         paper = app.library.query_one("#papers").current
@@ -100,10 +104,7 @@ async def test_help_shows_the_keys_in_force_their_ids_and_the_glyphs(library: Li
     from tests.tui.test_app import shown
     from tui.screens.help import HelpScreen
 
-    config = tmp_path / "config.toml"
-    config.write_text('[keys]\n"paper.read" = "R"\n')
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = app_with_config(library, tmp_path, '[keys]\n"paper.read" = "R"\n')
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
