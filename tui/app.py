@@ -103,7 +103,7 @@ class PapershelfApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.library)
         for problem in self._config_problems:
-            self.notify(printable(problem, keep_newlines=False), title="config.toml", severity="warning", timeout=10)
+            self.notify(problem, title="config.toml", severity="warning", timeout=10)
 
     def notify(
         self,
@@ -114,12 +114,13 @@ class PapershelfApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Every toast shows its text as written: never markup, never a control code.
+        """Every toast shows its text as written, on one line: never markup, never a control code.
 
         Messages quote titles, tags, links and file names; ``[@click=...]`` in one must stay text.
+        Callers pass data as it is: this is the one place it is made safe.
         """
         super().notify(
-            printable(message),
+            printable(message, keep_newlines=False),
             title=printable(title, keep_newlines=False),
             severity=severity,
             timeout=timeout,

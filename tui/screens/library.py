@@ -452,7 +452,7 @@ class LibraryScreen(Screen[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             text = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
-            self.notify(printable(text, keep_newlines=False), title=event.worker.description, severity="error")
+            self.notify(text, title=event.worker.description, severity="error")
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -742,8 +742,7 @@ class LibraryScreen(Screen[None]):
         url = next(filter(None, map(openable_url, links)), None)
         if url is None:
             self.notify(
-                f"Not opening {printable(links[0], keep_newlines=False)}: only http(s) links, DOIs and arXiv ids "
-                "are handed to the browser",
+                f"Not opening {links[0]}: only http(s) links, DOIs and arXiv ids are handed to the browser",
                 severity="warning",
             )
             return False
@@ -752,7 +751,7 @@ class LibraryScreen(Screen[None]):
         except Exception:  # a broken browser setup must not crash the app
             opened = False
         if opened:
-            self.notify(f"Opened {printable(url, keep_newlines=False)}", timeout=3)
+            self.notify(f"Opened {url}", timeout=3)
         else:
             self._copy(url, "the link (no browser was found)")
         return True
@@ -860,7 +859,7 @@ class LibraryScreen(Screen[None]):
     def import_finished(self, message: ImportFinished) -> None:
         self.query_one("#import-progress").display = False
         if message.report is None:
-            self.notify(printable(message.error or "import failed", keep_newlines=False), title="Import failed",
+            self.notify(message.error or "import failed", title="Import failed",
                         severity="error")  # fmt: skip
             return
         self.notify(_import_summary(message.report), title="Imported", timeout=6)
@@ -887,4 +886,4 @@ def _import_summary(report: ImportReport) -> str:
     if report.problems:
         first = report.problems[0]
         text += f"; {len(report.problems)} problem(s), first at line {first.line}: {first.message}"
-    return printable(text, keep_newlines=False)
+    return text
