@@ -6,14 +6,18 @@ import datetime as dt
 import webbrowser
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, SystemCommand
+from textual import on
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
 from store import Config, config_path, printable, read_config, set_theme_line
 from store.files import write_atomic
 from store.text import DecodeError, decode
 from tui.clipboard import SystemClipboard
+from tui.messages import LibraryLoaded
+from tui.note_actions import NoteActions
 from tui.screens.library import LibraryScreen
+from tui.transfers import Transfers
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -55,8 +59,9 @@ _PALETTE = (
 )
 
 
-class PapershelfApp(App[None]):
-    """A reading list for research papers."""
+class PapershelfApp(NoteActions, Transfers):
+    """A reading list for research papers: the shell (config, keys, theme, toasts, palette) around
+    the paper, note and transfer actions it inherits."""
 
     CSS_PATH = "app.tcss"
     TITLE = "papershelf"
@@ -75,15 +80,11 @@ class PapershelfApp(App[None]):
         config_problems: Iterable[str] = (),
         config_file: Path | None = None,
     ) -> None:
-        super().__init__()
-        self.shelf = library
-        """The papers: every read and change goes through it."""
+        super().__init__(library, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today)
         self.config = config or Config()
         self._config_problems = list(config_problems)
         self._config_file = config_file
-        self.library = LibraryScreen(
-            library, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today
-        )
+        self.library = LibraryScreen(library)
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
 
@@ -134,10 +135,9 @@ class PapershelfApp(App[None]):
         else:
             super().action_command_palette()
 
-    def on_app_focus(self) -> None:
-        """Back from another window, where the library may have been changed: look now, not in a second."""
-        if self.library.loaded:
-            self.library.look_for_changes()
+    @on(LibraryLoaded)
+    def _loaded(self) -> None:
+        self.watch_for_changes()
 
     def _remember_theme(self, theme: Theme) -> None:
         """A theme chosen in the app is written to the config file, the rest of the file untouched."""
@@ -154,7 +154,11 @@ class PapershelfApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, help_text, action in _PALETTE:
-            yield SystemCommand(title, help_text, lambda action=action: self.library.run_action(action))
+            yield SystemCommand(title, help_text, lambda action=action: self._runner(action).run_action(action))
+
+    def _runner(self, action: str) -> PapershelfApp | LibraryScreen:
+        """Paper actions run on the app; view actions on the library screen."""
+        return self if hasattr(self, f"action_{action.split('(')[0]}") else self.library
 
 
 def create_app(

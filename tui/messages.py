@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -22,6 +22,13 @@ class LibraryChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LibraryChanged)
+
+
+@dataclass
+class Refresh(Message, bubble=False):
+    """Sent to every open screen: redraw these papers, or everything shown when ``papers`` is None."""
+
+    papers: list[Paper] | None = None
 
 
 @dataclass
@@ -85,6 +92,29 @@ class NoteConflicted(Message):
     paper_id: int
     theirs: str
     mine: str
+
+
+@dataclass
+class ImportProgress(Message):
+    """How far an import has come (``total`` None: not known yet); ``running`` False hides the bar."""
+
+    done: int
+    total: int | None
+    running: bool = True
+
+
+@dataclass
+class ExportFinished(Message):
+    """An export was written; the summary says where."""
+
+    summary: str
+
+
+@dataclass
+class StatsCounted(Message):
+    """The reading statistics, counted in a worker, ready to show."""
+
+    stats: dict[str, Any]
 
 
 @dataclass

@@ -369,7 +369,7 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
     dump.write_text("CLOct 19, 2022Code\nA Brand New PaperAnna Berg, Jon Fry\nAbstract text.\n", encoding="utf-8")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.library.action_import()
+        app.action_import()
         await pilot.pause()
         app.screen.query_one(Input).value = str(dump)
         await pilot.press("enter")
@@ -377,7 +377,7 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
         assert store.count() == 41
         assert listed(app).count == 41
         assert any("1 added" in n.message for n in app._notifications)
-        app.library.action_import()
+        app.action_import()
         await pilot.pause()
         app.screen.query_one(Input).value = str(tmp_path / "missing.txt")
         await pilot.press("enter")
@@ -474,9 +474,9 @@ def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
     import webbrowser
 
     app = create_app(Library.in_memory())
-    assert isinstance(app.library.clipboard, SystemClipboard)
-    assert app.library._open_url is webbrowser.open
-    assert app.library._today == dt.date.today
+    assert isinstance(app.copier, SystemClipboard)
+    assert app._open_url is webbrowser.open
+    assert app._today == dt.date.today
 
 
 async def test_hyperlink_escapes_and_endless_words_stay_inert(tmp_path: Path, clipboard, browser) -> None:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
 from store import Paper, printable, show_controls
+from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
     from textual.app import ComposeResult
     from textual.timer import Timer
+
+    from store import Library
 
 AUTOSAVE_SECONDS = 0.5
 """A crash loses at most this much typing."""
@@ -41,9 +44,10 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
         Binding("ctrl+s", "save_now", "Save", id="note.save", tooltip="Save now"),
     ]
 
-    def __init__(self, paper: Paper, save: Callable[[int, str, str], object]) -> None:
+    def __init__(self, paper: Paper, save: Callable[[int, str, str], object], library: Library) -> None:
         super().__init__()
         self.paper = paper
+        self._library = library
         self._save = save
         """save(paper id, text, the text expected on disk)."""
         self._on_disk = paper.note
@@ -135,6 +139,11 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
                 self.action_save_now()
 
         self.app.push_screen(ChooseScreen(title, choices), chosen)
+
+    @on(Refresh)
+    def redraw(self, message: Refresh) -> None:
+        if message.papers is None or any(p.id == self.paper.id for p in message.papers):
+            self.changed_on_disk(self._library.paper(self.paper.id).note)
 
     def changed_on_disk(self, note: str) -> None:
         """Another process saved this note: take it if nothing here is unsaved, else ask."""
