@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     )
     from store.paths import config_path, data_dir, default_db_path, demo_db_path
     from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
-    from store.search import Hit, SearchIndex, SearchResult
+    from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.text import printable, show_controls
@@ -53,7 +53,7 @@ _HOMES = {
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
     "store.paths": ("config_path", "data_dir", "default_db_path", "demo_db_path"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
-    "store.search": ("Hit", "SearchIndex", "SearchResult"),
+    "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("printable", "show_controls"),
@@ -92,6 +92,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UserData",
+    "Why",
     "byline",
     "citation_keys",
     "config_path",

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from store.query import Filter, Query
-    from store.search import Hit, SearchIndex, SearchResult
+    from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import Clock
 
@@ -279,6 +279,12 @@ class Library:
             return Hit(paper_id, 0.0)
         paper = self.paper(paper_id)
         return result.highlight(paper_id, paper.title, ", ".join(paper.authors))
+
+    def why(self, result: SearchResult, paper: Paper, *, limit: int = 5_000) -> Why:
+        """What in this paper the search matched (the first ``limit`` characters of each field)."""
+        from store.search import Why
+
+        return result.explain(paper, limit) if result.explain is not None else Why({})
 
     def paper(self, paper_id: int) -> Paper:
         """One paper, from a small cache that every change clears."""

@@ -71,6 +71,23 @@ class Hit:
     """Character ranges in ``", ".join(paper.authors)``."""
 
 
+WHY_FIELDS = {"title": "title", "authors": "author", "affiliations": "aff", "abstract": "abstract", "note": "note"}
+"""The paper fields a query can match in, and the query field (``author:``…) of each."""
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a paper matched: the words of each field the query matched, as they are written there.
+
+    Authors and affiliations are the names that matched, whole; a field that did not match is absent.
+    """
+
+    words: dict[str, tuple[str, ...]]
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     ids: tuple[int, ...]
@@ -85,6 +102,8 @@ class SearchResult:
     order_all: Callable[[], tuple[int, ...]] | None = None
     """Every matching id in result order, sorted when asked for: a list can show the first page
     at once and take the rest a moment later, without scoring the query twice."""
+    explain: Callable[[Paper, int], Why] | None = None
+    """Why a paper matched, reading each field up to the given number of characters."""
 
 
 @dataclass(slots=True)
@@ -359,8 +378,11 @@ class SearchIndex:
                 return tuple(self._ids[ordered].tolist())
             return tuple(self._ids[self._order(rows, relevance, order, rows.size)].tolist())
 
+        def explain(paper: Paper, limit: int) -> Why:
+            return _why(paper, matches, [p.text for p in parsed.phrases if not p.negated], limit)
+
         counts = self._facets(base, own) if facets else {}
-        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight, order_all)
+        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight, order_all, explain)
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":
@@ -398,7 +420,7 @@ class SearchIndex:
     def _term(self, term: Term) -> tuple[np.ndarray, _Match]:
         """Each row's best score for one query word over the fields it may match in."""
         fields: tuple[str, ...] = _TERM_FIELDS[term.field] if term.field else _FREE_FIELDS
-        if len(term.word) <= 2 and term.field is None and term.word.isascii():
+        if _short(term):
             fields = _SHORT_FIELDS
         word = term.word[:MAX_WORD]
         match = self._match(word, fuzzy=True)
@@ -575,6 +597,31 @@ class SearchIndex:
         author_terms = [m for t, m in matches if t.field in (None, "author")]
         wanted = [p.text for p in phrases if not p.negated]
         return Hit(paper_id, round(score, 4), _spans(title, title_terms, wanted), _spans(authors, author_terms, wanted))
+
+
+def _why(paper: Paper, matches: list[tuple[Term, _Match]], phrases: list[str], limit: int) -> Why:
+    words: dict[str, tuple[str, ...]] = {}
+    for name, query_field in WHY_FIELDS.items():
+        terms = [
+            m
+            for t, m in matches
+            if t.field == query_field
+            or (t.field is None and query_field in (_SHORT_FIELDS if _short(t) else _FREE_FIELDS))
+        ]
+        if name in ("authors", "affiliations"):
+            names = getattr(paper, name)
+            found = tuple(n for n in names[:1000] if _spans(n[:limit], terms, phrases))
+        else:
+            text = (paper.title if name == "title" else paper.abstract if name == "abstract" else paper.note)[:limit]
+            found = tuple(dict.fromkeys(text[a:b] for a, b in _spans(text, terms, phrases)))
+        if found:
+            words[name] = found
+    return Why(words)
+
+
+def _short(term: Term) -> bool:
+    """A one- or two-letter ASCII word, looked up only in short fields (see ``_SHORT_FIELDS``)."""
+    return len(term.word) <= 2 and term.field is None and term.word.isascii()
 
 
 def _cjk_terms(terms: Iterable[Term]) -> Iterator[Term]:

@@ -127,6 +127,31 @@ def test_hits_carry_highlight_spans(index: SearchIndex) -> None:
     assert phrase.title_spans == ((21, 35),)
 
 
+def why(index: SearchIndex, query: str, paper_id: int, limit: int = 5_000) -> dict[str, tuple[str, ...]]:
+    result = index.query(query)
+    assert result.explain is not None and paper_id in result.ids
+    return result.explain(BY_ID[paper_id], limit).words
+
+
+def test_why_names_the_words_that_matched_in_each_field(index: SearchIndex) -> None:
+    assert why(index, "zanzibar", 6) == {"note": ("zanzibar",)}  # only in the note
+    assert why(index, "quadratic", 10) == {"abstract": ("quadratic",)}
+    # a later author: the whole name, as it is written
+    assert why(index, "berg retrieval", 5) == {"title": ("Retrieval",), "authors": ("Ana Berg",)}
+    assert why(index, "tsinghua", 8) == {"affiliations": ("tsinghua",)}
+    assert why(index, "trnsformer", 10) == {"abstract": ("transformers",)}  # a typo, shown as written there
+    assert why(index, '"hard negatives"', 5) == {"title": ("Hard Negatives",), "abstract": ("hard negatives",)}
+    assert why(index, "author:okafor retrieval", 7)["authors"] == ("Amara Okafor",)
+
+
+def test_why_respects_field_prefixes_short_words_and_the_limit(index: SearchIndex) -> None:
+    assert why(index, "title:retrieval", 5) == {"title": ("Retrieval",)}  # not the abstract's "retriever"
+    assert why(index, "abstract:quadratic", 10) == {"abstract": ("quadratic",)}
+    assert why(index, "li", 10) == {"title": ("Li",)}  # a two-letter word: short fields only, not the abstract
+    assert why(index, "quadratic", 10, limit=10) == {}  # past the limit nothing is read
+    assert not index.query("").explain(BY_ID[1], 100)  # nothing typed: nothing to explain
+
+
 def test_field_and_value_mistakes_are_messages(index: SearchIndex) -> None:
     result = index.query("colour:red year:soon is:done has:wings linear")
     assert len(result.messages) == 4

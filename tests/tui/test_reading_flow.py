@@ -220,3 +220,29 @@ async def test_note_history_lists_every_version_and_restores_one(app, fixed_cloc
         await pilot.press("down", "down", "enter")
         await wait_until(pilot, lambda: app.shelf.paper(paper).note == "first thoughts")
         assert [text for _, text in app.shelf.note_history(paper)][:2] == ["first thoughts", "third thoughts"]
+
+
+def detail_lines(app) -> list:
+    """The detail pane's lines as Rich Text, styles included."""
+    return list(app.library.query_one("#detail-body").visual._renderable.renderables)
+
+
+async def test_the_detail_says_why_a_paper_matched_with_the_words_highlighted(app, library) -> None:
+    later = next(p for p in library.papers(library.select("")) if len(p.authors) >= 3)
+    library.set_note(later.id, "Compare with the zanzibar baseline from last year.", expected=later.note)
+    surname = later.authors[2].split()[-1]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not any(line.plain == "Why it matched" for line in detail_lines(app))  # nothing typed
+        await search(pilot, f"zanzibar {surname}")
+        assert papers(app).current.id == later.id
+        lines = detail_lines(app)
+        plain = [line.plain for line in lines]
+        assert "Why it matched" in plain
+        assert any(p.startswith("author") and f"{later.authors[2]} (3rd author)" in p for p in plain)
+        assert any(p.startswith("note") and "zanzibar baseline" in p for p in plain)
+        for line in lines:  # every place the note word shows is highlighted, and only the word
+            for at in (i for i in range(len(line.plain)) if line.plain.startswith("zanzibar", i)):
+                styles = [s for s in line.spans if s.start <= at and s.end >= at + len("zanzibar")]
+                assert any(getattr(s.style, "underline", False) for s in styles), line.plain
+        assert not any(getattr(s.style, "underline", False) for s in lines[0].spans)  # the title did not match

@@ -23,7 +23,7 @@ from tui.paper_actions import worker_failure
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
-from tui.widgets.paper_detail import PaperDetail
+from tui.widgets.paper_detail import DETAIL_CHARS, PaperDetail
 from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.status_line import Chips, Position
@@ -351,8 +351,13 @@ class LibraryScreen(Screen[None]):
         detail = self.query_one(PaperDetail)
         if self.loaded and len(self.library.index) == 0:
             detail.show_welcome()
+        elif paper_id is None:
+            detail.show(None, self.library.now())
         else:
-            detail.show(self.library.paper(paper_id) if paper_id is not None else None, self.library.now())
+            paper = self.library.paper(paper_id)
+            result = self._last_result
+            why = self.library.why(result, paper, limit=DETAIL_CHARS) if result and result.query.ranked else None
+            detail.show(paper, self.library.now(), why)
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import Paper, ReadStatus, printable
+from store import Paper, ReadStatus, Why, printable
 from tui.render import reading_text, when
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Callable
 
+    from rich.style import Style
     from textual.app import ComposeResult
+
+Marker = Callable[[Text], Text]
+"""Highlights what the search matched in a piece of text (in place) and returns it."""
 
 _STATUS_WORDS = {ReadStatus.UNREAD: "unread", ReadStatus.READING: "reading", ReadStatus.READ: "read"}
 
@@ -26,6 +30,7 @@ DETAIL_CHARS = 5_000
 READER_CHARS = 100_000
 """And in the reader, where a megabyte abstract would otherwise take seconds to lay out."""
 _LINKS_SHOWN = 20
+_SNIPPET_CHARS = 110
 
 
 def _clipped(text: str, limit: int) -> tuple[str, Text | None]:
@@ -36,12 +41,14 @@ def _clipped(text: str, limit: int) -> tuple[str, Text | None]:
     return text[:limit], Text(more, style="dim italic")
 
 
-def _line(label: str, value: str | Text, style: str = "", limit: int = DETAIL_CHARS) -> Text:
+def _line(
+    label: str, value: str | Text, style: str = "", limit: int = DETAIL_CHARS, mark: Marker | None = None
+) -> Text:
     line = Text(f"{label:<10}", style="dim")
     if isinstance(value, str):
         shown, more = _clipped(value, limit)
         value = Text(printable(shown, keep_newlines=False) + ("…" if more else ""), style)
-    line.append_text(value)
+    line.append_text(mark(value) if mark else value)
     return line
 
 
@@ -50,18 +57,61 @@ def _section(title: str, body: str, limit: int, render: Callable[[str], Text]) -
     return [Text(), Text(title, style="bold underline"), render(shown), *([more] if more else [])]
 
 
-def describe(paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS) -> Group:
+def _snippet(text: str, word: str, width: int = _SNIPPET_CHARS) -> Text:
+    """A stretch of one line of text around the first place word appears, cut at spaces."""
+    flat = printable(text, keep_newlines=False)
+    at = max(flat.casefold().find(word.casefold()), 0)
+    start = 0 if at < width // 3 else flat.rfind(" ", 0, at - width // 3) + 1
+    end = flat.find(" ", start + width)
+    end = len(flat) if end < 0 else end
+    return Text(("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else ""))
+
+
+def _matched(paper: Paper, why: Why, mark: Marker) -> list[Text]:
+    """Lines saying where the search matched, for what the list row does not show."""
+    lines = []
+    later = [a for a in why.words.get("authors", ()) if not paper.authors or a != paper.authors[0]]
+    if later:
+        names = ", ".join(f"{a} ({_ordinal(paper.authors.index(a) + 1)} author)" for a in later[:5])
+        lines.append(_line("author", names, mark=mark))
+    if "affiliations" in why.words:
+        lines.append(_line("affil.", ", ".join(why.words["affiliations"][:5]), mark=mark))
+    for field in ("note", "abstract"):
+        if field in why.words:
+            lines.append(_line(field, _snippet(getattr(paper, field), why.words[field][0]), mark=mark))
+    if not lines:
+        return []
+    return [Text("Why it matched", style="bold underline"), *lines, Text()]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def describe(
+    paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS, why: Why | None = None, match: Style | str = ""
+) -> Group:
     """The paper as a column of Rich renderables; nothing from the paper is parsed as markup.
 
     Every field is cut at limit characters, so the time to draw a paper is bounded whatever it holds;
-    times are said relative to now.
+    times are said relative to now. With ``why``, what the search matched is said first and
+    highlighted (in the ``match`` style) wherever it appears.
     """
+    words = {w for found in why.words.values() for w in found} if why else set()
+
+    def mark(text: Text) -> Text:
+        if words and match:
+            text.highlight_words(words, match, case_sensitive=False)
+        return text
+
     title, _ = _clipped(paper.title, limit)
-    parts: list[Text] = [Text(printable(title, keep_newlines=False), style="bold"), Text()]
+    parts: list[Text] = [mark(Text(printable(title, keep_newlines=False), style="bold")), Text()]
+    if why:
+        parts += _matched(paper, why, mark)
     authors = ", ".join(paper.authors[:1000]) + (" et al." if paper.authors_truncated else "")
-    parts.append(_line("authors", authors or "—", limit=limit))
+    parts.append(_line("authors", authors or "—", limit=limit, mark=mark))
     if paper.affiliations:
-        parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit))
+        parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit, mark=mark))
     dated = paper.date.isoformat() if paper.date else "—"
     if paper.date and not paper.date_has_year:
         dated += " (year inferred)"
@@ -82,9 +132,9 @@ def describe(paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS) -> Gr
         parts.append(_line("code", "marked as having code; no link found (press c)", "italic"))
     if paper.note.strip():
         updated = f" (updated {when(paper.note_updated_at, now)})" if paper.note_updated_at else ""
-        parts += _section(f"Note{updated}", paper.note, limit, lambda text: Text(printable(text)))
+        parts += _section(f"Note{updated}", paper.note, limit, lambda text: mark(Text(printable(text))))
     if paper.abstract:
-        parts += _section("Abstract", paper.abstract, limit, reading_text)
+        parts += _section("Abstract", paper.abstract, limit, lambda text: mark(reading_text(text)))
     if paper.sources:
         sources = ", ".join(o or n for n, o in zip(paper.sources, paper.owners, strict=True))
         parts += [Text(), _line("from", sources, limit=limit)]
@@ -94,6 +144,7 @@ def describe(paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS) -> Gr
 class PaperDetail(VerticalScroll, can_focus=True):
     """Shows one paper, scrollable; empty when nothing is highlighted."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"paper-detail--match"}
     DEFAULT_CSS = """
     PaperDetail > Static { width: 1fr; }
     """
@@ -113,7 +164,11 @@ class PaperDetail(VerticalScroll, can_focus=True):
         text.append(".")
         self.query_one("#detail-body", Static).update(text)
 
-    def show(self, paper: Paper | None, now: dt.datetime) -> None:
+    def show(self, paper: Paper | None, now: dt.datetime, why: Why | None = None) -> None:
         body = self.query_one("#detail-body", Static)
-        body.update(describe(paper, now) if paper else Text("No paper selected", style="dim"))
+        if paper is None:
+            body.update(Text("No paper selected", style="dim"))
+        else:
+            match = self.get_component_rich_style("paper-detail--match", partial=True)
+            body.update(describe(paper, now, why=why, match=match))
         self.scroll_home(animate=False)
