@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -26,8 +28,10 @@ from store import Hit, Paper, ReadStatus, printable
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from rich.style import Style
 
+_BLACK, _WHITE = Color(0, 0, 0), Color(255, 255, 255)
+_READABLE, _LEGIBLE = 4.5, 3.0
+"""WCAG's contrast for body text, and for large text: the floor for text dimmed on purpose."""
 GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
@@ -59,6 +63,18 @@ def _fit(text: str, width: int, spans: Sequence[tuple[int, int]], style: Style, 
     return pieces
 
 
+def _contrast(one: Color, other: Color) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(color: Color) -> float:
+    """WCAG relative luminance."""
+    r, g, b = (c / 255 for c in color.rgb)
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def _nothing(paper_id: int) -> Paper:
     raise KeyError(paper_id)
 
@@ -82,6 +98,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--cursor-blurred",
         "paper-list--selected",
         "paper-list--match",
+        "paper-list--match-cursor",
         "paper-list--dim",
         "paper-list--read",
         "paper-list--reading",
@@ -128,6 +145,8 @@ class PaperList(ScrollView, can_focus=True):
         """The selection from before the current shift+arrow run, which the run adds to."""
         self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(_CACHED_ROWS)
         """Drawn rows, bounded: scrolling through a million papers must not keep a million strips."""
+        self._parts: dict[str, Style] = {}
+        """Component styles made solid, by name; a theme change clears them."""
         self.search_field: Input | None = None
         """The search bar "/" jumps to; the screen sets it."""
         self.columns: tuple[str, ...] = ("year", "category", "author", "score", "marks")
@@ -309,8 +328,44 @@ class PaperList(ScrollView, can_focus=True):
             self._hits[paper_id] = hit
         return hit
 
+    def notify_style_update(self) -> None:
+        """The theme or the CSS changed: rows drawn in the old colours go."""
+        super().notify_style_update()
+        self._parts.clear()
+        self._cache.clear()
+
     def _part(self, name: str) -> Style:
-        return self.get_component_rich_style(f"paper-list--{name}", partial=True)
+        part = self._parts.get(name)
+        if part is None:
+            part = self._parts[name] = self._solid_part(name)
+        return part
+
+    def _solid_part(self, name: str) -> Style:
+        """A component's style with its colours made solid over what lies beneath, as Textual does
+        for its own widgets: Rich knows nothing of "auto 60%" or "$foreground 60%", and would draw
+        both at full strength (a read title brighter than an unread one, or white on a light theme).
+
+        Themes do not all leave room for these colours, so two floors hold in every theme: dimmed
+        text (a read title) stays legible, and text on a bar of its own (the cursor) stays readable;
+        gruvbox's cursor text alone has a contrast of 2.4."""
+        styles = self.get_component_styles(f"paper-list--{name}")
+        beneath = self.background_colors[1]
+        background = beneath + styles.background if styles.has_rule("background") else None
+        under = background or beneath
+        color = None
+        if styles.has_rule("color"):
+            color = under.get_contrast_text(styles.color.a) if styles.auto_color else styles.color
+            while color.a < 1 and _contrast(under + color, under) < _LEGIBLE:
+                color = color.with_alpha(min(color.a + 0.05, 1))
+            color = under + color
+        if background is not None:
+            text = color or Color.from_rich_color(self.rich_style.color)
+            if _contrast(text, background) < _READABLE:
+                color = max((_BLACK, _WHITE), key=lambda c: _contrast(c, background))
+        return (
+            Style(color=color.rich_color if color else None, bgcolor=background.rich_color if background else None)
+            + styles.text_style
+        )
 
     def _render_row(self, paper: Paper, width: int, *, cursor: bool, selected: bool) -> Strip:
         """One row as segments built directly: Rich Text rendering cost ~2 ms a row, this ~0.1."""
@@ -318,8 +373,13 @@ class PaperList(ScrollView, can_focus=True):
         base = self.rich_style
         if cursor:
             base += self._part("cursor" if self.has_focus else "cursor-blurred")
-        dim, match = base + self._part("dim"), base + self._part("match")
-        status = {ReadStatus.READ: self._part("read"), ReadStatus.READING: self._part("reading")}.get(paper.status)
+        # On the cursor row the block cursor's own colours win, so every theme keeps its contrast there.
+        dim = base if cursor else base + self._part("dim")
+        match = base + self._part("match-cursor" if cursor else "match")
+        glyph_styles = (
+            {} if cursor else {ReadStatus.READ: self._part("read"), ReadStatus.READING: self._part("reading")}
+        )
+        status = glyph_styles.get(paper.status)
         shown = self.columns
         author_width = 0 if width < _AUTHOR_MIN_WIDTH or "author" not in shown else min(_AUTHOR_W, width // 6)
         score_width = _SCORE_W + 1 if width >= _SCORE_MIN_WIDTH and "score" in shown else 0
@@ -338,7 +398,9 @@ class PaperList(ScrollView, can_focus=True):
         if marks:
             segments += [
                 Segment(" "),
-                Segment("⌘" if paper.has_code or paper.all_code_urls else " ", base + self._part("code")),
+                Segment(
+                    "⌘" if paper.has_code or paper.all_code_urls else " ", dim if cursor else base + self._part("code")
+                ),
                 Segment("✎" if paper.note.strip() else " ", dim),
             ]
         if author_width:

@@ -1,0 +1,78 @@
+"""The list's colours in every theme: read papers dimmer than unread, a cursor row that reads well."""
+
+from __future__ import annotations
+
+import pytest
+from rich.color import Color
+from rich.segment import Segment
+
+from store import ReadStatus
+from tests.tui.conftest import settle
+from tui.widgets.paper_list import PaperList
+
+THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "solarized-light", "catppuccin-latte")
+AA = 4.5
+"""WCAG's minimum contrast for body text."""
+LEGIBLE = 3.0
+"""Dimmed, yet readable: WCAG's minimum for large text."""
+
+
+def luminance(color: Color) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = color.get_truecolor()
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(segment: Segment, background: Color) -> float:
+    assert segment.style is not None and segment.style.color is not None
+    bg = segment.style.bgcolor or background
+    lighter, darker = sorted((luminance(segment.style.color), luminance(bg)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def title(papers: PaperList, paper_id: int, *, cursor: bool) -> Segment:
+    """The segment that draws the first letters of the paper's title."""
+    paper = papers._paper_of(paper_id)
+    strip = papers._render_row(paper, 100, cursor=cursor, selected=False)
+    return next(s for s in strip if s.text.strip() and paper.title.startswith(s.text.strip()[:3]))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_read_rows_are_dimmer_and_the_cursor_row_reads_well(app, theme: str) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.theme = theme
+        await settle(pilot)
+        papers = app.library.query_one(PaperList)
+        read, unread = papers.ids[1], papers.ids[2]
+        app.shelf.set_status([read], ReadStatus.READ)
+        papers.papers_changed()
+        background = papers.rich_style.bgcolor
+        assert background is not None
+        dim, bright = (
+            contrast(title(papers, read, cursor=False), background),
+            contrast(title(papers, unread, cursor=False), background),
+        )
+        assert dim < bright, f"{theme}: a read title ({dim:.1f}) is not dimmer than an unread one ({bright:.1f})"
+        assert bright >= AA, f"{theme}: unread titles have contrast {bright:.1f}"
+        assert dim >= LEGIBLE, f"{theme}: read titles all but vanish (contrast {dim:.1f})"
+        for paper_id in (read, unread):
+            on_cursor = contrast(title(papers, paper_id, cursor=True), background)
+            assert on_cursor >= AA, f"{theme}: the cursor row has contrast {on_cursor:.1f}"
+        await pilot.press("slash")  # the list loses focus: the cursor row is drawn blurred
+        await settle(pilot)
+        assert not papers.has_focus
+        blurred = contrast(title(papers, unread, cursor=True), background)
+        assert blurred >= AA, f"{theme}: the blurred cursor row has contrast {blurred:.1f}"
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_list_never_gives_a_row_to_a_horizontal_scrollbar(app, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        papers = app.library.query_one(PaperList)
+        assert papers.show_vertical_scrollbar  # 40 papers: the vertical one is there, and takes a column
+        assert not papers.show_horizontal_scrollbar
+        assert papers.scrollable_content_region.height == papers.content_region.height
