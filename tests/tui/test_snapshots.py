@@ -86,6 +86,39 @@ class TestScreens:
         assert snap_compare(app, terminal_size=SIZE, run_before=typing("down", "down", "enter"))
 
 
+class TestReadingFlow:
+    """The states the newsboat/fzf flow adds: each pinned, so a change to how they look is seen."""
+
+    @pytest.mark.parametrize("theme", ["textual-light", "nord"])
+    def test_read_papers_are_dimmer_in_every_theme(self, snap_compare, app, store, theme) -> None:
+        store.set_status([3, 5], "read")
+        store.set_status([4], "reading")
+
+        async def run(pilot: Pilot) -> None:
+            pilot.app.theme = theme
+            await ready(pilot)
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+    def test_search_bar_arrows_move_the_results(self, snap_compare, app) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=typing("slash", *"rerank", "down", "down"))
+
+    def test_filter_pane_focused_with_F(self, snap_compare, app) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=typing("F", "j", "j"))
+
+    def test_note_history(self, snap_compare, app, fixed_clock) -> None:
+        async def run(pilot: Pilot) -> None:
+            await ready(pilot)
+            shelf, first = pilot.app.shelf, pilot.app.library.paper_ids()[0]
+            for text in ("first thoughts", "first thoughts, then more", "rewritten from scratch"):
+                shelf.set_note(first, text, expected=shelf.paper(first).note)
+                fixed_clock.advance(3600)
+            await pilot.press("H")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
 class TestHostileText:
     def test_markup_and_escapes_show_literally(self, snap_compare, tmp_path: Path) -> None:
         store = Store.open(tmp_path / "evil.db")
