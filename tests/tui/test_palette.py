@@ -1,4 +1,4 @@
-"""The list's colours in every theme: read papers dimmer than unread, a cursor row that reads well."""
+"""How the list looks in every theme and size: colours with contrast, no stray scrollbars or strips."""
 
 from __future__ import annotations
 
@@ -76,3 +76,14 @@ async def test_the_list_never_gives_a_row_to_a_horizontal_scrollbar(app, size: t
         assert papers.show_vertical_scrollbar  # 40 papers: the vertical one is there, and takes a column
         assert not papers.show_horizontal_scrollbar
         assert papers.scrollable_content_region.height == papers.content_region.height
+
+
+async def test_a_filter_chip_does_not_narrow_the_panes_below_it(app) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        body, chips = app.library.query_one("#body"), app.library.query_one("#chips")
+        assert body.region.width == 120 and not chips.display
+        await pilot.press("F", "space")  # the first status value: a chip appears above the panes
+        await settle(pilot)
+        assert chips.display and "status: unread" in str(chips.render())
+        assert body.region.width == 120 and chips.region.width == 120
