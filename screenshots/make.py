@@ -13,8 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from store import Library
+from store import Library, ReadStatus
 from tui.app import create_app
+from tui.widgets.filter_pane import FilterPane
 
 HERE = Path(__file__).parent
 TODAY = dt.date(2026, 11, 23)
@@ -29,29 +30,54 @@ class _NoClipboard:
 SHOTS: dict[str, tuple[str, ...]] = {
     "main": (),
     "search": ("slash", *"rerank okafor", "tab"),
-    "filters": (),  # chosen in shoot(), by value
+    "filters": ("F",),  # then values chosen in shoot()
+    "unread": ("slash", *"is:unread", "tab", "j", "j", "r"),
     "reader": ("down", "down", "enter"),
     "note-editor": ("e", *"# Why read this", "enter", *"- compare with *listwise* rerankers"),
+    "note-history": ("H",),
+    "light": ("j", "j"),
     "help": ("question_mark",),
 }
+NOTES = ("Skim: the ablation in section 4", "Skim: the ablation in section 4; compare with listwise", "Read fully.")
+
+
+class _Clock:
+    """The afternoon of TODAY, moved on by hand: the note history shows versions hours apart."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime.combine(TODAY, dt.time(9, 15), tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
 
 
 async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
-    library = Library.open(db)
+    clock = _Clock()
+    library = Library.open(db, clock=clock)
     app = create_app(library, clipboard=_NoClipboard(), open_url=lambda url: False, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
+        first = app.library.paper_ids()[0]
+        if name == "light":
+            app.theme = "textual-light"
+            library.set_status(app.library.listed_ids()[3:6], ReadStatus.READ)
+            app.refresh_screens()
+        if name == "note-history":
+            for text in NOTES:
+                library.set_note(first, text, expected=library.paper(first).note)
+                clock.now += dt.timedelta(hours=2, minutes=20)
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         if name == "filters":
-            pane = app.library.query_one("#filters")
-            pane.focus()
+            pane = app.library.query_one(FilterPane)
             for value in ("status\x1funread", "category\x1fIR", "code\x1fwith code"):
                 pane.highlighted = pane.get_option_index(value)
                 await pilot.press("space")
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-        else:
-            await pilot.press(*keys)
+        await pilot.pause(0.2)  # the detail pane follows the cursor after a short rest
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
