@@ -9,7 +9,7 @@ import pytest
 
 from store import Config, Library, parse_config, read_config, set_theme_line
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, settle
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
 from tui.app import PapershelfApp, create_app
 
 
@@ -60,12 +60,11 @@ async def test_the_app_applies_the_config_and_reports_mistakes(empty_library: Li
     )
     app = app_with_config(empty_library, tmp_path, text)
     config = tmp_path / "config.toml"
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
         assert app.theme == "nord" and app.library.sort == "title"
-        messages = [n.message for n in app._notifications]
-        assert any("unknown setting 'colour'" in m for m in messages)
-        assert any("keys.no.such: no binding has this id" in m for m in messages)
+        await wait_until(pilot, lambda: any("unknown setting 'colour'" in t for t in toasts(app)))
+        assert any("keys.no.such: no binding has this id" in t for t in toasts(app))
         assert app.library.query_one("#papers").columns == ("year",)
         app.theme = "dracula"
         await pilot.pause()

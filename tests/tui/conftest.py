@@ -54,6 +54,13 @@ def app(library: Library, clipboard: FakeClipboard, browser: FakeBrowser) -> Pap
     return create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
 
 
+def toasts(app: PapershelfApp) -> list[str]:
+    """The notifications on screen, as the user reads them (run the app with notifications=True)."""
+    from textual.widgets._toast import Toast
+
+    return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
 async def settle(pilot: Pilot) -> None:
     """Let workers finish and the screen catch up; never sleep."""
     for _ in range(3):

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, TextArea
 
 from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
 from tui.app import create_app
 from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
@@ -201,20 +201,20 @@ async def test_a_note_changed_elsewhere_while_editing_is_never_overwritten(app, 
 
 
 async def test_external_editor_without_editor_says_so(app, store: Store) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("E")
         await pilot.pause()
-        assert any("$EDITOR" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("$EDITOR" in t for t in toasts(app)))
 
 
 async def test_copy_code_link_single_many_and_none(app, store: Store, clipboard: FakeClipboard) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
         await pilot.press("tab", "c")
         assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
-        assert any("test clipboard" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("test clipboard" in t for t in toasts(app)))
         app.shelf.set_code_url(listed(app).current.id, "https://gitlab.com/other/repo")
         await type_search(pilot, "self correcting")
         await pilot.press("tab", "c")
@@ -254,7 +254,7 @@ async def test_copy_citation_and_abstract(app, clipboard: FakeClipboard) -> None
 
 
 async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClipboard, tmp_path: Path) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await type_search(pilot, "okafor")
         await pilot.press("tab", "v", "v", "b")
@@ -270,11 +270,11 @@ async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClip
         await settle(pilot)
         text = (tmp_path / "okafor.bib").read_text()
         assert text.count("@article{") == listed(app).count == 9
-        assert any("Exported 9 papers" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("Exported 9 papers" in t for t in toasts(app)))
 
 
 async def test_open_link_uses_the_browser_or_copies(app, browser: FakeBrowser, clipboard: FakeClipboard) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
         await pilot.press("tab", "o")
@@ -282,7 +282,7 @@ async def test_open_link_uses_the_browser_or_copies(app, browser: FakeBrowser, c
         browser.works = False
         await pilot.press("o")
         assert clipboard.copied == ["https://github.com/castellanos-lab/self-correct"]
-        assert any("no browser" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("no browser" in t for t in toasts(app)))
 
 
 async def test_tags_with_completion_and_undo(app, store: Store) -> None:
@@ -367,7 +367,7 @@ async def test_toggle_panes(app) -> None:
 async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> None:
     dump = tmp_path / "new.txt"
     dump.write_text("CLOct 19, 2022Code\nA Brand New PaperAnna Berg, Jon Fry\nAbstract text.\n", encoding="utf-8")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         app.action_import()
         await pilot.pause()
@@ -376,13 +376,13 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
         await settle(pilot)
         assert store.count() == 41
         assert listed(app).count == 41
-        assert any("1 added" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("1 added" in t for t in toasts(app)))
         app.action_import()
         await pilot.pause()
         app.screen.query_one(Input).value = str(tmp_path / "missing.txt")
         await pilot.press("enter")
         await settle(pilot)
-        assert any("cannot read" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("cannot read" in t for t in toasts(app)))
 
 
 async def test_command_palette_offers_actions(app) -> None:
@@ -512,11 +512,11 @@ async def test_a_read_only_library_says_so_when_changed(tmp_path: Path, clipboar
     monkeypatch.setattr(os, "access", lambda path, mode: False if mode == os.W_OK else real_access(path, mode))
     store = Store.open(db)
     app = create_app(Library(store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
-        assert any("read-only" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("read-only" in t for t in toasts(app)))
         assert store.get(1).status == ReadStatus.UNREAD
     store.close()
 

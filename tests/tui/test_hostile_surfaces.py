@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 from textual.widgets import TextArea
-from textual.widgets._toast import Toast
 
 from store import Library
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, wait_until
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
 from tui.app import create_app
 from tui.screens.dialogs import AskScreen
 from tui.screens.note_editor import NoteEditorScreen
@@ -44,10 +43,6 @@ def hostile(tmp_path: Path) -> Library:
 @pytest.fixture
 def app(hostile: Library, clipboard: FakeClipboard, browser: FakeBrowser) -> PapershelfApp:
     return create_app(hostile, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
-
-
-def toasts(app: PapershelfApp) -> list[str]:
-    return [str(toast.render()) for toast in app.screen.query(Toast)]
 
 
 async def test_a_tag_quoted_in_a_toast_stays_text(app: PapershelfApp) -> None:

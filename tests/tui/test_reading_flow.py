@@ -7,7 +7,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from store import ReadStatus
-from tests.tui.conftest import settle, wait_until
+from tests.tui.conftest import settle, toasts, wait_until
 from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
 from tui.screens.reader import ReaderScreen
 from tui.widgets.paper_list import PaperList
@@ -144,7 +144,6 @@ def test_the_clipboard_says_when_tmux_will_drop_the_copy(
 
 
 async def test_a_copy_tmux_will_drop_is_a_warning_that_says_how_to_fix_it(library, browser) -> None:
-    from tests.tui.test_hostile_surfaces import toasts
     from tui.app import create_app
 
     class TmuxDrops:
