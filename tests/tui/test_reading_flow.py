@@ -245,3 +245,5 @@ async def test_the_detail_says_why_a_paper_matched_with_the_words_highlighted(ap
                 styles = [s for s in line.spans if s.start <= at and s.end >= at + len("zanzibar")]
                 assert any(getattr(s.style, "underline", False) for s in styles), line.plain
         assert not any(getattr(s.style, "underline", False) for s in lines[0].spans)  # the title did not match
+        labelled = [line for line in lines if line.plain.startswith(("authors ", "author ", "note ", "abstract "))]
+        assert labelled and not any("dim" in str(line.style) for line in labelled)  # only the label is dimmed

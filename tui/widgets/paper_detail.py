@@ -44,7 +44,8 @@ def _clipped(text: str, limit: int) -> tuple[str, Text | None]:
 def _line(
     label: str, value: str | Text, style: str = "", limit: int = DETAIL_CHARS, mark: Marker | None = None
 ) -> Text:
-    line = Text(f"{label:<10}", style="dim")
+    line = Text()
+    line.append(f"{label:<10}", style="dim")  # the label only: a line-wide style would dim the value too
     if isinstance(value, str):
         shown, more = _clipped(value, limit)
         value = Text(printable(shown, keep_newlines=False) + ("…" if more else ""), style)
