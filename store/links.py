@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_URL = re.compile(r"https?://[!#-&(-;=?-\[\]_a-z~]+", re.IGNORECASE)
+_URL = re.compile(r"https?://(?:\[[0-9a-f:.]+\])?[!#-&(-;=?-Z_a-z~]+", re.IGNORECASE)
 """Printable ASCII only, less what RFC 3986 leaves out of a URL: a control code, a full-width
-full stop or a non-breaking space ends the URL rather than joining it."""
+full stop or a non-breaking space ends the URL rather than joining it. Square brackets belong
+only to an IPv6 host; elsewhere they start a citation mark or an aside ("…/repo[1]")."""
 _TRAILING = ".,;:!?'\"*"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "codeberg.org", "bitbucket.org")
@@ -19,6 +20,9 @@ _CODE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
+_LIST_GAP = re.compile(r"[\s,;/]*(?:and|or|&)?[\s,;/]*", re.IGNORECASE)
+_WORDS_BEFORE = 8
+"""How many words before a URL may say that it is code ("our code is available at")."""
 
 
 _HOST = re.compile(r"https?://(?:[^/?#@]*@)?([^/?#:]+)", re.IGNORECASE)
@@ -47,11 +51,11 @@ def _is_code_host(host: str) -> bool:
     return host in _CODE_HOSTS or host.startswith("gitlab.") or ".gitlab." in host
 
 
-def _sentence_around(text: str, start: int, end: int) -> str:
-    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
-    begin = before[-1] if before else 0
-    after = _SENTENCE_END.search(text, end)
-    return text[begin : after.start() if after else len(text)]
+def _words_before(text: str, since: int, start: int) -> str:
+    """The last few words before position start, within its sentence and after since (the end of
+    the URL before it)."""
+    stops = [m.end() for m in _SENTENCE_END.finditer(text, since, start)]
+    return " ".join(text[stops[-1] if stops else since : start].split()[-_WORDS_BEFORE:])
 
 
 def _urls(text: str) -> Iterator[re.Match[str]]:
@@ -68,23 +72,28 @@ def _urls(text: str) -> Iterator[re.Match[str]]:
 
 
 def extract_links(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return (links, code_urls) found in text, each in order and without repeats."""
+    """Return (links, code_urls) found in text, each in order and without repeats.
+
+    A link is code by its host (GitHub, GitLab, Hugging Face, …), or when the words just before it
+    say so ("code at"); never by words after it ("a video; code will be made available").
+    """
     if "://" not in text:
         return (), ()
     links: list[str] = []
     code: list[str] = []
+    since, listed = 0, False
     for match in _urls(text):
+        before, since = _words_before(text, since, match.start()), match.end()
+        # "Code: https://a.org/x and https://b.org/y": a list after the words goes on being code.
+        said = bool(_CODE_WORDS.search(before)) or (listed and _LIST_GAP.fullmatch(before) is not None)
         url = _trim(match.group())
         host = _host(url)
+        listed = said
         if not host or url in links:
             continue
         links.append(url)
-        if _is_code_host(host):
+        if _is_code_host(host) or (said and not host.endswith(".github.io")):
             code.append(url)
-        elif not host.endswith(".github.io"):
-            sentence = _sentence_around(text, match.start(), match.start() + len(url))
-            if _CODE_WORDS.search(sentence.replace(url, " ")):
-                code.append(url)
     return tuple(links), tuple(code)
 
 

@@ -33,6 +33,32 @@ CASES = [
         ["https://github.com/a/b", "http://x.org/y"],
         ["https://github.com/a/b"],
     ),
+    # Words after a link never make it code; the words just before it do, and a list after them.
+    ("A demo video is at https://vimeo.com/1; code will be made available.", ["https://vimeo.com/1"], []),
+    ("Slides https://ex.org/s. Code: https://ex.org/c", ["https://ex.org/s", "https://ex.org/c"], ["https://ex.org/c"]),
+    (
+        "Code: https://a.org/x and https://b.org/y.",
+        ["https://a.org/x", "https://b.org/y"],
+        ["https://a.org/x", "https://b.org/y"],
+    ),
+    (
+        "Our code is at https://ex.org/t. Data: https://ex.org/d.",
+        ["https://ex.org/t", "https://ex.org/d"],
+        ["https://ex.org/t"],
+    ),
+    (
+        "The code (https://ex.org/c) and a blog https://ex.org/b",
+        ["https://ex.org/c", "https://ex.org/b"],
+        ["https://ex.org/c"],
+    ),
+    # Square brackets after a URL are a citation mark or an aside, not part of it; IPv6 hosts keep theirs.
+    (
+        "See https://github.com/a/b[3] and https://x.org/p [code].",
+        ["https://github.com/a/b", "https://x.org/p"],
+        ["https://github.com/a/b"],
+    ),
+    ("Served at http://[2001:db8::1]:8080/x for now", ["http://[2001:db8::1]:8080/x"], []),
+    ("Full width stop https://github.com/a/b。Then more", ["https://github.com/a/b"], ["https://github.com/a/b"]),
     ("HTTPS://GitHub.com/Org/Repo", ["HTTPS://GitHub.com/Org/Repo"], ["HTTPS://GitHub.com/Org/Repo"]),
     ("Broken http:// and https://", [], []),
     ("No links at all, just text.", [], []),

@@ -315,3 +315,15 @@ def test_parser_never_raises_on_dump_like_lines(lines: list[str]) -> None:
 @given(st.binary(max_size=300))
 def test_parse_bytes_never_raises(data: bytes) -> None:
     parse_bytes(data, today=TODAY)
+
+
+def test_indented_abstract_lines_lose_their_indentation() -> None:
+    paper = one("CLOct 19, 2022\nTidy TextAnna Berg\n    First line, indented.\n\t  Second line.  \n")
+    assert paper.abstract == "First line, indented.\nSecond line."
+
+
+def test_the_code_marker_alone_does_not_make_a_link_code() -> None:
+    paper = one(
+        "CLOct 19, 2022Code\nA Video PaperAnna Berg\nA video is at https://vimeo.com/42; code will be made available.\n"
+    )
+    assert paper.has_code and paper.links == ("https://vimeo.com/42",) and paper.code_urls == ()

@@ -312,7 +312,7 @@ def _score(entry: _Entry, problems: list[Problem]) -> float | None:
 
 
 def _abstract(body: list[str], start: int) -> str:
-    return "\n".join(t.rstrip() for t in body[start:]).strip("\n")
+    return "\n".join(t.strip() for t in body[start:]).strip("\n")  # a pasted page indents at will
 
 
 @dataclass(slots=True)
