@@ -10,8 +10,9 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from store.files import safe_file_name
+from store.keys import assign_keys
 from store.models import MONTHS, Paper, ReadStatus
-from store.text import printable, words
+from store.text import printable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -199,59 +200,24 @@ def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> st
     return "".join(markdown_chunks({s: (len(g), g) for s, g in groups.items()}, heading=heading))
 
 
-_KEY_STOPWORDS = frozenset({"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "is", "are", "via"})
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "_": r"\_",
                    "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
 _BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 
 
-_KEY_PART_CHARS = 24
-"""Each part of a key is cut to this, so a key (and a notes file named after it) stays short."""
-
-
-def _surname(author: str) -> str:
-    """The last word of a name that has letters or digits in it: "Anna Berg †" gives "berg"."""
-    for token in reversed(author.split()):
-        found = words(token)
-        if found:
-            return found[0]
-    return "anon"
-
-
-def key_stem(title: str, authors: Sequence[str], year: int | None) -> str:
-    """A citation key before clashes are settled: first author's surname, year, first title word."""
-    surname = _surname(authors[0]) if authors else "anon"
-    title_words = [w for w in words(title) if w not in _KEY_STOPWORDS] or ["paper"]
-    return f"{surname[:_KEY_PART_CHARS]}{year or ''}{title_words[0][:_KEY_PART_CHARS]}"
-
-
-def unique_keys(stems: Mapping[int, str]) -> dict[int, str]:
-    """Stems made unique: clashes get a, b, c… in paper-id order, so exporting again gives the same keys."""
-    ordered = sorted(stems.items())
-    counts: dict[str, int] = {}
-    for _, stem in ordered:
-        counts[stem] = counts.get(stem, 0) + 1
-    seen: dict[str, int] = {}
-    keys = {}
-    for paper_id, stem in ordered:
-        if counts[stem] > 1:
-            seen[stem] = seen.get(stem, 0) + 1
-            stem = f"{stem}{_suffix(seen[stem])}"
-        keys[paper_id] = stem
-    return keys
-
-
 def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
-    """Stable, unique keys in the ``qin2023devil`` style (an inferred year is not exported, so not keyed)."""
-    return unique_keys({p.id: key_stem(p.title, p.authors, p.year if p.date_has_year else None) for p in papers})
-
-
-def _suffix(n: int) -> str:
-    letters = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(ord("a") + rest) + letters
-    return letters
+    """Each paper's stored key. A paper made in memory (no key, or a copy whose key another paper
+    here already has) gets a made one that clashes with none."""
+    keys: dict[int, str] = {}
+    taken: set[str] = set()
+    fresh = []
+    for paper in sorted(papers, key=lambda p: p.id):
+        if paper.cite_key and paper.cite_key.casefold() not in taken:
+            keys[paper.id] = paper.cite_key
+            taken.add(paper.cite_key.casefold())
+        else:
+            fresh.append((paper.id, paper.title, paper.authors, paper.year if paper.date_has_year else None, ""))
+    return keys | assign_keys(fresh, taken)
 
 
 def _bibtex_value(text: str) -> str:

@@ -346,17 +346,15 @@ class Library:
     def export(self, fmt: str, paper_ids: Sequence[int]) -> Iterator[str]:
         """These papers in an export format, written as they are read (see ``select`` to pick them).
 
-        JSON and CSV keep the order given; BibTeX and CSL-JSON go in id order with stable keys, made
-        from a light first pass; Markdown groups by status, counted by another.
+        JSON and CSV keep the order given; BibTeX and CSL-JSON go in id order under their stored
+        keys, read in a light first pass; Markdown groups by status, counted by another.
         """
         from store.export import (
             FORMATS,
             bibtex_chunks,
             csl_chunks,
             export_chunks,
-            key_stem,
             markdown_chunks,
-            unique_keys,
         )
 
         if fmt not in FORMATS:
@@ -368,7 +366,7 @@ class Library:
             groups = {s: [i for i in paper_ids if status.get(i) == s] for s in ReadStatus}
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
-        keys = unique_keys({i: key_stem(t, a, y) for i, t, a, y in self.store.key_fields(ordered)})
+        keys = self.store.cite_keys(ordered)
         return (bibtex_chunks if fmt == "bibtex" else csl_chunks)(self.stream(ordered), keys)
 
     def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path) -> None:

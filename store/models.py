@@ -142,6 +142,10 @@ class Paper:
     updated_at: str = ""
     code_url: str | None = field(default=None)
     """A code URL the user set by hand; shown before the extracted ones."""
+    cite_key: str = ""
+    """The citation key, given when the paper was first stored and never changed ("" in memory only)."""
+    original: str = ""
+    """The BibTeX entry exactly as its file wrote it, for papers imported from BibTeX."""
 
     @property
     def year(self) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from sqlite_utils.migrations import Migrations
@@ -225,3 +226,18 @@ def m003_library_core(db: Database) -> None:
 
     rows = db.execute("SELECT id, title FROM papers").fetchall()
     db.conn.executemany("UPDATE papers SET sort_title = ? WHERE id = ?", [(sort_title(t), i) for i, t in rows])
+
+
+@migrations()
+def m004_citation_keys(db: Database) -> None:
+    """A citation key per paper, given once and kept: the source's own key when it had a usable one,
+    else one made from author, year and title. Existing papers get the keys a full export gave them."""
+    from store.keys import assign_keys
+
+    db.execute("ALTER TABLE papers ADD COLUMN cite_key TEXT")
+    rows = db.execute("SELECT id, title, authors, date, date_has_year, original FROM papers ORDER BY id").fetchall()
+    keys = assign_keys(
+        [(i, t, tuple(json.loads(a)), int(d[:4]) if d and y else None, o or "") for i, t, a, d, y, o in rows], set()
+    )
+    db.conn.executemany("UPDATE papers SET cite_key = ? WHERE id = ?", [(k, i) for i, k in keys.items()])
+    db.execute("CREATE UNIQUE INDEX papers_cite_key ON papers(cite_key COLLATE NOCASE)")

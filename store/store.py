@@ -18,6 +18,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from store.keys import assign_keys
 from store.links import openable_url
 from store.models import (
     ImportReport,
@@ -35,7 +36,7 @@ from store.models import (
 )
 from store.text import words
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -51,7 +52,7 @@ _STREAM_CHUNK = 500
 _PAPER_COLUMNS = (
     "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
     "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
-    "user_code_url"
+    "user_code_url, cite_key, original"
 )
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -489,10 +490,19 @@ class Store:
                 )
                 found.digest = digest
                 updated += 1
+            if inserts:
+                taken = {k.casefold() for (k,) in conn.execute("SELECT cite_key FROM papers WHERE cite_key NOT NULL")}
+                given = assign_keys(
+                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or "")
+                     for r in inserts),
+                    taken,
+                )  # fmt: skip
+                for row in inserts:
+                    row.append(given[row[0]])
             conn.executemany(
                 f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at, "
-                f"status, status_changed_at, note, note_updated_at, original, sort_title) "
-                f"VALUES ({', '.join('?' * 23)})",
+                f"status, status_changed_at, note, note_updated_at, original, sort_title, cite_key) "
+                f"VALUES ({', '.join('?' * 24)})",
                 inserts,
             )
             for paper_id, names in tagged:
@@ -738,13 +748,12 @@ class Store:
         )
         return [r[0] for r in rows]
 
-    def key_fields(self, paper_ids: Sequence[int]) -> Iterator[tuple[int, str, tuple[str, ...], int | None]]:
-        """(id, title, authors, year if the date has one) of each paper: what a citation key is made of."""
-        for rows in self._by_ids(
-            "SELECT id, title, authors, date, date_has_year FROM papers WHERE id IN ({ids})", paper_ids
-        ):
-            for paper_id, title, authors, date, has_year in rows:
-                yield paper_id, title, _strings(authors), int(date[:4]) if date and has_year else None
+    def cite_keys(self, paper_ids: Sequence[int]) -> dict[int, str]:
+        """The stored citation key of each paper."""
+        keys: dict[int, str] = {}
+        for rows in self._by_ids("SELECT id, cite_key FROM papers WHERE id IN ({ids})", paper_ids):
+            keys.update(rows)
+        return keys
 
     def statuses(self, paper_ids: Sequence[int]) -> dict[int, ReadStatus]:
         found: dict[int, ReadStatus] = {}
@@ -1022,6 +1031,8 @@ def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, 
         added_at=row[17],
         updated_at=row[18],
         code_url=row[19],
+        cite_key=row[20] or "",
+        original=row[21] or "",
     )
 
 

@@ -164,3 +164,48 @@ def test_thousands_of_broken_entries_give_a_bounded_report() -> None:
     assert len(result.drafts) == 1
     assert len(result.problems) == 101
     assert result.problems[-1] == Problem(101, "4,900 more entries from here on could not be read; skipped")
+
+
+DUPLICATE_AND_EMPTY_KEYS = """@article{same,
+  title = {First Paper}, author = {Smith, John}, year = {2020},
+}
+@article{same,
+  title = {Second Paper}, author = {Jones, Ann}, year = {2021},
+}
+@Article{,
+  title = {Third Paper}, author = {Doe, Jane}, year = {2019},
+}
+@Article{,
+  title = {Fourth Paper}, author = {Roe, Jim}, year = {2018},
+}
+@misc{Zhou:2021/RAG+v2,
+  title = {Fifth Paper}, author = {Zhou, Li}, year = {2021},
+}
+@misc{Müller2020,
+  title = {Sixth Paper}, author = {M{\\"u}ller, Anna}, year = {2020},
+}
+"""
+
+
+def test_duplicate_and_empty_keys_are_imported_not_dropped(empty_store: Store) -> None:
+    result = parse_bibtex(DUPLICATE_AND_EMPTY_KEYS, today=TODAY)
+    assert [d.title for d in result.drafts] == [
+        f"{n} Paper" for n in ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
+    ]
+    assert [(p.line, p.severity) for p in result.problems] == [(4, "note"), (10, "note")]
+    assert "'same' is used twice" in result.problems[0].message and "no citation key" in result.problems[1].message
+    empty_store.import_drafts(result, "dup.bib")
+    keys = {p.title: p.cite_key for p in empty_store.list_papers()}
+    assert keys == {
+        "First Paper": "same",  # the file's own key, kept
+        "Second Paper": "samea",  # its second use gets a key of its own
+        "Third Paper": "doe2019third",  # none given: one is made
+        "Fourth Paper": "roe2018fourth",
+        "Fifth Paper": "Zhou:2021/RAG+v2",  # any key BibTeX tools read is kept as written
+        "Sixth Paper": "muller2020sixth",  # not ASCII: a made key instead
+    }
+    text = export(empty_store.list_papers(), "bibtex")
+    assert [line for line in text.splitlines() if line.startswith("@")] == [
+        "@article{same,", "@article{samea,", "@article{doe2019third,", "@article{roe2018fourth,",
+        "@article{Zhou:2021/RAG+v2,", "@article{muller2020sixth,",
+    ]  # fmt: skip

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, Store, citation_keys, dumps, export, note_files
 from store.export import json_chunks
+from tests.conftest import TODAY
 from tui.cli import main
 
 
@@ -29,9 +30,28 @@ def test_citation_keys_are_stable_unique_and_readable(store: Store) -> None:
     assert keys == citation_keys(list(reversed(papers)))  # order of the input does not matter
     devil = next(p for p in papers if p.title.startswith("The Devil") or p.title.startswith("Sparse Mixture"))
     assert keys[devil.id] == "castellanos2024sparse"
-    twin = dataclasses.replace(devil, id=999)
-    clashing = citation_keys([devil, twin])
-    assert clashing == {devil.id: "castellanos2024sparsea", 999: "castellanos2024sparseb"}
+    twin = dataclasses.replace(devil, id=999, cite_key="")  # in memory, never stored: its key is made
+    assert citation_keys([devil, twin]) == {devil.id: "castellanos2024sparse", 999: "castellanos2024sparsea"}
+    copy = dataclasses.replace(devil, id=998)  # the same stored key twice cannot both be kept
+    assert citation_keys([copy, devil]) == {devil.id: "castellanos2024sparse", 998: "castellanos2024sparsea"}
+
+
+def test_a_key_once_given_never_changes(library) -> None:
+    """Adding a paper that would make the same key, or exporting a subset, leaves every key as it was."""
+    before = {p.id: p.cite_key for p in library.store.list_papers()}
+    assert all(before.values()) and len(set(before.values())) == len(before)
+    sparse = next(i for i, k in before.items() if k == "castellanos2024sparse")
+    first_author = library.paper(sparse).authors[0]
+    twin = f"MLMar 3, 2024\nSparse Kernels for Other Things{first_author}, Someone Else\nAnother abstract.\n"
+    path = library.store.path.parent / "twin.txt"
+    path.write_text(twin, encoding="utf-8")
+    library.import_file(path, today=TODAY)
+    after = {p.id: p.cite_key for p in library.store.list_papers()}
+    assert {i: after[i] for i in before} == before
+    (new,) = set(after) - set(before)
+    assert after[new] == "castellanos2024sparsea"
+    subset = "".join(library.export("bibtex", [new]))
+    assert subset.startswith("@article{castellanos2024sparsea,")
 
 
 def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 import bibtexparser
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -173,8 +174,17 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     failed: list[int] = []
     try:
         for offset, library in _blocks(text):
-            failed += (offset + (block.start_line or 0) + 1 for block in library.failed_blocks)
-            drafts += _drafts(library, offset, problems)
+            twins: list[Entry] = []
+            for block in library.failed_blocks:
+                line = offset + (block.start_line or 0) + 1
+                twin = getattr(block, "ignore_error_block", None)
+                if isinstance(block, DuplicateBlockKeyBlock) and isinstance(twin, Entry):
+                    twins.append(twin)  # a key used twice (or two empty ones, as JabRef writes): still a paper
+                    said = f"citation key {block.key!r} is used twice" if block.key else "entry has no citation key"
+                    problems.append(Problem(line, f"{said}; imported, with a key of its own", "note"))
+                else:
+                    failed.append(line)
+            drafts += _drafts([*library.entries, *_as_parsed(twins, library)], offset, problems)
     except Exception as exc:  # the parser's own failures are data here
         return ParseResult((), (Problem(1, f"not a readable BibTeX file: {exc}", "error"),))
     unreadable = "could not read this entry (unbalanced braces or quotes?); skipped"
@@ -189,9 +199,22 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     return ParseResult(tuple(drafts), tuple(sorted(problems, key=lambda p: p.line)))
 
 
-def _drafts(library: Library, offset: int, problems: list[Problem]) -> list[PaperDraft]:
+def _as_parsed(twins: list[Entry], library: Library) -> list[Entry]:
+    """Entries the parser set aside as duplicates, through the same steps as the others (macros
+    resolved, enclosing braces removed), which it skips for them."""
+    if not twins:
+        return []
+    from bibtexparser.middlewares import default_parse_stack
+
+    parsed = bibtexparser.Library([*library.strings, *twins])
+    for middleware in default_parse_stack(allow_inplace_modification=True):
+        parsed = middleware.transform(parsed)
+    return list(parsed.entries)
+
+
+def _drafts(entries: list[Entry], offset: int, problems: list[Problem]) -> list[PaperDraft]:
     drafts: list[PaperDraft] = []
-    for entry in library.entries:
+    for entry in sorted(entries, key=lambda e: e.start_line or 0):
         line = offset + (entry.start_line or 0) + 1
         fields = {f.key.lower(): str(f.value) for f in entry.fields}
         title = " ".join(decode_latex(fields.get("title", "")).split())

@@ -16,7 +16,7 @@ from sqlite_utils.migrations import Migrations
 import store.schema
 import store.store
 from store import Store, StoreError, parse_profile_dump
-from store.schema import m001_initial, m002_original_entry, m003_library_core
+from store.schema import m001_initial, m002_original_entry, m003_library_core, m004_citation_keys
 from store.store import SCHEMA_VERSION
 from tests.bench.synth import dump
 from tests.conftest import TODAY
@@ -39,9 +39,10 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
     newer()(m001_initial)
     newer()(m002_original_entry)
     newer()(m003_library_core)
+    newer()(m004_citation_keys)
 
     @newer()
-    def m004_reading_time(db) -> None:  # what a next release might add
+    def m005_reading_time(db) -> None:  # what a next release might add
         db.execute("ALTER TABLE papers ADD COLUMN minutes_read INTEGER")
 
     monkeypatch.setattr(store.schema, "migrations", newer)
@@ -53,6 +54,30 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert conn.execute("SELECT note FROM papers WHERE id = 1").fetchone() == ("precious",)
+
+
+def test_a_library_from_before_stored_keys_keeps_the_keys_its_exports_had(tmp_path: Path) -> None:
+    """Upgrading gives each paper the key a full export gave it before, or its BibTeX file's own key."""
+    from store import parse_bibtex
+    from store.keys import key_stem, unique_keys
+
+    db = tmp_path / "lib.db"
+    bib = "@inproceedings{Zhou:2021:RAG,\n  title = {Sparse Things},\n  author = {Zhou, Li},\n  year = {2021}\n}\n"
+    with Store.open(db) as library:
+        library.import_drafts(parse_profile_dump(dump(30, layout="B"), today=TODAY), "a.txt")
+        library.import_drafts(parse_bibtex(bib, today=TODAY), "b.bib")
+        rows = library._read("SELECT id, title, authors, date, date_has_year FROM papers WHERE original IS NULL")
+        before = unique_keys({i: key_stem(t, json.loads(a), int(d[:4]) if d and y else None) for i, t, a, d, y in rows})
+    with sqlite3.connect(db) as conn:  # the same library as the release before stored keys left it
+        conn.executescript(
+            "DROP INDEX papers_cite_key; ALTER TABLE papers DROP COLUMN cite_key; "
+            "DELETE FROM _sqlite_migrations WHERE name = 'm004_citation_keys'; PRAGMA user_version = 3;"
+        )
+    with Store.open(db) as library:
+        keys = {p.id: p.cite_key for p in library.list_papers()}
+    assert {i: keys[i] for i in before} == before
+    assert "Zhou:2021:RAG" in keys.values()
+    assert len(set(keys.values())) == len(keys) == 31
 
 
 def test_a_full_disk_rejects_the_import_and_keeps_the_library(tmp_path: Path) -> None:
