@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 from store.files import safe_file_name
 from store.keys import assign_keys
 from store.models import MONTHS, Paper, ReadStatus
+from store.source import read_source
 from store.text import printable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from store.names import Name
 
 RECORD_KEYS = (
     "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
@@ -202,6 +205,7 @@ def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> st
 
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "_": r"\_",
                    "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+_LIGATURE = re.compile(r"-{2,}|`{2,}|'{2,}")
 _BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 
 
@@ -221,80 +225,240 @@ def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
 
 
 def _bibtex_value(text: str) -> str:
-    """Text safe inside braces: LaTeX specials escaped, control characters dropped, UTF-8 kept."""
+    """Text safe inside braces: LaTeX specials escaped, control characters dropped, UTF-8 kept.
+
+    BibTeX counts braces even after a backslash, so a lone } in a note would end the entry and
+    make the whole file unreadable: braces that pair up become \\{ \\}, the others \\textbraceright{}.
+    """
     cleaned = "".join(c for c in text if c.isprintable() or c == "\n").replace("\n", " ")
-    return _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], cleaned)
+    lone = _lone_braces(cleaned) if "{" in cleaned or "}" in cleaned else set()
+    if not lone:
+        escaped = _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], cleaned)
+    else:
+        escaped = "".join(
+            (r"\textbraceleft{}" if c == "{" else r"\textbraceright{}") if i in lone else _BIBTEX_SPECIAL.get(c, c)
+            for i, c in enumerate(cleaned)
+        )
+    # -- and `` '' are typed text here, not TeX's dash and quote ligatures: an empty group keeps them.
+    return _LIGATURE.sub(lambda m: "{}".join(m.group()), escaped) if _LIGATURE.search(escaped) else escaped
 
 
-def bibtex_entry(paper: Paper, key: str) -> str:
-    """One @article; the reading status and note ride along as fields."""
+def _lone_braces(text: str) -> set[int]:
+    """Positions of the braces in text that have no partner."""
+    opened: list[int] = []
+    lone: set[int] = set()
+    for i, char in enumerate(text):
+        if char == "{":
+            opened.append(i)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                lone.add(i)
+    return lone | set(opened)
+
+
+def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
+    """One entry: an imported one as its file had it (type, every field, its LaTeX), otherwise made
+    from the paper; then the user's tags and reading status, and the note as annote when asked.
+
+    Whatever the source held, what comes out parses in BibTeX, biber and pybtex: braces balance,
+    URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up.
+    """
+    kept = read_source(paper.original) if paper.original else None
+    kind, fields = kept if kept is not None else ("article", _made_fields(paper))
+    lines = []
+    seen: set[str] = set()
+    for name, value in fields:
+        if name in seen or name in _USER_FIELDS or not value.strip():
+            continue  # BibTeX reads the first of a repeated field; strict parsers refuse the second
+        seen.add(name)
+        lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
+    if paper.tags:
+        lines.append(f"  keywords = {{{_bibtex_value(', '.join(paper.tags))}}}")
+    lines.append(f"  readstatus = {{{paper.status.value}}}")
+    if with_notes and paper.note.strip():
+        lines.append(f"  annote = {{{_bibtex_value(paper.note.strip())}}}")
+    return f"@{kind}{{{key},\n" + ",\n".join(lines) + "\n}\n"
+
+
+_USER_FIELDS = frozenset({"keywords", "readstatus", "annote"})
+_VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
+"""Fields BibTeX styles print as they are (biblatex: verbatim): never LaTeX-escaped."""
+_MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
+_FULL_MONTHS = {name: m for m, name in zip(MONTHS, ("january", "february", "march", "april", "may", "june", "july",
+                "august", "september", "october", "november", "december"), strict=True)}  # fmt: skip
+_PROTECT = re.compile(r"(?<![\\\w])(\w+)")
+
+
+def _made_fields(paper: Paper) -> list[tuple[str, str]]:
+    """The fields of a paper that came from a profile dump, as LaTeX (the title still to protect)."""
     fields = [
         ("title", paper.title),
-        ("author", " and ".join(paper.authors) + (" and others" if paper.authors_truncated else "")),
+        ("author", _bibtex_value(" and ".join(paper.authors) + (" and others" if paper.authors_truncated else ""))),
     ]
-    if paper.date and paper.date_has_year:
+    if paper.date and paper.date_has_year:  # a dump dates each paper to the day; an inferred year is left out
         fields += [("year", str(paper.date.year)), ("month", MONTHS[paper.date.month - 1])]
+        fields.append(("date", paper.date.isoformat()))  # biblatex's full date; BibTeX reads year and month
     if paper.abstract:
-        fields.append(("abstract", paper.abstract))
+        fields.append(("abstract", _bibtex_value(paper.abstract)))
     url = (paper.all_code_urls or paper.links or (None,))[0]
     if url:
         fields.append(("url", url))
-    if paper.tags:
-        fields.append(("keywords", ", ".join(paper.tags)))
-    fields.append(("readstatus", paper.status.value))
-    if paper.note.strip():
-        fields.append(("note", paper.note.strip()))
-    body = ",\n".join(f"  {name} = {{{_bibtex_value(value)}}}" for name, value in fields if value)
-    return f"@article{{{key},\n{body}\n}}\n"
+    return fields
 
 
-def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str]) -> Iterator[str]:
+def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
+    """One field line. value is LaTeX already, except a made title, which is escaped and protected.
+
+    Control and bidi characters are dropped whatever the source held: an entry is data, never a
+    terminal escape or reordered text."""
+    value = "".join(c for c in value if c.isprintable() or c in "\n\t")
+    if name == "month":
+        month = _month_macro(value)
+        if month:
+            return f"  month = {month}"
+    if name in _VERBATIM:
+        value = _bibtex_url(value)
+    elif not escaped:
+        value = _protect_case(_bibtex_value(value))
+    elif not _balanced(value):
+        value = _bibtex_value(value)  # a stray brace from a quoted value: shown, not structure
+    return f"  {name} = {{{value}}}"
+
+
+def _month_macro(value: str) -> str | None:
+    text = value.strip().lower()
+    return text if text in MONTHS else _MONTH_NUMBERS.get(text) or _FULL_MONTHS.get(text)
+
+
+def _bibtex_url(url: str) -> str:
+    """A URL as it is, but for what would break the entry around it: braces, backslashes, spaces."""
+    return "".join(f"%{ord(c):02X}" if c in "{}\\ \n\t" else c for c in url.strip())
+
+
+def _protect_case(title: str) -> str:
+    """Braces round words whose capitals must survive a style that lowercases titles: BERT, ImageNet."""
+    return _PROTECT.sub(
+        lambda m: f"{{{m.group(1)}}}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), title
+    )
+
+
+def _balanced(value: str) -> bool:
+    depth = 0
+    for i, char in enumerate(value):
+        if char in "{}" and i and value[i - 1] == "\\":
+            continue
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
     """Entries one at a time, in the order given (id order, for a stable file)."""
     for position, paper in enumerate(papers):
-        yield ("\n" if position else "") + bibtex_entry(paper, keys[paper.id])
+        yield ("\n" if position else "") + bibtex_entry(paper, keys[paper.id], with_notes=with_notes)
 
 
-def to_bibtex(papers: Sequence[Paper]) -> str:
-    return "".join(bibtex_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers)))
+def to_bibtex(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
+    return "".join(bibtex_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
 
 
-def _csl_name(name: str) -> dict[str, str]:
-    parts = name.split()
-    if len(parts) < 2:
-        return {"literal": name}
-    return {"given": " ".join(parts[:-1]), "family": parts[-1]}
+_CSL_TYPES = {"article": "article-journal", "inproceedings": "paper-conference", "conference": "paper-conference",
+              "book": "book", "proceedings": "book", "collection": "book", "incollection": "chapter",
+              "inbook": "chapter", "techreport": "report", "report": "report", "phdthesis": "thesis",
+              "mastersthesis": "thesis", "thesis": "thesis", "unpublished": "manuscript", "online": "webpage",
+              "manual": "report", "booklet": "pamphlet", "dataset": "dataset", "software": "software"}  # fmt: skip
+"""BibTeX and biblatex entry types as CSL types (the rest, misc and preprints, are "article")."""
+_CSL_FIELDS = {"journal": "container-title", "journaltitle": "container-title", "booktitle": "container-title",
+               "publisher": "publisher", "address": "publisher-place", "location": "publisher-place",
+               "institution": "publisher", "school": "publisher", "volume": "volume", "number": "issue",
+               "pages": "page", "edition": "edition", "isbn": "ISBN", "issn": "ISSN", "doi": "DOI",
+               "series": "collection-title", "note": "note"}  # fmt: skip
+"""BibTeX fields carried into CSL-JSON, decoded from LaTeX."""
 
 
-def csl_item(paper: Paper, key: str) -> dict[str, Any]:
-    """A paper as CSL-JSON, the shape Zotero, pandoc and Quarto read."""
+def _csl_name(name: Name) -> dict[str, str]:
+    if name.corporate or (not name.given and not name.particle):
+        return {"literal": name.display}
+    parts = {"family": name.family, "given": name.given, "non-dropping-particle": name.particle, "suffix": name.suffix}
+    return {k: v for k, v in parts.items() if v}
+
+
+def csl_item(paper: Paper, key: str, *, with_notes: bool = False) -> dict[str, Any]:
+    """A paper as CSL-JSON, the shape Zotero, pandoc and Quarto read (valid against the CSL schema).
+
+    An imported BibTeX entry gives its type, names in their parts, container, pages, DOI and a date
+    only as precise as it was written (a year alone is ``[[2021]]``).
+    """
+    from store.importers.bibtex import decode_latex  # deferred: bibtexparser splits the names
+    from store.names import bibtex_names, name_parts
+
+    kept = read_source(paper.original) if paper.original else None
+    fields: dict[str, str] = {}
+    for name, value in kept[1] if kept else ():
+        fields.setdefault(name, value)  # the first of a repeated field, as BibTeX reads it
+    if "author" in fields:
+        names, truncated = bibtex_names(fields["author"])
+    else:
+        names, truncated = [name_parts(a) for a in paper.authors], paper.authors_truncated
     item: dict[str, Any] = {
         "id": key,
-        "type": "article",
+        "type": _CSL_TYPES.get(kept[0], "article") if kept else "article",
         "title": paper.title,
-        "author": [_csl_name(a) for a in paper.authors],
+        "author": [_csl_name(n) for n in names],
     }
-    if paper.date:
-        parts = [paper.date.year, paper.date.month, paper.date.day] if paper.date_has_year else None
-        if parts:
-            item["issued"] = {"date-parts": [parts]}
+    if item["type"] == "article-journal" and not (fields.get("journal") or fields.get("journaltitle")):
+        item["type"] = "article"
+    issued = _csl_date(fields) if kept else _dump_date(paper)
+    if issued:
+        item["issued"] = {"date-parts": [issued]}
+    for name, value in fields.items():
+        if name in _CSL_FIELDS and value.strip() and _CSL_FIELDS[name] not in item:
+            if name == "doi":
+                item["DOI"] = value.strip()
+            elif name == "pages":
+                item["page"] = value.strip().replace("--", "-")
+            else:
+                item[_CSL_FIELDS[name]] = " ".join(decode_latex(value).split())
     if paper.abstract:
         item["abstract"] = paper.abstract
-    url = (paper.all_code_urls or paper.links or (None,))[0]
+    url = fields.get("url", "").strip() or (paper.all_code_urls or paper.links or ("",))[0]
     if url:
         item["URL"] = url
     if paper.tags:
         item["keyword"] = ", ".join(paper.tags)
-    if paper.note.strip():
-        item["note"] = paper.note.strip()
+    if with_notes and paper.note.strip():
+        item["annote"] = paper.note.strip()  # CSL's "note" is printed by styles; "annote" is the reader's
+    if truncated:
+        item["custom"] = {"authors-truncated": True}  # the file said "and others": more authors than listed
     return item
 
 
-def csl_chunks(papers: Iterable[Paper], keys: Mapping[int, str]) -> Iterator[str]:
-    return json_chunks(csl_item(p, keys[p.id]) for p in papers)
+def _dump_date(paper: Paper) -> list[int] | None:
+    """A profile dump dates each paper to the day; a date whose year was inferred is left out."""
+    return [paper.date.year, paper.date.month, paper.date.day] if paper.date and paper.date_has_year else None
 
 
-def to_csl(papers: Sequence[Paper]) -> str:
-    return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers)))
+def _csl_date(fields: Mapping[str, str]) -> list[int] | None:
+    """The date as precisely as the entry wrote it: year, year and month, or a full date field."""
+    match = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", fields.get("date", ""))
+    if match:
+        return [int(g) for g in match.groups() if g]
+    year = re.fullmatch(r"\s*(\d{4})\s*", fields.get("year", ""))
+    if not year:
+        return None
+    month = _month_macro(fields.get("month", ""))
+    return [int(year.group(1)), *([MONTHS.index(month) + 1] if month else [])]
+
+
+def csl_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
+    return json_chunks(csl_item(p, keys[p.id], with_notes=with_notes) for p in papers)
+
+
+def to_csl(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
+    return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
 
 
 _YAML_BREAKS = ("\x85", "\u2028", "\u2029")
@@ -346,7 +510,8 @@ def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:
     return json_chunks(map(record, papers)) if fmt == "json" else csv_chunks(papers)
 
 
-def export(papers: Sequence[Paper], fmt: str) -> str:
+def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> str:
+    """The papers in one format; private notes go into BibTeX and CSL-JSON only with ``with_notes``."""
     if fmt == "json":
         return to_json(papers)
     if fmt == "csv":
@@ -354,7 +519,7 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
     if fmt == "markdown":
         return to_markdown(papers)
     if fmt == "bibtex":
-        return to_bibtex(papers)
+        return to_bibtex(papers, with_notes=with_notes)
     if fmt == "csl":
-        return to_csl(papers)
+        return to_csl(papers, with_notes=with_notes)
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

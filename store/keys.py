@@ -8,6 +8,7 @@ the notes folder) reads the stored key, so the same paper always has the same ke
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,15 @@ _USABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+/-]{0,99}")
 
 
 def source_key(entry: str) -> str | None:
-    """The key a BibTeX entry gives itself, if it is one we can keep (``@Article{,`` has none)."""
-    match = _SOURCE_KEY.match(entry)
-    key = match.group(1) if match else ""
+    """The key a BibTeX entry gives itself, if it is one we can keep (``@Article{,`` has none).
+
+    entry is the entry as kept (JSON, see ``importers.bibtex.source_text``) or as written.
+    """
+    if entry.startswith("{"):
+        key = str(json.loads(entry).get("key", ""))
+    else:
+        match = _SOURCE_KEY.match(entry)
+        key = match.group(1) if match else ""
     return key if _USABLE.fullmatch(key) else None
 
 

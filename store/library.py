@@ -343,11 +343,12 @@ class Library:
         for start in range(0, len(paper_ids), _FETCH_CHUNK):
             yield from self.store.get_many(paper_ids[start : start + _FETCH_CHUNK])
 
-    def export(self, fmt: str, paper_ids: Sequence[int]) -> Iterator[str]:
+    def export(self, fmt: str, paper_ids: Sequence[int], *, with_notes: bool = False) -> Iterator[str]:
         """These papers in an export format, written as they are read (see ``select`` to pick them).
 
         JSON and CSV keep the order given; BibTeX and CSL-JSON go in id order under their stored
-        keys, read in a light first pass; Markdown groups by status, counted by another.
+        keys, read in a light first pass, private notes in them only ``with_notes``; Markdown groups
+        by status, counted by another.
         """
         from store.export import (
             FORMATS,
@@ -367,14 +368,15 @@ class Library:
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
         keys = self.store.cite_keys(ordered)
-        return (bibtex_chunks if fmt == "bibtex" else csl_chunks)(self.stream(ordered), keys)
+        chunks = bibtex_chunks if fmt == "bibtex" else csl_chunks
+        return chunks(self.stream(ordered), keys, with_notes=with_notes)
 
-    def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path) -> None:
+    def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path, *, with_notes: bool = False) -> None:
         """Write an export to a file atomically: a crash or a full disk leaves the old file whole.
 
         A symlink the user made at path is followed to its target, which is then replaced.
         """
-        chunks = self.export(fmt, paper_ids)
+        chunks = self.export(fmt, paper_ids, with_notes=with_notes)
         try:
             write_atomic(path.resolve(), chunks)
         except OSError as exc:

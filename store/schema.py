@@ -241,3 +241,12 @@ def m004_citation_keys(db: Database) -> None:
     )
     db.conn.executemany("UPDATE papers SET cite_key = ? WHERE id = ?", [(k, i) for i, k in keys.items()])
     db.execute("CREATE UNIQUE INDEX papers_cite_key ON papers(cite_key COLLATE NOCASE)")
+
+
+@migrations()
+def m005_source_entries(db: Database) -> None:
+    """An imported BibTeX entry is kept parsed (type, key, every field), for exports to re-emit."""
+    from store.importers.bibtex import entry_source
+
+    rows = db.execute("SELECT id, original FROM papers WHERE original LIKE '@%'").fetchall()
+    db.conn.executemany("UPDATE papers SET original = ? WHERE id = ?", [(entry_source(o), i) for i, o in rows])

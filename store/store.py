@@ -36,7 +36,7 @@ from store.models import (
 )
 from store.text import words
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.

@@ -61,7 +61,9 @@ def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:
     text = export([store.get(1)], "bibtex")
     assert text.startswith("@article{castellanos2024sparse,\n")
     escaped = r"50\% of \{this\} \& that\_one \#1 \textasciitilde{} \$x\textasciicircum{}2\$ \textbackslash{}emph\{y\}"
-    assert f"note = {{{escaped}}}" in text
+    assert "note" not in text  # a private note goes out only when asked, and never as a printed note
+    with_notes = export([store.get(1)], "bibtex", with_notes=True)
+    assert f"annote = {{{escaped}}}" in with_notes and "  note =" not in with_notes
     assert "readstatus = {read}" in text and "keywords = {to-review}" in text
     assert "author = {Mira Castellanos and Jonas Feldmann and Priya Raghunathan and others}" in text
     assert text.count("{") == text.count("}")
@@ -73,12 +75,14 @@ def test_csl_json_has_the_shape_citeproc_expects(store: Store) -> None:
     for item in items:
         assert isinstance(item["id"], str) and item["type"] == "article" and item["title"]
         for name in item["author"]:
-            assert set(name) <= {"given", "family", "literal"} and name
+            assert set(name) <= {"given", "family", "literal", "non-dropping-particle", "suffix"} and name
         if "issued" in item:
             (parts,) = item["issued"]["date-parts"]
             assert all(isinstance(n, int) for n in parts) and 1 <= parts[1] <= 12
     li_ming = next(i for i in items if i["title"].startswith("Instruction Following"))
     assert li_ming["author"][0] == {"literal": "李明"}
+    hugo = next(n for i in items for n in i["author"] if n.get("family") == "Linde")
+    assert hugo == {"family": "Linde", "given": "Hugo", "non-dropping-particle": "van der"}
 
 
 def test_note_files_have_front_matter_and_stable_names(store: Store) -> None:

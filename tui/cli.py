@@ -325,10 +325,10 @@ def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
         err.write(f"notes: {report.written} written, {report.unchanged} unchanged in {args.output}\n")
         return EXIT_OK
     if not args.output:
-        for chunk in library.export(args.format, ids):
+        for chunk in library.export(args.format, ids, with_notes=args.with_notes):
             out.write(chunk)
         return EXIT_OK
-    library.export_to(args.format, ids, Path(args.output))
+    library.export_to(args.format, ids, Path(args.output), with_notes=args.with_notes)
     err.write(f"exported {len(ids)} papers to {args.output}\n")
     return EXIT_OK
 
@@ -448,6 +448,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH (a folder, for notes), not standard output")
     p.add_argument("--query", help="export only what this search finds (the search language)")
     p.add_argument("--sort", choices=SORTS, default="date")
+    p.add_argument(
+        "--with-notes",
+        action="store_true",
+        help="bibtex and csl: include your private notes (as annote, which styles do not print)",
+    )
     paging(p, "all")
 
     p = command("stats", cmd_stats, "counts by status, category, year and source")

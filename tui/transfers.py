@@ -18,13 +18,14 @@ if TYPE_CHECKING:
 
 EXPORTS = (
     ("bibtex", "for LaTeX, Zotero, JabRef"),
+    ("bibtex+notes", "BibTeX with your notes as annote, which styles do not print"),
     ("csl", "CSL-JSON for pandoc, Quarto, Zotero"),
     ("markdown", "a readable reading list"),
     ("json", "every field"),
     ("csv", "a spreadsheet"),
     ("notes", "one Markdown file per note"),
 )
-_EXTENSIONS = {"bibtex": "bib", "csl": "json", "markdown": "md", "json": "json", "csv": "csv"}
+_EXTENSIONS = {"bibtex": "bib", "bibtex+notes": "bib", "csl": "json", "markdown": "md", "json": "json", "csv": "csv"}
 
 
 class Transfers(PaperActions):
@@ -89,7 +90,8 @@ class Transfers(PaperActions):
             summary = f"Notes: {report.written} written, {report.unchanged} unchanged in {path}"
             summary += "".join(f"; skipped {name}: {why}" for name, why in report.skipped)
         else:
-            self.shelf.export_to(fmt, ids, path)
+            with_notes = fmt.endswith("+notes")
+            self.shelf.export_to(fmt.removesuffix("+notes"), ids, path, with_notes=with_notes)
             summary = f"Exported {len(ids):,} {plural(len(ids))} to {path}"
         self.post_message(ExportFinished(summary))
 

@@ -8,6 +8,7 @@ importing and exporting again gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import re
@@ -20,21 +21,32 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from bibtexparser import Library
+    from pylatexenc.latex2text import LatexNodes2Text
 
 from store.links import extract_links
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
+from store.names import bibtex_names
+from store.source import source_text
 
-_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-            ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328"}  # fmt: skip
-_LETTERS = {"ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
-            "l": "ł", "L": "Ł", "i": "ı", "textbackslash": "\\", "textasciitilde": "~",
-            "textasciicircum": "^"}  # fmt: skip
-_ACCENT = re.compile(r"""\\([`'^"~=.uvHck])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))""")
-_LETTER = re.compile(r"\\(" + "|".join(sorted(_LETTERS, key=len, reverse=True)) + r")(?![A-Za-z])(?:\{\})?")
-_ESCAPED = re.compile(r"\\([{}&%_#$])")
-_COMMAND = re.compile(r"\\[A-Za-z]+\s*")
+_LATEX = re.compile(r"[\\$~]|--|``|''")
+"""What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "BibTeX": "BibTeX", "textasciicircum": "^", "textasciitilde": "~",
+           "textbackslash": "\\", "textbraceleft": "{", "textbraceright": "}"}  # fmt: skip
+"""Commands pylatexenc drops or turns into look-alikes (ˆ for ^) that must read as written."""
 _MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _READ_STATUS = {"read": "read", "skimmed": "reading", "reading": "reading", "unread": "unread", "toread": "unread"}
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+"""A DOI written as a link or with a doi: prefix: the field holds the DOI alone."""
+_USER_FIELDS = frozenset({"readstatus", "keywords", "annote"})
+"""Fields the user's own data replaces on export (status, tags, note), so not kept with the entry."""
+_NOT_INHERITED = frozenset({"crossref", "title", "ids", "key"})
+_MONTH_NAMES = {m: n for m, n in zip(MONTHS, ("January", "February", "March", "April", "May", "June", "July",
+                "August", "September", "October", "November", "December"), strict=True)}  # fmt: skip
+_ONE_PART = r'\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|"[^"]*"|[^\s#{}"]+'
+"""One part of a # join: a braced value (three levels deep), a quoted one, or a macro name or number."""
+_PART = re.compile(_ONE_PART)
+_JOINED = re.compile(rf"\s*(?:{_ONE_PART})(?:\s*#\s*(?:{_ONE_PART}))+\s*")
 _ENTRY_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 _BLOCK_START = re.compile(r"^[^\S\n]*@\w*[ \t]*[{(]", re.MULTILINE)
 """Where bibtexparser's splitter starts a block, abandoning any still open."""
@@ -46,66 +58,31 @@ def count_entry_starts(text: str) -> int:
 
 
 def decode_latex(text: str) -> str:
-    """Accents, special letters and escapes to Unicode; bare {case-protection} braces dropped."""
-    text = _ACCENT.sub(lambda m: _accent(m.group(1), m.group(2) or m.group(3)), text)
-    text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
-    parts = _ESCAPED.split(text)
-    # split() leaves escaped characters at odd positions; only the even, unescaped parts lose braces
-    return "".join(part if i % 2 else _drop_protection_braces(part) for i, part in enumerate(parts))
+    """LaTeX as readable Unicode: accents, symbols, math ($\\kappa$ is κ), dashes, ties and escapes.
+
+    Text with no command, math, tie or dash only loses its {case-protection} braces; the rest goes
+    through pylatexenc, which knows LaTeX's commands (a hand-made decoder took $\\kappa$ for an
+    accented "appa"). A bare % is text here, as BibTeX reads it, not a comment eating the rest.
+    """
+    if not _LATEX.search(text):
+        return text.replace("{", "").replace("}", "")  # no command, so every brace is case protection
+    decoded = _latex_to_text().latex_to_text(_BARE_PERCENT.sub(r"\\%", text))
+    return " ".join(decoded.replace("\xa0", " ").split(" ")) if "\xa0" in decoded else decoded
 
 
-def _drop_protection_braces(text: str) -> str:
-    """Drop {case-protection} braces, keeping those that hold a command's argument (\\emph{x})."""
-    if "{" not in text and "}" not in text:
-        return text
-    command_ends = {m.end() for m in _COMMAND.finditer(text)}
-    kept: list[str] = []
-    opened: list[bool] = []
-    for i, char in enumerate(text):
-        if char == "{":
-            opened.append(i in command_ends)
-            if opened[-1]:
-                kept.append(char)
-        elif char == "}":
-            if opened and opened.pop():
-                kept.append(char)
-        else:
-            kept.append(char)
-    return "".join(kept)
+@functools.cache
+def _latex_to_text() -> LatexNodes2Text:
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-
-def _accent(mark: str, letter: str) -> str:
-    import unicodedata
-
-    base = "i" if letter == "\\i" else "j" if letter == "\\j" else letter
-    return unicodedata.normalize("NFC", base + _ACCENTS[mark])
+    macros = [MacroTextSpec(name, text) for name, text in _MACROS.items()]
+    context = get_default_latex_context_db()  # a fresh copy each call
+    context.add_context_category("papershelf", macros=macros, prepend=True)
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=True)
 
 
 def _authors(field: str) -> tuple[tuple[str, ...], bool]:
-    names: list[str] = []
-    current: list[str] = []
-    depth = 0
-    tokens = re.split(r"(\s+and\s+|[{}])", field)
-    for token in tokens:
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth -= 1
-        if depth == 0 and re.fullmatch(r"\s+and\s+", token or ""):
-            names.append("".join(current))
-            current = []
-        else:
-            current.append(token)
-    names.append("".join(current))
-    truncated = False
-    result = []
-    for name in (decode_latex(n).strip() for n in names):
-        if name.lower() == "others":
-            truncated = True
-        elif name:
-            last, comma, first = name.partition(",")
-            result.append(f"{first.strip()} {last.strip()}".strip() if comma else " ".join(name.split()))
-    return tuple(result), truncated
+    names, truncated = bibtex_names(field)
+    return tuple(n.display for n in names if n.display), truncated
 
 
 def _date(fields: dict[str, str]) -> tuple[dt.date | None, bool]:
@@ -130,8 +107,8 @@ def _links(fields: dict[str, str]) -> tuple[str, ...]:
     if fields.get("url"):
         found.append(fields["url"].strip())
     if fields.get("doi"):
-        found.append("https://doi.org/" + fields["doi"].strip().removeprefix("https://doi.org/"))
-    if fields.get("eprint") and fields.get("archiveprefix", "").lower() == "arxiv":
+        found.append("https://doi.org/" + fields["doi"])
+    if fields.get("eprint") and "arxiv" in (fields.get("archiveprefix", "") + fields.get("eprinttype", "")).lower():
         found.append(f"https://arxiv.org/abs/{fields['eprint'].strip()}")
     return tuple(dict.fromkeys(found))
 
@@ -169,11 +146,13 @@ def _blocks(text: str) -> Iterator[tuple[int, Library]]:
 def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     """Parse BibTeX text. Never raises: unreadable entries come back as problems."""
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its complaints become our problems
-    drafts: list[PaperDraft] = []
     problems: list[Problem] = []
     failed: list[int] = []
+    macros: dict[str, str] = {}
+    read: list[tuple[int, Entry, list[tuple[str, str]]]] = []
     try:
         for offset, library in _blocks(text):
+            macros.update((b.key.lower(), str(b.value)) for b in library.strings)
             twins: list[Entry] = []
             for block in library.failed_blocks:
                 line = offset + (block.start_line or 0) + 1
@@ -184,9 +163,10 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
                     problems.append(Problem(line, f"{said}; imported, with a key of its own", "note"))
                 else:
                     failed.append(line)
-            drafts += _drafts([*library.entries, *_as_parsed(twins, library)], offset, problems)
+            read += ((offset, e, _fields(e, macros)) for e in [*library.entries, *_as_parsed(twins, library)])
     except Exception as exc:  # the parser's own failures are data here
         return ParseResult((), (Problem(1, f"not a readable BibTeX file: {exc}", "error"),))
+    drafts = _drafts(_inherit(read), problems)
     unreadable = "could not read this entry (unbalanced braces or quotes?); skipped"
     problems += (Problem(line, unreadable) for line in failed[:_FAILURES_SHOWN])
     if len(failed) > _FAILURES_SHOWN:
@@ -212,11 +192,11 @@ def _as_parsed(twins: list[Entry], library: Library) -> list[Entry]:
     return list(parsed.entries)
 
 
-def _drafts(entries: list[Entry], offset: int, problems: list[Problem]) -> list[PaperDraft]:
+def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list[Problem]) -> list[PaperDraft]:
     drafts: list[PaperDraft] = []
-    for entry in sorted(entries, key=lambda e: e.start_line or 0):
+    for offset, entry, pairs in sorted(read, key=lambda r: r[0] + (r[1].start_line or 0)):
         line = offset + (entry.start_line or 0) + 1
-        fields = {f.key.lower(): str(f.value) for f in entry.fields}
+        fields = dict(reversed(pairs))  # the first of a repeated field counts, as in BibTeX
         title = " ".join(decode_latex(fields.get("title", "")).split())
         if not title_key(title):
             problems.append(Problem(line, f"entry {entry.key!r} has no title; skipped"))
@@ -226,7 +206,8 @@ def _drafts(entries: list[Entry], offset: int, problems: list[Problem]) -> list[
         abstract = decode_latex(fields.get("abstract", ""))
         links = _links(fields)
         code = extract_links(" ".join(links))[1] + extract_links(abstract)[1]  # by host; by sentence in the abstract
-        note = "\n\n".join(decode_latex(fields[k]) for k in ("note", "annote") if fields.get(k))
+        private = ("note", "annote") if _old_export(pairs) else ("annote",)
+        note = "\n\n".join(decode_latex(fields[k]) for k in private if fields.get(k))
         tags = tuple(t.strip() for t in re.split(r"[,;]", decode_latex(fields.get("keywords", ""))) if t.strip())
         status = _READ_STATUS.get(fields.get("readstatus", "").strip().lower().replace(" ", ""), "unread")
         drafts.append(
@@ -243,10 +224,69 @@ def _drafts(entries: list[Entry], offset: int, problems: list[Problem]) -> list[
                 has_code=bool(code),
                 line=line,
                 user=UserData(status, note, tags),
-                original=entry.raw or "",
+                original=_kept(entry, pairs),
             )
         )
     return drafts
+
+
+def _old_export(pairs: list[tuple[str, str]]) -> bool:
+    """Whether this is papershelf's own export from before notes went out as annote: there the
+    private note was a note field after readstatus. Anywhere else a note is the entry's own."""
+    names = [k for k, _ in pairs]
+    return "readstatus" in names and "note" in names[names.index("readstatus") :]
+
+
+def _kept(entry: Entry, pairs: list[tuple[str, str]]) -> str:
+    """The entry as the library keeps it, less the fields the user's own data stands for."""
+    old = _old_export(pairs)
+    kept = [(k, v) for k, v in pairs if k not in _USER_FIELDS and not (old and k == "note")]
+    return source_text(entry.entry_type, entry.key, kept)
+
+
+def entry_source(raw: str) -> str | None:
+    """An entry as its file wrote it, as the library keeps it now (for libraries from before)."""
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    entries = bibtexparser.parse_string(raw).entries
+    return _kept(entries[0], _fields(entries[0], {})) if entries else None
+
+
+def _fields(entry: Entry, macros: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, value) pairs as BibTeX reads them: @string macros and # joins resolved, LaTeX kept."""
+    pairs = [(f.key.lower(), _resolve(str(f.value), macros)) for f in entry.fields]
+    return [(k, _DOI_PREFIX.sub("", v.strip()) if k == "doi" else v) for k, v in pairs]
+
+
+def _resolve(value: str, macros: dict[str, str]) -> str:
+    """A value bibtexparser left as written because it joins parts with #: "Foo " # jn # {Bar}."""
+    if "#" not in value or not _JOINED.fullmatch(value):
+        return value
+    parts = []
+    for part in _PART.findall(value):
+        if part[0] in '{"':
+            parts.append(part[1:-1])
+        else:
+            parts.append(macros.get(part.lower(), _MONTH_NAMES.get(part.lower(), part)))
+    return "".join(parts)
+
+
+def _inherit(
+    read: list[tuple[int, Entry, list[tuple[str, str]]]],
+) -> list[tuple[int, Entry, list[tuple[str, str]]]]:
+    """crossref: an entry takes the fields it lacks from the entry it names (a proceedings' title as
+    the booktitle), as BibTeX does."""
+    by_key = {e.key.lower(): pairs for _, e, pairs in read if e.key}
+    done = []
+    for offset, entry, pairs in read:
+        target = by_key.get(dict(pairs).get("crossref", "").strip().lower())
+        if target is not None:
+            have = {k for k, _ in pairs}
+            inherited = [(k, v) for k, v in target if k not in have and k not in _NOT_INHERITED]
+            if "booktitle" not in have and "title" in dict(target):
+                inherited.append(("booktitle", dict(target)["title"]))
+            pairs = [(k, v) for k, v in pairs if k != "crossref"] + inherited
+        done.append((offset, entry, pairs))
+    return done
 
 
 def _category(fields: dict[str, str]) -> str | None:

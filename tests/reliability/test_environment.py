@@ -80,6 +80,23 @@ def test_a_library_from_before_stored_keys_keeps_the_keys_its_exports_had(tmp_pa
     assert len(set(keys.values())) == len(keys) == 31
 
 
+def test_bibtex_entries_kept_as_written_before_are_kept_parsed_after_the_upgrade(tmp_path: Path) -> None:
+    from store import export, parse_bibtex
+
+    db = tmp_path / "lib.db"
+    raw = "@inproceedings{berg2020,\n  title = {Sparse},\n  author = {Berg, Ana},\n  booktitle = {Proc}, year = 2020}"
+    with Store.open(db) as library:
+        library.import_drafts(parse_bibtex(raw, today=TODAY), "a.bib")
+    with sqlite3.connect(db) as conn:  # as the release before kept it: the entry's text
+        conn.execute("UPDATE papers SET original = ?", (raw,))
+        conn.executescript(
+            "DELETE FROM _sqlite_migrations WHERE name = 'm005_source_entries'; PRAGMA user_version = 4;"
+        )
+    with Store.open(db) as library:
+        text = export(library.list_papers(), "bibtex")
+    assert text.startswith("@inproceedings{berg2020,\n") and "booktitle = {Proc}" in text
+
+
 def test_a_full_disk_rejects_the_import_and_keeps_the_library(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     with Store.open(db) as library:

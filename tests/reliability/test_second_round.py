@@ -167,8 +167,8 @@ def test_a_failed_export_leaves_the_old_file_whole_and_no_temp_file(
     target.chmod(0o640)
     real_export = store.library.Library.export
 
-    def dies_midway(self: object, fmt: str, ids: object) -> object:
-        yield from real_export(self, fmt, ids)  # type: ignore[arg-type]
+    def dies_midway(self: object, fmt: str, ids: object, **options: object) -> object:
+        yield from real_export(self, fmt, ids, **options)  # type: ignore[arg-type]
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:

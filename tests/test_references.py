@@ -1,0 +1,181 @@
+"""References that survive the trip: a real-world-shaped BibTeX corpus in, BibTeX and CSL-JSON out.
+
+The corpus (tests/data/corpus.bib) holds the quirks of Zotero, JabRef and biblatex files. The
+exports are read back by pybtex in strict mode, the parser real tools are measured against.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pybtex.database
+import pybtex.errors
+import pytest
+
+from store import Library
+from tests.conftest import TODAY
+
+CORPUS = Path(__file__).parent / "data" / "corpus.bib"
+CSL_TYPES = frozenset(
+    "article article-journal article-magazine article-newspaper bill book broadcast chapter classic collection "
+    "dataset document entry entry-dictionary entry-encyclopedia event figure graphic hearing interview legal_case "
+    "legislation manuscript map motion_picture musical_score pamphlet paper-conference patent performance "
+    "periodical personal_communication post post-weblog regulation report review review-book software song "
+    "speech standard thesis treaty webpage".split()
+)
+CSL_NAME_KEYS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
+CSL_ITEM_KEYS = frozenset(
+    "type id author issued abstract annote container-title DOI edition ISBN ISSN issue keyword note page "
+    "publisher publisher-place title URL volume collection-title custom".split()
+)
+"""The CSL-data schema's item properties this export can write; the schema allows no others."""
+
+
+@pytest.fixture
+def corpus(empty_library: Library) -> Library:
+    outcome = empty_library.import_file(CORPUS, today=TODAY)
+    assert outcome.report is not None
+    return empty_library
+
+
+def strict(text: str) -> pybtex.database.BibliographyData:
+    """pybtex with every warning an error: a duplicate key or field, an undefined macro, bad braces."""
+    pybtex.errors.set_strict_mode(True)
+    try:
+        return pybtex.database.parse_string(text, "bibtex")
+    finally:
+        pybtex.errors.set_strict_mode(False)
+
+
+def bibtex(library: Library, *, with_notes: bool = False) -> str:
+    return "".join(library.export("bibtex", library.select(""), with_notes=with_notes))
+
+
+def test_every_entry_of_the_corpus_is_stored(corpus: Library) -> None:
+    keys = {p.cite_key for p in corpus.store.list_papers()}
+    assert len(keys) == 11  # the two JabRef entries with no key included
+    assert {"okafor2021robust", "berg2020sparse", "zhou2023dense", "proc2022", "wen2016report"} <= keys
+    assert {"doe2019entry", "roe2018second"} <= keys
+
+
+def test_the_bibtex_export_keeps_the_entries_and_reads_strictly(corpus: Library) -> None:
+    text = bibtex(corpus)
+    data = strict(text)
+    assert len(data.entries) == 11
+    okafor = data.entries["okafor2021robust"]
+    assert okafor.type == "article"
+    assert okafor.fields["journal"] == "Journal of Machine Learning Research"  # the @string, resolved
+    assert (okafor.fields["pages"], okafor.fields["volume"], okafor.fields["doi"]) == (
+        "1--37",
+        "22",
+        "10.5555/jmlr.2021.0042",
+    )
+    assert okafor.fields["month"] == "March"  # written as the macro mar, which pybtex expands
+    assert "month = mar," in text
+    assert "url = {https://example.org/papers/robust_rerankers?version=2&lang=en}" in text  # never escaped
+    assert [str(p) for p in okafor.persons["author"]] == ["Okafor, Amara", "van der Linde, Hugo", "Steele, Jr., Guy L."]
+    assert data.entries["berg2020sparse"].fields["booktitle"] == "Proceedings of the Conference on Retrieval"  # # joins
+    child = data.entries["castellanos2022child"]
+    assert child.type == "inproceedings"
+    assert (child.fields["booktitle"], child.fields["year"], child.fields["publisher"]) == (
+        "Proceedings of the Workshop on Crossrefs", "2022", "Example Press",
+    )  # fmt: skip
+    assert data.entries["mehta2024kappa"].fields["doi"] == "10.1000/stats.2024.7"  # a DOI given as a link
+    assert data.entries["raghunathan2019calibration"].fields["month"] == "July"  # {7}, as a macro
+    assert data.entries["solberg2017events"].type == "book"
+    for key in ("berg2020sparse", "doe2019entry", "solberg2017events"):
+        assert "month" not in data.entries[key].fields  # a year alone stays a year: no month made up
+    assert "note = {Extended version of a workshop paper}" in text  # the entry's own note, kept
+
+
+def test_private_notes_go_out_only_when_asked_and_never_break_the_file(corpus: Library) -> None:
+    paper = next(p for p in corpus.store.list_papers() if p.cite_key == "okafor2021robust")
+    hostile = "unbalanced } and { braces, a \\ backslash, 50% sure, #hash, ~tilde, $math"
+    corpus.set_note(paper.id, hostile)
+    assert "annote" not in bibtex(corpus) and hostile not in bibtex(corpus)
+    text = bibtex(corpus, with_notes=True)
+    entry = strict(text).entries["okafor2021robust"]
+    assert "annote" in entry.fields and "note" not in entry.fields
+    calibration = strict(text).entries["raghunathan2019calibration"]
+    assert calibration.fields["annote"] == "Compare with section 4 of the survey."  # imported as the private note
+
+
+@pytest.mark.parametrize("with_notes", [False, True])
+def test_export_import_export_is_byte_identical(corpus: Library, tmp_path: Path, with_notes: bool) -> None:
+    first = bibtex(corpus, with_notes=with_notes)
+    path = tmp_path / "round.bib"
+    path.write_text(first, encoding="utf-8")
+    with Library.open(tmp_path / "again.db") as again:
+        assert again.import_file(path, today=TODAY).report is not None
+        assert bibtex(again, with_notes=with_notes) == first
+
+
+def test_the_demo_round_trips_byte_identically_and_reads_strictly(library: Library, tmp_path: Path) -> None:
+    first = bibtex(library)
+    strict(first)
+    path = tmp_path / "demo.bib"
+    path.write_text(first, encoding="utf-8")
+    with Library.open(tmp_path / "again.db") as again:
+        again.import_file(path, today=TODAY)
+        assert bibtex(again) == first
+    assert "title = {Sparse Mixture Routing for Low-Resource Machine Translation}" in first
+
+
+def test_made_titles_protect_their_capitals(empty_library: Library, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text("CLOct 19, 2022\nBERT Meets ImageNet: iPhone-Scale GPT-4 TestsAnna Berg\nAbs.\n", encoding="utf-8")
+    empty_library.import_file(dump, today=TODAY)
+    text = bibtex(empty_library)
+    assert "title = {{BERT} Meets {ImageNet}: {iPhone}-Scale {GPT}-4 Tests}" in text
+    assert "month = oct" in text and strict(text)
+
+
+def test_csl_json_is_valid_for_the_csl_schema_and_carries_the_details(corpus: Library) -> None:
+    items = {i["id"]: i for i in json.loads("".join(corpus.export("csl", corpus.select(""))))}
+    for item in items.values():
+        assert set(item) <= CSL_ITEM_KEYS and item["type"] in CSL_TYPES and isinstance(item["id"], str)
+        for name in item["author"]:
+            assert name and set(name) <= CSL_NAME_KEYS and all(isinstance(v, str) for v in name.values())
+        if "issued" in item:
+            (parts,) = item["issued"]["date-parts"]
+            assert 1 <= len(parts) <= 3 and all(isinstance(n, int) for n in parts)
+    okafor = items["okafor2021robust"]
+    assert okafor["type"] == "article-journal" and okafor["issued"] == {"date-parts": [[2021, 3]]}
+    assert okafor["author"] == [
+        {"family": "Okafor", "given": "Amara"},
+        {"family": "Linde", "given": "Hugo", "non-dropping-particle": "van der"},
+        {"family": "Steele", "given": "Guy L.", "suffix": "Jr."},
+    ]
+    assert (okafor["container-title"], okafor["page"], okafor["DOI"]) == (
+        "Journal of Machine Learning Research", "1-37", "10.5555/jmlr.2021.0042",
+    )  # fmt: skip
+    assert items["doe2019entry"]["issued"] == {"date-parts": [[2019]]}  # a year alone: no January 1st
+    assert items["berg2020sparse"]["type"] == "paper-conference"
+    assert items["zhou2023dense"]["author"][1] == {"literal": "Google Research"}  # a braced name stays whole
+    mehta = items["mehta2024kappa"]
+    assert mehta["title"] == "Cohen's κ and the (1-α) Bound in Multi-Rater Studies"  # LaTeX read, not mangled
+    assert mehta["container-title"] == "Statistics – Theory & Practice"
+    assert mehta["custom"] == {"authors-truncated": True}  # "and others"
+    assert items["solberg2017events"]["type"] == "book" and items["wen2016report"]["type"] == "report"
+
+
+def test_names_read_as_people_write_them(corpus: Library) -> None:
+    authors = {p.cite_key: p.authors for p in corpus.store.list_papers()}
+    assert authors["okafor2021robust"] == ("Amara Okafor", "Hugo van der Linde", "Guy L. Steele Jr.")
+    assert authors["zhou2023dense"] == ("XiaoMing Zhou", "Google Research")
+    assert authors["mehta2024kappa"] == ("Rohan Mehta", "Jörg Müller")
+
+
+def test_the_cli_exports_notes_only_with_the_flag(corpus: Library, tmp_path: Path) -> None:
+    from tui.cli import main
+
+    paper = corpus.store.list_papers()[0]
+    corpus.set_note(paper.id, "mine")
+    db = str(corpus.store.path)
+    for flags, present in (((), False), (("--with-notes",), True)):
+        out = io.StringIO()
+        assert main(["--db", db, "export", "--format", "bibtex", *flags], out=out, err=io.StringIO()) == 0
+        assert bool(re.search(r"annote = \{mine\}", out.getvalue())) is present
