@@ -85,6 +85,8 @@ class Problem:
     line: int
     message: str
     severity: str = "warning"
+    skipped: int = 0
+    """How many entries of the file this problem kept out of the library."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,11 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: tuple[Problem, ...] = ()
+
+    @property
+    def skipped(self) -> int:
+        """Entries of the file that are not in the library, each named among the problems."""
+        return sum(p.skipped for p in self.problems)
 
 
 def title_key(title: str) -> str:

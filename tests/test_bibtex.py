@@ -80,7 +80,8 @@ def test_format_is_detected_from_content_not_the_name(tmp_path: Path) -> None:
     path = tmp_path / "looks-like-a-dump.txt"
     path.write_text(JABREF, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    assert main(["import", str(path)], out=out, err=err) == 0
+    assert main(["import", str(path)], out=out, err=err) == 3  # stored, but the broken entry was skipped
+    assert "1 added, 0 updated, 0 unchanged, 1 skipped" in out.getvalue()
     assert "1 added" in out.getvalue() and f"{path}:17: warning: could not read" in err.getvalue()
 
 
@@ -167,7 +168,10 @@ def test_thousands_of_broken_entries_give_a_bounded_report() -> None:
     result = parse_bibtex(text + "@article{ok, title = {Fine}}\n", today=TODAY)
     assert len(result.drafts) == 1
     assert len(result.problems) == 101
-    assert result.problems[-1] == Problem(101, "4,900 more entries from here on could not be read; skipped")
+    assert result.problems[-1] == Problem(
+        101, "4,900 more entries from here on could not be read; skipped", skipped=4900
+    )
+    assert sum(p.skipped for p in result.problems) == 5000
 
 
 DUPLICATE_AND_EMPTY_KEYS = """@article{same,

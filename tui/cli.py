@@ -37,7 +37,8 @@ from store.export import json_chunks
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+"""EXIT_PARTIAL: an import stored what it could read and skipped some entries (each named on stderr)."""
 _PROGRESS_MIN_BYTES = 1024 * 1024
 _INDEX_PROGRESS_FROM = 20_000
 """Libraries from this size show a progress bar while the search index is built (a few seconds)."""
@@ -148,7 +149,7 @@ class _Progress:
 
 
 def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    ok = True
+    ok, skipped = True, 0
     for file in args.files:
         size = Path(file).stat().st_size if Path(file).is_file() else 0
         progress = (
@@ -164,13 +165,15 @@ def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
             out.write(f"{file}: rejected, nothing imported\n")
             ok = False
             continue
+        skipped += report.skipped
+        left_out = f", {report.skipped} skipped" if report.skipped else ""
         out.write(
-            f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged{left_out}, "
             f"{len(report.problems)} problem{'s' * (len(report.problems) != 1)}\n"
         )
     big = library.count() >= _INDEX_PROGRESS_FROM and err.isatty()
     library.sync_index(progress=_Progress("indexing", err) if big else None)
-    return EXIT_OK if ok else EXIT_USAGE
+    return EXIT_USAGE if not ok else EXIT_PARTIAL if skipped else EXIT_OK
 
 
 def _query(args: argparse.Namespace) -> str:

@@ -168,10 +168,10 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
         return ParseResult((), (Problem(1, f"not a readable BibTeX file: {exc}", "error"),))
     drafts = _drafts(_inherit(read), problems)
     unreadable = "could not read this entry (unbalanced braces or quotes?); skipped"
-    problems += (Problem(line, unreadable) for line in failed[:_FAILURES_SHOWN])
+    problems += (Problem(line, unreadable, skipped=1) for line in failed[:_FAILURES_SHOWN])
     if len(failed) > _FAILURES_SHOWN:
         more = f"{len(failed) - _FAILURES_SHOWN:,} more entries from here on could not be read; skipped"
-        problems.append(Problem(failed[_FAILURES_SHOWN], more))
+        problems.append(Problem(failed[_FAILURES_SHOWN], more, skipped=len(failed) - _FAILURES_SHOWN))
     if not drafts and not problems:
         problems.append(Problem(1, "no BibTeX entries found", "error"))
     elif not drafts:
@@ -199,7 +199,7 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
         fields = dict(reversed(pairs))  # the first of a repeated field counts, as in BibTeX
         title = " ".join(decode_latex(fields.get("title", "")).split())
         if not title_key(title):
-            problems.append(Problem(line, f"entry {entry.key!r} has no title; skipped"))
+            problems.append(Problem(line, f"entry {entry.key!r} has no title; skipped", skipped=1))
             continue
         authors, truncated = _authors(fields.get("author", ""))
         date, has_year = _date(fields)

@@ -333,7 +333,7 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
     body = entry.body
     filled = [k for k, text in enumerate(body) if text.strip()]
     if not filled:
-        problems.append(Problem(entry.line, "entry has a meta line but no title; skipped"))
+        problems.append(Problem(entry.line, "entry has a meta line but no title; skipped", skipped=1))
         return None
     first = body[filled[0]]
     second = filled[1] if len(filled) > 1 else None
@@ -452,7 +452,7 @@ def parse_profile_dump(text: str, *, today: dt.date, year: int | None = None) ->
             line=p.entry.line,
         )
         if not title_key(draft.title):
-            problems.append(Problem(p.entry.line, "entry title has no letters or digits; skipped"))
+            problems.append(Problem(p.entry.line, "entry title has no letters or digits; skipped", skipped=1))
             continue
         drafts.append(draft)  # entries with one title may be two papers: the store's identity rule decides
     owner = _owner(drafts)
