@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import os
 import secrets
 import stat
@@ -115,12 +117,18 @@ class FolderReport:
     """(file name, why) for each file left alone."""
 
 
+MANIFEST = ".papershelf-notes.json"
+"""In the notes folder: a digest of each file as papershelf last wrote it, to see the user's edits."""
+
+
 def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
-    """Write each named file into folder atomically; a symlink or non-file in the way is left alone.
+    """Write each named file into folder atomically; a file edited since papershelf wrote it, a file
+    papershelf did not write, a symlink or a non-file in the way is left alone and named.
 
     Other files in the folder are not touched. Raises OSError when the folder cannot be made.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    ours = _manifest(folder)
     written = unchanged = 0
     skipped: list[tuple[str, str]] = []
     for name, text in files.items():
@@ -132,17 +140,31 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
             current = read_regular(path, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
         except FileNotFoundError:
             current = None
-        except Unreadable as exc:
-            if exc.errno != errno.EFBIG:
-                skipped.append((name, exc.strerror or str(exc)))
-                continue
-            current = None  # too large to compare: rewritten
         except OSError as exc:
             skipped.append((name, exc.strerror or str(exc)))
             continue
         if current == text:
             unchanged += 1
+            ours[name] = _digest(text)
+            continue
+        if current is not None and ours.get(name) != _digest(current):
+            why = "edited since papershelf wrote it" if name in ours else "not written by papershelf"
+            skipped.append((name, f"{why}; not overwritten (move it aside to take the library's version)"))
             continue
         write_atomic(path, (text,))
+        ours[name] = _digest(text)
         written += 1
+    write_atomic(folder / MANIFEST, (json.dumps(ours, indent=0, sort_keys=True) + "\n",))
     return FolderReport(written, unchanged, tuple(skipped))
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads(read_regular(folder / MANIFEST, limit=MAX_NOTE_FILE_BYTES, follow_links=False))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

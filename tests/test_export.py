@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import Paper, ReadStatus, Store, citation_keys, dumps, export, note_files
+from store import Library, Paper, ReadStatus, Store, citation_keys, dumps, export, note_files
 from store.export import json_chunks
 from tests.conftest import TODAY
 from tui.cli import main
@@ -148,3 +148,25 @@ _VALUES = st.one_of(
 @given(st.lists(st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), _VALUES, max_size=6), max_size=4))
 def test_streamed_json_is_exactly_the_json_of_the_whole_list(rows) -> None:
     assert "".join(json_chunks(rows)) == dumps(rows) + "\n"
+
+
+def test_a_note_edited_in_the_vault_is_never_overwritten(tmp_path: Path, store: Store) -> None:
+    """The notes folder is often an Obsidian vault: what the user typed there stays."""
+    library = Library(store)
+    vault = tmp_path / "vault"
+    store.set_note(2, "first version")
+    ids = [p.id for p in store.list_papers()]
+    assert library.export_notes(ids, vault).written == 1
+    (name,) = [p.name for p in vault.glob("*.md")]
+    edited = (vault / name).read_text(encoding="utf-8") + "\nA line I added in my vault.\n"
+    (vault / name).write_text(edited, encoding="utf-8")
+    store.set_note(2, "second version", expected="first version")
+    report = library.export_notes(ids, vault)
+    assert report.written == 0 and [n for n, _ in report.skipped] == [name]
+    assert "edited since papershelf wrote it" in report.skipped[0][1]
+    assert (vault / name).read_text(encoding="utf-8") == edited
+    (vault / name).unlink()  # moved aside: the library's version goes in
+    assert library.export_notes(ids, vault).written == 1
+    assert "second version" in (vault / name).read_text(encoding="utf-8")
+    store.set_note(2, "third version", expected="second version")
+    assert library.export_notes(ids, vault).written == 1  # untouched since written: updated
