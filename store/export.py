@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 RECORD_KEYS = (
     "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
     "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
-    "added_at", "status_changed_at",
+    "added_at", "status_changed_at", "key", "entry",
 )  # fmt: skip
-FORMATS = ("json", "csv", "markdown", "bibtex", "csl")
+FORMATS = ("json", "csv", "markdown", "bibtex", "csl", "ris")
 
 _INDENT = re.compile("^", re.MULTILINE)
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -53,7 +53,15 @@ def record(paper: Paper) -> dict[str, Any]:
         "sources": list(paper.sources),
         "added_at": paper.added_at,
         "status_changed_at": paper.status_changed_at,
+        "key": paper.cite_key or None,
+        "entry": _entry_record(paper.original),
     }
+
+
+def _entry_record(original: str) -> dict[str, Any] | None:
+    """The kept BibTeX entry in a record: its type and fields as LaTeX (null for other papers)."""
+    kept = read_source(original) if original else None
+    return {"type": kept[0], "fields": [list(pair) for pair in kept[1]]} if kept else None
 
 
 def dumps(value: Any) -> str:
@@ -224,7 +232,7 @@ def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
     return keys | assign_keys(fresh, taken)
 
 
-def _bibtex_value(text: str) -> str:
+def bibtex_text(text: str) -> str:
     """Text safe inside braces: LaTeX specials escaped, control characters dropped, UTF-8 kept.
 
     BibTeX counts braces even after a backslash, so a lone } in a note would end the entry and
@@ -267,22 +275,25 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     """
     kept = read_source(paper.original) if paper.original else None
     kind, fields = kept if kept is not None else ("article", _made_fields(paper))
+    kind = kind if _NAME.fullmatch(kind) else "misc"
     lines = []
     seen: set[str] = set()
     for name, value in fields:
-        if name in seen or name in _USER_FIELDS or not value.strip():
+        if name in seen or name in _USER_FIELDS or not value.strip() or not _NAME.fullmatch(name):
             continue  # BibTeX reads the first of a repeated field; strict parsers refuse the second
         seen.add(name)
         lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
     if paper.tags:
-        lines.append(f"  keywords = {{{_bibtex_value(', '.join(paper.tags))}}}")
+        lines.append(f"  keywords = {{{bibtex_text(', '.join(paper.tags))}}}")
     lines.append(f"  readstatus = {{{paper.status.value}}}")
     if with_notes and paper.note.strip():
-        lines.append(f"  annote = {{{_bibtex_value(paper.note.strip())}}}")
+        lines.append(f"  annote = {{{bibtex_text(paper.note.strip())}}}")
     return f"@{kind}{{{key},\n" + ",\n".join(lines) + "\n}\n"
 
 
 _USER_FIELDS = frozenset({"keywords", "readstatus", "annote"})
+_NAME = re.compile(r"[a-z][a-z0-9_:.+-]{0,63}")
+"""An entry type or field name every BibTeX reader takes; anything else a broken file left is dropped."""
 _VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
 """Fields BibTeX styles print as they are (biblatex: verbatim): never LaTeX-escaped."""
 _MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
@@ -295,13 +306,13 @@ def _made_fields(paper: Paper) -> list[tuple[str, str]]:
     """The fields of a paper that came from a profile dump, as LaTeX (the title still to protect)."""
     fields = [
         ("title", paper.title),
-        ("author", _bibtex_value(" and ".join(paper.authors) + (" and others" if paper.authors_truncated else ""))),
+        ("author", bibtex_text(" and ".join(paper.authors) + (" and others" if paper.authors_truncated else ""))),
     ]
     if paper.date and paper.date_has_year:  # a dump dates each paper to the day; an inferred year is left out
         fields += [("year", str(paper.date.year)), ("month", MONTHS[paper.date.month - 1])]
         fields.append(("date", paper.date.isoformat()))  # biblatex's full date; BibTeX reads year and month
     if paper.abstract:
-        fields.append(("abstract", _bibtex_value(paper.abstract)))
+        fields.append(("abstract", bibtex_text(paper.abstract)))
     url = (paper.all_code_urls or paper.links or (None,))[0]
     if url:
         fields.append(("url", url))
@@ -321,9 +332,9 @@ def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
     if name in _VERBATIM:
         value = _bibtex_url(value)
     elif not escaped:
-        value = _protect_case(_bibtex_value(value))
+        value = protect_case(bibtex_text(value))
     elif not _balanced(value):
-        value = _bibtex_value(value)  # a stray brace from a quoted value: shown, not structure
+        value = bibtex_text(value)  # a stray brace from a quoted value: shown, not structure
     return f"  {name} = {{{value}}}"
 
 
@@ -337,7 +348,7 @@ def _bibtex_url(url: str) -> str:
     return "".join(f"%{ord(c):02X}" if c in "{}\\ \n\t" else c for c in url.strip())
 
 
-def _protect_case(title: str) -> str:
+def protect_case(title: str) -> str:
     """Braces round words whose capitals must survive a style that lowercases titles: BERT, ImageNet."""
     return _PROTECT.sub(
         lambda m: f"{{{m.group(1)}}}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), title
@@ -461,6 +472,70 @@ def to_csl(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
     return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
 
 
+_RIS_TYPES = {"article": "JOUR", "inproceedings": "CPAPER", "conference": "CPAPER", "book": "BOOK",
+              "proceedings": "BOOK", "incollection": "CHAP", "inbook": "CHAP", "techreport": "RPRT",
+              "phdthesis": "THES", "mastersthesis": "THES", "unpublished": "UNPB", "online": "ELEC"}  # fmt: skip
+_RIS_FIELDS = (("journal", "JO"), ("journaltitle", "JO"), ("booktitle", "T2"), ("volume", "VL"), ("number", "IS"),
+               ("publisher", "PB"), ("address", "CY"), ("doi", "DO"), ("issn", "SN"), ("isbn", "SN"),
+               ("edition", "ET"), ("series", "T3"))  # fmt: skip
+
+
+def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
+    """One RIS reference (EndNote, Mendeley, Zotero): a kept entry's details, names as Last, First."""
+    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads names
+    from store.names import bibtex_names, name_parts
+
+    kept = read_source(paper.original) if paper.original else None
+    fields: dict[str, str] = {}
+    for name, value in kept[1] if kept else ():
+        fields.setdefault(name, value)
+    names = bibtex_names(fields["author"])[0] if "author" in fields else [name_parts(a) for a in paper.authors]
+    lines = [("TY", _RIS_TYPES.get(kept[0], "GEN") if kept else "JOUR"), ("ID", key), ("TI", paper.title)]
+    lines += [("AU", _ris_name(n)) for n in names]
+    issued = _csl_date(fields) if kept else _dump_date(paper)
+    if issued:
+        lines.append(("PY", "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(issued)) + "/"))
+    seen: set[str] = set()
+    for name, tag in _RIS_FIELDS:
+        if fields.get(name, "").strip() and tag not in seen:
+            seen.add(tag)
+            lines.append((tag, fields[name].strip() if name == "doi" else decode_latex(fields[name])))
+    if fields.get("pages"):
+        pages = re.split(r"\s*[-\u2013]+\s*", fields["pages"].strip(), maxsplit=1)
+        lines += [("SP", pages[0])] + ([("EP", pages[1])] if len(pages) > 1 and pages[1] else [])
+    url = fields.get("url", "").strip() or (paper.all_code_urls or paper.links or ("",))[0]
+    if url:
+        lines.append(("UR", url))
+    if paper.abstract:
+        lines.append(("AB", paper.abstract))
+    lines += [("KW", tag) for tag in paper.tags]
+    if with_notes and paper.note.strip():
+        lines.append(("N1", paper.note.strip()))
+    body = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines if value)
+    return body + "ER  - \r\n"
+
+
+def _ris_name(name: Name) -> str:
+    if name.corporate or not name.given:
+        return name.display
+    family = " ".join(p for p in (name.particle, name.family) if p)
+    return ", ".join(p for p in (family, name.given, name.suffix) if p)
+
+
+def _ris_value(value: str) -> str:
+    """One line of printable text: RIS has no way to continue a value, or to hold a control code."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+
+
+def ris_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
+    for position, paper in enumerate(papers):
+        yield ("\r\n" if position else "") + ris_entry(paper, keys[paper.id], with_notes=with_notes)
+
+
+def to_ris(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
+    return "".join(ris_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
+
+
 _YAML_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
@@ -522,4 +597,6 @@ def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> st
         return to_bibtex(papers, with_notes=with_notes)
     if fmt == "csl":
         return to_csl(papers, with_notes=with_notes)
+    if fmt == "ris":
+        return to_ris(papers, with_notes=with_notes)
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

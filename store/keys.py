@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 KeyFields = tuple[int, str, tuple[str, ...], int | None, str]
-"""(paper id, title, authors, year if known, the source's BibTeX entry or "")."""
+"""(paper id, title, authors, year if known, the source's BibTeX entry, or the key it proposed, or "")."""
 
 _KEY_STOPWORDS = frozenset({"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "is", "are", "via"})
 _KEY_PART_CHARS = 24
@@ -31,13 +31,15 @@ _USABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+/-]{0,99}")
 def source_key(entry: str) -> str | None:
     """The key a BibTeX entry gives itself, if it is one we can keep (``@Article{,`` has none).
 
-    entry is the entry as kept (JSON, see ``importers.bibtex.source_text``) or as written.
+    entry is the entry as kept (JSON, see ``store.source``), as written, or just a proposed key.
     """
     if entry.startswith("{"):
         key = str(json.loads(entry).get("key", ""))
-    else:
+    elif entry.lstrip().startswith("@"):
         match = _SOURCE_KEY.match(entry)
         key = match.group(1) if match else ""
+    else:
+        key = entry  # a key alone, as a papershelf JSON export or a CSL-JSON id gives it
     return key if _USABLE.fullmatch(key) else None
 
 

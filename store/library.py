@@ -356,6 +356,7 @@ class Library:
             csl_chunks,
             export_chunks,
             markdown_chunks,
+            ris_chunks,
         )
 
         if fmt not in FORMATS:
@@ -368,7 +369,7 @@ class Library:
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
         keys = self.store.cite_keys(ordered)
-        chunks = bibtex_chunks if fmt == "bibtex" else csl_chunks
+        chunks = {"bibtex": bibtex_chunks, "csl": csl_chunks, "ris": ris_chunks}[fmt]
         return chunks(self.stream(ordered), keys, with_notes=with_notes)
 
     def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path, *, with_notes: bool = False) -> None:

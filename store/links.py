@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 _URL = re.compile(r"https?://(?:\[[0-9a-f:.]+\])?[!#-&(-;=?-Z_a-z~]+", re.IGNORECASE)
 """Printable ASCII only, less what RFC 3986 leaves out of a URL: a control code, a full-width
@@ -95,6 +95,15 @@ def extract_links(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if _is_code_host(host) or (said and not host.endswith(".github.io")):
             code.append(url)
     return tuple(links), tuple(code)
+
+
+def reference_links(given: Iterable[str], abstract: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(links, code links) of a reference: the addresses it gives (its url, its DOI as a link) and
+    those in its abstract. A given address is code by its host; one in the abstract as above."""
+    given = [g for g in given if g]
+    in_abstract, code_in_abstract = extract_links(abstract)
+    links = tuple(dict.fromkeys((*given, *in_abstract)))
+    return links, tuple(dict.fromkeys((*extract_links(" ".join(given))[1], *code_in_abstract)))
 
 
 _OPENABLE = re.compile(r"https?://[!#-~]+", re.IGNORECASE)

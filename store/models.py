@@ -71,7 +71,9 @@ class PaperDraft:
     """1-based line of the entry in its file (its meta line), for messages."""
     user: UserData | None = None
     original: str = ""
-    """The entry exactly as its file wrote it, when decoding changed it (BibTeX's LaTeX)."""
+    """The BibTeX entry as kept (see ``store.source``), for papers that came with one."""
+    cite_key: str = ""
+    """The citation key the file proposes, when it has one and no BibTeX entry to carry it."""
 
     @property
     def key(self) -> str:

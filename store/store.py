@@ -435,6 +435,7 @@ class Store:
             tagged: list[tuple[int, tuple[str, ...]]] = []
             placed: list[int] = []
             seen_at: dict[int, int] = {}
+            proposed: dict[int, str] = {}
             total = len(result.drafts)
             for done, (key, draft) in enumerate(zip(keys, result.drafts, strict=True), start=1):
                 if progress is not None and done % _PROGRESS_EVERY == 0:
@@ -454,6 +455,7 @@ class Store:
                          now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None,
                          draft.original or None, sort_title(draft.title)]
                     )  # fmt: skip
+                    proposed[next_id] = draft.cite_key
                     if user.tags:
                         tagged.append((next_id, user.tags))
                     seen_at[next_id] = draft.line
@@ -493,7 +495,7 @@ class Store:
             if inserts:
                 taken = {k.casefold() for (k,) in conn.execute("SELECT cite_key FROM papers WHERE cite_key NOT NULL")}
                 given = assign_keys(
-                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or "")
+                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or proposed[r[0]])
                      for r in inserts),
                     taken,
                 )  # fmt: skip

@@ -86,7 +86,7 @@ def test_list_json_has_exactly_the_documented_keys(library) -> None:
     assert set(RECORD_KEYS) == {
         "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
         "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
-        "added_at", "status_changed_at",
+        "added_at", "status_changed_at", "key", "entry",
     }  # fmt: skip
     paper = next(p for p in papers if p["title"].startswith("Seeing Through Fog"))
     assert paper["authors"] == ["Ana-Lucía Ferreira", "Mira Castellanos", "Kenji Watanabe"]

@@ -14,8 +14,10 @@ from pathlib import Path
 import pybtex.database
 import pybtex.errors
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from store import Library
+from store import Library, parse_bytes
 from tests.conftest import TODAY
 
 CORPUS = Path(__file__).parent / "data" / "corpus.bib"
@@ -179,3 +181,107 @@ def test_the_cli_exports_notes_only_with_the_flag(corpus: Library, tmp_path: Pat
         out = io.StringIO()
         assert main(["--db", db, "export", "--format", "bibtex", *flags], out=out, err=io.StringIO()) == 0
         assert bool(re.search(r"annote = \{mine\}", out.getvalue())) is present
+
+
+RIS = Path(__file__).parent / "data" / "zotero.ris"
+CSL_ITEMS = [
+    {
+        "id": "chao2023toeplitz",
+        "type": "paper-conference",
+        "title": "Toeplitz Mixers for Audio & Speech",
+        "author": [
+            {"family": "Chao", "given": "Lin"},
+            {"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"},
+            {"literal": "Audio Lab"},
+        ],
+        "issued": {"date-parts": [[2023]]},
+        "container-title": "Proceedings of Sound",
+        "page": "10-19",
+        "DOI": "10.5555/snd.2023.10",
+        "annote": "my own note, from Zotero",
+        "keyword": "audio, mixers",
+    },
+    {"id": "no-title", "type": "article"},
+]
+
+
+def test_ris_in_and_out(empty_library: Library, tmp_path: Path) -> None:
+    outcome = empty_library.import_file(RIS, today=TODAY)
+    assert outcome.report is not None and outcome.report.added == 3 and outcome.report.skipped == 1
+    messages = {p.line: p.message for p in outcome.report.problems}
+    assert "no title" in messages[31] and "no ER line" in messages[36]
+    papers = {p.title: p for p in empty_library.store.list_papers()}
+    calibrated = papers["Calibrated Rankers for Long Documents"]
+    assert calibrated.authors == (
+        "Sara Lindqvist",
+        "Jean-Pierre de la Fontaine",
+        "Guy L. Steele Jr.",
+        "Example Consortium",
+    )
+    assert (calibrated.date.isoformat(), calibrated.tags, calibrated.note) == (
+        "2022-06-14", ("calibration", "ranking"), "Read with the 2021 survey.",
+    )  # fmt: skip
+    assert calibrated.abstract.endswith("as some exporters wrap it.") and calibrated.code_urls
+    text = bibtex(empty_library)
+    entry = strict(text).entries["lindqvist2022calibrated"]
+    assert (entry.type, entry.fields["journal"], entry.fields["pages"], entry.fields["doi"]) == (
+        "article", "Journal of Ranking", "45--67", "10.1234/jr.2022.45",
+    )  # fmt: skip
+    assert [str(p) for p in entry.persons["author"]][2:] == ["Steele, Jr., Guy L.", "{Example Consortium}"]
+    assert strict(text).entries["okafor2020paper"].fields["booktitle"] == "Proceedings of the Workshop on RIS"
+    ris = "".join(empty_library.export("ris", empty_library.select(""), with_notes=True))
+    assert "AU  - Steele, Guy L., Jr.\r\n" in ris and "N1  - Read with the 2021 survey.\r\n" in ris
+    path = tmp_path / "again.ris"
+    path.write_text(ris, encoding="utf-8", newline="")
+    with Library.open(tmp_path / "again.db") as again:
+        assert again.import_file(path, today=TODAY).report.skipped == 0
+        assert "".join(again.export("ris", again.select(""), with_notes=True)) == ris  # byte-identical
+
+
+def test_csl_json_imports_with_its_details(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "zotero.json"
+    path.write_text(json.dumps(CSL_ITEMS, indent=2), encoding="utf-8")
+    outcome = empty_library.import_file(path, today=TODAY)
+    assert outcome.report is not None and outcome.report.added == 1 and outcome.report.skipped == 1
+    assert outcome.report.problems[0].line == 33 and "no title" in outcome.report.problems[0].message
+    (paper,) = empty_library.store.list_papers()
+    assert paper.cite_key == "chao2023toeplitz" and paper.authors == ("Lin Chao", "Ludwig van Beethoven", "Audio Lab")
+    assert (paper.note, paper.tags, paper.date_has_year) == ("my own note, from Zotero", ("audio", "mixers"), True)
+    entry = strict(bibtex(empty_library)).entries["chao2023toeplitz"]
+    assert (entry.type, entry.fields["booktitle"], entry.fields["pages"]) == (
+        "inproceedings", "Proceedings of Sound", "10--19",
+    )  # fmt: skip
+    assert "month" not in entry.fields and entry.fields["title"] == "Toeplitz Mixers for Audio \\& Speech"
+    again = json.loads("".join(empty_library.export("csl", empty_library.select(""))))[0]
+    assert again["issued"] == {"date-parts": [[2023]]} and again["DOI"] == "10.5555/snd.2023.10"
+    assert again["author"][1] == {"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"}
+
+
+def test_the_json_export_restores_a_library(corpus: Library, tmp_path: Path) -> None:
+    papers = corpus.store.list_papers()
+    corpus.set_note(papers[2].id, "a {private} note")
+    corpus.tag([papers[2].id], "to-read")
+    path = tmp_path / "library.json"
+    path.write_text("".join(corpus.export("json", corpus.select(""))), encoding="utf-8")
+    with Library.open(tmp_path / "restored.db") as restored:
+        assert restored.import_file(path, today=TODAY).report.added == 11
+        for fmt in ("bibtex", "csl", "ris"):
+            assert "".join(restored.export(fmt, restored.select(""), with_notes=True)) == "".join(
+                corpus.export(fmt, corpus.select(""), with_notes=True)
+            ), fmt
+
+
+def test_broken_json_names_the_line(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('[\n  {"title": "One", "authors": []},\n  {"title": \n]\n', encoding="utf-8")
+    outcome = empty_library.import_file(path, today=TODAY)
+    assert outcome.report is None
+    (problem,) = [p for p in outcome.problems if p.severity == "error"]
+    assert problem.line == 4 and "not valid JSON" in problem.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(), lead=st.sampled_from(["[", '[{"title": ', '[{"type": "article", "id": 1, "issued": ', "TY  - "]))
+def test_json_and_ris_parsers_never_raise(body: str, lead: str) -> None:
+    result = parse_bytes((lead + body).encode("utf-8", "surrogatepass"), today=TODAY)
+    assert result.drafts or result.problems

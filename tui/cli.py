@@ -406,7 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--limit", type=int, metavar="N", help=f"print at most N papers (default {default})")
         p.add_argument("--offset", type=int, metavar="N", default=0, help="skip the first N papers")
 
-    p = command("import", cmd_import, "import profile dumps (text files of a researcher's papers) or BibTeX")
+    p = command(
+        "import",
+        cmd_import,
+        "import profile dumps (text files of a researcher's papers), BibTeX, RIS, CSL-JSON or papershelf JSON",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--year", type=_year, help="year for dates that have none (default: inferred from today)")
     p.set_defaults(today=None)
@@ -445,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +name|-name")
 
     p = command("export", cmd_export, "export the library, or the papers a search finds")
-    formats = "json, csv, markdown, bibtex, csl (CSL-JSON), or notes (a folder of Markdown files)"
+    formats = "json, csv, markdown, bibtex, csl (CSL-JSON), ris, or notes (a folder of Markdown files)"
     p.add_argument("words", nargs="*", metavar="QUERY", help="export only what this search finds")
     p.add_argument("--format", choices=(*FORMATS, "notes"), default="json", help=formats)
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH (a folder, for notes), not standard output")

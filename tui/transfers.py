@@ -20,12 +20,21 @@ EXPORTS = (
     ("bibtex", "for LaTeX, Zotero, JabRef"),
     ("bibtex+notes", "BibTeX with your notes as annote, which styles do not print"),
     ("csl", "CSL-JSON for pandoc, Quarto, Zotero"),
+    ("ris", "for EndNote, Mendeley, Zotero"),
     ("markdown", "a readable reading list"),
     ("json", "every field"),
     ("csv", "a spreadsheet"),
     ("notes", "one Markdown file per note"),
 )
-_EXTENSIONS = {"bibtex": "bib", "bibtex+notes": "bib", "csl": "json", "markdown": "md", "json": "json", "csv": "csv"}
+_EXTENSIONS = {
+    "bibtex": "bib",
+    "bibtex+notes": "bib",
+    "csl": "json",
+    "ris": "ris",
+    "markdown": "md",
+    "json": "json",
+    "csv": "csv",
+}
 
 
 class Transfers(PaperActions):

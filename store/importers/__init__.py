@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from store.importers.bibtex import count_entry_starts, parse_bibtex
 from store.importers.profile_dump import count_meta_lines, parse_profile_dump
+from store.importers.records import is_json, parse_json
+from store.importers.ris import is_ris, parse_ris
 from store.models import ParseResult, Problem
 from store.text import DecodeError, decode
 
@@ -16,7 +18,8 @@ __all__ = ["parse_bibtex", "parse_bytes", "parse_profile_dump"]
 
 
 def parse_bytes(data: bytes, *, today: dt.date, year: int | None = None) -> ParseResult:
-    """Decode a file's bytes and parse them as BibTeX or a profile dump, whichever the text is.
+    """Decode a file's bytes and parse them as JSON (papershelf's or CSL), RIS, BibTeX or a profile
+    dump, whichever the text is.
 
     Undecodable input is an error result, not an exception.
     """
@@ -24,6 +27,10 @@ def parse_bytes(data: bytes, *, today: dt.date, year: int | None = None) -> Pars
         text = decode(data)
     except DecodeError as exc:
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
+    if is_json(text):
+        return parse_json(text)
+    if is_ris(text):
+        return parse_ris(text)
     if is_bibtex(text):
         return parse_bibtex(text, today=today)
     return parse_profile_dump(text, today=today, year=year)

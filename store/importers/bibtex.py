@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bibtexparser import Library
     from pylatexenc.latex2text import LatexNodes2Text
 
-from store.links import extract_links
+from store.links import reference_links
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
 from store.source import source_text
@@ -204,8 +204,7 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
         authors, truncated = _authors(fields.get("author", ""))
         date, has_year = _date(fields)
         abstract = decode_latex(fields.get("abstract", ""))
-        links = _links(fields)
-        code = extract_links(" ".join(links))[1] + extract_links(abstract)[1]  # by host; by sentence in the abstract
+        links, code = reference_links(_links(fields), abstract)
         private = ("note", "annote") if _old_export(pairs) else ("annote",)
         note = "\n\n".join(decode_latex(fields[k]) for k in private if fields.get(k))
         tags = tuple(t.strip() for t in re.split(r"[,;]", decode_latex(fields.get("keywords", ""))) if t.strip())
@@ -219,8 +218,8 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
                 date=date,
                 date_has_year=has_year,
                 abstract=abstract,
-                links=tuple(dict.fromkeys((*links, *extract_links(abstract)[0]))),
-                code_urls=tuple(dict.fromkeys(code)),
+                links=links,
+                code_urls=code,
                 has_code=bool(code),
                 line=line,
                 user=UserData(status, note, tags),

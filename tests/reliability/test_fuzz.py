@@ -103,7 +103,7 @@ def check_exports(library: Library) -> None:
     """Every export format parses back with the real tools, and none carries a control code."""
     ids = library.select("")
     papers = list(library.stream(ids))
-    text = {fmt: "".join(library.export(fmt, ids)) for fmt in ("json", "csv", "markdown", "bibtex", "csl")}
+    text = {fmt: "".join(library.export(fmt, ids)) for fmt in ("json", "csv", "markdown", "bibtex", "csl", "ris")}
     records = json.loads(text["json"])
     assert [r["title"] for r in records] == [p.title for p in papers]
     rows = list(csv.DictReader(io.StringIO(text["csv"])))

@@ -1,0 +1,217 @@
+"""Parse JSON: papershelf's own export (a restore path) or CSL-JSON from Zotero, pandoc or Quarto.
+
+Both are a list of objects; each is told apart by its keys. A papershelf record brings the user's
+status, note, tags and citation key with it; a CSL item becomes a kept BibTeX entry (journal,
+pages, DOI…) so that a BibTeX export of it loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from store.export import bibtex_text, protect_case
+from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
+from store.source import reference_draft, source_text
+
+_BIBTEX_TYPES = {"article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
+                 "paper-conference": "inproceedings", "book": "book", "chapter": "incollection",
+                 "report": "techreport", "thesis": "phdthesis", "manuscript": "unpublished",
+                 "webpage": "misc", "dataset": "misc", "software": "misc"}  # fmt: skip
+"""CSL types as BibTeX entry types (the rest are misc)."""
+_CSL_TO_BIBTEX = {"container-title": "journal", "publisher": "publisher", "publisher-place": "address",
+                  "volume": "volume", "issue": "number", "page": "pages", "edition": "edition", "ISBN": "isbn",
+                  "ISSN": "issn", "DOI": "doi", "URL": "url", "collection-title": "series",
+                  "note": "note"}  # fmt: skip
+_PAGE_RANGE = re.compile(r"\s*[-\u2013\u2014]+\s*")
+
+
+def parse_json(text: str) -> ParseResult:
+    """Parse a JSON list of papershelf records or CSL items. Never raises."""
+    try:
+        items = _items_with_lines(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        return ParseResult((), (Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}", "error"),))
+    drafts: list[tuple[float, PaperDraft]] = []
+    problems: list[Problem] = []
+    for number, (line, item) in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            problems.append(Problem(line, f"{where} is not an object; skipped", skipped=1))
+            continue
+        try:
+            draft = _record(item, line) if "authors" in item or "status" in item else _csl(item, line)
+        except (TypeError, ValueError, AttributeError) as exc:
+            problems.append(Problem(line, f"{where}: {exc}; skipped", skipped=1))
+            continue
+        if not title_key(draft.title):
+            problems.append(Problem(line, f"{where} has no title; skipped", skipped=1))
+            continue
+        # papershelf's records go back in the order of their ids, so a restored library lists as before
+        order = item["id"] if isinstance(item.get("id"), int) and "status" in item else float("inf")
+        drafts.append((order, draft))
+    if not drafts and not problems:
+        problems.append(Problem(1, "the JSON list is empty; nothing imported", "error"))
+    elif not drafts:
+        problems.append(Problem(1, "no item could be read; nothing imported", "error"))
+    return ParseResult(tuple(d for _, d in sorted(drafts, key=lambda d: d[0])), tuple(problems))
+
+
+def is_json(text: str) -> bool:
+    return text.lstrip()[:1] == "["
+
+
+def _items_with_lines(text: str) -> list[tuple[int, Any]]:
+    """Each top-level item of a JSON array with the line it starts on, for messages."""
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    items: list[tuple[int, Any]] = []
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text):
+            raise json.JSONDecodeError("the list is not closed with ]", text, at)
+        if text[at] == "]":
+            return items
+        item, end = decoder.raw_decode(text, at)
+        items.append((text.count("\n", 0, at) + 1, item))
+        at = end
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("expected a list of strings")
+    return tuple(value)
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not a string")
+    return value
+
+
+def _record(item: dict[str, Any], line: int) -> PaperDraft:
+    """A papershelf record, as ``export --format json`` writes it."""
+    date_text = item.get("date")
+    date = dt.date.fromisoformat(date_text) if date_text else None
+    entry = item.get("entry")
+    original = source_text(entry["type"], item.get("key") or "", [tuple(p) for p in entry["fields"]]) if entry else ""
+    score = item.get("score")
+    return PaperDraft(
+        title=_text(item.get("title"), "title"),
+        authors=_strings(item.get("authors")),
+        authors_truncated=bool(item.get("authors_truncated")),
+        affiliations=_strings(item.get("affiliations")),
+        category=item.get("category") or None,
+        date=date,
+        date_has_year=bool(item.get("date_has_year")),
+        score=float(score) if isinstance(score, int | float) else None,
+        has_code=bool(item.get("has_code")),
+        abstract=_text(item.get("abstract"), "abstract"),
+        links=_strings(item.get("links")),
+        code_urls=_strings(item.get("code_urls")),
+        line=line,
+        user=UserData(
+            _text(item.get("status"), "status") or "unread", _text(item.get("note"), "note"), _strings(item.get("tags"))
+        ),
+        original=original,
+        cite_key=_text(item.get("key"), "key"),
+    )
+
+
+def _csl(item: dict[str, Any], line: int) -> PaperDraft:
+    """A CSL-JSON item: names, date parts, container and identifiers, kept as a BibTeX entry too."""
+    names = item.get("author") or []
+    if not isinstance(names, list):
+        raise TypeError("author is not a list of names")
+    authors = tuple(_csl_name(n) for n in names if isinstance(n, dict) and _csl_name(n))
+    truncated = (
+        bool((item.get("custom") or {}).get("authors-truncated")) if isinstance(item.get("custom"), dict) else False
+    )
+    parts, date = _date(item.get("issued"))
+    abstract = _text(item.get("abstract"), "abstract")
+    url, doi = _text(item.get("URL"), "URL").strip(), _text(item.get("DOI"), "DOI").strip()
+    keywords = _text(item.get("keyword"), "keyword")
+    fields: list[tuple[str, str]] = [("title", protect_case(_latex(_text(item.get("title"), "title"))))]
+    if not fields[0][1]:
+        raise ValueError("no title")
+    if names:
+        fields.append(("author", " and ".join(_bibtex_name(n) for n in names if isinstance(n, dict))
+                       + (" and others" if truncated else "")))  # fmt: skip
+    if parts:
+        fields.append(("year", str(parts[0])))
+        if len(parts) > 1:
+            fields.append(("month", MONTHS[parts[1] - 1]))
+    for csl_name, bibtex_name in _CSL_TO_BIBTEX.items():
+        value = item.get(csl_name)
+        if isinstance(value, str | int) and str(value).strip():
+            text = str(value).strip()
+            if bibtex_name == "pages":
+                text = _PAGE_RANGE.sub("--", text)
+            fields.append((bibtex_name, text if bibtex_name in ("doi", "url", "pages") else bibtex_text(text)))
+    if item.get("type") == "paper-conference":
+        fields = [("booktitle", v) if k == "journal" else (k, v) for k, v in fields]
+    if abstract:
+        fields.append(("abstract", _latex(abstract)))
+    return reference_draft(
+        title=" ".join(_text(item.get("title"), "title").split()),
+        authors=authors,
+        authors_truncated=truncated,
+        date=date,
+        abstract=abstract,
+        given_links=(url, f"https://doi.org/{doi}" if doi else ""),
+        user=UserData(
+            "unread", _text(item.get("annote"), "annote"), tuple(t.strip() for t in keywords.split(",") if t.strip())
+        ),
+        entry=(_BIBTEX_TYPES.get(str(item.get("type")), "misc"), str(item.get("id") or ""), fields),
+        line=line,
+    )
+
+
+def _date(issued: Any) -> tuple[list[int], dt.date | None]:
+    """The date parts CSL gives (year, month, day, as many as known) and the date they begin."""
+    if not isinstance(issued, dict):
+        return [], None
+    date_parts = issued.get("date-parts")
+    if not (isinstance(date_parts, list) and date_parts and isinstance(date_parts[0], list)):
+        return [], None
+    parts = [int(p) for p in date_parts[0][:3] if str(p).strip().isdigit()]
+    if not parts:
+        return [], None
+    try:
+        return parts, dt.date(parts[0], *[*parts[1:], 1, 1][:2])
+    except ValueError:
+        raise ValueError(f"impossible date {date_parts[0]!r} in issued") from None
+
+
+def _csl_name(name: dict[str, Any]) -> str:
+    if name.get("literal"):
+        return str(name["literal"]).strip()
+    pieces = (name.get("given"), name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family"),
+              name.get("suffix"))  # fmt: skip
+    return " ".join(str(p).strip() for p in pieces if p and str(p).strip())
+
+
+def _bibtex_name(name: dict[str, Any]) -> str:
+    """A CSL name as BibTeX writes one: {Literal}, or von Last, Jr, First."""
+    if name.get("literal"):
+        return "{" + _latex(str(name["literal"])) + "}"
+    family = " ".join(str(p) for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+    given = " ".join(str(p) for p in (name.get("given"), name.get("dropping-particle")) if p)
+    suffix = str(name.get("suffix") or "")
+    return (
+        ", ".join(_latex(part) for part in (family, suffix, given) if part)
+        if suffix
+        else ", ".join(_latex(part) for part in (family, given) if part)
+    )
+
+
+def _latex(text: str) -> str:
+    return bibtex_text(" ".join(text.split()))
