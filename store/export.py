@@ -274,7 +274,7 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up.
     """
     kept = read_source(paper.original) if paper.original else None
-    kind, fields = kept if kept is not None else ("article", _made_fields(paper))
+    kind, fields = kept if kept is not None else ("misc", _made_fields(paper))  # a preprint: no journal to name
     kind = kind if _NAME.fullmatch(kind) else "misc"
     lines = []
     seen: set[str] = set()
@@ -334,7 +334,9 @@ def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
     elif not escaped:
         value = protect_case(bibtex_text(value))
     elif not _balanced(value):
-        value = bibtex_text(value)  # a stray brace from a quoted value: shown, not structure
+        from store.importers.bibtex import decode_latex  # deferred: only a broken kept value needs it
+
+        value = bibtex_text(decode_latex(value))  # a stray brace or backslash: text, not structure
     return f"  {name} = {{{value}}}"
 
 
@@ -356,14 +358,22 @@ def protect_case(title: str) -> str:
 
 
 def _balanced(value: str) -> bool:
-    depth = 0
-    for i, char in enumerate(value):
-        if char in "{}" and i and value[i - 1] == "\\":
-            continue
-        depth += 1 if char == "{" else -1 if char == "}" else 0
-        if depth < 0:
+    """Whether value reads as one braced value both as BibTeX reads it (every brace counts, even
+    after a backslash) and as parsers that take \\{ for an escaped brace do; a value ending in a
+    backslash would swallow the closing brace for the latter."""
+    if value.endswith("\\"):
+        return False
+    for skip_escaped in (False, True):
+        depth = 0
+        for i, char in enumerate(value):
+            if skip_escaped and char in "{}" and i and value[i - 1] == "\\":
+                continue
+            depth += 1 if char == "{" else -1 if char == "}" else 0
+            if depth < 0:
+                return False
+        if depth:
             return False
-    return depth == 0
+    return True
 
 
 def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
@@ -490,7 +500,7 @@ def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     for name, value in kept[1] if kept else ():
         fields.setdefault(name, value)
     names = bibtex_names(fields["author"])[0] if "author" in fields else [name_parts(a) for a in paper.authors]
-    lines = [("TY", _RIS_TYPES.get(kept[0], "GEN") if kept else "JOUR"), ("ID", key), ("TI", paper.title)]
+    lines = [("TY", _RIS_TYPES.get(kept[0], "GEN") if kept else "GEN"), ("ID", key), ("TI", paper.title)]
     lines += [("AU", _ris_name(n)) for n in names]
     issued = _csl_date(fields) if kept else _dump_date(paper)
     if issued:

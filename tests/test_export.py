@@ -51,7 +51,7 @@ def test_a_key_once_given_never_changes(library) -> None:
     (new,) = set(after) - set(before)
     assert after[new] == "castellanos2024sparsea"
     subset = "".join(library.export("bibtex", [new]))
-    assert subset.startswith("@article{castellanos2024sparsea,")
+    assert subset.startswith("@misc{castellanos2024sparsea,")
 
 
 def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:
@@ -59,7 +59,7 @@ def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:
     store.tag([1], "to-review")
     store.set_status([1], "read")
     text = export([store.get(1)], "bibtex")
-    assert text.startswith("@article{castellanos2024sparse,\n")
+    assert text.startswith("@misc{castellanos2024sparse,\n")
     escaped = r"50\% of \{this\} \& that\_one \#1 \textasciitilde{} \$x\textasciicircum{}2\$ \textbackslash{}emph\{y\}"
     assert "note" not in text  # a private note goes out only when asked, and never as a printed note
     with_notes = export([store.get(1)], "bibtex", with_notes=True)
@@ -104,7 +104,7 @@ def test_cli_exports_bibtex_csl_notes_and_a_search(tmp_path: Path, store: Store)
         assert run("import", str(tmp_path / name))[0] == 0
     assert run("note", "2", "--set", "worth it")[0] == 0
     code, out, _ = run("export", "--format", "bibtex")
-    assert code == 0 and out.count("@article{") == 40
+    assert code == 0 and out.count("@misc{") == 40
     code, out, _ = run("export", "--format", "csl", "--query", "author:okafor")
     assert code == 0 and {len(json.loads(out))} == {9}
     vault = tmp_path / "vault"

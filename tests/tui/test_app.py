@@ -258,7 +258,7 @@ async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClip
         await settle(pilot)
         await type_search(pilot, "okafor")
         await pilot.press("tab", "v", "v", "b")
-        assert clipboard.copied[-1].count("@article{") == 2
+        assert clipboard.copied[-1].count("@misc{") == 2
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ChooseScreen)
@@ -269,7 +269,7 @@ async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClip
         await pilot.press("enter")
         await settle(pilot)
         text = (tmp_path / "okafor.bib").read_text()
-        assert text.count("@article{") == listed(app).count == 9
+        assert text.count("@misc{") == listed(app).count == 9
         await wait_until(pilot, lambda: any("Exported 9 papers" in t for t in toasts(app)))
 
 

@@ -102,7 +102,7 @@ async def test_the_reader_walks_the_unread_papers_and_O_opens_and_marks_read(app
         assert browser.opened == [(app.shelf.paper(ids[0]).all_code_urls)[0]]
         await pilot.press("b", "Y")
         await wait_until(pilot, lambda: len(clipboard.copied) == 2)
-        assert clipboard.copied[0].startswith("@article{") and clipboard.copied[1] == app.shelf.paper(ids[0]).abstract
+        assert clipboard.copied[0].startswith("@misc{") and clipboard.copied[1] == app.shelf.paper(ids[0]).abstract
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.library)
         assert papers(app).current.id == ids[0]  # the list followed the reader
