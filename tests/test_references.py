@@ -57,16 +57,20 @@ def bibtex(library: Library, *, with_notes: bool = False) -> str:
 
 
 def test_every_entry_of_the_corpus_is_stored(corpus: Library) -> None:
-    keys = {p.cite_key for p in corpus.store.list_papers()}
-    assert len(keys) == 11  # the two JabRef entries with no key included
+    papers = corpus.store.list_papers()
+    keys = {p.cite_key for p in papers}
+    assert len(keys) == len(papers) == 14  # the JabRef entries with no key and the reused key included
     assert {"okafor2021robust", "berg2020sparse", "zhou2023dense", "proc2022", "wen2016report"} <= keys
-    assert {"doe2019entry", "roe2018second"} <= keys
+    assert {"doe2019entry", "roe2018second", "okafor2021robusta"} <= keys
+    assert sorted(p.cite_key for p in papers if p.title == "Introduction") == ["jones2021intro", "smith2020intro"]
+    jones = next(p for p in papers if p.cite_key == "jones2021intro")
+    assert jones.abstract == "We use emphasis, a · b, TeX and “quotes” – all of it."  # pylatexenc, not a guess
 
 
 def test_the_bibtex_export_keeps_the_entries_and_reads_strictly(corpus: Library) -> None:
     text = bibtex(corpus)
     data = strict(text)
-    assert len(data.entries) == 11
+    assert len(data.entries) == 14
     okafor = data.entries["okafor2021robust"]
     assert okafor.type == "article"
     assert okafor.fields["journal"] == "Journal of Machine Learning Research"  # the @string, resolved
@@ -87,6 +91,7 @@ def test_the_bibtex_export_keeps_the_entries_and_reads_strictly(corpus: Library)
     )  # fmt: skip
     assert data.entries["mehta2024kappa"].fields["doi"] == "10.1000/stats.2024.7"  # a DOI given as a link
     assert data.entries["raghunathan2019calibration"].fields["month"] == "July"  # {7}, as a macro
+    assert data.entries["jones2021intro"].fields["month"] == "March"  # {mar}, as a macro
     assert data.entries["solberg2017events"].type == "book"
     for key in ("berg2020sparse", "doe2019entry", "solberg2017events"):
         assert "month" not in data.entries[key].fields  # a year alone stays a year: no month made up
@@ -264,7 +269,7 @@ def test_the_json_export_restores_a_library(corpus: Library, tmp_path: Path) -> 
     path = tmp_path / "library.json"
     path.write_text("".join(corpus.export("json", corpus.select(""))), encoding="utf-8")
     with Library.open(tmp_path / "restored.db") as restored:
-        assert restored.import_file(path, today=TODAY).report.added == 11
+        assert restored.import_file(path, today=TODAY).report.added == 14
         for fmt in ("bibtex", "csl", "ris"):
             assert "".join(restored.export(fmt, restored.select(""), with_notes=True)) == "".join(
                 corpus.export(fmt, corpus.select(""), with_notes=True)

@@ -77,7 +77,7 @@ def _latex_to_text() -> LatexNodes2Text:
     macros = [MacroTextSpec(name, text) for name, text in _MACROS.items()]
     context = get_default_latex_context_db()  # a fresh copy each call
     context.add_context_category("papershelf", macros=macros, prepend=True)
-    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=True)
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
 
 
 def _authors(field: str) -> tuple[tuple[str, ...], bool]:
