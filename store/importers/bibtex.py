@@ -31,6 +31,9 @@ from store.source import source_text
 _LATEX = re.compile(r"[\\$~]|--|``|''")
 """What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
+_SIMPLE = re.compile(r"(?:[^\\$~{}`'-]|\\[%&_#$]|-{1,3}|~|'(?!'))*")
+_SIMPLE_PART = re.compile(r"\\[%&_#$]|-{2,3}|~")
+_SIMPLE_TEXT = {"--": "\u2013", "---": "\u2014", "~": " "}
 _MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "BibTeX": "BibTeX", "textasciicircum": "^", "textasciitilde": "~",
            "textbackslash": "\\", "textbraceleft": "{", "textbraceright": "}"}  # fmt: skip
 """Commands pylatexenc drops or turns into look-alikes (ˆ for ^) that must read as written."""
@@ -66,8 +69,39 @@ def decode_latex(text: str) -> str:
     """
     if not _LATEX.search(text):
         return text.replace("{", "").replace("}", "")  # no command, so every brace is case protection
-    decoded = _latex_to_text().latex_to_text(_BARE_PERCENT.sub(r"\\%", text))
-    return " ".join(decoded.replace("\xa0", " ").split(" ")) if "\xa0" in decoded else decoded
+    # pylatexenc reads a character at a time: only the words that hold LaTeX go through it.
+    return "".join(_decode_word(word) for word in _words(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _decode_word(word: str) -> str:
+    """One word; the same few (50\\%, --, \\emph{…}) come back again and again, so each is read once."""
+    if word.isspace() or not _LATEX.search(word):
+        return word.replace("{", "").replace("}", "")
+    if _SIMPLE.fullmatch(word):  # escapes, dashes and ties alone: no need for a LaTeX reader
+        return _SIMPLE_PART.sub(lambda m: _SIMPLE_TEXT.get(m.group(), m.group()[-1]), word)
+    decoded = _latex_to_text().latex_to_text(_BARE_PERCENT.sub(r"\\%", word))
+    return decoded.replace("\xa0", " ")
+
+
+def _words(text: str) -> list[str]:
+    """text cut at the spaces that are outside every brace group and $math$: each piece is whole LaTeX."""
+    pieces: list[str] = []
+    depth, math, start = 0, False, 0
+    for i, char in enumerate(text):
+        if i and depth == 0 and not math and char.isspace() != text[i - 1].isspace():
+            pieces.append(text[start:i])
+            start = i
+        if i and text[i - 1] == "\\":
+            continue  # an escaped brace or dollar is text
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == "$":
+            math = not math
+    pieces.append(text[start:])
+    return pieces
 
 
 @functools.cache
