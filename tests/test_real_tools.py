@@ -1,0 +1,56 @@
+"""The BibTeX export read by the tools LaTeX users run: bibtex (plain.bst) and biber.
+
+Skipped where they are not installed (CI has pybtex only, see test_references.py); on a machine
+with TeX Live (apt install biber texlive-binaries texlive-base) they run with the suite.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from store import Library
+from tests.conftest import TODAY
+
+DATA = Path(__file__).parent / "data"
+HOSTILE_NOTES = ("unbalanced } brace", "{ open only", "50% \\ backslash #hash ~ $ & _", "`quotes'' and -- dashes")
+
+
+@pytest.fixture
+def exported(library: Library, tmp_path: Path) -> Path:
+    """The demo, the corpus and the RIS fixture, with hostile notes, exported with the notes."""
+    for name in ("corpus.bib", "zotero.ris"):
+        library.import_file(DATA / name, today=TODAY)
+    ids = library.select("")
+    for paper_id, note in zip(ids, HOSTILE_NOTES, strict=False):
+        library.set_note(paper_id, note)
+    path = tmp_path / "refs.bib"
+    path.write_text("".join(library.export("bibtex", ids, with_notes=True)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(shutil.which("bibtex") is None, reason="bibtex is not installed")
+def test_bibtex_reads_every_entry_without_an_error(exported: Path) -> None:
+    (exported.parent / "t.aux").write_text("\\citation{*}\n\\bibdata{refs}\n\\bibstyle{plain}\n", encoding="utf-8")
+    run = subprocess.run(["bibtex", "t"], cwd=exported.parent, capture_output=True, text=True, check=False)
+    log = (exported.parent / "t.blg").read_text(encoding="utf-8", errors="replace")
+    assert "error message" not in log, log
+    assert run.returncode in (0, 1)  # 1: warnings only (missing data, such as a paper with no author)
+    entries = exported.read_text(encoding="utf-8").count("\n@")
+    assert (exported.parent / "t.bbl").read_text(encoding="utf-8").count("\\bibitem") == entries + 1
+
+
+@pytest.mark.skipif(shutil.which("biber") is None, reason="biber is not installed")
+def test_biber_reads_every_entry_without_an_error(exported: Path) -> None:
+    out = exported.parent / "out.bib"
+    run = subprocess.run(
+        ["biber", "--tool", "--validate-datamodel", f"--output-file={out}", str(exported)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0 and "ERROR" not in run.stdout, run.stdout[-2000:]
+    assert out.read_text(encoding="utf-8").count("@") >= exported.read_text(encoding="utf-8").count("\n@") + 1
