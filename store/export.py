@@ -16,7 +16,7 @@ from store.source import read_source
 from store.text import printable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from store.names import Name
 
@@ -382,10 +382,6 @@ def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_note
         yield ("\n" if position else "") + bibtex_entry(paper, keys[paper.id], with_notes=with_notes)
 
 
-def to_bibtex(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
-    return "".join(bibtex_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
-
-
 _CSL_TYPES = {"article": "article-journal", "inproceedings": "paper-conference", "conference": "paper-conference",
               "book": "book", "proceedings": "book", "collection": "book", "incollection": "chapter",
               "inbook": "chapter", "techreport": "report", "report": "report", "phdthesis": "thesis",
@@ -478,10 +474,6 @@ def csl_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: 
     return json_chunks(csl_item(p, keys[p.id], with_notes=with_notes) for p in papers)
 
 
-def to_csl(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
-    return "".join(csl_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
-
-
 _RIS_TYPES = {"article": "JOUR", "inproceedings": "CPAPER", "conference": "CPAPER", "book": "BOOK",
               "proceedings": "BOOK", "incollection": "CHAP", "inbook": "CHAP", "techreport": "RPRT",
               "phdthesis": "THES", "mastersthesis": "THES", "unpublished": "UNPB", "online": "ELEC"}  # fmt: skip
@@ -542,10 +534,6 @@ def ris_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: 
         yield ("\r\n" if position else "") + ris_entry(paper, keys[paper.id], with_notes=with_notes)
 
 
-def to_ris(papers: Sequence[Paper], *, with_notes: bool = False) -> str:
-    return "".join(ris_chunks(sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
-
-
 _YAML_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
@@ -595,6 +583,10 @@ def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:
     return json_chunks(map(record, papers)) if fmt == "json" else csv_chunks(papers)
 
 
+KEYED: dict[str, Callable[..., Iterator[str]]] = {"bibtex": bibtex_chunks, "csl": csl_chunks, "ris": ris_chunks}
+"""The formats that cite by key, written in id order under each paper's stored key."""
+
+
 def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> str:
     """The papers in one format; private notes go into BibTeX and CSL-JSON only with ``with_notes``."""
     if fmt == "json":
@@ -603,10 +595,6 @@ def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> st
         return to_csv(papers)
     if fmt == "markdown":
         return to_markdown(papers)
-    if fmt == "bibtex":
-        return to_bibtex(papers, with_notes=with_notes)
-    if fmt == "csl":
-        return to_csl(papers, with_notes=with_notes)
-    if fmt == "ris":
-        return to_ris(papers, with_notes=with_notes)
+    if fmt in KEYED:
+        return "".join(KEYED[fmt](sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -350,14 +350,7 @@ class Library:
         keys, read in a light first pass, private notes in them only ``with_notes``; Markdown groups
         by status, counted by another.
         """
-        from store.export import (
-            FORMATS,
-            bibtex_chunks,
-            csl_chunks,
-            export_chunks,
-            markdown_chunks,
-            ris_chunks,
-        )
+        from store.export import FORMATS, KEYED, export_chunks, markdown_chunks
 
         if fmt not in FORMATS:
             raise StoreError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -368,9 +361,7 @@ class Library:
             groups = {s: [i for i in paper_ids if status.get(i) == s] for s in ReadStatus}
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
-        keys = self.store.cite_keys(ordered)
-        chunks = {"bibtex": bibtex_chunks, "csl": csl_chunks, "ris": ris_chunks}[fmt]
-        return chunks(self.stream(ordered), keys, with_notes=with_notes)
+        return KEYED[fmt](self.stream(ordered), self.store.cite_keys(ordered), with_notes=with_notes)
 
     def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path, *, with_notes: bool = False) -> None:
         """Write an export to a file atomically: a crash or a full disk leaves the old file whole.
