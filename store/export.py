@@ -7,12 +7,12 @@ import io
 import json
 import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from store.files import safe_file_name
 from store.keys import assign_keys
-from store.models import MONTHS, Paper, ReadStatus
-from store.source import read_source
+from store.models import MONTH_NAMES, MONTHS, Paper, ReadStatus
+from store.source import USER_FIELDS, first_fields, read_source
 from store.text import printable
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     lines = []
     seen: set[str] = set()
     for name, value in fields:
-        if name in seen or name in _USER_FIELDS or not value.strip() or not _NAME.fullmatch(name):
+        if name in seen or name in USER_FIELDS or not value.strip() or not _NAME.fullmatch(name):
             continue  # BibTeX reads the first of a repeated field; strict parsers refuse the second
         seen.add(name)
         lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
@@ -291,14 +291,12 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     return f"@{kind}{{{key},\n" + ",\n".join(lines) + "\n}\n"
 
 
-_USER_FIELDS = frozenset({"keywords", "readstatus", "annote"})
 _NAME = re.compile(r"[a-z][a-z0-9_:.+-]{0,63}")
 """An entry type or field name every BibTeX reader takes; anything else a broken file left is dropped."""
 _VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
 """Fields BibTeX styles print as they are (biblatex: verbatim): never LaTeX-escaped."""
 _MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
-_FULL_MONTHS = {name: m for m, name in zip(MONTHS, ("january", "february", "march", "april", "may", "june", "july",
-                "august", "september", "october", "november", "december"), strict=True)}  # fmt: skip
+_FULL_MONTHS = {name.lower(): m for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
 _PROTECT = re.compile(r"(?<![\\\w])(\w+)")
 
 
@@ -409,28 +407,20 @@ def csl_item(paper: Paper, key: str, *, with_notes: bool = False) -> dict[str, A
     An imported BibTeX entry gives its type, names in their parts, container, pages, DOI and a date
     only as precise as it was written (a year alone is ``[[2021]]``).
     """
-    from store.importers.bibtex import decode_latex  # deferred: bibtexparser splits the names
-    from store.names import bibtex_names, name_parts
+    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads LaTeX
 
-    kept = read_source(paper.original) if paper.original else None
-    fields: dict[str, str] = {}
-    for name, value in kept[1] if kept else ():
-        fields.setdefault(name, value)  # the first of a repeated field, as BibTeX reads it
-    if "author" in fields:
-        names, truncated = bibtex_names(fields["author"])
-    else:
-        names, truncated = [name_parts(a) for a in paper.authors], paper.authors_truncated
+    ref = _reference(paper)
+    fields = ref.fields
     item: dict[str, Any] = {
         "id": key,
-        "type": _CSL_TYPES.get(kept[0], "article") if kept else "article",
+        "type": _CSL_TYPES.get(ref.kind, "article"),
         "title": paper.title,
-        "author": [_csl_name(n) for n in names],
+        "author": [_csl_name(n) for n in ref.names],
     }
     if item["type"] == "article-journal" and not (fields.get("journal") or fields.get("journaltitle")):
         item["type"] = "article"
-    issued = _csl_date(fields) if kept else _dump_date(paper)
-    if issued:
-        item["issued"] = {"date-parts": [issued]}
+    if ref.issued:
+        item["issued"] = {"date-parts": [ref.issued]}
     for name, value in fields.items():
         if name in _CSL_FIELDS and value.strip() and _CSL_FIELDS[name] not in item:
             if name == "doi":
@@ -441,16 +431,46 @@ def csl_item(paper: Paper, key: str, *, with_notes: bool = False) -> dict[str, A
                 item[_CSL_FIELDS[name]] = " ".join(decode_latex(value).split())
     if paper.abstract:
         item["abstract"] = paper.abstract
-    url = fields.get("url", "").strip() or (paper.all_code_urls or paper.links or ("",))[0]
-    if url:
-        item["URL"] = url
+    if ref.url:
+        item["URL"] = ref.url
     if paper.tags:
         item["keyword"] = ", ".join(paper.tags)
     if with_notes and paper.note.strip():
         item["annote"] = paper.note.strip()  # CSL's "note" is printed by styles; "annote" is the reader's
-    if truncated:
+    if ref.truncated:
         item["custom"] = {"authors-truncated": True}  # the file said "and others": more authors than listed
     return item
+
+
+class _Reference(NamedTuple):
+    """What the CSL-JSON and RIS exports read of a paper: its kept entry if it has one, else the paper."""
+
+    kind: str
+    """The BibTeX entry type ("" for a paper with no kept entry)."""
+    fields: dict[str, str]
+    names: list[Name]
+    truncated: bool
+    issued: list[int] | None
+    url: str
+
+
+def _reference(paper: Paper) -> _Reference:
+    from store.names import bibtex_names, name_parts  # deferred: bibtexparser splits the names
+
+    kept = read_source(paper.original) if paper.original else None
+    fields = first_fields(kept[1]) if kept else {}
+    if "author" in fields:
+        names, truncated = bibtex_names(fields["author"])
+    else:
+        names, truncated = [name_parts(a) for a in paper.authors], paper.authors_truncated
+    return _Reference(
+        kind=kept[0] if kept else "",
+        fields=fields,
+        names=names,
+        truncated=truncated,
+        issued=_csl_date(fields) if kept else _dump_date(paper),
+        url=fields.get("url", "").strip() or (paper.all_code_urls or paper.links or ("",))[0],
+    )
 
 
 def _dump_date(paper: Paper) -> list[int] | None:
@@ -484,19 +504,14 @@ _RIS_FIELDS = (("journal", "JO"), ("journaltitle", "JO"), ("booktitle", "T2"), (
 
 def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     """One RIS reference (EndNote, Mendeley, Zotero): a kept entry's details, names as Last, First."""
-    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads names
-    from store.names import bibtex_names, name_parts
+    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads LaTeX
 
-    kept = read_source(paper.original) if paper.original else None
-    fields: dict[str, str] = {}
-    for name, value in kept[1] if kept else ():
-        fields.setdefault(name, value)
-    names = bibtex_names(fields["author"])[0] if "author" in fields else [name_parts(a) for a in paper.authors]
-    lines = [("TY", _RIS_TYPES.get(kept[0], "GEN") if kept else "GEN"), ("ID", key), ("TI", paper.title)]
-    lines += [("AU", _ris_name(n)) for n in names]
-    issued = _csl_date(fields) if kept else _dump_date(paper)
-    if issued:
-        lines.append(("PY", "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(issued)) + "/"))
+    ref = _reference(paper)
+    fields = ref.fields
+    lines = [("TY", _RIS_TYPES.get(ref.kind, "GEN")), ("ID", key), ("TI", paper.title)]
+    lines += [("AU", _ris_name(n)) for n in ref.names]
+    if ref.issued:
+        lines.append(("PY", "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(ref.issued)) + "/"))
     seen: set[str] = set()
     for name, tag in _RIS_FIELDS:
         if fields.get(name, "").strip() and tag not in seen:
@@ -505,9 +520,8 @@ def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     if fields.get("pages"):
         pages = re.split(r"\s*[-\u2013]+\s*", fields["pages"].strip(), maxsplit=1)
         lines += [("SP", pages[0])] + ([("EP", pages[1])] if len(pages) > 1 and pages[1] else [])
-    url = fields.get("url", "").strip() or (paper.all_code_urls or paper.links or ("",))[0]
-    if url:
-        lines.append(("UR", url))
+    if ref.url:
+        lines.append(("UR", ref.url))
     if paper.abstract:
         lines.append(("AB", paper.abstract))
     lines += [("KW", tag) for tag in paper.tags]

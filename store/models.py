@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+"""BibTeX's month macros."""
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")  # fmt: skip
+"""What each macro stands for."""
 """Month abbreviations, January first, as profile pages and BibTeX write them (case aside)."""
 
 

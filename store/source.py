@@ -19,6 +19,19 @@ if TYPE_CHECKING:
     from store.models import UserData
 
 
+USER_FIELDS = frozenset({"readstatus", "keywords", "annote"})
+"""Fields the user's own data stands for (status, tags, note): not kept with an entry, and written
+from that data on export."""
+
+
+def first_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Fields by name, the first of a repeated field winning, as BibTeX reads them."""
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
 def source_text(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
     """The entry as the library keeps it: type, key, and every field with its LaTeX (JSON)."""
     return json.dumps({"type": entry_type.lower(), "key": key, "fields": fields}, ensure_ascii=False)

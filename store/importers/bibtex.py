@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from pylatexenc.latex2text import LatexNodes2Text
 
 from store.links import reference_links
-from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
+from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
-from store.source import source_text
+from store.source import USER_FIELDS, first_fields, source_text
 
 _LATEX = re.compile(r"[\\$~]|--|``|''")
 """What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
@@ -41,11 +41,8 @@ _MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _READ_STATUS = {"read": "read", "skimmed": "reading", "reading": "reading", "unread": "unread", "toread": "unread"}
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 """A DOI written as a link or with a doi: prefix: the field holds the DOI alone."""
-_USER_FIELDS = frozenset({"readstatus", "keywords", "annote"})
-"""Fields the user's own data replaces on export (status, tags, note), so not kept with the entry."""
 _NOT_INHERITED = frozenset({"crossref", "title", "ids", "key"})
-_MONTH_NAMES = {m: n for m, n in zip(MONTHS, ("January", "February", "March", "April", "May", "June", "July",
-                "August", "September", "October", "November", "December"), strict=True)}  # fmt: skip
+_MONTH_NAMES = dict(zip(MONTHS, MONTH_NAMES, strict=True))
 _ONE_PART = r'\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|"[^"]*"|[^\s#{}"]+'
 """One part of a # join: a braced value (three levels deep), a quoted one, or a macro name or number."""
 _PART = re.compile(_ONE_PART)
@@ -230,7 +227,7 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
     drafts: list[PaperDraft] = []
     for offset, entry, pairs in sorted(read, key=lambda r: r[0] + (r[1].start_line or 0)):
         line = offset + (entry.start_line or 0) + 1
-        fields = dict(reversed(pairs))  # the first of a repeated field counts, as in BibTeX
+        fields = first_fields(pairs)
         title = " ".join(decode_latex(fields.get("title", "")).split())
         if not title_key(title):
             problems.append(Problem(line, f"entry {entry.key!r} has no title; skipped", skipped=1))
@@ -273,7 +270,7 @@ def _old_export(pairs: list[tuple[str, str]]) -> bool:
 def _kept(entry: Entry, pairs: list[tuple[str, str]]) -> str:
     """The entry as the library keeps it, less the fields the user's own data stands for."""
     old = _old_export(pairs)
-    kept = [(k, v) for k, v in pairs if k not in _USER_FIELDS and not (old and k == "note")]
+    kept = [(k, v) for k, v in pairs if k not in USER_FIELDS and not (old and k == "note")]
     return source_text(entry.entry_type, entry.key, kept)
 
 
