@@ -6,6 +6,7 @@ reading the library never loads a BibTeX parser.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,7 @@ from store.links import reference_links
 from store.models import PaperDraft
 
 if TYPE_CHECKING:
-    import datetime as dt
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from store.models import UserData
 
@@ -53,17 +53,19 @@ def reference_draft(
     abstract: str,
     given_links: Iterable[str],
     user: UserData,
-    entry: tuple[str, str, list[tuple[str, str]]],
+    original: str,
     line: int,
     authors_truncated: bool = False,
+    category: str | None = None,
 ) -> PaperDraft:
-    """A paper from a reference manager's record (RIS, CSL-JSON), kept as a BibTeX entry too:
-    entry is (type, key, fields as LaTeX)."""
+    """A paper from a reference manager's record (BibTeX, RIS, CSL-JSON) with its entry as kept
+    (``source_text``): its links are the ones it gives and those in its abstract."""
     links, code = reference_links(given_links, abstract)
     return PaperDraft(
         title=title,
         authors=authors,
         authors_truncated=authors_truncated,
+        category=category,
         date=date,
         date_has_year=date is not None,
         abstract=abstract,
@@ -72,5 +74,10 @@ def reference_draft(
         has_code=bool(code),
         line=line,
         user=user,
-        original=source_text(*entry),
+        original=original,
     )
+
+
+def date_of(parts: Sequence[int]) -> dt.date:
+    """The day a date given as [year], [year, month] or [year, month, day] begins; ValueError if none."""
+    return dt.date(parts[0], *[*parts[1:], 1, 1][:2])

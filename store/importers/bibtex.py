@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from bibtexparser import Library
     from pylatexenc.latex2text import LatexNodes2Text
 
-from store.links import reference_links
 from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
-from store.source import USER_FIELDS, first_fields, source_text
+from store.source import USER_FIELDS, first_fields, reference_draft, source_text
 
 _LATEX = re.compile(r"[\\$~]|--|``|''")
 """What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
@@ -116,21 +115,21 @@ def _authors(field: str) -> tuple[tuple[str, ...], bool]:
     return tuple(n.display for n in names if n.display), truncated
 
 
-def _date(fields: dict[str, str]) -> tuple[dt.date | None, bool]:
+def _date(fields: dict[str, str]) -> dt.date | None:
     if "date" in fields:
         match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", fields["date"])
         if match:
             year, month, day = (int(g) if g else 1 for g in match.groups())
             try:
-                return dt.date(year, month, day), True
+                return dt.date(year, month, day)
             except ValueError:
-                return None, False
+                return None
     year_text = fields.get("year", "")
     if not re.fullmatch(r"\d{4}", year_text.strip()):
-        return None, False
+        return None
     month_text = fields.get("month", "").strip().lower()[:3]
     month = _MONTHS.get(month_text) or (int(month_text) if month_text.isdigit() and 1 <= int(month_text) <= 12 else 1)
-    return dt.date(int(year_text), month, 1), True
+    return dt.date(int(year_text), month, 1)
 
 
 def _links(fields: dict[str, str]) -> tuple[str, ...]:
@@ -233,28 +232,22 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
             problems.append(Problem(line, f"entry {entry.key!r} has no title; skipped", skipped=1))
             continue
         authors, truncated = _authors(fields.get("author", ""))
-        date, has_year = _date(fields)
-        abstract = decode_latex(fields.get("abstract", ""))
-        links, code = reference_links(_links(fields), abstract)
         private = ("note", "annote") if _old_export(pairs) else ("annote",)
         note = "\n\n".join(decode_latex(fields[k]) for k in private if fields.get(k))
         tags = tuple(t.strip() for t in re.split(r"[,;]", decode_latex(fields.get("keywords", ""))) if t.strip())
         status = _READ_STATUS.get(fields.get("readstatus", "").strip().lower().replace(" ", ""), "unread")
         drafts.append(
-            PaperDraft(
+            reference_draft(
                 title=title,
                 authors=authors,
                 authors_truncated=truncated,
                 category=_category(fields),
-                date=date,
-                date_has_year=has_year,
-                abstract=abstract,
-                links=links,
-                code_urls=code,
-                has_code=bool(code),
-                line=line,
+                date=_date(fields),
+                abstract=decode_latex(fields.get("abstract", "")),
+                given_links=_links(fields),
                 user=UserData(status, note, tags),
                 original=_kept(entry, pairs),
+                line=line,
             )
         )
     return drafts

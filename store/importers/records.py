@@ -14,7 +14,7 @@ from typing import Any
 
 from store.export import bibtex_text, protect_case
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
-from store.source import reference_draft, source_text
+from store.source import date_of, reference_draft, source_text
 
 _BIBTEX_TYPES = {"article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
                  "paper-conference": "inproceedings", "book": "book", "chapter": "incollection",
@@ -170,7 +170,7 @@ def _csl(item: dict[str, Any], line: int) -> PaperDraft:
         user=UserData(
             "unread", _text(item.get("annote"), "annote"), tuple(t.strip() for t in keywords.split(",") if t.strip())
         ),
-        entry=(_BIBTEX_TYPES.get(str(item.get("type")), "misc"), str(item.get("id") or ""), fields),
+        original=source_text(_BIBTEX_TYPES.get(str(item.get("type")), "misc"), str(item.get("id") or ""), fields),
         line=line,
     )
 
@@ -186,7 +186,7 @@ def _date(issued: Any) -> tuple[list[int], dt.date | None]:
     if not parts:
         return [], None
     try:
-        return parts, dt.date(parts[0], *[*parts[1:], 1, 1][:2])
+        return parts, date_of(parts)
     except ValueError:
         raise ValueError(f"impossible date {date_parts[0]!r} in issued") from None
 

@@ -6,12 +6,11 @@ pages and DOI. Zotero writes the user's notes as N1; they become the paper's not
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from store.export import bibtex_text, protect_case
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
-from store.source import reference_draft
+from store.source import date_of, reference_draft, source_text
 
 RIS_TO_BIBTEX = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
                  "CONF": "inproceedings", "CPAPER": "inproceedings", "BOOK": "book", "EDBOOK": "book",
@@ -84,7 +83,7 @@ def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], probl
     date = None
     if parts:
         try:
-            date = dt.date(parts[0], *[*parts[1:], 1, 1][:2])
+            date = date_of(parts)
         except ValueError:
             problems.append(Problem(line, f"impossible date {'/'.join(map(str, parts))!r}; stored without a date"))
             parts = []
@@ -119,7 +118,7 @@ def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], probl
             abstract=abstract,
             given_links=(*urls, f"https://doi.org/{doi}" if doi else ""),
             user=UserData("unread", note, keywords),
-            entry=(kind, first.get("ID", ""), fields),
+            original=source_text(kind, first.get("ID", ""), fields),
             line=line,
         )
     )
