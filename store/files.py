@@ -129,6 +129,7 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
     """
     folder.mkdir(parents=True, exist_ok=True)
     ours = _manifest(folder)
+    before = dict(ours)
     written = unchanged = 0
     skipped: list[tuple[str, str]] = []
     for name, text in files.items():
@@ -154,7 +155,8 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
         write_atomic(path, (text,))
         ours[name] = _digest(text)
         written += 1
-    write_atomic(folder / MANIFEST, (json.dumps(ours, indent=0, sort_keys=True) + "\n",))
+    if ours != before:  # an export that changed nothing writes nothing, its fsyncs included
+        write_atomic(folder / MANIFEST, (json.dumps(ours, indent=0, sort_keys=True) + "\n",))
     return FolderReport(written, unchanged, tuple(skipped))
 
 
