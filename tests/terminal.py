@@ -56,6 +56,12 @@ class Terminal:
         """Keys in one write, as a paste or a fast typist sends them: they arrive in one read."""
         os.write(self.fd, keys)
 
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)

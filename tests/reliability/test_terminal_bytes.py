@@ -79,8 +79,7 @@ def back(terminal: Terminal) -> None:
 
 
 def test_no_screen_writes_a_payload_to_the_terminal(db: Path) -> None:
-    terminal = Terminal(db)
-    try:
+    with Terminal(db) as terminal:
         terminal.wait_for(b"1 of 3")
         visit(terminal, b"\r", b"Abstract")  # the reader
         back(terminal)
@@ -99,8 +98,6 @@ def test_no_screen_writes_a_payload_to_the_terminal(db: Path) -> None:
         visit(terminal, b"o", b"Not opening")  # a toast quoting the refused link
         visit(terminal, b"/", b"")  # the search bar, searching for a payload word
         visit(terminal, b"PWNED", b"(library 3)")  # the list now shows only the matches
-    finally:
-        terminal.kill()
     written = bytes(terminal.screen)
     leaked = {name: payload for name, payload in PAYLOADS.items() if payload.encode() in written}
     assert not leaked, f"written raw to the terminal: {sorted(leaked)}"

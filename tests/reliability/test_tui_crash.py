@@ -25,15 +25,12 @@ def db(tmp_path: Path) -> Path:
 
 
 def test_a_note_being_typed_survives_kill_9(db: Path) -> None:
-    terminal = Terminal(db)
-    try:
+    with Terminal(db) as terminal:
         terminal.wait_for(b"of 40")
         terminal.type(b"e")
         terminal.wait_for(b"Note \xc2\xb7")
         terminal.type(b"Typed just before the crash")
         terminal.wait_for(b"Saved.")  # the autosave, 0.5 s after typing stops, says so
-    finally:
-        terminal.kill()
     with sqlite3.connect(db) as conn:
         notes = [n for (n,) in conn.execute("SELECT note FROM papers WHERE note != ''")]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -41,49 +38,37 @@ def test_a_note_being_typed_survives_kill_9(db: Path) -> None:
 
 
 def test_a_status_change_is_on_disk_when_the_row_shows_it(db: Path) -> None:
-    terminal = Terminal(db)
-    try:
+    with Terminal(db) as terminal:
         terminal.wait_for(b"of 40")
         terminal.screen.clear()
         terminal.type(b"r")
         terminal.wait_for("✓".encode())  # the row now shows the read glyph
-    finally:
-        terminal.kill()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM papers WHERE status = 'read'").fetchone() == (1,)
 
 
 def test_an_editor_that_fails_leaves_the_note_alone(db: Path) -> None:
-    terminal = Terminal(db, EDITOR="false")
-    try:
+    with Terminal(db, EDITOR="false") as terminal:
         terminal.wait_for(b"of 40")
         terminal.type(b"E")
         terminal.wait_for(b"exited with status 1")
-    finally:
-        terminal.kill()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM papers WHERE note != ''").fetchone() == (0,)
 
 
 def test_a_tag_typed_in_one_burst_with_its_key_is_applied(db: Path) -> None:
-    terminal = Terminal(db)
-    try:
+    with Terminal(db) as terminal:
         terminal.wait_for(b"of 40")
         terminal.burst(b"thello\r")
         terminal.wait_for(b"#hello")  # the detail pane shows the new tag
-    finally:
-        terminal.kill()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT name FROM tags").fetchall() == [("hello",)]
 
 
 def test_a_note_typed_in_one_burst_with_its_key_is_kept_whole(db: Path) -> None:
-    terminal = Terminal(db)
-    try:
+    with Terminal(db) as terminal:
         terminal.wait_for(b"of 40")
         terminal.burst(b"ewords typed at once")
         terminal.wait_for(b"Saved.")
-    finally:
-        terminal.kill()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT note FROM papers WHERE note != ''").fetchall() == [("words typed at once",)]
