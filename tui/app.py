@@ -17,7 +17,10 @@ from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded
 from tui.note_actions import NoteActions
 from tui.screens.library import LibraryScreen
+from tui.screens.reader import ReaderScreen
 from tui.transfers import Transfers
+from tui.widgets.filter_pane import FilterPane
+from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -184,10 +187,6 @@ def create_app(
 
 def _conflicts(keymap: Mapping[str, str]) -> list[str]:
     """A remapped key that another binding active at the same time already uses: one would be lost."""
-    from tui.screens.reader import ReaderScreen
-    from tui.widgets.filter_pane import FilterPane
-    from tui.widgets.paper_list import PaperList
-
     groups = ((PapershelfApp, LibraryScreen, PaperList), (PapershelfApp, LibraryScreen, FilterPane),
               (PapershelfApp, ReaderScreen))  # fmt: skip
     problems: list[str] = []
@@ -208,10 +207,6 @@ def _conflicts(keymap: Mapping[str, str]) -> list[str]:
 
 
 def _binding_ids() -> set[str]:
-    from tui.screens.reader import ReaderScreen
-    from tui.widgets.filter_pane import FilterPane
-    from tui.widgets.paper_list import PaperList
-
     classes = (PapershelfApp, LibraryScreen, PaperList, FilterPane, ReaderScreen, SearchBar)
     return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
