@@ -26,7 +26,7 @@ _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 )
 MAX_NOTE_FILE_BYTES = 64 * 2**20
-"""A notes file larger than this is not compared with what would be written: it is rewritten."""
+"""A notes file larger than this is not read to compare: it is left alone, and named."""
 MAX_NAME_BYTES = 200
 """File names are cut below the 255-byte limit of common file systems, leaving room for a suffix."""
 
