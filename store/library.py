@@ -1,11 +1,9 @@
 """The library facade: the one way the CLI and the TUI search, read, import, change and export.
 
-A ``Library`` owns a ``Store`` and the search index that lives beside it. The index is a file
-next to the database (``papers.db.index``), stamped with the library's id and the last change
-it holds; opening maps it into memory and applies the changes logged since as a small delta,
-so no process rebuilds the index from every paper unless the file is missing, from another
-library, or too far behind. Every write made through the library updates its snapshot before
-returning; writes made by other processes are picked up by ``refresh``.
+A ``Library`` owns a ``Store`` and the search index that lives beside it (``papers.db.index``,
+whose life ``store.live_index`` owns). Every write made through the library brings the snapshot
+up to date before returning, at the cost of what it changed; writes made by other processes are
+picked up by ``refresh``.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
+from store.live_index import LiveIndex
 from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
 from store.store import LibraryBusy, PaperNotFound, Store, StoreError, utc_now
 
@@ -29,17 +28,11 @@ if TYPE_CHECKING:
 
     from store.query import Filter, Query
     from store.search import Hit, SearchIndex, SearchResult, Why
-    from store.segment import Segment
     from store.store import Clock
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 NOTE_PATIENCE_S = 60.0
 """How long a note save waits for another writer's lock, beyond SQLite's own busy timeout."""
-DELTA_LIMIT = 5000
-"""Papers changed since the index file was written beyond which a reader rebuilds it instead."""
-COMPACT_AT = 2000
-"""Changed papers at which an import folds the delta into a new index file: each process that
-opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
 _CACHE_SIZE = 4096
 _FETCH_CHUNK = 500
 
@@ -74,17 +67,11 @@ class Library:
         self.store = store
         self.index_path = index_path
         """The index file beside the database; None for a library in memory."""
-        self._lock = threading.RLock()
-        self._index: SearchIndex | None = None
-        self._base_seq = 0
-        self._seq = 0
-        self._delta_ids: set[int] = set()
-        self._data_version = -1
+        self._live = LiveIndex(store, index_path)
+        self._data_version = store.data_version()
         self._cache: OrderedDict[int, Paper] = OrderedDict()
         self._cache_lock = threading.Lock()
         """The UI thread draws rows from the cache while workers fill and clear it."""
-        self.rebuilt = False
-        """Whether the last load built the index from every paper (the file was missing or stale)."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now, create: bool = True) -> Library:
@@ -121,122 +108,38 @@ class Library:
     @property
     def index(self) -> SearchIndex:
         """The current snapshot, loaded on first use. Snapshots never change: hold one as long as needed."""
-        index = self._index
-        if index is None:
-            with self._lock:
-                if self._index is None:
-                    self._load()
-                index = self._index
-        assert index is not None
-        return index
+        return self._live.snapshot
 
-    def _load(self, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
-        """Map the index file and apply what changed since it was written; rebuild if it cannot serve.
+    @property
+    def rebuilt(self) -> bool:
+        """Whether the last load built the index from every paper (the file was missing or not this library's)."""
+        return self._live.rebuilt
 
-        The snapshot in use keeps serving searches until the new one replaces it.
-        """
-        from store.search import SearchIndex
-        from store.segment import IndexFileError, Segment
-
-        # No read transaction is held (a full build takes seconds, and would hold up every other
-        # reader of the connection): the change log's position is read before anything else, so a
-        # change that lands meanwhile is at worst applied twice, which a delta does harmlessly.
-        self._data_version = self.store.data_version()
-        self.rebuilt = False
-        last, floor = self.store.change_seq()
-        library_id = self.store.library_id()
-        base: Segment | None = None
-        if self.index_path is not None and not rebuild:
-            try:
-                base, stamp = Segment.load(self.index_path)
-            except IndexFileError:
-                base = None
-            else:
-                if stamp.get("library") != library_id or int(stamp.get("seq", -1)) < floor:
-                    base = None
-                else:
-                    self._base_seq = int(stamp["seq"])
-        changed: list[int] = []
-        if base is not None:
-            changed, _ = self.store.changed_since(self._base_seq)
-            if len(changed) > DELTA_LIMIT:
-                base = None
-        if base is None:
-            total = self.store.count()
-            pace = (lambda done: progress(done, total)) if progress is not None else None
-            base = Segment.build(self.store.index_records(), pace=pace)
-            if progress is not None:
-                progress(total, total)
-            self._base_seq = last
-            changed = []
-            self.rebuilt = True
-        delta = self._delta(changed)
-        personal = self.store.personal()
-        self._seq = last
-        self._delta_ids = set(changed)
-        self._index = SearchIndex(base, delta, personal, removed=self._removed(delta), texts=self.store.texts)
-        if self.rebuilt:
-            self._save(base, library_id)
-
-    def _delta(self, ids: Iterable[int]) -> Segment | None:
-        from store.segment import Segment
-
-        wanted = sorted(set(ids))
-        return Segment.build(self.store.index_records(wanted)) if wanted else None
-
-    def _removed(self, delta: Segment | None) -> set[int]:
-        present = set(delta.ids.tolist()) if delta is not None else set()
-        return self._delta_ids - present
-
-    def _save(self, base: Segment, library_id: str) -> None:
-        """Write the index file for other processes (and the next start); a failure only costs speed."""
-        if self.index_path is None or self.read_only:
-            return
-        try:
-            base.save(self.index_path, {"library": library_id, "seq": self._base_seq})
-            self.store.prune_changes(self._base_seq)
-        except (OSError, StoreError):  # a full disk, or a long import holding the write lock
-            return
+    @property
+    def index_notice(self) -> str | None:
+        """Why the index file beside the library was not used, in one line, when it was not."""
+        return self._live.notice
 
     def sync_index(self, *, progress: Callable[[int, int], None] | None = None) -> None:
         """Make the index file serve the next process cheaply: written if missing, rebuilt if far behind.
 
         ``progress(done, total)`` follows a build, when there is one.
         """
-        with self._lock:
-            if self._index is None:
-                self._load(progress=progress)
-            if len(self._delta_ids) >= COMPACT_AT and not self.read_only:
-                self.rebuild_index(progress=progress)
+        self._live.compact(progress=progress)
 
     def rebuild_index(self, *, progress: Callable[[int, int], None] | None = None) -> None:
         """Build the index from every paper and write it, whatever state the file was in."""
-        with self._lock:
-            self._delta_ids = set()
-            self._load(rebuild=True, progress=progress)
+        self._live.load(rebuild=True, progress=progress)
+        self._forget()
 
     def _catch_up(self) -> None:
-        """Bring the snapshot up to what is on disk: new log entries as delta, the user's data reread."""
-        with self._lock:
-            try:
-                if self._index is None:
-                    return
-                _, floor = self.store.change_seq()
-                # A floor past what we hold: another process wrote a new index file and pruned the log.
-                reload = floor > self._seq
-                changed, last = self.store.changed_since(self._seq)
-                self._delta_ids.update(changed)
-                personal = self.store.personal()
-                if reload or len(self._delta_ids) > DELTA_LIMIT:
-                    self._delta_ids = set()
-                    self._load()
-                else:
-                    delta = self._delta(self._delta_ids) if changed else self._index.delta
-                    self._index = self._index.with_delta(delta, self._removed(delta), personal)
-                    self._seq = last
-                self._data_version = self.store.data_version()
-            finally:
-                self._forget()  # after the new snapshot, so no row read meanwhile outlives it
+        """After a write: the snapshot brought up to date, then the row cache cleared (so no row read
+        meanwhile outlives the snapshot)."""
+        try:
+            self._live.catch_up()
+            self._data_version = self.store.data_version()
+        finally:
+            self._forget()
 
     def refresh(self) -> bool:
         """Pick up what other processes wrote since the last look; True if anything changed.
@@ -246,7 +149,7 @@ class Library:
         version = self.store.data_version()
         if version == self._data_version:
             return False
-        if self._index is None:
+        if not self._live.loaded:
             self._data_version = version
             self._forget()
             return True

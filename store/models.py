@@ -209,15 +209,17 @@ class IndexRecord:
     added_at: str = ""
     sources: tuple[tuple[str, str | None], ...] = ()
     """(file name, profile owner) of each source."""
+    note: str = ""
+    """The user's note: searched like the imported text, so a saved note is indexed like a changed abstract."""
 
 
 @dataclass(frozen=True, slots=True)
 class Personal:
-    """The user's own data as search sees it: only what differs from a fresh import."""
+    """The user's own data that search filters on (notes are text, in ``IndexRecord``): what differs from
+    a fresh import."""
 
     status: Mapping[int, ReadStatus] = field(default_factory=dict)
     """Papers not unread."""
-    notes: Mapping[int, str] = field(default_factory=dict)
     tags: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     code: frozenset[int] = frozenset()
     """Papers with a code link the user set by hand."""

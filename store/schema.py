@@ -250,3 +250,35 @@ def m005_source_entries(db: Database) -> None:
 
     rows = db.execute("SELECT id, original FROM papers WHERE original LIKE '@%'").fetchall()
     db.conn.executemany("UPDATE papers SET original = ? WHERE id = ?", [(entry_source(o), i) for i, o in rows])
+
+
+@migrations()
+def m006_index_owns_its_state(db: Database) -> None:
+    """The change log says what changed, and the database names the one index file that belongs to it.
+
+    - ``changes.kind``: 0 for text the index tokenises (imported fields, sources, and now the
+      note, which is searched like an abstract), 1 for the user's own columns the index patches in
+      place (status, hand-set code link, tags). A write then costs what it changed.
+    - ``meta.index`` holds the random token of the index file written last, set in the same
+      transaction that prunes the log up to that file's sequence: a file whose stamp does not carry
+      this token (an older file beside a restored database, a copy's file beside the original) is
+      rebuilt, never trusted.
+    """
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER papers_logged_note AFTER UPDATE OF note ON papers BEGIN
+            INSERT INTO changes (paper_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER papers_logged_user AFTER UPDATE OF status, user_code_url ON papers BEGIN
+            INSERT INTO changes (paper_id, kind) VALUES (new.id, 1);
+        END;
+        CREATE TRIGGER tags_logged_insert AFTER INSERT ON paper_tags BEGIN
+            INSERT INTO changes (paper_id, kind) VALUES (new.paper_id, 1);
+        END;
+        CREATE TRIGGER tags_logged_delete AFTER DELETE ON paper_tags BEGIN
+            INSERT INTO changes (paper_id, kind) VALUES (old.paper_id, 1);
+        END;
+        INSERT OR REPLACE INTO meta (name, value) VALUES ('index', '');
+        """
+    )

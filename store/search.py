@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ import numpy as np
 
 from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
-from store.segment import MAX_WORD, Segment, cjk_pieces, index_words, sort_rank
+from store.segment import MAX_WORD, Segment, cjk_pieces, index_words, list_keys, sort_rank
 from store.text import normalize
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ _FUZZY_LIMIT = 40
 _FUZZY_QUALITY = 0.65
 _PREFIX_QUALITY = 0.75
 _WORD = re.compile(r"[^\W_]+")
-_PHRASE_FIELDS = ("title", "author", "aff", "abstract")
+_PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +115,174 @@ class _Match:
     fuzzy_words: set[str] = field(default_factory=set)
 
 
+class _Layout:
+    """What a snapshot derives from its segments alone: shared by every snapshot over the same segments,
+    so a change to the user's own data costs none of it again."""
+
+    def __init__(self, base: Segment, delta: Segment | None, removed: Iterable[int]) -> None:
+        self.base, self.delta = base, delta
+        self.removed = frozenset(removed)
+        self.segments = [base] if delta is None or len(delta) == 0 else [base, delta]
+        self.offsets = [0, len(base)]
+        self.n = sum(len(s) for s in self.segments)
+        replaced = delta.ids.tolist() if delta is not None and len(self.segments) > 1 else []
+        gone = np.asarray(sorted(self.removed.union(replaced)), np.int64)
+        alive = np.ones(self.n, dtype=bool)
+        if gone.size:
+            rows, found = base.row_of(gone)
+            alive[rows[found]] = False
+        self.alive = alive
+        self.ids = self.column("ids")
+        self.max_id = int(self.ids.max()) if self.ids.size else 0
+        self.date = self.column("date")
+        self.has_code = self.column("has_code")
+        self.has_link = self.column("has_link")
+        self.has_note = self.column("has_note") & alive
+        self.categories, self.category = self._coded("categories", "category")
+        self.sources, self.source_rows, self.source_codes = self._pairs("sources", "source_rows", "source_codes")
+        aliases: dict[str, set[str]] = {}
+        for segment in self.segments:
+            for label, names in zip(segment.sources, segment.source_aliases, strict=True):
+                aliases.setdefault(label, set()).update(names.split("\x1f"))
+        self.source_names = [aliases[label] for label in self.sources]
+        self.affs, self.aff_rows, self.aff_codes = self._pairs("affs", "aff_rows", "aff_codes")
+        self._ranks: dict[str, np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        parts = [getattr(s, name) for s in self.segments]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _coded(self, names_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray]:
+        names: dict[str, int] = {}
+        parts = []
+        for segment in self.segments:
+            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
+            codes = getattr(segment, codes_attr)
+            parts.append(remap[codes] if remap.size else codes)
+        return list(names), parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _pairs(self, names_attr: str, rows_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        names: dict[str, int] = {}
+        rows, codes = [], []
+        for segment, offset in zip(self.segments, self.offsets, strict=False):
+            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
+            seg_codes = getattr(segment, codes_attr)
+            rows.append(getattr(segment, rows_attr) + offset if offset else getattr(segment, rows_attr))
+            codes.append(remap[seg_codes] if remap.size else seg_codes)
+        if len(rows) == 1:
+            return list(names), rows[0], codes[0]
+        return list(names), np.concatenate(rows), np.concatenate(codes)
+
+    def rows_of(self, paper_ids: np.ndarray) -> np.ndarray:
+        """Live rows of these ids (-1 for an id not in the index)."""
+        result = np.full(paper_ids.size, -1, dtype=np.int64)
+        for segment, offset in zip(self.segments, self.offsets, strict=False):
+            rows, found = segment.row_of(paper_ids)
+            rows = rows + offset
+            live = found & self.alive[np.where(found, rows, 0)]
+            result[live] = rows[live]
+        return result
+
+    @cached_property
+    def year(self) -> np.ndarray:
+        days = self.date.astype(np.int64) - 719163  # date.toordinal() of 1970-01-01
+        years = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
+        years[self.date == 0] = 0
+        return years
+
+    def rank(self, sort: str) -> np.ndarray:
+        """A rank per row in one list order, so ordering a result set is one argsort of ints.
+
+        The base segment keeps its own. With a delta, each delta row's place among the base rows is
+        found by a binary search over the base's order and the base ranks shift past it: O(n) work in
+        numpy instead of sorting every row again (score, rarely sorted by, is sorted whole).
+        """
+        rank = self._ranks.get(sort)
+        if rank is None:
+            if len(self.segments) == 1:
+                rank = self.base.rank(sort)
+            elif sort == "score":
+                columns = (self.ids, self.date, self.column("score"), self.column("added"))
+                rank = sort_rank(sort, *columns, lambda: np.concatenate(self._title_positions()))
+            else:
+                rank = self._merged_rank(sort)
+            self._ranks[sort] = rank
+        return rank
+
+    def _merged_rank(self, sort: str) -> np.ndarray:
+        base, delta = self.segments
+        titles = self._title_positions() if sort == "title" else (np.zeros(0), np.zeros(0))
+        base_keys = list_keys(sort, base.ids, base.date, base.score, base.added, lambda: titles[0][: len(base)])
+        delta_keys = list_keys(sort, delta.ids, delta.date, delta.score, delta.added, lambda: titles[1])
+        base_rank = base.rank(sort)
+        order = np.empty(base_rank.size, dtype=np.int64)
+        order[base_rank] = np.arange(base_rank.size, dtype=np.int64)
+        before = _insertion_points(base_keys, order, delta_keys)
+        shifted = base_rank + np.searchsorted(np.sort(before), base_rank, side="right")
+        return np.concatenate((shifted, before + delta.rank(sort)))
+
+    def _title_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's place in title order (base rows, then delta rows); a changed paper goes between
+        the base titles around it."""
+        base = self.base
+        position = np.empty(len(base), dtype=np.float64)
+        position[base.title_order] = np.arange(len(base), dtype=np.float64)
+        if len(self.segments) == 1:
+            return position, np.zeros(0)
+        delta = self.segments[1]
+        extra = np.empty(len(delta), dtype=np.float64)
+        for local, row in enumerate(delta.title_order.tolist()):
+            at = bisect.bisect_left(base.title_keys, delta.title_keys[local])
+            extra[row] = at - 0.5 + local / (2 * (len(delta) + 1))
+        return position, extra
+
+
+@dataclass(frozen=True, slots=True)
+class _UserColumns:
+    """The user's status, hand-set code links and tags, by paper id; patched copy-on-write."""
+
+    status: np.ndarray
+    """Status code per paper id (0 unread)."""
+    code: np.ndarray
+    """Whether the user set a code link, per paper id."""
+    tag_ids: np.ndarray
+    tag_codes: np.ndarray
+    tag_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, personal: Personal, size: int) -> _UserColumns:
+        empty = cls(np.zeros(size, np.int8), np.zeros(size, bool), np.zeros(0, np.int64), np.zeros(0, np.int32), ())
+        return empty.patched(sorted({*personal.status, *personal.code, *personal.tags}), personal)
+
+    def patched(self, paper_ids: Sequence[int], personal: Personal) -> _UserColumns:
+        """These papers' data replaced by what personal says of them (absent: unread, untagged)."""
+        if not paper_ids:
+            return self
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        size = max(self.status.size, int(ids.max()) + 1)
+        status, code = _grown(self.status, size), _grown(self.code, size)
+        status[ids] = [_STATUS_CODES[personal.status.get(i, ReadStatus.UNREAD)] for i in paper_ids]
+        code[ids] = [i in personal.code for i in paper_ids]
+        names = {name: i for i, name in enumerate(self.tag_names)}
+        keep = ~np.isin(self.tag_ids, ids)
+        new_ids = [i for i in paper_ids for _ in personal.tags.get(i, ())]
+        new_codes = [names.setdefault(t, len(names)) for i in paper_ids for t in personal.tags.get(i, ())]
+        return _UserColumns(
+            status,
+            code,
+            np.concatenate((self.tag_ids[keep], np.asarray(new_ids, dtype=np.int64))),
+            np.concatenate((self.tag_codes[keep], np.asarray(new_codes, dtype=np.int32))),
+            tuple(names),
+        )
+
+
+def _grown(by_id: np.ndarray, size: int) -> np.ndarray:
+    """A copy of an id-indexed column, at least size long."""
+    grown = np.zeros(size, dtype=by_id.dtype)
+    grown[: by_id.size] = by_id
+    return grown
+
+
 class SearchIndex:
     """An immutable snapshot of everything search needs; share it freely between threads."""
 
@@ -131,38 +298,36 @@ class SearchIndex:
         """Args:
         base: the large segment, usually loaded from the index file.
         delta: papers changed since base was built; they replace base's rows for the same ids.
+        personal: the user's status, tags and code links.
         removed: ids deleted since base was built.
         texts: where phrase checks read text; without it a phrase matches by its words alone.
         """
-        self.base, self.delta = base, delta
-        self.personal = personal or Personal()
-        self._texts = texts
-        self._removed = frozenset(removed)
-        self._segments = [base] if delta is None or len(delta) == 0 else [base, delta]
-        self._offsets = [0, len(base)]
-        n = sum(len(s) for s in self._segments)
-        self._n = n
-        replaced = delta.ids.tolist() if delta is not None and len(self._segments) > 1 else []
-        gone = np.asarray(sorted(self._removed.union(replaced)), np.int64)
-        alive = np.ones(n, dtype=bool)
-        if gone.size:
-            rows, found = base.row_of(gone)
-            alive[rows[found]] = False
-        self._alive = alive
-        self._ranks: dict[str, np.ndarray] = {}
-        self._ids = self._column("ids")
-        self._date = self._column("date")
-        self._has_code_imported = self._column("has_code")
-        self._has_link = self._column("has_link")
-        self._categories, self._category = self._coded("categories", "category")
-        self._sources, self._source_rows, self._source_codes = self._pairs("sources", "source_rows", "source_codes")
-        aliases: dict[str, set[str]] = {}
-        for segment in self._segments:
-            for label, names in zip(segment.sources, segment.source_aliases, strict=True):
-                aliases.setdefault(label, set()).update(names.split("\x1f"))
-        self._source_names = [aliases[label] for label in self._sources]
-        self._affs, self._aff_rows, self._aff_codes = self._pairs("affs", "aff_rows", "aff_codes")
-        self._apply_personal()
+        layout = _Layout(base, delta, removed)
+        user = _UserColumns.of(personal or Personal(), layout.max_id + 1)
+        self._assemble(layout, user, texts)
+
+    def _assemble(self, layout: _Layout, user: _UserColumns, texts: TextSource | None) -> None:
+        self._layout, self._user, self._texts = layout, user, texts
+        self.base, self.delta = layout.base, layout.delta
+        self._segments, self._offsets, self._n, self._alive = layout.segments, layout.offsets, layout.n, layout.alive
+        self._ids, self._date = layout.ids, layout.date
+        self._has_link, self._has_note = layout.has_link, layout.has_note
+        self._categories, self._category = layout.categories, layout.category
+        self._sources, self._source_rows, self._source_codes = layout.sources, layout.source_rows, layout.source_codes
+        self._source_names = layout.source_names
+        self._affs, self._aff_rows, self._aff_codes = layout.affs, layout.aff_rows, layout.aff_codes
+        size = max(user.status.size, layout.max_id + 1)
+        self._status = _grown(user.status, size)[self._ids] if size > user.status.size else user.status[self._ids]
+        user_code = _grown(user.code, size)[self._ids] if size > user.code.size else user.code[self._ids]
+        self._has_code = layout.has_code | user_code
+        tag_rows = layout.rows_of(user.tag_ids)
+        self._tag_rows, self._tag_codes = tag_rows[tag_rows >= 0], user.tag_codes[tag_rows >= 0]
+        self._tag_names = list(user.tag_names)
+
+    def _derived(self, layout: _Layout, user: _UserColumns) -> SearchIndex:
+        index = object.__new__(SearchIndex)
+        index._assemble(layout, user, self._texts)
+        return index
 
     @classmethod
     def from_papers(cls, papers: Sequence[Paper]) -> SearchIndex:
@@ -174,6 +339,7 @@ class SearchIndex:
             "author": lambda p: ", ".join(p.authors),
             "aff": lambda p: ", ".join(p.affiliations),
             "abstract": lambda p: p.abstract,
+            "note": lambda p: p.note,
         }
 
         def texts(ids: Sequence[int], name: str) -> dict[int, str]:
@@ -186,118 +352,35 @@ class SearchIndex:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the segments' arrays (mapped from the file for the base)."""
+        """Memory held by the segments' arrays."""
         return sum(s.nbytes for s in self._segments)
 
-    def with_personal(self, personal: Personal) -> SearchIndex:
-        """The same papers with the user's data replaced (a status, note, tag or link changed)."""
-        return SearchIndex(self.base, self.delta, personal, removed=self._removed, texts=self._texts)
+    @property
+    def removed(self) -> frozenset[int]:
+        return self._layout.removed
 
-    def with_delta(self, delta: Segment | None, removed: Iterable[int], personal: Personal) -> SearchIndex:
-        return SearchIndex(self.base, delta, personal, removed=removed, texts=self._texts)
+    def patched(self, paper_ids: Sequence[int], personal: Personal) -> SearchIndex:
+        """The same papers with these papers' status, tags and code links replaced: no text is touched."""
+        return self._derived(self._layout, self._user.patched(paper_ids, personal))
+
+    def with_delta(
+        self, delta: Segment | None, removed: Iterable[int], paper_ids: Sequence[int], personal: Personal
+    ) -> SearchIndex:
+        """The same base with a new delta (and removed ids), and these papers' user data replaced."""
+        return self._derived(_Layout(self.base, delta, removed), self._user.patched(paper_ids, personal))
 
     # -- assembling the snapshot ------------------------------------------------------------------
 
-    def _column(self, name: str) -> np.ndarray:
-        parts = [getattr(s, name) for s in self._segments]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def _coded(self, names_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray]:
-        names: dict[str, int] = {}
-        parts = []
-        for segment in self._segments:
-            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
-            codes = getattr(segment, codes_attr)
-            parts.append(remap[codes] if remap.size else codes)
-        return list(names), parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def _pairs(self, names_attr: str, rows_attr: str, codes_attr: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        names: dict[str, int] = {}
-        rows, codes = [], []
-        for segment, offset in zip(self._segments, self._offsets, strict=False):
-            remap = np.array([names.setdefault(v, len(names)) for v in getattr(segment, names_attr)], dtype=np.int32)
-            seg_codes = getattr(segment, codes_attr)
-            rows.append(getattr(segment, rows_attr) + offset if offset else getattr(segment, rows_attr))
-            codes.append(remap[seg_codes] if remap.size else seg_codes)
-        if len(rows) == 1:
-            return list(names), rows[0], codes[0]
-        return list(names), np.concatenate(rows), np.concatenate(codes)
-
     def _rows_of(self, paper_ids: np.ndarray) -> np.ndarray:
         """Combined rows of these ids (-1 for an id not in the index)."""
-        result = np.full(paper_ids.size, -1, dtype=np.int64)
-        for segment, offset in zip(self._segments, self._offsets, strict=False):
-            rows, found = segment.row_of(paper_ids)
-            rows = rows + offset
-            live = found & self._alive[np.where(found, rows, 0)]
-            result[live] = rows[live]
-        return result
+        return self._layout.rows_of(paper_ids)
 
-    def _apply_personal(self) -> None:
-        n = self._n
-        personal = self.personal
-        self._status = np.zeros(n, dtype=np.int8)
-        if personal.status:
-            ids = np.fromiter(personal.status, dtype=np.int64, count=len(personal.status))
-            codes = np.fromiter((_STATUS_CODES[s] for s in personal.status.values()), np.int8, len(personal.status))
-            rows = self._rows_of(ids)
-            self._status[rows[rows >= 0]] = codes[rows >= 0]
-        self._has_code = self._has_code_imported.copy() if personal.code else self._has_code_imported
-        if personal.code:
-            rows = self._rows_of(np.fromiter(personal.code, dtype=np.int64, count=len(personal.code)))
-            self._has_code[rows[rows >= 0]] = True
-        self._tags: dict[int, tuple[str, ...]] = {}
-        for paper_id, tags in personal.tags.items():
-            row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
-            if row >= 0 and tags:
-                self._tags[row] = tags
-        self._has_note = np.zeros(n, dtype=bool)
-        self._notes: dict[str, set[int]] = {}
-        self._note_text: dict[int, str] = {}
-        for paper_id, note in personal.notes.items():
-            row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
-            if row < 0 or not note.strip():
-                continue
-            self._has_note[row] = True
-            self._note_text[row] = note
-            for word in set(index_words(note)):
-                self._notes.setdefault(word, set()).add(row)
-
-    @cached_property
+    @property
     def _year(self) -> np.ndarray:
-        days = self._date.astype(np.int64) - 719163  # date.toordinal() of 1970-01-01
-        years = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
-        years[self._date == 0] = 0
-        return years
+        return self._layout.year
 
     def _rank(self, sort: str) -> np.ndarray:
-        """A rank per row in one order, so ordering a result set is one argsort of ints.
-
-        The base segment keeps its own; with a delta the two are merged, once per snapshot and order.
-        """
-        rank = self._ranks.get(sort)
-        if rank is None:
-            if len(self._segments) == 1:
-                rank = self.base.rank(sort)
-            else:
-                columns = (self._ids, self._date, self._column("score"), self._column("added"))
-                rank = sort_rank(sort, *columns, self._title_position)
-            self._ranks[sort] = rank
-        return rank
-
-    def _title_position(self) -> np.ndarray:
-        """Each row's place in title order; a changed paper goes between the base titles around it."""
-        base = self.base
-        position = np.empty(len(base), dtype=np.float64)
-        position[base.title_order] = np.arange(len(base), dtype=np.float64)
-        if len(self._segments) == 1:
-            return position
-        delta = self._segments[1]
-        extra = np.empty(len(delta), dtype=np.float64)
-        for local, row in enumerate(delta.title_order.tolist()):
-            at = bisect.bisect_left(base.title_keys, delta.title_keys[local])
-            extra[row] = at - 0.5 + local / (2 * (len(delta) + 1))
-        return np.concatenate((position, extra))
+        return self._layout.rank(sort)
 
     @cached_property
     def _status_rank(self) -> np.ndarray:
@@ -432,8 +515,6 @@ class SearchIndex:
             fuzzy_ids = np.fromiter(typos, dtype=np.int32, count=len(typos))
             fuzzy_quality = np.fromiter(typos.values(), dtype=np.float32, count=len(typos))
             for name in fields:
-                if name == "note":
-                    continue
                 weight = _WEIGHTS[name]
                 postings = segment.fields[name]
                 if lo < hi:
@@ -445,25 +526,7 @@ class SearchIndex:
                 for word_id, quality in zip(fuzzy_ids.tolist(), fuzzy_quality.tolist(), strict=True):
                     rows, _ = postings.span(word_id, word_id + 1)
                     _raise(part, rows, np.float32(_FUZZY_QUALITY * quality * weight))
-        if "note" in fields:
-            self._score_notes(match, scores, _WEIGHTS["note"])
         return scores, match
-
-    def _score_notes(self, match: _Match, scores: np.ndarray, weight: float) -> None:
-        from rapidfuzz import fuzz
-
-        for note_word, rows in self._notes.items():
-            if note_word == match.word:
-                quality = 1.0
-            elif note_word.startswith(match.word):
-                quality = _PREFIX_QUALITY + 0.2 * len(match.word) / len(note_word)
-            elif len(match.word) >= _FUZZY_MIN_LEN and (ratio := fuzz.ratio(match.word, note_word)) >= _FUZZY_CUTOFF:
-                quality = _FUZZY_QUALITY * ratio / 100
-                match.fuzzy_words.add(note_word)
-            else:
-                continue
-            index = np.fromiter(rows, dtype=np.int64, count=len(rows))
-            scores[index] = np.maximum(scores[index], np.float32(quality * weight))
 
     def _phrase(self, phrase: Phrase, mask: np.ndarray) -> np.ndarray:
         """Rows whose title, authors, affiliations, abstract or note contain the phrase as written.
@@ -497,10 +560,6 @@ class SearchIndex:
                 text = self._texts(self._ids[rows].tolist(), name)
                 for row, paper_id in zip(rows.tolist(), self._ids[rows].tolist(), strict=True):
                     found[row] = _contains(normalize(text.get(paper_id, "")), phrase.text, pattern)
-        note_rows = set.intersection(*(self._notes.get(w, set()) for w in terms))
-        for row in note_rows:
-            if scope[row] and not found[row]:
-                found[row] = _contains(normalize(self._note_text[row]), phrase.text, pattern)
         return found
 
     def _filter(self, filt: Filter) -> np.ndarray:
@@ -519,13 +578,14 @@ class SearchIndex:
             columns = {"code": self._has_code, "note": self._has_note, "link": self._has_link}
             for value in filt.values:
                 if value == "tag":
-                    found[list(self._tags)] = True
+                    found[self._tag_rows] = True
                 else:
                     found |= columns[value]
             return found
         if filt.field == "tag":
             found = np.zeros(n, dtype=bool)
-            found[[r for r, tags in self._tags.items() if any(t.casefold() in filt.values for t in tags)]] = True
+            wanted = [i for i, name in enumerate(self._tag_names) if name.casefold() in filt.values]
+            found[self._tag_rows[np.isin(self._tag_codes, wanted)]] = True
             return found
         if filt.field == "year_in":
             return np.isin(
@@ -581,8 +641,8 @@ class SearchIndex:
             )
         if name == "affiliation":
             return _named_counts(self._affs, _pair_counts(mask, self._aff_rows, self._aff_codes, len(self._affs)))
-        tags: Counter[str] = Counter(t for r, ts in self._tags.items() if mask[r] for t in ts)
-        return dict(sorted(tags.items(), key=lambda i: (-i[1], i[0])))
+        names = self._tag_names
+        return _named_counts(names, _pair_counts(mask, self._tag_rows, self._tag_codes, len(names)))
 
     def _hit(
         self,
@@ -646,25 +706,23 @@ def record_of(paper: Paper) -> IndexRecord:
         has_link=bool(paper.links),
         added_at=paper.added_at,
         sources=tuple(zip(paper.sources, paper.owners, strict=True)),
+        note=paper.note,
     )
 
 
 def personal_of(papers: Iterable[Paper]) -> Personal:
     """The user's own data of papers held in memory."""
     status: dict[int, ReadStatus] = {}
-    notes: dict[int, str] = {}
     tags: dict[int, tuple[str, ...]] = {}
     code: set[int] = set()
     for paper in papers:
         if paper.status != ReadStatus.UNREAD:
             status[paper.id] = paper.status
-        if paper.note:
-            notes[paper.id] = paper.note
         if paper.tags:
             tags[paper.id] = paper.tags
         if paper.code_url:
             code.add(paper.id)
-    return Personal(status, notes, tags, frozenset(code))
+    return Personal(status, tags, frozenset(code))
 
 
 def _spans(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[int, int], ...]:
@@ -708,6 +766,28 @@ def _raise(scores: np.ndarray, rows: np.ndarray, values: np.ndarray | np.float32
     larger: the two differ only by word length, and np.maximum.at is five times slower.
     """
     scores[rows] = np.maximum(scores[rows], values)
+
+
+def _insertion_points(base_keys: list[np.ndarray], order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """For each delta row, how many base rows come before it in list order (keys primary first).
+
+    A binary search over the base's order, all delta rows at once: log2(n) numpy steps.
+    """
+    lo = np.zeros(keys[0].size if keys else 0, dtype=np.int64)
+    hi = np.full(lo.size, order.size, dtype=np.int64)
+    while lo.size and np.any(lo < hi):
+        open_ = lo < hi
+        mid = (lo + hi) // 2
+        row = order[np.minimum(mid, order.size - 1)]
+        less = np.zeros(lo.size, dtype=bool)  # base row at mid comes before the delta row
+        equal = np.ones(lo.size, dtype=bool)
+        for base_key, key in zip(base_keys, keys, strict=True):
+            value = base_key[row]
+            less |= equal & (value < key)
+            equal &= value == key
+        lo = np.where(open_ & less, mid + 1, lo)
+        hi = np.where(open_ & ~less, mid, hi)
+    return lo
 
 
 def _rank(order: np.ndarray) -> np.ndarray:

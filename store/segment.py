@@ -1,26 +1,31 @@
 """An immutable block of the search index: tokenised text and columns for a set of papers.
 
 A segment is built once from ``IndexRecord``s and never changes. The library keeps one large
-base segment in a file beside the database (memory-mapped, so opening costs milliseconds and
-the pages are shared between processes) and a small in-memory segment for the papers changed
-since that file was written.
+base segment in a file beside the database and a small in-memory segment for the papers changed
+since that file was written (``store.live_index`` owns that life).
 
-The file is one header of JSON followed by 64-byte-aligned raw arrays; lists of strings are
-stored as UTF-8 bytes plus offsets and decoded item by item, so the vocabulary is never
-materialised as Python strings just to be searched.
+The file is one header of JSON followed by 64-byte-aligned raw arrays, each with its CRC-32 in the
+header. It is read whole into the process's own memory and checked before use: a file another
+program truncates or rewrites later cannot touch a process that already read it (a mapping would
+die of SIGBUS), and a flipped byte is a rebuild, never a wrong answer. Lists of strings are stored
+as UTF-8 bytes plus offsets and decoded item by item, so the vocabulary is never materialised as
+Python strings just to be searched.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
+import glob
 import itertools
 import json
-import mmap
 import os
 import re
+import stat
 import struct
 import tempfile
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,8 +46,8 @@ MAX_WORD = 64
 MAX_FIELD_CHARS = 200_000
 """Only the start of a longer field is indexed: a 50 MB abstract must not stall every search.
 No real abstract or note comes near it (a long abstract is 3,000 characters)."""
-TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract")
-FORMAT = 4
+TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note")
+FORMAT = 5
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
@@ -58,7 +63,7 @@ _CAPITAL_INITIAL = re.compile(r"(?<![^\W_])[A-Z]")
 
 
 class IndexFileError(Exception):
-    """The index file is missing, from another library, or unreadable: rebuild it."""
+    """The index file is missing, damaged, not a regular file, or unreadable: rebuild it."""
 
 
 def index_words(text: str) -> list[str]:
@@ -129,21 +134,26 @@ SORT_ORDERS = ("date", "title", "score", "added")
 """The orders a segment keeps a rank for (status changes too often to keep; relevance is per query)."""
 
 
-def sort_rank(
+def list_keys(
     sort: str, ids: np.ndarray, date: np.ndarray, score: np.ndarray, added: np.ndarray, title: Callable[[], np.ndarray]
-) -> np.ndarray:
-    """rank[row] = the row's place in one list order; the same definition as the database's ORDER BY.
+) -> list[np.ndarray]:
+    """The keys of one list order, primary first; the same definition as the database's ORDER BY.
 
     ``title`` gives each row's place in title order, asked for only when sorting by title.
     """
-    date = date.astype(np.int64)
-    keys = {
-        "date": lambda: (-ids, -date),
-        "title": lambda: (ids, title()),
-        "score": lambda: (-ids, -date, -score),
-        "added": lambda: (-ids, -added),
+    return {
+        "date": lambda: [-date.astype(np.int64), -ids],
+        "title": lambda: [title(), ids],
+        "score": lambda: [-score, -date.astype(np.int64), -ids],
+        "added": lambda: [-added, -ids],
     }[sort]()
-    order = np.lexsort(keys)
+
+
+def sort_rank(
+    sort: str, ids: np.ndarray, date: np.ndarray, score: np.ndarray, added: np.ndarray, title: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """rank[row] = the row's place in one list order (see ``list_keys``)."""
+    order = np.lexsort(list_keys(sort, ids, date, score, added, title)[::-1])
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     return rank
@@ -228,6 +238,7 @@ class Segment:
     added: np.ndarray
     has_code: np.ndarray
     has_link: np.ndarray
+    has_note: np.ndarray
     category: np.ndarray
     categories: Sequence[str]
     source_rows: np.ndarray
@@ -251,7 +262,7 @@ class Segment:
     past that, abstract words found in one paper only are left out (usually typos or names)."""
 
     def __init__(self, arrays: dict[str, np.ndarray], strings: Mapping[str, Sequence[str]]) -> None:
-        for name in ("ids", "date", "score", "added", "has_code", "has_link", "category", "source_rows",
+        for name in ("ids", "date", "score", "added", "has_code", "has_link", "has_note", "category", "source_rows",
                      "source_codes", "aff_rows", "aff_codes", "title_order", "vocab_len", "fuzzy_ids"):  # fmt: skip
             setattr(self, name, arrays[name])
         for name in ("categories", "sources", "source_aliases", "affs", "title_keys", "vocab"):
@@ -306,7 +317,7 @@ class Segment:
         provisional: dict[str, int] = defaultdict(itertools.count().__next__)
         lookup = provisional.__getitem__
         columns = {f: (array("i"), array("i")) for f in TEXT_FIELDS}
-        ids, dates, scores, added, code, link = array("q"), array("i"), array("d"), array("q"), [], []
+        ids, dates, scores, added, code, link, noted = array("q"), array("i"), array("d"), array("q"), [], [], []
         categories: dict[str, int] = {}
         category = array("i")
         sources: dict[str, int] = {}
@@ -324,6 +335,8 @@ class Segment:
             added.append(stamp_seconds(record.added_at))
             code.append(record.has_code)
             link.append(record.has_link)
+            note = record.note if record.note.strip() else ""
+            noted.append(bool(note))
             category.append(categories.setdefault(record.category, len(categories)))
             for name, owner in dict.fromkeys(record.sources):
                 label = owner or name
@@ -340,6 +353,7 @@ class Segment:
                 ("acronym", acronyms(record.title)),
                 ("aff", index_words(" ".join(record.affiliations))),
                 ("abstract", index_words(record.abstract) if record.abstract else ()),
+                ("note", index_words(note) if note else ()),
             ):
                 if found:
                     word_ids = list(map(lookup, set(found)))
@@ -362,6 +376,7 @@ class Segment:
             "added": np.asarray(added, dtype=np.int64),
             "has_code": np.asarray(code, dtype=bool),
             "has_link": np.asarray(link, dtype=bool),
+            "has_note": np.asarray(noted, dtype=bool),
             "category": np.asarray(category, dtype=np.int32),
             "source_rows": np.asarray(source_rows, dtype=np.int32),
             "source_codes": np.asarray(source_codes, dtype=np.int32),
@@ -394,8 +409,13 @@ class Segment:
 
     # -- the file ---------------------------------------------------------------------------
 
-    def save(self, path: Path, stamp: dict[str, Any]) -> None:
-        """Write the segment to path atomically (a temp file renamed over it), with stamp in the header."""
+    def save(self, path: Path, stamp: dict[str, Any], *, install: Callable[[Callable[[], None]], None]) -> None:
+        """Write the segment beside path, then let ``install`` put it in place.
+
+        ``install(replace)`` is handed the function that renames the finished file over path, so the
+        caller can do that inside its own transaction (the stamp must agree with the database). The
+        temp file is locked while it exists: ``clean_temps`` removes only those nobody holds.
+        """
         blobs: dict[str, bytes | np.ndarray] = {}
         for name, values in self._arrays.items():
             blobs[name] = np.ascontiguousarray(values)
@@ -408,74 +428,75 @@ class Segment:
             size = blob.nbytes if isinstance(blob, np.ndarray) else len(blob)
             dtype = blob.dtype.str if isinstance(blob, np.ndarray) else "bytes"
             shape = list(blob.shape) if isinstance(blob, np.ndarray) else [size]
-            layout[name] = {"dtype": dtype, "shape": shape, "offset": offset, "size": size}
+            crc = zlib.crc32(blob.data if isinstance(blob, np.ndarray) else blob)
+            layout[name] = {"dtype": dtype, "shape": shape, "offset": offset, "size": size, "crc": crc}
             offset += -(-size // _ALIGN) * _ALIGN
         header = json.dumps({"format": FORMAT, "stamp": stamp, "layout": layout}).encode()
         start = -(-(len(_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
+            _lock(fd)
+            with os.fdopen(os.dup(fd), "wb") as out:
                 out.write(_MAGIC + struct.pack("<Q", len(header)) + header)
                 out.write(b"\0" * (start - out.tell()))
                 for name, blob in blobs.items():
-                    out.write(blob.tobytes() if isinstance(blob, np.ndarray) else blob)
+                    out.write(blob.data if isinstance(blob, np.ndarray) else blob)
                     end = start + layout[name]["offset"] + layout[name]["size"]
                     out.write(b"\0" * (-(-end // _ALIGN) * _ALIGN - end))
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temp, 0o600)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+            install(lambda: os.replace(temp, path))
+        finally:
+            Path(temp).unlink(missing_ok=True)  # gone already once installed
+            os.close(fd)
 
     @classmethod
     def load(cls, path: Path) -> tuple[Segment, dict[str, Any]]:
-        """Map a segment file into memory; returns it with its stamp. Raises IndexFileError."""
+        """Read a segment file into memory and check it whole; returns it with its stamp. Raises IndexFileError."""
+        data = _read_whole(path)
         try:
-            with open(path, "rb") as file:
-                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as exc:
-            raise IndexFileError(f"{path}: {exc}") from None
-        try:
-            if mapped[: len(_MAGIC)] != _MAGIC:
+            if data[: len(_MAGIC)] != _MAGIC:
                 raise IndexFileError(f"{path}: not a papershelf index")
-            (length,) = struct.unpack("<Q", mapped[len(_MAGIC) : len(_MAGIC) + 8])
-            header = json.loads(mapped[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length])
+            (length,) = struct.unpack("<Q", data[len(_MAGIC) : len(_MAGIC) + 8])
+            header = json.loads(bytes(data[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length]))
             if header.get("format") != FORMAT:
                 raise IndexFileError(f"{path}: index format {header.get('format')}, expected {FORMAT}")
             start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
-            view = memoryview(mapped)
             blobs: dict[str, Any] = {}
             for name, spec in header["layout"].items():
-                begin = start + spec["offset"]
-                if begin + spec["size"] > len(mapped):
+                begin = start + int(spec["offset"])
+                if begin < start or begin + int(spec["size"]) > len(data):
                     raise IndexFileError(f"{path}: truncated")
-                chunk = view[begin : begin + spec["size"]]
+                chunk = data[begin : begin + int(spec["size"])]
+                if zlib.crc32(chunk) != spec["crc"]:
+                    raise IndexFileError(f"{path}: {name} is damaged (checksum mismatch)")
                 if spec["dtype"] == "bytes":
                     blobs[name] = chunk
                 else:
                     blobs[name] = np.frombuffer(chunk, dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
-        except (ValueError, KeyError, TypeError, struct.error) as exc:
-            raise IndexFileError(f"{path}: unreadable ({exc})") from None
-        strings = {
-            name[: -len(".data")]: StringTable(blobs[name], blobs[name[: -len(".data")] + ".offsets"])
-            for name in blobs
-            if name.endswith(".data")
-        }
-        arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
-        try:
+            strings = {
+                name[: -len(".data")]: StringTable(blobs[name], blobs[name[: -len(".data")] + ".offsets"])
+                for name in blobs
+                if name.endswith(".data")
+            }
+            arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
             segment = cls(arrays, strings)
-        except KeyError as exc:
-            raise IndexFileError(f"{path}: missing {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
+            raise IndexFileError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
         if problem := segment._inconsistency():
             raise IndexFileError(f"{path}: {problem}")
+        if not isinstance(header["stamp"], dict):
+            raise IndexFileError(f"{path}: no stamp")
         return segment, header["stamp"]
 
     def _inconsistency(self) -> str | None:
         """What does not add up in the arrays' shapes (cheap: no array is scanned), or None."""
         n, words = len(self), len(self.vocab)
-        per_row: tuple[str, ...] = ("date", "score", "added", "has_code", "has_link", "category", "title_order")
+        if self.ids.ndim != 1:
+            return "the ids are not a list"
+        per_row: tuple[str, ...] = ("date", "score", "added", "has_code", "has_link", "has_note", "category")
+        per_row += ("title_order",)
         per_row += tuple(f"rank.{s}" for s in SORT_ORDERS)
         for name in per_row:
             if self._arrays[name].shape != (n,):
@@ -492,10 +513,76 @@ class Segment:
         return None
 
 
+def _read_whole(path: Path) -> memoryview:
+    """The bytes of a regular file, read into this process's memory; anything else is refused at once.
+
+    O_NONBLOCK makes opening a FIFO return instead of waiting for a writer; the size is read from
+    the open file, so a file replaced meanwhile is read whole or found short.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise IndexFileError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IndexFileError(f"{path}: not a regular file; not read")
+        buffer = bytearray(info.st_size)
+        view = memoryview(buffer)
+        done = 0
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as file:
+            while done < len(buffer):
+                got = file.readinto(view[done:])
+                if not got:
+                    raise IndexFileError(f"{path}: truncated while being read")
+                done += got
+        return view.toreadonly()
+    except OSError as exc:
+        raise IndexFileError(f"{path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    """Hold an exclusive lock on an open temp file for as long as it is open (POSIX; elsewhere a no-op)."""
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def clean_temps(path: Path) -> int:
+    """Remove the temp files a killed index write left beside path; returns how many went.
+
+    A temp file is locked by the process writing it, so one still being written is never taken.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock: a live writer's file cannot be told from a dead one's
+        return 0
+    removed = 0
+    for temp in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        try:
+            fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            temp.unlink(missing_ok=True)
+            removed += 1
+        except OSError:  # locked: a writer is alive
+            continue
+        finally:
+            os.close(fd)
+    return removed
+
+
 def _fuzzy_ids(vocab: list[str], arrays: dict[str, np.ndarray]) -> np.ndarray:
     size = len(vocab)
     wanted = np.zeros(size, dtype=bool)
-    for name in ("title", "author", "aff"):
+    for name in ("title", "author", "aff", "note"):
         wanted |= np.diff(arrays[f"{name}.indptr"]) > 0
     # Past this size a typo scan over every abstract word costs more per keystroke than the rare words
     # are worth; below it, a word one paper uses is as findable as any other.

@@ -36,7 +36,7 @@ from store.models import (
 )
 from store.text import words
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -684,18 +684,30 @@ class Store:
         (floor,) = self._read("SELECT value FROM meta WHERE name = 'log_floor'")[0]
         return int(last), int(floor)
 
-    def changed_since(self, seq: int) -> tuple[list[int], int]:
-        """Ids of papers whose imported fields or sources changed after seq, and the last seq seen."""
-        rows = self._read("SELECT paper_id, seq FROM changes WHERE seq > ? ORDER BY seq", (seq,))
-        return list(dict.fromkeys(r[0] for r in rows)), max((r[1] for r in rows), default=seq)
+    def changed_since(self, seq: int) -> tuple[list[int], list[int], int]:
+        """What changed after seq: ids whose text the index holds (imported fields, sources, note), ids
+        whose status, tags or code link changed, and the last seq seen."""
+        rows = self._read("SELECT paper_id, kind, seq FROM changes WHERE seq > ? ORDER BY seq", (seq,))
+        text = list(dict.fromkeys(r[0] for r in rows if r[1] == 0))
+        user = list(dict.fromkeys(r[0] for r in rows if r[1] != 0))
+        return text, user, max((r[2] for r in rows), default=seq)
 
-    def prune_changes(self, upto: int) -> None:
-        """Forget the log up to seq upto: an index file now holds those changes."""
-        if self.read_only:
-            return
+    def index_token(self) -> str:
+        """The token of the one index file that belongs to this database ('' before the first)."""
+        rows = self._read("SELECT value FROM meta WHERE name = 'index'")
+        return str(rows[0][0]) if rows else ""
+
+    def commit_index(self, token: str, upto: int, install: Callable[[], None]) -> None:
+        """Make the index file holding changes up to seq upto the library's own, in one transaction.
+
+        ``install`` puts the file in place (a rename) while the write lock is held, so the token in
+        the database and the file beside it change together; the log is pruned up to upto.
+        """
         with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('index', ?)", (token,))
             conn.execute("DELETE FROM changes WHERE seq <= ?", (upto,))
             conn.execute("UPDATE meta SET value = max(CAST(value AS INTEGER), ?) WHERE name = 'log_floor'", (upto,))
+            install()
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits a change to the file."""
@@ -710,7 +722,7 @@ class Store:
         )
         columns = (
             "SELECT id, title, authors, affiliations, abstract, category, date, score, has_code, "
-            "code_urls != '[]', links != '[]', added_at FROM papers"
+            "code_urls != '[]', links != '[]', added_at, note FROM papers"
         )
         if paper_ids is None:
             last = 0
@@ -723,19 +735,31 @@ class Store:
         for rows in self._by_ids(f"{columns} WHERE id IN ({{ids}}) ORDER BY id", sorted(set(paper_ids))):
             yield from (_record(r, sources.get(r[0], ())) for r in rows)
 
-    def personal(self) -> Personal:
-        """The user's own data, read sparsely: only papers not unread, with notes, tags or links."""
-        status = {i: ReadStatus(s) for i, s in self._read("SELECT id, status FROM papers WHERE status != 'unread'")}
-        notes = dict(self._read("SELECT id, note FROM papers WHERE note != ''"))
+    def personal(self, paper_ids: Sequence[int] | None = None) -> Personal:
+        """The user's status, tags and code links of every paper (or of these ids), read sparsely:
+        only papers not unread, with tags or links."""
+        if paper_ids is None:
+            status = dict(self._read("SELECT id, status FROM papers WHERE status != 'unread'"))
+            code = [r[0] for r in self._read("SELECT id FROM papers WHERE user_code_url IS NOT NULL")]
+        else:
+            status, code = {}, []
+            sql = "SELECT id, status, user_code_url IS NOT NULL FROM papers WHERE id IN ({ids})"
+            for rows in self._by_ids(sql, paper_ids):
+                status.update((i, s) for i, s, _ in rows if s != "unread")
+                code += [i for i, _, has in rows if has]
         tags = self._grouped(
-            "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.name", None
+            "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.name",
+            None if paper_ids is None else list(paper_ids),
         )
-        code = frozenset(r[0] for r in self._read("SELECT id FROM papers WHERE user_code_url IS NOT NULL"))
-        return Personal(status, notes, tags, code)
+        if paper_ids is not None and len(tags) > len(paper_ids):  # past one chunk _grouped reads every paper's
+            wanted = set(paper_ids)
+            tags = {i: t for i, t in tags.items() if i in wanted}
+        return Personal({i: ReadStatus(s) for i, s in status.items()}, tags, frozenset(code))
 
     def texts(self, paper_ids: Sequence[int], field: str) -> dict[int, str]:
-        """One text field of these papers, for checking phrases: title, author, aff or abstract."""
-        column = {"title": "title", "author": "authors", "aff": "affiliations", "abstract": "abstract"}[field]
+        """One text field of these papers, for checking phrases: title, author, aff, abstract or note."""
+        columns = {"title": "title", "author": "authors", "aff": "affiliations", "abstract": "abstract", "note": "note"}
+        column = columns[field]
         found: dict[int, str] = {}
         for rows in self._by_ids(f"SELECT id, {column} FROM papers WHERE id IN ({{ids}})", paper_ids):
             for paper_id, text in rows:
@@ -1052,6 +1076,7 @@ def _record(row: Sequence[Any], sources: tuple[tuple[str, str | None], ...]) -> 
         has_link=bool(row[10]),
         added_at=row[11],
         sources=sources,
+        note=row[12],
     )
 
 

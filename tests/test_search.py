@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchIndex, parse_query
-from store.search import personal_of
+from store.search import personal_of, record_of
+from store.segment import Segment
 
 CORPUS = [
     # id, title, authors, category, date, status, extra
@@ -170,15 +171,20 @@ def test_facets_count_the_whole_result_set(index: SearchIndex) -> None:
 
 
 def test_a_new_snapshot_carries_the_users_changes(index: SearchIndex) -> None:
-    changed = [dataclass_replace(p, status=ReadStatus.READ, note="quokka idea", tags=("vision",)) if p.id == 4 else p
-               for p in PAPERS]  # fmt: skip
-    local = index.with_personal(personal_of(changed))
+    four = dataclass_replace(PAPERS[3], status=ReadStatus.READ, note="quokka idea", tags=("vision",))
+    assert four.id == 4
+    local = index.patched([4], personal_of([four]))
     assert sorted(ids(local, "is:read")) == [2, 4, 6]
-    assert ids(local, "quokka") == [4]
-    assert ids(local, "tag:vision") == [4]
-    assert ids(index, "quokka") == []  # the old snapshot is untouched: a query in flight never sees a change
-    local = local.with_personal(personal_of(dataclass_replace(p, note="") if p.id == 4 else p for p in changed))
-    assert ids(local, "quokka") == []
+    assert ids(local, "tag:vision") == [4] and local.query("").facets["tag"]["vision"] == 1
+    assert ids(local, "quokka") == []  # a note is text: it reaches the index through the delta
+    local = local.with_delta(Segment.build([record_of(four)]), (), [4], personal_of([four]))
+    noted = ids(index, "has:note")
+    assert 4 not in noted
+    assert ids(local, "quokka") == [4] and sorted(ids(local, "has:note")) == sorted([*noted, 4])
+    assert ids(index, "quokka") == [] and ids(index, "tag:vision") == []  # the old snapshot is untouched
+    cleared = dataclass_replace(four, note="", status=ReadStatus.UNREAD, tags=())
+    local = local.with_delta(Segment.build([record_of(cleared)]), (), [4], personal_of([cleared]))
+    assert ids(local, "quokka") == [] and ids(local, "tag:vision") == [] and ids(local, "has:note") == noted
     assert ids(local, "", sort="status")[0] == 3
 
 

@@ -1,0 +1,225 @@
+"""The search index's whole life: load, verify, delta, compaction, rebuild and the change log.
+
+Invariant: after ``catch_up`` the snapshot answers every query exactly as a ``SearchIndex`` built
+afresh from the database at the change-log position it holds (``seq``) would.
+
+Why it holds:
+
+- **The log sees every writer.** Triggers append each change to ``changes`` whoever writes (this
+  process, another TUI, a script): kind 0 for text the index tokenises (imported fields, sources,
+  the note), kind 1 for the user's columns (status, tags, hand-set code link).
+- **A write costs what it changed.** ``catch_up`` reads the log after ``seq``. Kind 1 patches
+  those papers' columns copy-on-write; every array derived from the text is shared with the
+  previous snapshot. Kind 0 re-reads those papers' records into the delta, a small segment that
+  replaces their base rows, whose records are kept so a change re-reads only what changed.
+- **The base file is trusted only when it is this database's.** Its stamp carries a random
+  token, and ``Store.commit_index`` puts the token in the database, prunes the log up to the
+  file's ``seq`` and renames the file into place in one write transaction. A file from a restored
+  or copied database, an older or newer file, or one whose write did not commit carries another
+  token and is rebuilt. The file is read whole into memory and every array's checksum checked,
+  so a damaged file is rebuilt and one truncated under a running process cannot crash it. A
+  non-regular file is refused without blocking; temp files of a killed write are removed when the
+  library is next opened.
+- **A pruned log is noticed.** The log is pruned only up to a file that holds those changes; a
+  process whose ``seq`` is below the pruned floor reloads from that file instead of missing them.
+
+The proof is ``tests/test_live_index.py``: each case above, and a property test comparing the
+snapshot with a fresh build after random writes, imports, restores and copies.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import TYPE_CHECKING
+
+from store.store import StoreError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
+
+    from store.models import IndexRecord, Personal
+    from store.search import SearchIndex
+    from store.segment import Segment
+    from store.store import Store
+
+DELTA_LIMIT = 5000
+"""Papers changed since the index file was written beyond which a reader rebuilds it instead."""
+COMPACT_AT = 2000
+"""Changed papers at which an import folds the delta into a new index file: each process that
+opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
+_LOAD_TRIES = 3
+"""Reads of the file when another process keeps replacing it, before building instead."""
+
+
+class LiveIndex:
+    """The snapshot of one library's index, kept current with what is on disk."""
+
+    def __init__(self, store: Store, path: Path | None) -> None:
+        self.store = store
+        self.path = path
+        """The index file beside the database; None for a library in memory."""
+        self._lock = threading.RLock()
+        self._snapshot: SearchIndex | None = None
+        self._seq = 0
+        """The last change the snapshot holds."""
+        self._records: dict[int, IndexRecord] = {}
+        """The delta's records: papers whose text changed since the base was built, as they are now."""
+        self._changed: set[int] = set()
+        """Every paper whose text changed since the base was built (the removed ones too)."""
+        self.rebuilt = False
+        """Whether the last load built the base from every paper."""
+        self.notice: str | None = None
+        """Why the last load did not use the file beside the database, in one line; None when it did."""
+
+    @property
+    def snapshot(self) -> SearchIndex:
+        """The current snapshot, loaded on first use. Snapshots never change: hold one as long as needed."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                if self._snapshot is None:
+                    self.load()
+                snapshot = self._snapshot
+        assert snapshot is not None
+        return snapshot
+
+    @property
+    def loaded(self) -> bool:
+        return self._snapshot is not None
+
+    @property
+    def pending(self) -> int:
+        """Papers in the delta: what every process opening the library tokenises again."""
+        return len(self._changed)
+
+    def load(self, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
+        """Read the file and apply what changed since it was written; rebuild if it cannot serve.
+
+        The snapshot in use keeps serving searches until the new one replaces it.
+        """
+        from store.segment import clean_temps  # deferred, as every numpy user: `papershelf list` needs none
+
+        with self._lock:
+            self.rebuilt, self.notice = False, None
+            if self.path is not None and not self.store.read_only:
+                clean_temps(self.path)
+            for _ in range(_LOAD_TRIES if not rebuild else 0):
+                served = self._load_file()
+                if served is not None:
+                    if served:
+                        return
+                    break
+            self._build(progress)
+
+    def _load_file(self) -> bool | None:
+        """Serve from the file beside the database if it is this database's; False if it is not, None
+        if another process replaced it while it was being read (worth another try)."""
+        from store.segment import IndexFileError, Segment
+
+        if self.path is None:
+            return False
+        # No read transaction is held (a build takes seconds and would hold up other readers): the
+        # log's position is read first, so a change landing meanwhile is at worst applied twice.
+        last, _ = self.store.change_seq()
+        token = self.store.index_token()
+        try:
+            base, stamp = Segment.load(self.path)
+        except IndexFileError as exc:
+            if self.path.exists() or self.path.is_symlink():
+                self.notice = f"search index rebuilt: {exc}"
+            return False
+        if not token or stamp.get("token") != token or stamp.get("library") != self.store.library_id():
+            self.notice = f"search index rebuilt: {self.path.name} belongs to another state of this library"
+            return False
+        base_seq = int(stamp.get("seq", -1))
+        text, _, _ = self.store.changed_since(base_seq)
+        _, floor = self.store.change_seq()
+        if floor > base_seq:  # another process installed a newer file and pruned the log meanwhile
+            return None
+        if len(text) > DELTA_LIMIT:
+            return False
+        self._install(base, text, self.store.personal(), last)
+        return True
+
+    def _build(self, progress: Callable[[int, int], None] | None) -> None:
+        from store.segment import Segment
+
+        last, _ = self.store.change_seq()
+        total = self.store.count()
+        pace = (lambda done: progress(done, total)) if progress is not None else None
+        base = Segment.build(self.store.index_records(), pace=pace)
+        if progress is not None:
+            progress(total, total)
+        self.rebuilt = True
+        self._install(base, [], self.store.personal(), last)
+        self._save(base, last)
+
+    def _install(self, base: Segment, changed: Iterable[int], personal: Personal, seq: int) -> None:
+        from store.search import SearchIndex
+
+        self._changed = set(changed)
+        self._records = {r.id: r for r in self.store.index_records(sorted(self._changed))} if self._changed else {}
+        delta = self._delta()
+        removed = self._changed - self._records.keys()
+        self._snapshot = SearchIndex(base, delta, personal, removed=removed, texts=self.store.texts)
+        self._seq = seq
+
+    def _delta(self) -> Segment | None:
+        from store.segment import Segment
+
+        return Segment.build(self._records[i] for i in sorted(self._records)) if self._records else None
+
+    def _save(self, base: Segment, seq: int) -> None:
+        """Write the file for other processes and the next start, and make it this database's; a
+        failure costs only speed."""
+        if self.path is None or self.store.read_only:
+            return
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            self.notice = f"search index not saved: {self.path} is not a regular file (remove it)"
+            return
+        token = secrets.token_hex(16)
+        stamp = {"library": self.store.library_id(), "seq": seq, "token": token}
+        try:
+            base.save(self.path, stamp, install=lambda replace: self.store.commit_index(token, seq, replace))
+        except (OSError, StoreError):  # a full disk, or a long import holding the write lock
+            return
+
+    def catch_up(self) -> None:
+        """Bring the snapshot up to what is on disk, at the cost of what changed since it was made."""
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None:
+                return
+            text, user, last = self.store.changed_since(self._seq)
+            _, floor = self.store.change_seq()
+            if floor > self._seq:  # another process installed a newer file and pruned what we had not read
+                self.load()
+                return
+            if text:
+                self._changed.update(text)
+                if len(self._changed) > DELTA_LIMIT:
+                    self.load()
+                    return
+                fresh = {r.id: r for r in self.store.index_records(text)}
+                for paper_id in text:
+                    if paper_id in fresh:
+                        self._records[paper_id] = fresh[paper_id]
+                    else:
+                        self._records.pop(paper_id, None)
+                touched = sorted({*text, *user})
+                removed = self._changed - self._records.keys()
+                personal = self.store.personal(touched)
+                self._snapshot = snapshot.with_delta(self._delta(), removed, touched, personal)
+            elif user:
+                self._snapshot = snapshot.patched(user, self.store.personal(user))
+            self._seq = last
+
+    def compact(self, *, progress: Callable[[int, int], None] | None = None) -> None:
+        """Make the file serve the next process cheaply: written if missing, rebuilt if far behind."""
+        with self._lock:
+            if self._snapshot is None:
+                self.load(progress=progress)
+            if len(self._changed) >= COMPACT_AT and not self.store.read_only:
+                self.load(rebuild=True, progress=progress)

@@ -1,0 +1,286 @@
+"""The live index's invariant: what it answers is what a fresh build from the database answers.
+
+Each way an index file can stop belonging to its database (a restored database, a copy's file, damaged
+bytes, a truncation under a running process, a FIFO, a killed write) is a case here, and a property test
+runs random writes, imports, restores and copies against a fresh build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store import SORTS, Library, ReadStatus, SearchIndex, parse_profile_dump
+from store.segment import Segment
+from tests.conftest import TODAY
+
+QUERIES = ["", "linear", "atention", "retrieval castellanos", "is:read", "has:note", "tag:later", "wombat",
+           "has:code -is:unread", '"sparse"', "note:idea", "year:>=2024"]  # fmt: skip
+
+
+def fresh(library: Library) -> SearchIndex:
+    """The index a rebuild from the database would serve, built in memory beside the live one."""
+    store = library.store
+    return SearchIndex(Segment.build(store.index_records()), personal=store.personal(), texts=store.texts)
+
+
+def assert_answers_as_fresh(library: Library) -> None:
+    expected = fresh(library)
+    for query in QUERIES:
+        for sort in SORTS:
+            got = library.search(query, sort=sort, every_id=True)
+            want = expected.query(query, sort=sort, every_id=True)
+            assert (got.ids, got.total) == (want.ids, want.total), (query, sort)
+        assert library.search(query).facets == expected.query(query).facets, query
+
+
+def entry(title: str, authors: str = "Ana Berg", date: str = "Oct 19, 2022", abstract: str = "An abstract.") -> str:
+    return f"CL{date}\n{title}\n\n{authors}\n\n{abstract}\n\n"
+
+
+def add(library: Library, title: str, name: str = "new.txt", **fields: str) -> None:
+    outcome = library.import_parsed(parse_profile_dump(entry(title, **fields), today=TODAY), name)
+    assert outcome.report is not None, outcome
+
+
+def index_file(library: Library) -> Path:
+    assert library.index_path is not None
+    return library.index_path
+
+
+def backup(library: Library, target: Path) -> None:
+    """A consistent copy of the database, as a user's backup or a synced copy would be."""
+    with contextlib.closing(sqlite3.connect(target)) as copy:
+        library.store._conn.backup(copy)
+
+
+# -- never trust an index that is not this database's --------------------------------------------
+
+
+def test_a_restored_database_does_not_trust_the_newer_index_beside_it(library: Library, tmp_path: Path) -> None:
+    path = library.store.path
+    library.sync_index()
+    backup(library, tmp_path / "backup.db")
+    for i in range(3):
+        add(library, f"Quokka Routing Number {i}")
+    library.rebuild_index()  # the index file is now ahead of the backup
+    library.close()
+    shutil.copy(tmp_path / "backup.db", path)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with Library.open(path) as restored:
+        assert restored.search("quokka").total == 0
+        assert restored.rebuilt and "another state" in (restored.index_notice or "")
+        add(restored, "Wombat Routing After The Restore")
+        assert restored.search("wombat").total == 1
+        assert_answers_as_fresh(restored)
+    with Library.open(path) as again:  # and the file it wrote is trusted from then on
+        assert again.search("wombat").total == 1 and not again.rebuilt
+
+
+def test_a_diverged_copys_index_is_not_trusted(library: Library, tmp_path: Path) -> None:
+    path = library.store.path
+    library.sync_index()
+    copy = tmp_path / "copy.db"
+    backup(library, copy)
+    with Library.open(copy) as other:  # the same library id, the same sequence, different papers
+        add(other, "Only In The Copy")
+        other.rebuild_index()
+    add(library, "Only In The Original")
+    library.rebuild_index()
+    shutil.copy(copy.with_name("copy.db.index"), index_file(library))
+    with Library.open(path) as again:
+        assert again.search("original").total == 1 and again.search("copy").total == 0
+        assert again.rebuilt
+        assert_answers_as_fresh(again)
+
+
+@pytest.mark.parametrize("array", ["title.rows", "ids", "vocab.data", "rank.date"])
+def test_flipped_bytes_in_an_array_are_a_rebuild_not_a_wrong_answer(library: Library, array: str) -> None:
+    path = library.store.path
+    library.sync_index()
+    expected = library.search("linear", sort="title").ids
+    data = bytearray(index_file(library).read_bytes())
+    length = int.from_bytes(data[8:16], "little")
+    spec = json.loads(data[16 : 16 + length])["layout"][array]
+    start = -(-(16 + length) // 64) * 64 + spec["offset"]
+    data[start + spec["size"] // 2] ^= 0xFF
+    index_file(library).write_bytes(bytes(data))
+    with Library.open(path) as again:
+        assert again.search("linear", sort="title").ids == expected
+        assert again.rebuilt and "damaged" in (again.index_notice or "")
+
+
+def test_an_index_truncated_under_a_running_process_does_not_touch_it(library: Library, tmp_path: Path) -> None:
+    path = library.store.path
+    library.sync_index()
+    with Library.open(path) as running:
+        expected = running.search("linear", sort="title").ids
+        saved = tmp_path / "saved.index"
+        shutil.copy(index_file(running), saved)
+        with index_file(running).open("r+b") as file:  # in place, as `cp backup.index library.db.index` does
+            file.truncate(100)
+        assert running.search("linear", sort="title").ids == expected
+        add(running, "Linear Quokkas After The Truncation")
+        assert running.search("quokkas").total == 1
+    with Library.open(path) as again:
+        assert again.search("quokkas").total == 1 and again.rebuilt
+
+
+def test_a_fifo_in_place_of_the_index_never_blocks(library: Library) -> None:
+    path = library.store.path
+    library.close()
+    index = path.with_name(path.name + ".index")
+    index.unlink(missing_ok=True)
+    os.mkfifo(index)
+    found: list[int] = []
+
+    def search() -> None:
+        with Library.open(path) as again:
+            found.append(again.search("linear").total)
+            assert "not a regular file" in (again.index_notice or "")
+
+    worker = threading.Thread(target=search, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "opening the library blocked on a FIFO"
+    assert found and found[0] > 0
+    assert index.is_fifo()  # refused, and left as the user made it
+
+
+def test_temp_files_of_a_killed_write_are_removed_but_a_live_writers_kept(library: Library) -> None:
+    path = library.store.path
+    library.sync_index()
+    dead = path.with_name(f".{path.name}.index.k1ll3d")
+    dead.write_bytes(b"\0" * 4096)
+    live = path.with_name(f".{path.name}.index.wr1t1ng")
+    live.write_bytes(b"\0" * 4096)
+    with live.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with Library.open(path) as again:
+            again.search("linear")
+        assert not dead.exists()
+        assert live.exists()
+
+
+# -- writes cost what changed ---------------------------------------------------------------------
+
+
+def test_a_status_or_tag_write_tokenises_nothing_and_a_note_only_its_paper(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library.sync_index()
+    library.search("linear")
+    built: list[list[int]] = []
+    real = Segment.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Segment], records, **kwargs) -> Segment:
+        records = list(records)
+        built.append([r.id for r in records])
+        return real(cls, records, **kwargs)
+
+    monkeypatch.setattr(Segment, "build", classmethod(counting))
+    library.set_status([3], ReadStatus.READ)
+    library.tag([3, 4], "later")
+    change = library.set_status([5], ReadStatus.READING)[1]
+    library.undo(change)
+    assert library.search("is:read").total >= 1 and library.search("tag:later").total == 2
+    assert built == []
+    library.set_note(3, "a wombat idea")
+    assert built == [[3]]
+    assert library.search("wombat").ids == (3,)
+    library.set_note(4, "another wombat")
+    assert built[-1] == [3, 4]  # the delta holds the papers changed since the file, re-read: only 4
+    assert_answers_as_fresh(library)
+
+
+def test_another_processs_writes_are_seen_at_the_cost_of_what_changed(library: Library) -> None:
+    library.sync_index()
+    with Library.open(library.store.path) as other:
+        library.search("linear")
+        other.set_status([7], ReadStatus.READ)
+        other.set_note(8, "wombat notes")
+        other.tag([9], "later")
+        add(other, "Linear Wombats From Elsewhere")
+        assert library.refresh()
+        assert library.search("wombat").total == 2
+        assert_answers_as_fresh(library)
+
+
+def test_the_log_pruned_by_another_process_is_noticed(library: Library) -> None:
+    library.sync_index()
+    with Library.open(library.store.path) as other:
+        library.search("linear")
+        other.set_note(8, "wombat notes")
+        other.rebuild_index()  # a new file holds that note; the log up to it is gone
+        other.set_status([8], ReadStatus.READ)
+        assert library.refresh()
+        assert library.search("wombat is:read").ids == (8,)
+        assert_answers_as_fresh(library)
+
+
+# -- the property: any sequence of changes answers as a fresh build ------------------------------
+
+_STEP = st.one_of(
+    st.tuples(st.just("status"), st.integers(1, 40), st.sampled_from(list(ReadStatus))),
+    st.tuples(st.just("tag"), st.integers(1, 40), st.sampled_from(["later", "vision"])),
+    st.tuples(st.just("untag"), st.integers(1, 40), st.sampled_from(["later", "vision"])),
+    st.tuples(st.just("note"), st.integers(1, 40), st.sampled_from(["", "wombat idea", "sparse note", "an idea"])),
+    st.tuples(st.just("import"), st.integers(1, 3), st.sampled_from(["Linear Wombats", "Sparse Quokkas"])),
+    st.tuples(st.just("other"), st.integers(1, 40), st.sampled_from(["wombat", "later"])),
+    st.tuples(st.just("compact"), st.just(0), st.just("")),
+    st.tuples(st.just("restore"), st.just(0), st.just("")),
+    st.tuples(st.just("reopen"), st.just(0), st.just("")),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_STEP, min_size=1, max_size=8))
+def test_after_any_changes_the_index_answers_as_a_fresh_build(tmp_path_factory, steps) -> None:
+    folder = tmp_path_factory.mktemp("live")
+    path = folder / "papers.db"
+    library = Library.open(path)
+    try:
+        library.load_demo(today=TODAY)
+        library.sync_index()
+        backup(library, folder / "backup.db")
+        for number, (kind, paper, value) in enumerate(steps):
+            library.search("linear")  # a snapshot is in use, so every change goes through catch_up
+            if kind == "status":
+                library.set_status([paper], value)
+            elif kind == "tag":
+                library.tag([paper], value)
+            elif kind == "untag":
+                library.untag([paper], value)
+            elif kind == "note":
+                library.set_note(paper, value)
+            elif kind == "import":
+                for i in range(paper):
+                    add(library, f"{value} {number} {i}", name=f"step{number}.txt")
+            elif kind == "other":
+                with Library.open(path) as other:
+                    other.set_note(paper, f"{value} from another process")
+                    other.tag([paper], value)
+                library.refresh()
+            elif kind == "compact":
+                library.rebuild_index()
+            else:
+                library.close()
+                if kind == "restore":
+                    shutil.copy(folder / "backup.db", path)
+                    for suffix in ("-wal", "-shm"):
+                        path.with_name(path.name + suffix).unlink(missing_ok=True)
+                library = Library.open(path)
+            assert_answers_as_fresh(library)
+    finally:
+        library.close()
