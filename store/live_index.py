@@ -68,6 +68,8 @@ class LiveIndex:
         """The delta's records: papers whose text changed since the base was built, as they are now."""
         self._changed: set[int] = set()
         """Every paper whose text changed since the base was built (the removed ones too)."""
+        self._words: dict[int, tuple[IndexRecord, tuple[set[str], ...]]] = {}
+        """The delta records' words, so a change re-tokenises only the papers it touched."""
         self.rebuilt = False
         """Whether the last load built the base from every paper."""
         self.notice: str | None = None
@@ -169,7 +171,17 @@ class LiveIndex:
     def _delta(self) -> Segment | None:
         from store.segment import Segment
 
-        return Segment.build(self._records[i] for i in sorted(self._records)) if self._records else None
+        self._words = {i: kept for i, kept in self._words.items() if i in self._records}
+        records = [self._records[i] for i in sorted(self._records)]
+        return Segment.build(records, words=self._words_of) if records else None
+
+    def _words_of(self, record: IndexRecord) -> tuple[set[str], ...]:
+        from store.segment import record_words
+
+        kept = self._words.get(record.id)
+        if kept is None or kept[0] is not record:
+            kept = self._words[record.id] = (record, record_words(record))
+        return kept[1]
 
     def _save(self, base: Segment, seq: int) -> None:
         """Write the file for other processes and the next start, and make it this database's; a

@@ -185,10 +185,8 @@ class _Layout:
 
     @cached_property
     def year(self) -> np.ndarray:
-        days = self.date.astype(np.int64) - 719163  # date.toordinal() of 1970-01-01
-        years = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
-        years[self.date == 0] = 0
-        return years
+        parts = [s.year for s in self.segments]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def rank(self, sort: str) -> np.ndarray:
         """A rank per row in one list order, so ordering a result set is one argsort of ints.

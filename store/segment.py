@@ -115,6 +115,19 @@ def cjk_pieces(word: str, *, query: bool = False) -> list[str]:
     return pieces
 
 
+def record_words(record: IndexRecord) -> tuple[set[str], ...]:
+    """The distinct words of each of a record's ``TEXT_FIELDS``, as the index stores them."""
+    note = record.note if record.note.strip() else ""
+    return (
+        set(index_words(record.title)),
+        set(index_words(" ".join(record.authors))),
+        set(acronyms(record.title)),
+        set(index_words(" ".join(record.affiliations))),
+        set(index_words(record.abstract)) if record.abstract else set(),
+        set(index_words(note)) if note else set(),
+    )
+
+
 def acronyms(title: str) -> tuple[str, ...]:
     """Initials of a title's words, and of its capitalised words: "TNN" finds Toeplitz Neural Network."""
     every = "".join(_INITIAL.findall(title))
@@ -271,6 +284,7 @@ class Segment:
         self._arrays = arrays
         self._strings = strings
         self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self._year: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -309,11 +323,19 @@ class Segment:
     # -- building ---------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, records: Iterable[IndexRecord], *, pace: Callable[[int], None] | None = None) -> Segment:
+    def build(
+        cls,
+        records: Iterable[IndexRecord],
+        *,
+        pace: Callable[[int], None] | None = None,
+        words: Callable[[IndexRecord], tuple[set[str], ...]] | None = None,
+    ) -> Segment:
         """Tokenise every record once and lay the postings out by a sorted vocabulary.
 
-        ``pace(papers done)`` is called every thousand papers, for a progress bar.
+        ``pace(papers done)`` is called every thousand papers, for a progress bar; ``words`` (by
+        default ``record_words``) lets a caller that builds the same records again keep their words.
         """
+        words = words or record_words
         provisional: dict[str, int] = defaultdict(itertools.count().__next__)
         lookup = provisional.__getitem__
         columns = {f: (array("i"), array("i")) for f in TEXT_FIELDS}
@@ -335,8 +357,7 @@ class Segment:
             added.append(stamp_seconds(record.added_at))
             code.append(record.has_code)
             link.append(record.has_link)
-            note = record.note if record.note.strip() else ""
-            noted.append(bool(note))
+            noted.append(bool(record.note.strip()))
             category.append(categories.setdefault(record.category, len(categories)))
             for name, owner in dict.fromkeys(record.sources):
                 label = owner or name
@@ -347,16 +368,9 @@ class Segment:
                 aff_rows.append(row)
                 aff_codes.append(affs.setdefault(name, len(affs)))
             keys.append(sort_title(record.title))
-            for name, found in (
-                ("title", index_words(record.title)),
-                ("author", index_words(" ".join(record.authors))),
-                ("acronym", acronyms(record.title)),
-                ("aff", index_words(" ".join(record.affiliations))),
-                ("abstract", index_words(record.abstract) if record.abstract else ()),
-                ("note", index_words(note) if note else ()),
-            ):
+            for name, found in zip(TEXT_FIELDS, words(record), strict=True):
                 if found:
-                    word_ids = list(map(lookup, set(found)))
+                    word_ids = list(map(lookup, found))
                     rows, wids = columns[name]
                     rows.extend([row] * len(word_ids))
                     wids.extend(word_ids)
@@ -406,6 +420,17 @@ class Segment:
             "vocab": vocab,
         }
         return cls(arrays, strings)
+
+    @property
+    def year(self) -> np.ndarray:
+        """Each row's year (0 without a date), worked out once per segment."""
+        year = self._year
+        if year is None:
+            days = self.date.astype(np.int64) - 719163  # date.toordinal() of 1970-01-01
+            year = (days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
+            year[self.date == 0] = 0
+            self._year = year
+        return year
 
     # -- the file ---------------------------------------------------------------------------
 

@@ -284,3 +284,41 @@ def test_after_any_changes_the_index_answers_as_a_fresh_build(tmp_path_factory, 
             assert_answers_as_fresh(library)
     finally:
         library.close()
+
+
+# -- a rebuild is a line, never a traceback ------------------------------------------------------
+
+
+def test_the_cli_says_in_one_line_why_it_rebuilt_the_index(library: Library) -> None:
+    import io
+
+    from tui.cli import main
+
+    path = library.store.path
+    library.sync_index()
+    library.close()
+    index = path.with_name(path.name + ".index")
+    index.write_bytes(index.read_bytes()[:-100])
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--db", str(path), "search", "linear", "--json"], out=out, err=err) == 0
+    assert json.loads(out.getvalue())
+    assert err.getvalue().count("\n") == 1 and err.getvalue().startswith("papershelf: search index rebuilt:")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--db", str(path), "search", "linear"], out=out, err=err) == 0 and "index" not in err.getvalue()
+
+
+async def test_the_app_says_why_it_rebuilt_the_index(library: Library) -> None:
+    from tests.tui.conftest import FakeBrowser, FakeClipboard, toasts, wait_until
+    from tui.app import create_app
+
+    path = library.store.path
+    library.sync_index()
+    library.close()
+    os.mkfifo(path.with_name("fifo"))
+    index = path.with_name(path.name + ".index")
+    index.unlink()
+    index.symlink_to("fifo")
+    with Library.open(path) as again:
+        app = create_app(again, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await wait_until(pilot, lambda: any("not a regular file" in t for t in toasts(app)))

@@ -552,7 +552,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     create = args.create or args.handler in (cmd_import, cmd_demo) or not args.db
     try:
         with Library.open(db_path, create=create) as library:
-            return int(args.handler(library, args, out, err))
+            code = int(args.handler(library, args, out, err))
+            if notice := library.index_notice:
+                err.write(f"papershelf: {printable(notice, keep_newlines=False)}\n")
+            return code
     except UsageError as exc:
         err.write(f"papershelf: error: {exc}\n")
         return EXIT_USAGE

@@ -233,6 +233,8 @@ class LibraryScreen(Screen[None]):
     @on(LibraryLoaded)
     def use_index(self) -> None:
         self.loaded = True
+        if notice := self.library.index_notice:  # a rebuilt index is worth a line, never a traceback
+            self.notify(notice, severity="warning")
         self.run_search()
 
     @on(Input.Changed, "#search")
