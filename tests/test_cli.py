@@ -290,3 +290,23 @@ def test_a_mistyped_db_is_an_error_not_a_new_empty_library(tmp_path: Path) -> No
     dump = tmp_path / "d.txt"
     dump.write_text("CLOct 19, 2022\nA Title\n\nAnna Berg\n\nAbstract.\n")
     assert run("--db", str(tmp_path / "new.db"), "import", str(dump)).code == 0  # import makes one
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_large_import_shows_a_bar_with_a_count_and_a_rate_on_a_terminal_only(tmp_path: Path) -> None:
+    from tests.bench.synth import dump
+
+    source = tmp_path / "big.txt"
+    source.write_text(dump(1000, layout="A"), encoding="utf-8")
+    out, err = io.StringIO(), _Terminal()
+    assert main(["--db", str(tmp_path / "a.db"), "import", str(source)], out=out, err=err) == 0
+    bar = err.getvalue().split("\r")[-1]
+    assert bar.startswith("storing big.txt [") and "1,000/1,000 papers" in bar and bar.rstrip().endswith("/s")
+    assert "1000 added" in out.getvalue()
+    quiet = io.StringIO()
+    assert main(["--db", str(tmp_path / "b.db"), "import", str(source)], out=io.StringIO(), err=quiet) == 0
+    assert quiet.getvalue() == ""

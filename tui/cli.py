@@ -10,6 +10,7 @@ import argparse
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -135,14 +136,17 @@ def _show(paper: Paper, out: TextIO) -> None:
 
 
 class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A one-line progress bar with a count and a rate on stderr, only when stderr is a terminal."""
 
     def __init__(self, label: str, stream: TextIO) -> None:
         self.label, self.stream = label, stream
+        self.started = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         filled = int(30 * done / max(total, 1))
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        rate = done / max(time.monotonic() - self.started, 1e-3)
+        bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
+        self.stream.write(f"\r{self.label} {bar} {done:,}/{total:,} papers, {rate:,.0f}/s ")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()
