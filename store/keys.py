@@ -55,12 +55,15 @@ def _surname(author: str) -> str:
 def key_stem(title: str, authors: Sequence[str], year: int | None) -> str:
     """A made key before clashes are settled, ASCII only: surname, year, first title word."""
     surname = _ascii(_surname(authors[0]) if authors else "anon") or "anon"
-    title_words = [w for w in (_ascii(w) for w in words(title) if w not in _KEY_STOPWORDS) if w] or ["paper"]
-    return f"{surname[:_KEY_PART_CHARS]}{year or ''}{title_words[0][:_KEY_PART_CHARS]}"
+    # Lazily: only the first usable word is wanted, and a title has twenty.
+    first = next((w for w in (_ascii(w) for w in words(title) if w not in _KEY_STOPWORDS) if w), "paper")
+    return f"{surname[:_KEY_PART_CHARS]}{year or ''}{first[:_KEY_PART_CHARS]}"
 
 
 def _ascii(word: str) -> str:
     """A word's letters without accents (müller → muller); letters with no ASCII form are dropped."""
+    if word.isascii():  # nothing to fold: one C pass instead of a generator over every character
+        return word.lower() if word.isalnum() else "".join(c for c in word if c.isalnum()).lower()
     import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFKD", word) if c.isascii() and c.isalnum()).lower()
