@@ -1,9 +1,10 @@
 """Fuzzy, field-aware, faceted search: a pure engine over immutable index snapshots.
 
-A ``SearchIndex`` is a snapshot: a base ``Segment`` (usually memory-mapped from the file beside
-the library), an optional small segment of papers changed since that file was written, and the
-user's own data (status, notes, tags, code links). Snapshots never change, so a query in one
-thread is never disturbed by an update in another: an update makes a new snapshot.
+A ``SearchIndex`` is a snapshot: a base ``Segment`` (usually read from the file beside the
+library), an optional small segment of papers whose text (notes included) changed since that file
+was written, and the user's status, tags and code links by paper id. Snapshots never change, so a
+query in one thread is never disturbed by an update in another: an update makes a new snapshot,
+sharing with the old one everything the update did not touch.
 
 A query word matches the vocabulary exactly, by prefix (a contiguous range of the sorted
 vocabulary, so one slice of postings) or fuzzily (rapidfuzz over vocabulary words of similar
