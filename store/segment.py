@@ -542,7 +542,7 @@ def _read_whole(path: Path) -> memoryview:
     """The bytes of a regular file, read into this process's memory; anything else is refused at once.
 
     O_NONBLOCK makes opening a FIFO return instead of waiting for a writer; the size is read from
-    the open file, so a file replaced meanwhile is read whole or found short.
+    the open file, so a file truncated or rewritten while being read is found out.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -552,16 +552,11 @@ def _read_whole(path: Path) -> memoryview:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise IndexFileError(f"{path}: not a regular file; not read")
-        buffer = bytearray(info.st_size)
-        view = memoryview(buffer)
-        done = 0
         with os.fdopen(os.dup(fd), "rb", buffering=0) as file:
-            while done < len(buffer):
-                got = file.readinto(view[done:])
-                if not got:
-                    raise IndexFileError(f"{path}: truncated while being read")
-                done += got
-        return view.toreadonly()
+            data = file.read()  # one allocation, filled by the kernel: no zeroing, no copy
+        if len(data) != info.st_size:
+            raise IndexFileError(f"{path}: changed size while being read")
+        return memoryview(data)
     except OSError as exc:
         raise IndexFileError(f"{path}: {exc.strerror or exc}") from None
     finally:
