@@ -362,9 +362,15 @@ def _printable(text: str, keep: str = "") -> str:
 
 def protect_case(title: str) -> str:
     """Braces round words whose capitals must survive a style that lowercases titles: BERT, ImageNet."""
-    return _PROTECT.sub(
-        lambda m: f"{{{m.group(1)}}}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), title
-    )
+    return _PROTECT.sub(_protected, title)
+
+
+def _protected(match: re.Match[str]) -> str:
+    word = match.group(1)
+    rest = word[1:]
+    if rest.islower():  # nearly every word: no capital past the first, settled in C
+        return word
+    return f"{{{word}}}" if any(c.isupper() for c in rest) else word
 
 
 def _balanced(value: str) -> bool:
