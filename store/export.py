@@ -561,7 +561,9 @@ def _ris_name(name: Name) -> str:
 
 def _ris_value(value: str) -> str:
     """One line of printable text: RIS has no way to continue a value, or to hold a control code."""
-    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+    if not value.isprintable():
+        value = "".join(c if c.isprintable() else " " for c in value)
+    return " ".join(value.split())
 
 
 def ris_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
