@@ -6,6 +6,7 @@ import bisect
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ from store.models import (
 )
 from store.text import words
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -816,10 +817,16 @@ class Store:
         today = self._clock().astimezone(dt.UTC).date()
         starts = [today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1 - i)) for i in range(weeks)]
         history = self._read("SELECT paper_id, status, changed_at FROM status_history ORDER BY changed_at, id")
-        added = sorted(r[0][:10] for r in self._read("SELECT added_at FROM papers"))
+        # Papers added per import stamp (a handful), not one row per paper: the index on added_at covers it.
+        added_days: dict[str, int] = {}
+        for stamp, count in self._read("SELECT added_at, count(*) FROM papers GROUP BY added_at"):
+            added_days[stamp[:10]] = added_days.get(stamp[:10], 0) + int(count)
+        days = sorted(added_days)
+        added_by = list(itertools.accumulate(added_days[d] for d in days))
         read_per_week = dict.fromkeys((d.isoformat() for d in starts), 0)
         is_read: dict[int, bool] = {}
-        changes: list[tuple[str, int]] = []
+        change_days: list[str] = []
+        change_deltas: list[int] = []
         for paper_id, status, changed_at in history:
             day = changed_at[:10]
             now_read = status == ReadStatus.READ.value
@@ -828,29 +835,39 @@ class Store:
                 if week is not None:
                     read_per_week[week] += 1
             if now_read != is_read.get(paper_id, False):
-                changes.append((day, -1 if now_read else 1))
+                change_days.append(day)
+                change_deltas.append(-1 if now_read else 1)
             is_read[paper_id] = now_read
+        order = sorted(range(len(change_days)), key=change_days.__getitem__)
+        change_days = [change_days[i] for i in order]
+        unread_by = list(itertools.accumulate(change_deltas[i] for i in order))
         backlog = {}
         for start in starts:
             end = (start + dt.timedelta(days=6)).isoformat()
-            in_library = bisect.bisect_right(added, end)
-            backlog[start.isoformat()] = in_library + sum(delta for day, delta in changes if day <= end)
+            in_library = bisect.bisect_right(days, end)
+            changed = bisect.bisect_right(change_days, end)
+            backlog[start.isoformat()] = (added_by[in_library - 1] if in_library else 0) + (
+                unread_by[changed - 1] if changed else 0
+            )
+        labels = {i: owner or name for i, name, owner in self._read("SELECT id, name, owner FROM sources")}
         return {
             "read_per_week": read_per_week,
             "unread_backlog": backlog,
-            "by_category": self._status_split("coalesce(p.category, '-')", ""),
-            "by_profile": self._status_split(
-                "coalesce(s.owner, s.name)",
-                "JOIN paper_sources ps ON ps.paper_id = p.id JOIN sources s ON s.id = ps.source_id",
+            "by_category": _status_split(
+                (category if category is not None else "-", status, count)
+                for category, status, count in self._read(
+                    "SELECT category, status, count(*) FROM papers GROUP BY category, status"
+                )
+            ),
+            "by_profile": _status_split(
+                (labels[source], status, count)
+                for source, status, count in self._read(
+                    # CROSS JOIN keeps papers outside: read from the status index, never from the rows
+                    "SELECT ps.source_id, p.status, count(*) FROM papers p "
+                    "CROSS JOIN paper_sources ps ON ps.paper_id = p.id GROUP BY 1, 2"
+                )
             ),
         }
-
-    def _status_split(self, label: str, joins: str) -> dict[str, dict[str, int]]:
-        rows = self._read(f"SELECT {label}, p.status, count(*) FROM papers p {joins} GROUP BY 1, 2 ORDER BY 1")
-        split: dict[str, dict[str, int]] = {}
-        for name, status, count in rows:
-            split.setdefault(str(name), {s.value: 0 for s in ReadStatus})[status] = int(count)
-        return dict(sorted(split.items(), key=lambda item: -sum(item[1].values())))
 
     def stats(self) -> dict[str, Any]:
         """Paper counts by status, category, year and source, and how reading went."""
@@ -866,9 +883,7 @@ class Store:
             "category": grouped(
                 "SELECT coalesce(category, '-'), count(*) FROM papers GROUP BY category ORDER BY count(*) DESC, 1"
             ),
-            "year": grouped(
-                "SELECT coalesce(substr(date, 1, 4), '-'), count(*) FROM papers GROUP BY 1 ORDER BY 1 DESC"
-            ),
+            "year": _years(self._read("SELECT date, count(*) FROM papers GROUP BY date")),
             "source": grouped(
                 "SELECT s.name || coalesce(' (' || s.owner || ')', ''), count(ps.paper_id) FROM sources s "
                 "LEFT JOIN paper_sources ps ON ps.source_id = s.id GROUP BY s.id ORDER BY s.id"
@@ -1035,6 +1050,24 @@ def _indexes_rebuilt_after(conn: sqlite3.Connection, adding: int) -> Iterator[No
     yield
     for _, sql in indexes:
         conn.execute(sql)
+
+
+def _status_split(rows: Iterable[tuple[Any, str, int]]) -> dict[str, dict[str, int]]:
+    """(label, status, count) rows as {label: {status: count}}, the largest labels first, then by name."""
+    split: dict[str, dict[str, int]] = {}
+    for name, status, count in rows:
+        counts = split.setdefault(str(name), {s.value: 0 for s in ReadStatus})
+        counts[status] += int(count)
+    return dict(sorted(sorted(split.items()), key=lambda item: -sum(item[1].values())))
+
+
+def _years(rows: Iterable[tuple[str | None, int]]) -> dict[str, int]:
+    """Papers per year, newest first and undated ("-") last, from counts per date (the date index covers it)."""
+    years: dict[str, int] = {}
+    for date, count in rows:
+        year = date[:4] if date else "-"
+        years[year] = years.get(year, 0) + int(count)
+    return dict(sorted(years.items(), reverse=True))
 
 
 def _week_of(day: dt.date, starts: list[dt.date]) -> str | None:

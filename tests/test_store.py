@@ -209,3 +209,56 @@ def test_stats(store: Store) -> None:
     assert stats["status"] == {"unread": 38, "reading": 0, "read": 2}
     assert sum(stats["category"].values()) == sum(stats["year"].values()) == 40
     assert stats["source"] == {"demo_castellanos.txt (Mira Castellanos)": 20, "demo_wielgus.txt (Tomasz Wielgus)": 20}
+
+
+def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
+    """The statistics as plain SQL and loops define them: the reference the fast queries must match."""
+    import bisect
+    import datetime as dt
+
+    def split(label: str, joins: str) -> dict:
+        rows = conn.execute(f"SELECT {label}, p.status, count(*) FROM papers p {joins} GROUP BY 1, 2 ORDER BY 1")
+        found: dict = {}
+        for name, status, count in rows:
+            found.setdefault(str(name), {"unread": 0, "reading": 0, "read": 0})[status] = count
+        return dict(sorted(found.items(), key=lambda item: -sum(item[1].values())))
+
+    starts = [today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1 - i)) for i in range(weeks)]
+    added = sorted(r[0][:10] for r in conn.execute("SELECT added_at FROM papers"))
+    history = conn.execute("SELECT paper_id, status, changed_at FROM status_history ORDER BY changed_at, id")
+    is_read: dict = {}
+    changes = []
+    for paper_id, status, changed_at in history:
+        if (status == "read") != is_read.get(paper_id, False):
+            changes.append((changed_at[:10], -1 if status == "read" else 1))
+        is_read[paper_id] = status == "read"
+    backlog = {}
+    for start in starts:
+        end = (start + dt.timedelta(days=6)).isoformat()
+        backlog[start.isoformat()] = bisect.bisect_right(added, end) + sum(d for day, d in changes if day <= end)
+    years = conn.execute("SELECT coalesce(substr(date, 1, 4), '-'), count(*) FROM papers GROUP BY 1 ORDER BY 1 DESC")
+    return {
+        "year": dict(years.fetchall()),
+        "unread_backlog": backlog,
+        "by_category": split("coalesce(p.category, '-')", ""),
+        "by_profile": split(
+            "coalesce(s.owner, s.name)", "JOIN paper_sources ps ON ps.paper_id = p.id JOIN sources s ON s.id = ps.source_id"
+        ),
+    }
+
+
+def test_stats_agree_with_their_plain_definition(store: Store, fixed_clock: FixedClock) -> None:
+    import random
+
+    rng = random.Random(7)
+    with store._write() as conn:  # papers without a category or a date, and one more profile
+        conn.execute("UPDATE papers SET category = NULL WHERE id % 7 = 0")
+        conn.execute("UPDATE papers SET date = NULL, date_has_year = 0 WHERE id % 9 = 0")
+    for _ in range(60):
+        fixed_clock.advance(rng.choice([60, 3600, 86400 * 3, 86400 * 9]))
+        store.set_status(rng.sample(range(1, 41), rng.randint(1, 4)), rng.choice(["read", "unread", "reading"]))
+    stats = store.stats()
+    plain = _plain_stats(store._conn, fixed_clock.now.date())
+    assert {k: stats[k] for k in plain} == plain
+    assert list(stats["year"]) == list(plain["year"]) and list(stats["by_category"]) == list(plain["by_category"])
+    assert any(v for v in stats["unread_backlog"].values()) and "-" in stats["by_category"] and "-" in stats["year"]
