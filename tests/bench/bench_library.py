@@ -7,7 +7,8 @@ PAPERSHELF_BENCH_RUNS sets how many runs each median is of (default 5).
 
 Targets at 100k papers with abstracts: ``search``/``list QUERY`` <= 0.5 s (goal 0.3 s);
 ``list | head`` <= 0.3 s; ``list --json`` and exports stream in < 150 MB RSS; import <= 5 s and
-< 400 MB RSS; importing 50 more papers does not rewrite the index. At 1M: search <= 1.5 s.
+< 400 MB RSS; importing 50 more papers does not rewrite the index. At 1M: search <= 1.5 s, BibTeX
+export <= 60 s, ``stats`` <= 1 s.
 Each figure is the median of several runs; fzf --filter over the same titles is the yardstick.
 """
 
@@ -115,6 +116,9 @@ def test_whole_process_figures(size: int, tmp_path: Path) -> None:
         ("list | head -20", [*base, "list", "|", "head", "-20"], True),
         ("list --json > /dev/null", [*base, "list", "--json"], False),
         ("export --format csv > /dev/null", [*base, "export", "--format", "csv"], False),
+        ("export --format bibtex > /dev/null", [*base, "export", "--format", "bibtex"], False),
+        ("export --format ris > /dev/null", [*base, "export", "--format", "ris"], False),
+        ("stats", [*base, "stats"], False),
         ("export --format json --query is:unread", [*base, "export", "--query", "is:unread"], False),
     ):
         seconds, rss = _median(args, env, shell=shell)
