@@ -229,9 +229,17 @@ class LiveIndex:
             self._seq = last
 
     def compact(self, *, progress: Callable[[int, int], None] | None = None) -> None:
-        """Make the file serve the next process cheaply: written if missing, rebuilt if far behind."""
+        """Make the file serve the next process cheaply: written if missing, and the delta folded into
+        it once it is large. Folding merges the two segments' arrays: no paper is read or tokenised."""
+        from store.segment import Segment
+
         with self._lock:
             if self._snapshot is None:
                 self.load(progress=progress)
-            if len(self._changed) >= COMPACT_AT and not self.store.read_only:
-                self.load(rebuild=True, progress=progress)
+            snapshot = self._snapshot
+            assert snapshot is not None
+            if len(self._changed) < COMPACT_AT or self.store.read_only:
+                return
+            base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
+            self._install(base, [], self.store.personal(), self._seq)
+            self._save(base, self._seq)

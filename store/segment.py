@@ -382,7 +382,6 @@ class Segment:
         ids_array = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
         if ids_array.size > 1 and not np.all(np.diff(ids_array) > 0):
             raise ValueError("index records must come in increasing id order")
-        title_order = np.array(sorted(range(len(keys)), key=lambda r: (keys[r], ids[r])), dtype=np.int64)
         arrays: dict[str, np.ndarray] = {
             "ids": ids_array.copy(),
             "date": np.asarray(dates, dtype=np.int32),
@@ -396,30 +395,118 @@ class Segment:
             "source_codes": np.asarray(source_codes, dtype=np.int32),
             "aff_rows": np.asarray(aff_rows, dtype=np.int32),
             "aff_codes": np.asarray(aff_codes, dtype=np.int32),
-            "title_order": title_order,
-            "vocab_len": np.fromiter((len(w) for w in vocab), dtype=np.int32, count=len(vocab)),
         }
         for name, (rows, wids) in columns.items():
             postings = Postings.build(
                 np.asarray(rows, dtype=np.int32), remap[np.asarray(wids, dtype=np.int64)], len(vocab)
             )
             arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = postings.indptr, postings.rows
-        arrays["fuzzy_ids"] = _fuzzy_ids(vocab, arrays)
+        strings: dict[str, Sequence[str]] = {
+            "categories": list(categories),
+            "sources": list(sources),
+            "source_aliases": ["\x1f".join(sorted(aliases[label])) for label in sources],
+            "affs": list(affs),
+            "vocab": vocab,
+        }
+        return cls._finished(arrays, strings, keys)
+
+    @classmethod
+    def _finished(cls, arrays: dict[str, np.ndarray], strings: dict[str, Sequence[str]], keys: list[str]) -> Segment:
+        """The arrays every segment derives from its rows: title order, ranks, word lengths, typo words."""
+        ids = arrays["ids"]
+        order = sorted(range(len(keys)), key=lambda r: (keys[r], int(ids[r])))
+        title_order = np.array(order, dtype=np.int64)
+        vocab = strings["vocab"]
+        arrays["title_order"] = title_order
+        arrays["vocab_len"] = np.fromiter((len(w) for w in vocab), dtype=np.int32, count=len(vocab))
+        arrays["fuzzy_ids"] = _fuzzy_ids(list(vocab), arrays)
         title_position = np.empty(len(keys), dtype=np.int64)
         title_position[title_order] = np.arange(len(keys), dtype=np.int64)
         for sort in SORT_ORDERS:
             arrays[f"rank.{sort}"] = sort_rank(
                 sort, arrays["ids"], arrays["date"], arrays["score"], arrays["added"], lambda: title_position
             )
+        return cls(arrays, {**strings, "title_keys": [keys[r] for r in order]})
+
+    @classmethod
+    def merge(cls, base: Segment, delta: Segment | None, removed: Iterable[int] = ()) -> Segment:
+        """One segment of base's papers, less those removed or in delta, and delta's: what a build
+        from every record would give, without tokenising any of them again.
+
+        Compacting a large base with a small delta costs array work over the base (numpy), not the
+        seconds of reading and tokenising every paper that a build costs.
+        """
+        parts = [base] if delta is None else [base, delta]
+        gone = np.asarray(sorted({*removed, *(delta.ids.tolist() if delta is not None else ())}), dtype=np.int64)
+        keep = ~np.isin(base.ids, gone)
+        masks = [keep, *(np.ones(len(p), dtype=bool) for p in parts[1:])]
+        ids = np.concatenate([p.ids[m] for p, m in zip(parts, masks, strict=True)])
+        order = np.argsort(ids, kind="stable")
+        new_row = np.empty(ids.size, dtype=np.int64)
+        new_row[order] = np.arange(ids.size, dtype=np.int64)
+        base_rows = np.full(len(base), -1, dtype=np.int64)
+        base_rows[keep] = new_row[: int(keep.sum())]
+        row_maps = [base_rows, *([new_row[int(keep.sum()) :]] if delta is not None else [])]
+        arrays: dict[str, np.ndarray] = {"ids": ids[order]}
+        for name in ("date", "score", "added", "has_code", "has_link", "has_note"):
+            arrays[name] = np.concatenate([getattr(p, name)[m] for p, m in zip(parts, masks, strict=True)])[order]
+        names: dict[str, list[str]] = {}
+        categories: dict[str, int] = {}
+        codes = [
+            np.array([categories.setdefault(c, len(categories)) for c in p.categories], dtype=np.int32) for p in parts
+        ]
+        arrays["category"] = np.concatenate(
+            [c[p.category[m]] if c.size else p.category[m] for c, p, m in zip(codes, parts, masks, strict=True)]
+        )[order].astype(np.int32)
+        names["categories"] = list(categories)
+        for kind, labels_attr in (("source", "sources"), ("aff", "affs")):
+            labels: dict[str, int] = {}
+            rows_out, codes_out = [], []
+            for part, rows in zip(parts, row_maps, strict=True):
+                remap = np.array([labels.setdefault(v, len(labels)) for v in getattr(part, labels_attr)], np.int32)
+                mapped = rows[getattr(part, f"{kind}_rows")]
+                live = mapped >= 0
+                rows_out.append(mapped[live])
+                codes_out.append(remap[getattr(part, f"{kind}_codes")[live]] if remap.size else np.zeros(0, np.int32))
+            arrays[f"{kind}_rows"] = np.concatenate(rows_out).astype(np.int32)
+            arrays[f"{kind}_codes"] = np.concatenate(codes_out).astype(np.int32)
+            names[labels_attr] = list(labels)
+        aliases: dict[str, set[str]] = {}
+        for part in parts:
+            for label, joined in zip(part.sources, part.source_aliases, strict=True):
+                aliases.setdefault(label, set()).update(joined.split("\x1f"))
+        vocabularies = [list(p.vocab) for p in parts]
+        union = sorted({w for words in vocabularies for w in words})
+        index = {w: i for i, w in enumerate(union)}
+        word_maps = [
+            np.fromiter((index[w] for w in vocabulary), np.int32, len(vocabulary)) for vocabulary in vocabularies
+        ]
+        fields: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in TEXT_FIELDS:
+            rows_out, words_out = [], []
+            for part, rows, word_map in zip(parts, row_maps, word_maps, strict=True):
+                postings = part.fields[name]
+                mapped = rows[postings.rows]
+                live = mapped >= 0
+                rows_out.append(mapped[live])
+                words_out.append(np.repeat(word_map, np.diff(postings.indptr))[live])
+            fields[name] = (np.concatenate(rows_out).astype(np.int32), np.concatenate(words_out))
+        used = np.unique(np.concatenate([found for _, found in fields.values()]))  # words only gone papers had go
+        vocab = [union[i] for i in used.tolist()]
+        for name, (rows, found) in fields.items():
+            merged = Postings.build(rows, np.searchsorted(used, found).astype(np.int32), len(vocab))
+            arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = merged.indptr, merged.rows
+        keys = [""] * ids.size
+        for part, rows in zip(parts, row_maps, strict=True):
+            for key, row in zip(part.title_keys, rows[part.title_order].tolist(), strict=True):
+                if row >= 0:
+                    keys[row] = key
         strings: dict[str, Sequence[str]] = {
-            "categories": list(categories),
-            "sources": list(sources),
-            "source_aliases": ["\x1f".join(sorted(aliases[label])) for label in sources],
-            "affs": list(affs),
-            "title_keys": [keys[r] for r in title_order.tolist()],
+            **names,
+            "source_aliases": ["\x1f".join(sorted(aliases[label])) for label in names["sources"]],
             "vocab": vocab,
         }
-        return cls(arrays, strings)
+        return cls._finished(arrays, strings, keys)
 
     @property
     def year(self) -> np.ndarray:

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -239,12 +240,13 @@ _STEP = st.one_of(
     st.tuples(st.just("import"), st.integers(1, 3), st.sampled_from(["Linear Wombats", "Sparse Quokkas"])),
     st.tuples(st.just("other"), st.integers(1, 40), st.sampled_from(["wombat", "later"])),
     st.tuples(st.just("compact"), st.just(0), st.just("")),
+    st.tuples(st.just("fold"), st.just(0), st.just("")),
     st.tuples(st.just("restore"), st.just(0), st.just("")),
     st.tuples(st.just("reopen"), st.just(0), st.just("")),
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_STEP, min_size=1, max_size=8))
 def test_after_any_changes_the_index_answers_as_a_fresh_build(tmp_path_factory, steps) -> None:
     folder = tmp_path_factory.mktemp("live")
@@ -274,6 +276,9 @@ def test_after_any_changes_the_index_answers_as_a_fresh_build(tmp_path_factory, 
                 library.refresh()
             elif kind == "compact":
                 library.rebuild_index()
+            elif kind == "fold":  # what import does past COMPACT_AT changed papers: the delta merged in
+                with mock.patch("store.live_index.COMPACT_AT", 1):
+                    library.sync_index()
             else:
                 library.close()
                 if kind == "restore":
@@ -322,3 +327,29 @@ async def test_the_app_says_why_it_rebuilt_the_index(library: Library) -> None:
         app = create_app(again, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
             await wait_until(pilot, lambda: any("not a regular file" in t for t in toasts(app)))
+
+
+def test_folding_the_delta_merges_and_tokenises_nothing(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = library.store.path
+    library.sync_index()
+    for i in range(3):
+        add(library, f"Quokka Folding Number {i}")
+    library.set_note(5, "a wombat idea")
+    library.search("quokka")
+    before = index_file(library).stat().st_mtime_ns
+    monkeypatch.setattr("store.live_index.COMPACT_AT", 1)
+    built: list[int] = []
+    real = Segment.build.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        Segment, "build", classmethod(lambda cls, records, **kw: built.append(1) or real(cls, records, **kw))
+    )
+    library.sync_index()
+    assert index_file(library).stat().st_mtime_ns != before
+    assert built == []  # no paper is tokenised again
+    assert library.search("quokka").total == 3 and library.search("wombat").ids == (5,)
+    assert_answers_as_fresh(library)  # (which builds the reference index itself)
+    built.clear()
+    monkeypatch.setattr("store.live_index.COMPACT_AT", 2000)
+    with Library.open(path) as again:  # the file holds everything: opening it tokenises nothing
+        assert again.search("quokka").total == 3 and not again.rebuilt
+        assert built == []

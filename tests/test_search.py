@@ -240,3 +240,36 @@ def test_results_obey_filters_and_facets_sum_to_the_total(filters: list[str], wo
         assert all(_allowed(paper, f) for f in filters)
     for facet in ("status", "category", "year", "code"):
         assert sum(result.facets[facet].values()) == result.total
+
+
+_MERGE_QUERIES = ["", "linear", "atention", "qin", "tnn", "cat:IR", "has:note", "from:zhen", "aff:tsinghua", '"neural"']
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_merged_segment_answers_as_a_build_of_the_same_papers(data) -> None:
+    from store.segment import SORT_ORDERS
+
+    synthetic = __import__("tests.bench.synth", fromlist=["papers"]).papers(12, seed=3)
+    pool = [*PAPERS, *(dataclass_replace(p, id=p.id + 100) for p in synthetic)]
+    in_base = data.draw(st.lists(st.sampled_from(pool), unique_by=lambda p: p.id, max_size=len(pool)))
+    changed = data.draw(st.lists(st.sampled_from(pool), unique_by=lambda p: p.id, max_size=8))
+    edits = data.draw(st.lists(st.sampled_from(["Wombat retrieval", ""]), min_size=len(changed), max_size=len(changed)))
+    removed = data.draw(st.sets(st.sampled_from([p.id for p in pool]), max_size=5))
+    delta = [
+        dataclass_replace(p, note=note, abstract=p.abstract + " quokka") for p, note in zip(changed, edits, strict=True)
+    ]
+    delta = [p for p in delta if p.id not in removed]
+    final = {p.id: p for p in in_base if p.id not in removed} | {p.id: p for p in delta}
+    base_segment = Segment.build(map(record_of, sorted(in_base, key=lambda p: p.id)))
+    merged = Segment.merge(base_segment, Segment.build(map(record_of, sorted(delta, key=lambda p: p.id))), removed)
+    expected = SearchIndex.from_papers(list(final.values()))
+    got = SearchIndex(merged, personal=personal_of(final.values()))
+    for query in [*_MERGE_QUERIES, "quokka", "wombat"]:
+        for sort in ("relevance", *SORT_ORDERS):
+            assert got.query(query, sort=sort, every_id=True).ids == expected.query(query, sort=sort, every_id=True).ids
+        assert got.query(query).facets == expected.query(query).facets
+    assert (
+        len(merged) == len(final)
+        and merged.vocab[:] == Segment.build(map(record_of, sorted(final.values(), key=lambda p: p.id))).vocab[:]
+    )

@@ -242,7 +242,8 @@ def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
         "unread_backlog": backlog,
         "by_category": split("coalesce(p.category, '-')", ""),
         "by_profile": split(
-            "coalesce(s.owner, s.name)", "JOIN paper_sources ps ON ps.paper_id = p.id JOIN sources s ON s.id = ps.source_id"
+            "coalesce(s.owner, s.name)",
+            "JOIN paper_sources ps ON ps.paper_id = p.id JOIN sources s ON s.id = ps.source_id",
         ),
     }
 
