@@ -859,15 +859,27 @@ class Store:
                     "SELECT category, status, count(*) FROM papers GROUP BY category, status"
                 )
             ),
-            "by_profile": _status_split(
-                (labels[source], status, count)
-                for source, status, count in self._read(
-                    # CROSS JOIN keeps papers outside: read from the status index, never from the rows
-                    "SELECT ps.source_id, p.status, count(*) FROM papers p "
-                    "CROSS JOIN paper_sources ps ON ps.paper_id = p.id GROUP BY 1, 2"
-                )
-            ),
+            "by_profile": _status_split(self._by_profile(labels)),
         }
+
+    def _source_counts(self) -> dict[int, int]:
+        """Papers per source id, in one pass over the links (not one per source)."""
+        return {int(i): int(n) for i, n in self._read("SELECT source_id, count(*) FROM paper_sources GROUP BY 1")}
+
+    def _by_profile(self, labels: Mapping[int, str]) -> Iterator[tuple[str, str, int]]:
+        """(label, status, count) per source: the papers not unread looked up through their partial
+        index (a backlog is mostly unread), the unread ones what is left of each source's count."""
+        others = self._read(
+            # CROSS JOIN keeps papers outside: read from the partial status index, never from the rows
+            "SELECT ps.source_id, p.status, count(*) FROM papers p CROSS JOIN paper_sources ps "
+            "ON ps.paper_id = p.id WHERE p.status != 'unread' GROUP BY 1, 2"
+        )
+        unread = self._source_counts()
+        for source, status, count in others:
+            unread[source] -= int(count)
+            yield labels[source], status, int(count)
+        for source, count in unread.items():
+            yield labels[source], ReadStatus.UNREAD.value, count
 
     def stats(self) -> dict[str, Any]:
         """Paper counts by status, category, year and source, and how reading went."""
@@ -877,6 +889,7 @@ class Store:
 
         by_status = {s.value: 0 for s in ReadStatus}
         by_status.update(grouped("SELECT status, count(*) FROM papers GROUP BY status"))
+        counts = self._source_counts()
         return {
             "total": {"papers": self.count()},
             "status": by_status,
@@ -884,10 +897,10 @@ class Store:
                 "SELECT coalesce(category, '-'), count(*) FROM papers GROUP BY category ORDER BY count(*) DESC, 1"
             ),
             "year": _years(self._read("SELECT date, count(*) FROM papers GROUP BY date")),
-            "source": grouped(
-                "SELECT s.name || coalesce(' (' || s.owner || ')', ''), count(ps.paper_id) FROM sources s "
-                "LEFT JOIN paper_sources ps ON ps.source_id = s.id GROUP BY s.id ORDER BY s.id"
-            ),
+            "source": {
+                name + (f" ({owner})" if owner else ""): counts.get(i, 0)
+                for i, name, owner in self._read("SELECT id, name, owner FROM sources ORDER BY id")
+            },
             **self.reading_stats(),
         }
 

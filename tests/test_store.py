@@ -237,7 +237,12 @@ def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
         end = (start + dt.timedelta(days=6)).isoformat()
         backlog[start.isoformat()] = bisect.bisect_right(added, end) + sum(d for day, d in changes if day <= end)
     years = conn.execute("SELECT coalesce(substr(date, 1, 4), '-'), count(*) FROM papers GROUP BY 1 ORDER BY 1 DESC")
+    sources = conn.execute(
+        "SELECT s.name || coalesce(' (' || s.owner || ')', ''), count(ps.paper_id) FROM sources s "
+        "LEFT JOIN paper_sources ps ON ps.source_id = s.id GROUP BY s.id ORDER BY s.id"
+    )
     return {
+        "source": dict(sources.fetchall()),
         "year": dict(years.fetchall()),
         "unread_backlog": backlog,
         "by_category": split("coalesce(p.category, '-')", ""),
@@ -252,9 +257,13 @@ def test_stats_agree_with_their_plain_definition(store: Store, fixed_clock: Fixe
     import random
 
     rng = random.Random(7)
-    with store._write() as conn:  # papers without a category or a date, and one more profile
+    with store._write() as conn:  # papers without a category or a date, a profile with none, one in two
         conn.execute("UPDATE papers SET category = NULL WHERE id % 7 = 0")
         conn.execute("UPDATE papers SET date = NULL, date_has_year = 0 WHERE id % 9 = 0")
+        conn.execute("INSERT INTO sources (name, owner, imported_at) VALUES ('empty.txt', NULL, '2026-11-01')")
+        conn.execute(
+            "INSERT OR IGNORE INTO paper_sources (paper_id, source_id) SELECT id, 1 FROM papers WHERE id % 5 = 0"
+        )
     for _ in range(60):
         fixed_clock.advance(rng.choice([60, 3600, 86400 * 3, 86400 * 9]))
         store.set_status(rng.sample(range(1, 41), rng.randint(1, 4)), rng.choice(["read", "unread", "reading"]))
