@@ -814,6 +814,14 @@ class Store:
         library and not read at the end of each week, rebuilt from when papers were added and
         every status change since.
         """
+        return self._reading(weeks, self._category_split(), self._source_counts())
+
+    def _category_split(self) -> list[tuple[str, str, int]]:
+        """(category, status, count), from the (category, status) index; no category is "-"."""
+        rows = self._read("SELECT category, status, count(*) FROM papers GROUP BY category, status")
+        return [(c if c is not None else "-", status, int(n)) for c, status, n in rows]
+
+    def _reading(self, weeks: int, categories: list[tuple[str, str, int]], sources: dict[int, int]) -> dict[str, Any]:
         today = self._clock().astimezone(dt.UTC).date()
         starts = [today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1 - i)) for i in range(weeks)]
         history = self._read("SELECT paper_id, status, changed_at FROM status_history ORDER BY changed_at, id")
@@ -853,28 +861,23 @@ class Store:
         return {
             "read_per_week": read_per_week,
             "unread_backlog": backlog,
-            "by_category": _status_split(
-                (category if category is not None else "-", status, count)
-                for category, status, count in self._read(
-                    "SELECT category, status, count(*) FROM papers GROUP BY category, status"
-                )
-            ),
-            "by_profile": _status_split(self._by_profile(labels)),
+            "by_category": _status_split(categories),
+            "by_profile": _status_split(self._by_profile(labels, dict(sources))),
         }
 
     def _source_counts(self) -> dict[int, int]:
         """Papers per source id, in one pass over the links (not one per source)."""
         return {int(i): int(n) for i, n in self._read("SELECT source_id, count(*) FROM paper_sources GROUP BY 1")}
 
-    def _by_profile(self, labels: Mapping[int, str]) -> Iterator[tuple[str, str, int]]:
+    def _by_profile(self, labels: Mapping[int, str], unread: dict[int, int]) -> Iterator[tuple[str, str, int]]:
         """(label, status, count) per source: the papers not unread looked up through their partial
-        index (a backlog is mostly unread), the unread ones what is left of each source's count."""
+        index (a backlog is mostly unread), the unread ones what is left of each source's count
+        (``unread`` starts as every source's count)."""
         others = self._read(
             # CROSS JOIN keeps papers outside: read from the partial status index, never from the rows
             "SELECT ps.source_id, p.status, count(*) FROM papers p CROSS JOIN paper_sources ps "
             "ON ps.paper_id = p.id WHERE p.status != 'unread' GROUP BY 1, 2"
         )
-        unread = self._source_counts()
         for source, status, count in others:
             unread[source] -= int(count)
             yield labels[source], status, int(count)
@@ -884,24 +887,23 @@ class Store:
     def stats(self) -> dict[str, Any]:
         """Paper counts by status, category, year and source, and how reading went."""
 
-        def grouped(sql: str) -> dict[str, int]:
-            return {str(k): int(n) for k, n in self._read(sql)}
-
-        by_status = {s.value: 0 for s in ReadStatus}
-        by_status.update(grouped("SELECT status, count(*) FROM papers GROUP BY status"))
+        categories = self._category_split()
         counts = self._source_counts()
+        by_status = {s.value: 0 for s in ReadStatus}
+        by_category: dict[str, int] = {}
+        for category, status, count in categories:
+            by_status[status] += count
+            by_category[category] = by_category.get(category, 0) + count
         return {
-            "total": {"papers": self.count()},
+            "total": {"papers": sum(by_status.values())},
             "status": by_status,
-            "category": grouped(
-                "SELECT coalesce(category, '-'), count(*) FROM papers GROUP BY category ORDER BY count(*) DESC, 1"
-            ),
+            "category": dict(sorted(by_category.items(), key=lambda item: (-item[1], item[0]))),
             "year": _years(self._read("SELECT date, count(*) FROM papers GROUP BY date")),
             "source": {
                 name + (f" ({owner})" if owner else ""): counts.get(i, 0)
                 for i, name, owner in self._read("SELECT id, name, owner FROM sources ORDER BY id")
             },
-            **self.reading_stats(),
+            **self._reading(52, categories, counts),
         }
 
     # -- the user's own data ---------------------------------------------------------------

@@ -241,7 +241,14 @@ def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
         "SELECT s.name || coalesce(' (' || s.owner || ')', ''), count(ps.paper_id) FROM sources s "
         "LEFT JOIN paper_sources ps ON ps.source_id = s.id GROUP BY s.id ORDER BY s.id"
     )
+    categories = conn.execute(
+        "SELECT coalesce(category, '-'), count(*) FROM papers GROUP BY 1 ORDER BY count(*) DESC, 1"
+    ).fetchall()
+    statuses = dict(conn.execute("SELECT status, count(*) FROM papers GROUP BY status").fetchall())
     return {
+        "total": {"papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0]},
+        "status": {s: statuses.get(s, 0) for s in ("unread", "reading", "read")},
+        "category": dict(categories),
         "source": dict(sources.fetchall()),
         "year": dict(years.fetchall()),
         "unread_backlog": backlog,
@@ -270,5 +277,6 @@ def test_stats_agree_with_their_plain_definition(store: Store, fixed_clock: Fixe
     stats = store.stats()
     plain = _plain_stats(store._conn, fixed_clock.now.date())
     assert {k: stats[k] for k in plain} == plain
-    assert list(stats["year"]) == list(plain["year"]) and list(stats["by_category"]) == list(plain["by_category"])
+    for ordered in ("year", "category", "by_category", "by_profile"):
+        assert list(stats[ordered]) == list(plain[ordered])
     assert any(v for v in stats["unread_backlog"].values()) and "-" in stats["by_category"] and "-" in stats["year"]
