@@ -226,7 +226,7 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading the library")
     def load_library(self) -> None:
-        """Map the index file (or build it, the first time) so every field is searchable at once."""
+        """Read the index file (or build it, the first time) so every field is searchable at once."""
         self.library.index  # noqa: B018  (loading is the point)
         self.post_message(LibraryLoaded())  # the app, too, hears it: it starts looking for other writers
 
