@@ -91,11 +91,6 @@ class LiveIndex:
     def loaded(self) -> bool:
         return self._snapshot is not None
 
-    @property
-    def pending(self) -> int:
-        """Papers in the delta: what every process opening the library tokenises again."""
-        return len(self._changed)
-
     def load(self, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
         """Read the file and apply what changed since it was written; rebuild if it cannot serve.
 
@@ -241,5 +236,6 @@ class LiveIndex:
             if len(self._changed) < COMPACT_AT or self.store.read_only:
                 return
             base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
-            self._install(base, [], self.store.personal(), self._seq)
+            self._changed, self._records, self._words = set(), {}, {}
+            self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
             self._save(base, self._seq)

@@ -282,6 +282,11 @@ def _grown(by_id: np.ndarray, size: int) -> np.ndarray:
     return grown
 
 
+def _per_row(by_id: np.ndarray, ids: np.ndarray, max_id: int) -> np.ndarray:
+    """An id-indexed column read for each row's id (0 for ids past its end: papers it never heard of)."""
+    return by_id[ids] if max_id < by_id.size else _grown(by_id, max_id + 1)[ids]
+
+
 class SearchIndex:
     """An immutable snapshot of everything search needs; share it freely between threads."""
 
@@ -315,10 +320,8 @@ class SearchIndex:
         self._sources, self._source_rows, self._source_codes = layout.sources, layout.source_rows, layout.source_codes
         self._source_names = layout.source_names
         self._affs, self._aff_rows, self._aff_codes = layout.affs, layout.aff_rows, layout.aff_codes
-        size = max(user.status.size, layout.max_id + 1)
-        self._status = _grown(user.status, size)[self._ids] if size > user.status.size else user.status[self._ids]
-        user_code = _grown(user.code, size)[self._ids] if size > user.code.size else user.code[self._ids]
-        self._has_code = layout.has_code | user_code
+        self._status = _per_row(user.status, self._ids, layout.max_id)
+        self._has_code = layout.has_code | _per_row(user.code, self._ids, layout.max_id)
         tag_rows = layout.rows_of(user.tag_ids)
         self._tag_rows, self._tag_codes = tag_rows[tag_rows >= 0], user.tag_codes[tag_rows >= 0]
         self._tag_names = list(user.tag_names)
@@ -361,6 +364,10 @@ class SearchIndex:
     def patched(self, paper_ids: Sequence[int], personal: Personal) -> SearchIndex:
         """The same papers with these papers' status, tags and code links replaced: no text is touched."""
         return self._derived(self._layout, self._user.patched(paper_ids, personal))
+
+    def rebased(self, base: Segment) -> SearchIndex:
+        """The same papers and user data over a base that folds in this snapshot's delta (``Segment.merge``)."""
+        return self._derived(_Layout(base, None, ()), self._user)
 
     def with_delta(
         self, delta: Segment | None, removed: Iterable[int], paper_ids: Sequence[int], personal: Personal

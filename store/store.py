@@ -604,8 +604,11 @@ class Store:
         if ids is not None and len(ids) <= _CHUNK:
             sql = sql.replace(" ORDER BY", f" WHERE paper_id IN ({', '.join('?' * len(ids))}) ORDER BY")
             rows = self._read(sql, ids)
-        else:
+        else:  # more ids than one IN list takes: one scan of every paper's rows, kept to the ids asked for
             rows = self._read(sql)
+            if ids is not None:
+                wanted = set(ids)
+                rows = [r for r in rows if r[0] in wanted]
         grouped: dict[int, list[Any]] = {}
         for paper_id, *rest in rows:
             grouped.setdefault(paper_id, []).append(rest[0] if len(rest) == 1 else tuple(rest))
@@ -754,9 +757,6 @@ class Store:
             "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.name",
             None if paper_ids is None else list(paper_ids),
         )
-        if paper_ids is not None and len(tags) > len(paper_ids):  # past one chunk _grouped reads every paper's
-            wanted = set(paper_ids)
-            tags = {i: t for i, t in tags.items() if i in wanted}
         return Personal({i: ReadStatus(s) for i, s in status.items()}, tags, frozenset(code))
 
     def texts(self, paper_ids: Sequence[int], field: str) -> dict[int, str]:

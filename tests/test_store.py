@@ -280,3 +280,11 @@ def test_stats_agree_with_their_plain_definition(store: Store, fixed_clock: Fixe
     for ordered in ("year", "category", "by_category", "by_profile"):
         assert list(stats[ordered]) == list(plain[ordered])
     assert any(v for v in stats["unread_backlog"].values()) and "-" in stats["by_category"] and "-" in stats["year"]
+
+
+def test_personal_of_more_ids_than_one_query_takes_holds_only_those(store: Store) -> None:
+    store.tag([3, 4], "later")
+    store.set_status([4], "read")
+    asked = [4, *range(1000, 1600)]  # past one IN list: the tags are read for every paper, then kept to these
+    personal = store.personal(asked)
+    assert personal.tags == {4: ("later",)} and dict(personal.status) == {4: ReadStatus.READ}
