@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
 from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
-from store.store import LibraryBusy, PaperNotFound, Store, StoreError, utc_now
+from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 NOTE_PATIENCE_S = 60.0
 """How long a note save waits for another writer's lock, beyond SQLite's own busy timeout."""
+_APPEND_TRIES = 5
+"""Appends retried when another writer keeps saving the note between our read and our save."""
 _CACHE_SIZE = 4096
 _FETCH_CHUNK = 500
 
@@ -102,6 +104,11 @@ class Library:
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+    @property
+    def path(self) -> Path | None:
+        """The library file; None for a library in memory."""
+        return self.store.path
 
     # -- the search index ---------------------------------------------------------------------
 
@@ -377,6 +384,21 @@ class Library:
                         raise
         finally:
             self._catch_up()
+
+    def append_note(self, paper_id: int, text: str) -> Paper:
+        """Add text at the end of a paper's note, after a blank line; what is there is never replaced.
+
+        A note saved elsewhere meanwhile is read again and appended to, so both survive; each
+        append is a version in the note history.
+        """
+        for _ in range(_APPEND_TRIES):
+            current = self.paper(paper_id).note
+            joined = f"{current.rstrip()}\n\n{text}" if current.strip() else text
+            try:
+                return self.set_note(paper_id, joined, expected=current)
+            except NoteConflict:
+                continue
+        raise StoreError(f"the note of paper {paper_id} keeps changing elsewhere; nothing was appended")
 
     def rescue_note(self, paper_id: int, text: str) -> Path:
         """Keep a note that could not be saved in a file beside the library, and say where."""

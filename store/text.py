@@ -107,3 +107,14 @@ def words(text: str) -> list[str]:
     if text.isascii():
         return text.lower().translate(_ASCII_WORD_BREAKS).split()
     return _WORD.findall(normalize(text))
+
+
+def excerpt(text: str, word: str, width: int) -> str:
+    """About width characters of text on one line around the first place word appears (the start
+    when it does not), cut at spaces, with an ellipsis where text goes on."""
+    flat = printable(text, keep_newlines=False)
+    at = max(flat.casefold().find(word.casefold()), 0) if word else 0
+    start = 0 if at < width // 3 else flat.rfind(" ", 0, at - width // 3) + 1
+    end = flat.find(" ", start + width)
+    end = len(flat) if end < 0 else end
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")

@@ -189,6 +189,26 @@ def test_two_writers_on_one_note_never_lose_a_version(library: Library) -> None:
         assert versions == ["first window, draft 2", "second window", "first window, draft 1"]
 
 
+def test_an_append_keeps_a_note_saved_elsewhere_meanwhile(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = library.store.path
+    library.set_note(1, "mine")
+    with Library.open(path) as agent, Library.open(path) as window:
+        real_paper = agent.paper
+
+        def racing_paper(paper_id: int):
+            paper = real_paper(paper_id)
+            if window.paper(1).note == "mine":
+                window.set_note(1, "mine, edited in a window")  # lands between the agent's read and its save
+            return paper
+
+        monkeypatch.setattr(agent, "paper", racing_paper)
+        appended = agent.append_note(1, "from the agent")
+        assert appended.note == "mine, edited in a window\n\nfrom the agent"
+        versions = [text for _, text in agent.note_history(1)]
+        assert versions[0] == appended.note and "mine, edited in a window" in versions
+        assert agent.append_note(2, "first words").note == "first words"  # no blank line before an empty note
+
+
 def test_concurrent_processes_saving_notes_lose_nothing(library: Library, tmp_path: Path) -> None:
     path = library.store.path
     script = (

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import Paper, ReadStatus, Why, printable
+from store import Paper, ReadStatus, Why, excerpt, printable
 from tui.render import reading_text, when
 
 if TYPE_CHECKING:
@@ -60,12 +60,7 @@ def _section(title: str, body: str, limit: int, render: Callable[[str], Text]) -
 
 def _snippet(text: str, word: str, width: int = _SNIPPET_CHARS) -> Text:
     """A stretch of one line of text around the first place word appears, cut at spaces."""
-    flat = printable(text, keep_newlines=False)
-    at = max(flat.casefold().find(word.casefold()), 0)
-    start = 0 if at < width // 3 else flat.rfind(" ", 0, at - width // 3) + 1
-    end = flat.find(" ", start + width)
-    end = len(flat) if end < 0 else end
-    return Text(("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else ""))
+    return Text(excerpt(text, word, width))
 
 
 def _matched(paper: Paper, why: Why, mark: Marker) -> list[Text]:
