@@ -470,12 +470,14 @@ async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboar
         await wait_until(pilot, lambda: "papershelf import profile.txt" in shown(app.library.query_one("#detail-body")))
 
 
-def test_create_app_defaults_are_the_real_clipboard_browser_and_date() -> None:
+def test_create_app_defaults_are_the_real_clipboard_browser_and_date(monkeypatch: pytest.MonkeyPatch) -> None:
     import webbrowser
 
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
     app = create_app(Library.in_memory())
     assert isinstance(app.copier, SystemClipboard)
-    assert app._open_url is webbrowser.open
+    assert app._open_url("https://example.org/") and opened == ["https://example.org/"]
     assert app._today == dt.date.today
 
 
@@ -548,6 +550,27 @@ async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
         await settle(pilot)
         assert app.library.query_one("#search", Input).value == "trns"
         assert not isinstance(app.screen, AskScreen)  # the "t" did not open the tag dialog
+        app.post_message(events.Key("s", "s"))  # the rest of the burst, after the focus moved
+        await settle(pilot)
+        assert app.library.query_one("#search", Input).value == "trnss"
+
+
+async def test_keys_typed_after_enter_in_the_search_bar_reach_the_reader(app, clipboard: FakeClipboard) -> None:
+    """'dehazing', enter, 'c' in one go (a fast typist, a browser's key burst): the copy is the reader's."""
+    from textual import events
+
+    from tui.screens.reader import ReaderScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"dehazing")
+        await settle(pilot)
+        for key, char in [("enter", "\r"), ("c", "c")]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        assert clipboard.copied == ["https://gitlab.com/fogdiff/fogdiff"]
+        assert app.library.query_one("#search", Input).value == "dehazing"
 
 
 async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ class LibraryScreen(Screen[None]):
         self._shown_facets: dict[str, dict[str, int]] | None = None
 
     def compose(self) -> ComposeResult:
-        yield SearchBar(placeholder=_PLACEHOLDER, id="search")
+        yield SearchBar(placeholder=_PLACEHOLDER, id="search", select_on_focus=False)
         yield Chips(id="chips")
         with Horizontal(id="body"):
             yield FilterPane(id="filters")
@@ -175,7 +175,8 @@ class LibraryScreen(Screen[None]):
     def on_mount(self) -> None:
         papers = self.query_one(PaperList)
         papers.columns = self.columns
-        papers.search_field = self.query_one("#search", Input)
+        papers.search_field = search = self.query_one("#search", SearchBar)
+        search.open_hit = self.open_top_hit
         self.query_one("#import-progress").display = False
         papers.focus()
         self.query_one(Position).say("opening the library…")
@@ -241,12 +242,12 @@ class LibraryScreen(Screen[None]):
     def search_as_typed(self) -> None:
         self.run_search()
 
-    @on(Input.Submitted, "#search")
     def open_top_hit(self) -> None:
         """enter in the search bar opens the highlighted result; the list has the keys after it."""
         papers = self.query_one(PaperList)
-        papers.focus()
-        papers.action_open()
+        self.set_focus(papers)
+        if papers.current is not None:
+            self.open_paper(papers.current.id)
 
     @on(SearchBar.Move)
     def move_in_results(self, message: SearchBar.Move) -> None:
@@ -363,7 +364,10 @@ class LibraryScreen(Screen[None]):
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:
-        self.app.push_screen(ReaderScreen(self.library.paper(message.paper_id), self.library))
+        self.open_paper(message.paper_id)
+
+    def open_paper(self, paper_id: int) -> None:
+        self.app.push_screen(ReaderScreen(self.library.paper(paper_id), self.library))
 
     # -- view actions -------------------------------------------------------------------------
 

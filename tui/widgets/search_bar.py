@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class SearchBar(Input):
@@ -32,6 +36,30 @@ class SearchBar(Input):
 
     class Leave(Message):
         """Give the keys back to the list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_hit: Callable[[], None] | None = None
+        """What enter does; the screen sets it."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Keys typed in one burst with enter ("dehazing", enter, "c") are all queued here.
+
+        Enter runs within its key, not as a binding once the key has bubbled to the app, and the
+        keys after it are passed on to whatever it opened or focused.
+        """
+        top = self.app.screen
+        target = top.focused or top if top is not self.screen else self.screen.focused
+        if target is not None and target is not self:
+            event.stop()
+            event.prevent_default()
+            target.post_message(events.Key(event.key, event.character))
+        elif event.key == "enter" and self.open_hit is not None:
+            event.stop()
+            event.prevent_default()
+            self.open_hit()
+        else:
+            await super()._on_key(event)
 
     def action_move(self, delta: int) -> None:
         self.post_message(self.Move(delta))
