@@ -59,6 +59,32 @@ def fail_on_worker_bugs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert not bugs, f"a worker raised: {bugs}"
 
 
+HOSTILE_CLICK = "[@click=app.screenshot('/tmp/pwned')]click me[/]"
+"""Textual markup with an action: shown as these characters, it neither styles nor runs anything."""
+HOSTILE_ESCAPES = "\x1b]52;c;UFdORUQ=\x07\x1b]2;PWNED\x07\x1b[2J\x1b[6n\u202eevil"
+"""A clipboard write, a title change, a screen clear, a cursor query and a bidi override."""
+
+
+def hostile_library(folder: Path, *, with_demo: bool = False) -> Path:
+    """A library file whose paper 1 carries markup and escape codes in its title, abstract and note;
+    with_demo adds the bundled demo papers after it."""
+    dump = folder / "hostile.txt"
+    dump.write_text(
+        "CLOct 19, 2022\n"
+        f"Hostile {HOSTILE_CLICK} Title\n\n"
+        "Anna Berg, Carl Doe\n\n"
+        f"An abstract with {HOSTILE_ESCAPES} in it and a paste breaker \x1b[201~rm -rf ~\n\n",
+        encoding="utf-8",
+    )
+    path = folder / "hostile.db"
+    with Library.open(path) as library:
+        assert library.import_file(dump, today=TODAY).report is not None
+        library.set_note(1, f"my note {HOSTILE_ESCAPES}\nline two")
+        if with_demo:
+            library.load_demo(today=TODAY)
+    return path
+
+
 class FixedClock:
     """A clock that moves only when told to, for deterministic timestamps."""
 

@@ -139,6 +139,9 @@ def test_mark_note_tag_round_trip(library, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(sys, "stdin", io.StringIO("from stdin\n"))
     assert run("note", "2", "--set", "-").code == 0
     assert run("show", "2", "--json").json()["note"] == "from stdin\n"
+    assert run("note", "2", "--append", "and more").code == 0
+    assert run("note", "2").out == "from stdin\n\nand more\n"
+    assert run("note", "2", "--append", "  ").code == 2
     assert run("tag", "1", "2", "+to-review", "+ml").code == 0
     assert run("tag", "2", "-ml").out == "2: to-review\n"
     assert run("show", "1", "--json").json()["tags"] == ["ml", "to-review"]

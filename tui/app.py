@@ -77,19 +77,27 @@ class PapershelfApp(NoteActions, Transfers):
         library: Library,
         *,
         clipboard: Clipboard | None = None,
-        open_url: Callable[[str], bool] = webbrowser.open,
+        open_url: Callable[[str], bool] | None = None,
         today: Callable[[], dt.date] = dt.date.today,
         config: Config | None = None,
         config_problems: Iterable[str] = (),
         config_file: Path | None = None,
     ) -> None:
-        super().__init__(library, clipboard or SystemClipboard(self.copy_to_clipboard), open_url=open_url, today=today)
+        clipboard = clipboard or SystemClipboard(self.copy_to_clipboard, in_browser=lambda: self.is_web)
+        super().__init__(library, clipboard, open_url=open_url or self._open_in_browser, today=today)
         self.config = config or Config()
         self._config_problems = list(config_problems)
         self._config_file = config_file
         self.library = LibraryScreen(library)
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
+
+    def _open_in_browser(self, url: str) -> bool:
+        """The user's browser: a new tab beside the served app, else this machine's browser."""
+        if self.is_web:
+            self.open_url(url)
+            return True
+        return webbrowser.open(url)
 
     def on_mount(self) -> None:
         known = _binding_ids()
@@ -168,7 +176,7 @@ def create_app(
     library: Library,
     *,
     clipboard: Clipboard | None = None,
-    open_url: Callable[[str], bool] = webbrowser.open,
+    open_url: Callable[[str], bool] | None = None,
     today: Callable[[], dt.date] = dt.date.today,
     config_file: Path | None = None,
 ) -> PapershelfApp:

@@ -275,6 +275,11 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
             out.write(f"--- {saved_at}\n{printable(text)}\n")
     elif args.set is not None:
         library.set_note(paper_id, sys.stdin.read() if args.set == "-" else args.set)
+    elif args.append is not None:
+        text = sys.stdin.read() if args.append == "-" else args.append
+        if not text.strip():
+            raise UsageError("nothing to append: the text is empty")
+        library.append_note(paper_id, text)
     elif args.edit:
         from tui.editor import EditorError, edit_text, editor_command  # deferred: subprocess and tempfile
 
@@ -384,6 +389,30 @@ def cmd_tui(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
     return _open_tui(library)
 
 
+def cmd_serve(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tui.serve import ServeError, TokenServer, app_command, read_token  # deferred: aiohttp and textual-serve
+
+    if library.path is None:
+        raise StoreError("a library in memory cannot be served")
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
+    try:
+        token = read_token(args.token_file)
+        server = TokenServer(app_command(library.path.resolve()), host=args.host, port=args.port, token=token,
+                             title="papershelf", out=out)  # fmt: skip
+        server.serve()
+    except ServeError as exc:
+        err.write(f"papershelf: error: {exc}\n")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_mcp(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tui.mcp_server import run  # deferred: the MCP SDK
+
+    return run(library, allow_writes=args.allow_writes, version=_version())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="papershelf",
@@ -446,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--set", metavar="TEXT", help="replace the note with TEXT ('-' reads standard input)")
+    group.add_argument(
+        "--append", metavar="TEXT", help="add TEXT at the end of the note, after a blank line ('-': standard input)"
+    )
     group.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
     group.add_argument("--history", action="store_true", help="print every saved version, newest first")
 
@@ -473,6 +505,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", cmd_demo, "open the bundled demo library (kept apart from your own)")
     p.add_argument("--list", action="store_true", help="print the demo library instead of opening the TUI")
+
+    p = command("serve", cmd_serve, "open the app in a browser: serves it on this machine behind a token in the URL")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 is the LAN)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--token-file", type=Path, metavar="PATH", help="keep the token in PATH (made on first use), not a new one"
+    )
+
+    p = command("mcp", cmd_mcp, "serve the library to an agent or editor over MCP (Model Context Protocol) on stdio")
+    p.add_argument("--allow-writes", action="store_true", help="let the client mark, tag and append to notes")
     return parser
 
 
@@ -523,9 +565,15 @@ def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> lis
     return [*tokens[:position], *moved, command, *kept, *(["--", *loose] if loose else [])]
 
 
+def _served() -> bool:
+    """Whether this app is a browser window of `papershelf serve` (textual-serve runs it over pipes
+    with Textual's web driver)."""
+    return os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver:")
+
+
 def _has_terminal(out: TextIO) -> bool:
-    """Whether the app can run: keys come from a terminal and the screen goes to one."""
-    return sys.stdin.isatty() and out.isatty()
+    """Whether the app can run: keys come from a terminal and the screen goes to one, or a browser's."""
+    return _served() or (sys.stdin.isatty() and out.isatty())
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -546,6 +594,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     if args.handler is cmd_where:
         return cmd_where(None, args, out, err)
     db_path = demo_db_path() if args.handler is cmd_demo else default_db_path(args.db)
+    if _served():
+        os.setpgrp()  # ctrl+c in the server's terminal stops the server, which then closes each window
     if args.handler in (cmd_tui, cmd_demo) and not getattr(args, "list", False) and not _has_terminal(out):
         err.write(
             "papershelf: the app needs a terminal, and this is not one (a pipe, a cron job?).\n"

@@ -1,4 +1,5 @@
-"""Copying text: the system clipboard through pyperclip, else the terminal's (OSC 52)."""
+"""Copying text: the system clipboard through pyperclip, else the terminal's (OSC 52); in a
+browser (``papershelf serve``) always the browser's, which xterm.js takes from OSC 52."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 SYSTEM = "system clipboard"
+BROWSER = "browser clipboard"
 TERMINAL = "terminal clipboard (OSC 52)"
 TMUX_BLOCKS = "terminal clipboard (OSC 52), which tmux does not pass on"
 """Sent, but tmux without ``set-clipboard on`` keeps it from the terminal: the user must be told."""
@@ -22,20 +24,26 @@ class Clipboard(Protocol):
 
 
 class SystemClipboard:
-    """pyperclip first; over SSH or on a headless Linux it has no mechanism, so fall back to OSC 52."""
+    """pyperclip first; over SSH or on a headless Linux it has no mechanism, so fall back to OSC 52.
+    Served to a browser, the server's clipboard is the wrong machine's: OSC 52 goes to the browser."""
 
     def __init__(
         self,
         terminal_copy: Callable[[str], None],
         *,
+        in_browser: Callable[[], bool] = lambda: False,
         env: Mapping[str, str] = os.environ,
         tmux_option: Callable[[], str | None] | None = None,
     ) -> None:
         self._terminal_copy = terminal_copy
+        self._in_browser = in_browser
         self._env = env
         self._tmux_option = tmux_option or _tmux_set_clipboard
 
     def copy(self, text: str) -> str:
+        if self._in_browser():
+            self._terminal_copy(text)
+            return BROWSER
         try:
             import pyperclip  # deferred: it probes for clipboard programs when imported
 

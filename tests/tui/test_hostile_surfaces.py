@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import TextArea
 
 from store import Library
-from tests.conftest import TODAY
+from tests.conftest import HOSTILE_CLICK, HOSTILE_ESCAPES, TODAY, hostile_library
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
 from tui.app import create_app
 from tui.screens.dialogs import AskScreen
@@ -19,23 +19,12 @@ if TYPE_CHECKING:
     from tui.app import PapershelfApp
 
 SIZE = (120, 36)
-CLICK = "[@click=app.screenshot('/tmp/pwned')]click me[/]"
-ESCAPES = "\x1b]52;c;UFdORUQ=\x07\x1b]2;PWNED\x07\x1b[2J\x1b[6n\u202eevil"
+CLICK, ESCAPES = HOSTILE_CLICK, HOSTILE_ESCAPES
 
 
 @pytest.fixture
 def hostile(tmp_path: Path) -> Library:
-    dump = tmp_path / "hostile.txt"
-    dump.write_text(
-        "CLOct 19, 2022\n"
-        f"Hostile {CLICK} Title\n\n"
-        "Anna Berg, Carl Doe\n\n"
-        f"An abstract with {ESCAPES} in it and a paste breaker \x1b[201~rm -rf ~\n\n",
-        encoding="utf-8",
-    )
-    library = Library.open(tmp_path / "hostile.db")
-    assert library.import_file(dump, today=TODAY).report is not None
-    library.set_note(1, f"my note {ESCAPES}\nline two")
+    library = Library.open(hostile_library(tmp_path))
     yield library
     library.close()
 
