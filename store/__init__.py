@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         UserData,
         title_key,
     )
-    from store.paths import config_path, data_dir, default_db_path, demo_db_path
+    from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path
     from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
@@ -51,7 +51,7 @@ _HOMES = {
     "store.links": ("extract_links", "openable_url"),
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
-    "store.paths": ("config_path", "data_dir", "default_db_path", "demo_db_path"),
+    "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
@@ -62,6 +62,7 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "COLUMNS",
+    "DB_ENV",
     "FORMATS",
     "QUERY_HELP",
     "RECORD_KEYS",

@@ -295,6 +295,15 @@ def test_a_mistyped_db_is_an_error_not_a_new_empty_library(tmp_path: Path) -> No
     assert run("--db", str(tmp_path / "new.db"), "import", str(dump)).code == 0  # import makes one
 
 
+def test_a_mistyped_papershelf_db_is_an_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    typo = tmp_path / "libary.db"
+    monkeypatch.setenv("PAPERSHELF_DB", str(typo))
+    result = run("list")
+    assert result.code == 1 and f"$PAPERSHELF_DB is {typo}, and there is no library there" in result.err
+    assert "--create" in result.err and not typo.exists()
+    assert run("--create", "list").code == 0 and typo.exists()
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

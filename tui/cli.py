@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from store import (
+    DB_ENV,
     FORMATS,
     QUERY_HELP,
     SORTS,
@@ -603,7 +604,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         )
         return EXIT_USAGE
     # A mistyped --db must not quietly become a new, empty library: only import (or --create) makes one.
-    create = args.create or args.handler in (cmd_import, cmd_demo) or not args.db
+    create = args.create or args.handler in (cmd_import, cmd_demo) or not (args.db or os.environ.get(DB_ENV))
+    if not create and not args.db and not db_path.exists():
+        err.write(
+            f"papershelf: error: ${DB_ENV} is {printable(str(db_path), keep_newlines=False)}, and there is no library "
+            "there (a typo? import a file into it, or pass --create to start one)\n"
+        )
+        return EXIT_ERROR
     try:
         with Library.open(db_path, create=create) as library:
             code = int(args.handler(library, args, out, err))
