@@ -139,6 +139,13 @@ class PapershelfApp(NoteActions, Transfers):
             markup=False,
         )
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say which key quits. Textual's own words carry markup, and toasts here show none."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {self.get_key_display(active.binding)} to quit the app", title="Quit?")
+                return
+
     def action_command_palette(self) -> None:
         """ctrl+p: the previous result in the search bar, as in fzf; the command palette elsewhere."""
         if isinstance(self.focused, SearchBar):

@@ -55,6 +55,16 @@ async def test_q_quits_from_the_list_and_closes_the_reader(app) -> None:
         await wait_until(pilot, lambda: not app.is_running)
 
 
+async def test_ctrl_c_says_in_plain_words_which_key_quits(app) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: any("to quit the app" in toast for toast in toasts(app)))
+        (said,) = [toast for toast in toasts(app) if "to quit the app" in toast]
+        assert "Press q to quit the app" in said and "[" not in said
+        assert app.is_running
+
+
 async def test_the_search_bar_moves_through_results_like_fzf(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
