@@ -155,10 +155,19 @@ def test_note_edit_uses_the_editor_and_reports_its_failure(library, tmp_path: Pa
     monkeypatch.setenv("EDITOR", str(script))
     assert run("note", "1", "--edit").code == 0
     assert run("note", "1").out == "edited in the editor\n"
+    versions = run("note", "1", "--history").out.count("--- ")
+    seen = tmp_path / "seen"
+    script.write_text(f"#!/bin/sh\ncp \"$1\" {seen}\necho 'a line added as vim would' >> \"$1\"\n")
+    assert run("note", "1", "--edit").code == 0
+    assert seen.read_text() == "edited in the editor\n"  # a text file, ending with a newline
+    assert run("show", "1", "--json").json()["note"] == "edited in the editor\na line added as vim would"
+    script.write_text(f"#!/bin/sh\ncp \"$1\" {seen}\n")  # opened and quit
+    assert run("note", "1", "--edit").code == 0
+    assert run("note", "1", "--history").out.count("--- ") == versions + 1  # only the real edit
     monkeypatch.setenv("EDITOR", "false")
     failed = run("note", "1", "--edit")
     assert failed.code == 1 and "exited with status 1; the note was not changed" in failed.err
-    assert run("note", "1").out == "edited in the editor\n"
+    assert run("note", "1").out == "edited in the editor\na line added as vim would\n"
 
 
 @pytest.mark.parametrize(

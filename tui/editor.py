@@ -47,8 +47,11 @@ def edit_text(text: str, editor: str) -> Edited:
         raise EditorError(f"cannot read the editor command {editor!r} ({exc}); the note was not changed") from None
     if not command:
         raise EditorError("$EDITOR is empty; the note was not changed")
+    # A text file ends with a newline: editors add one on save (vim always does), and the one added
+    # here is taken off again, so opening the note and quitting changes nothing.
+    ended = text and not text.endswith("\n")
     with tempfile.NamedTemporaryFile("w", suffix=".md", prefix="papershelf-note-", delete=False, encoding="utf-8") as f:
-        f.write(text)
+        f.write(text + "\n" if ended else text)
     path = Path(f.name)
     try:
         code = subprocess.call([*command, str(path)])
@@ -62,6 +65,8 @@ def edit_text(text: str, editor: str) -> Edited:
     except DecodeError as exc:
         kept = f"cannot read what the editor saved in {path}: {exc}; the note was not changed, the file is kept"
         raise EditorError(kept) from None
+    if ended and saved.endswith("\n"):
+        saved = saved[:-1]
     if code != 0:
         if saved == text:
             path.unlink(missing_ok=True)
