@@ -18,8 +18,9 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point every papershelf path at tmp_path, so no test touches a real library."""
+    """Point every papershelf path, and the home folder, at tmp_path, so no test touches a real library."""
     home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
     for var, sub in (
         ("XDG_DATA_HOME", "data"),
         ("XDG_CONFIG_HOME", "config"),

@@ -157,11 +157,11 @@ def test_note_edit_uses_the_editor_and_reports_its_failure(library, tmp_path: Pa
     assert run("note", "1").out == "edited in the editor\n"
     versions = run("note", "1", "--history").out.count("--- ")
     seen = tmp_path / "seen"
-    script.write_text(f"#!/bin/sh\ncp \"$1\" {seen}\necho 'a line added as vim would' >> \"$1\"\n")
+    script.write_text(f'#!/bin/sh\ncp "$1" {seen}\necho \'a line added as vim would\' >> "$1"\n')
     assert run("note", "1", "--edit").code == 0
     assert seen.read_text() == "edited in the editor\n"  # a text file, ending with a newline
     assert run("show", "1", "--json").json()["note"] == "edited in the editor\na line added as vim would"
-    script.write_text(f"#!/bin/sh\ncp \"$1\" {seen}\n")  # opened and quit
+    script.write_text(f'#!/bin/sh\ncp "$1" {seen}\n')  # opened and quit
     assert run("note", "1", "--edit").code == 0
     assert run("note", "1", "--history").out.count("--- ") == versions + 1  # only the real edit
     monkeypatch.setenv("EDITOR", "false")
@@ -239,13 +239,13 @@ def test_db_flag_beats_the_environment(tmp_path: Path, dumps: list[Path]) -> Non
     other = tmp_path / "other.db"
     assert run("--db", str(other), "import", str(dumps[1])).code == 0
     assert len(run("--db", str(other), "list", "--json").json()) == 20
-    assert run("list", "--json").json() == []
+    assert run("--create", "list", "--json").json() == []  # $PAPERSHELF_DB's library is another
 
 
 def test_demo_uses_its_own_library(tmp_path: Path) -> None:
     result = run("demo", "--list")
     assert result.code == 0 and len(result.out.splitlines()) == 40
-    assert run("list", "--json").json() == []
+    assert run("--create", "list", "--json").json() == []
 
 
 def test_hostile_text_is_printed_inert(tmp_path: Path) -> None:
@@ -269,7 +269,7 @@ def test_hostile_text_is_printed_inert(tmp_path: Path) -> None:
 def test_console_script_runs_without_textual(tmp_path: Path) -> None:
     """Headless commands must not pay for importing the TUI."""
     code = (
-        "import sys; from tui.cli import main; rc = main(['stats']); "
+        "import sys; from tui.cli import main; rc = main(['stats', '--create']); "
         "assert 'textual' not in sys.modules, 'textual was imported'; sys.exit(rc)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import webbrowser
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+import platformdirs
+from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
@@ -25,7 +27,6 @@ from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
-    from pathlib import Path
 
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
@@ -139,9 +140,32 @@ class PapershelfApp(NoteActions, Transfers):
             markup=False,
         )
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: into Downloads where there is one, else the current folder."""
+        if path is None and not self.is_web:
+            downloads = platformdirs.user_downloads_path()
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        return super().deliver_screenshot(filename, path, time_format)
+
+    @on(events.DeliveryComplete)
+    def _on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        """Where a screenshot went, in plain words (Textual's own toast is markup)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(f"Saved screenshot to {event.path}" if event.path else "Saved screenshot", title="Screenshot")
+
+    @on(events.DeliveryFailed)
+    def _on_delivery_failed(self, event: events.DeliveryFailed) -> None:  # type: ignore[override]
+        """Why a screenshot failed (Textual's own handler is annotated as taking DeliveryComplete)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(f"Could not save the screenshot: {event.exception}", title="Screenshot", severity="error")
+
     def action_help_quit(self) -> None:
         """ctrl+c: say which key quits. Textual's own words carry markup, and toasts here show none."""
-        for key, active in self.active_bindings.items():
+        for active in self.active_bindings.values():
             if active.binding.action in ("quit", "app.quit"):
                 self.notify(f"Press {self.get_key_display(active.binding)} to quit the app", title="Quit?")
                 return

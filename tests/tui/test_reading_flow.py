@@ -257,3 +257,24 @@ async def test_the_detail_says_why_a_paper_matched_with_the_words_highlighted(ap
         assert not any(getattr(s.style, "underline", False) for s in lines[0].spans)  # the title did not match
         labelled = [line for line in lines if line.plain.startswith(("authors ", "author ", "note ", "abstract "))]
         assert labelled and not any("dim" in str(line.style) for line in labelled)  # only the label is dimmed
+
+
+async def test_the_palettes_screenshot_needs_no_downloads_folder(app, tmp_path, monkeypatch) -> None:
+    import platformdirs
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    downloads = platformdirs.user_downloads_path()
+    assert not downloads.exists()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        for folder in (here, downloads):
+            await pilot.press("ctrl+p")
+            await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press(*"screenshot", "enter")
+            await wait_until(pilot, lambda folder=folder: any(folder.glob("*.svg")))
+            (saved,) = folder.glob("*.svg")
+            await wait_until(pilot, lambda saved=saved: any(str(saved) in toast for toast in toasts(app)))
+            assert not any("[" in toast for toast in toasts(app))  # plain words, not markup
+            downloads.mkdir(parents=True, exist_ok=True)  # and where there is a Downloads folder, there
