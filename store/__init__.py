@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
-    from store.text import excerpt, printable, show_controls
+    from store.text import excerpt, printable, show_controls, when
 
 _HOMES = {
     "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
@@ -56,7 +56,7 @@ _HOMES = {
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
-    "store.text": ("excerpt", "printable", "show_controls"),
+    "store.text": ("excerpt", "printable", "show_controls", "when"),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -121,6 +121,7 @@ __all__ = [
     "set_theme_line",
     "show_controls",
     "title_key",
+    "when",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
 import unicodedata
 
@@ -118,3 +119,26 @@ def excerpt(text: str, word: str, width: int) -> str:
     end = flat.find(" ", start + width)
     end = len(flat) if end < 0 else end
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def when(stamp: str, now: dt.datetime) -> str:
+    """A stored ISO timestamp as a person says it, in local time: "today 09:30", "3 days ago"."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local, today = moment.astimezone(), now.astimezone().date()
+    age = now - moment
+    if dt.timedelta(seconds=-60) <= age < dt.timedelta(seconds=60):
+        return "just now"
+    if local.date() == today:
+        return f"today {local:%H:%M}"
+    if local.date() == today - dt.timedelta(days=1):
+        return f"yesterday {local:%H:%M}"
+    if dt.timedelta(0) < age < dt.timedelta(days=7):
+        return f"{age.days or 1} days ago"
+    if local.year == today.year:
+        return f"{local.day} {local:%b}"
+    return f"{local.day} {local:%b %Y}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +137,10 @@ def test_mark_note_tag_round_trip(library, monkeypatch: pytest.MonkeyPatch) -> N
     assert run("list", "--status", "read", "--json").json()[0]["status_changed_at"]
     assert run("note", "1", "--set", "Read **twice**.").code == 0
     assert run("note", "1").out == "Read **twice**.\n"
+    shown = run("show", "1").out  # times as the app says them, not raw ISO stamps
+    assert "read since just now" in shown and "Note (updated just now)" in shown and "Z\n" not in shown
+    (line,) = [line for line in run("note", "1", "--history").out.splitlines() if line.startswith("---")]
+    assert re.fullmatch(r"--- just now \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)", line)  # the exact stamp beside it
     monkeypatch.setattr(sys, "stdin", io.StringIO("from stdin\n"))
     assert run("note", "2", "--set", "-").code == 0
     assert run("show", "2", "--json").json()["note"] == "from stdin\n"

@@ -33,10 +33,12 @@ from store import (
     printable,
     problem_lines,
     record,
+    when,
 )
 from store.export import json_chunks
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -105,7 +107,7 @@ def _paper_line(paper: Paper, width: int) -> str:
     return f"{head}{_clip(paper.title, room):<{room}}  {_clip(byline(paper, limit=1), _AUTHOR_WIDTH)}"
 
 
-def _show(paper: Paper, out: TextIO) -> None:
+def _show(paper: Paper, now: dt.datetime, out: TextIO) -> None:
     def field(label: str, value: str) -> None:
         out.write(f"{label:<13}{printable(value, keep_newlines=False)}\n")
 
@@ -120,7 +122,8 @@ def _show(paper: Paper, out: TextIO) -> None:
         out.write(f"{'':13}(the profile gave no year; {paper.date.year} was inferred)\n")
     field("score", "-" if paper.score is None else f"{paper.score:g}")
     field("code", "yes" if paper.has_code else "no")
-    field("status", paper.status.value + (f" since {paper.status_changed_at}" if paper.status_changed_at else ""))
+    changed = paper.status_changed_at
+    field("status", paper.status.value + (f" since {when(changed, now)}" if changed else ""))
     if paper.tags:
         field("tags", ", ".join(paper.tags))
     for url in paper.links:
@@ -129,11 +132,11 @@ def _show(paper: Paper, out: TextIO) -> None:
         field("link", paper.code_url + "  [code, set by you]")
     if paper.sources:
         field("sources", ", ".join(f"{n} ({o})" if o else n for n, o in zip(paper.sources, paper.owners, strict=True)))
-    field("added", paper.added_at)
+    field("added", when(paper.added_at, now))
     if paper.abstract:
         out.write("\nAbstract\n" + printable(paper.abstract) + "\n")
     if paper.note:
-        out.write(f"\nNote (updated {paper.note_updated_at})\n" + printable(paper.note) + "\n")
+        out.write(f"\nNote (updated {when(paper.note_updated_at or '', now)})\n" + printable(paper.note) + "\n")
 
 
 class _Progress:
@@ -254,7 +257,7 @@ def cmd_show(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     if args.json:
         out.write(dumps(record(paper)) + "\n")
     else:
-        _show(paper, out)
+        _show(paper, library.now(), out)
     return EXIT_OK
 
 
@@ -272,8 +275,9 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     (paper_id,) = _ids([args.id])
     paper = library.paper(paper_id)
     if args.history:
+        now = library.now()
         for saved_at, text in library.note_history(paper_id):
-            out.write(f"--- {saved_at}\n{printable(text)}\n")
+            out.write(f"--- {when(saved_at, now)} ({saved_at})\n{printable(text)}\n")
     elif args.set is not None:
         library.set_note(paper_id, sys.stdin.read() if args.set == "-" else args.set)
     elif args.append is not None:

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import SuspendNotSupported
 
-from store import NoteConflict, StoreError
+from store import NoteConflict, StoreError, when
 from tui.editor import Edited, EditorError, edit_text, editor_command
 from tui.messages import NoteConflicted, NoteSaved, NoteSaveFailed, PapersSaved
 from tui.paper_actions import PaperActions
-from tui.render import when
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.note_editor import NoteEditorScreen
 

@@ -5,7 +5,6 @@ The light LaTeX of abstracts is cleaned for reading only; the stored text stays 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from rich.text import Text
@@ -54,26 +53,3 @@ def citation(paper: Paper) -> str:
     year = f" ({paper.year})" if paper.year else ""
     authors = byline(paper)
     return f"{authors}{'' if authors.endswith('.') else '.'} {paper.title}{year}."
-
-
-def when(stamp: str, now: dt.datetime) -> str:
-    """A stored ISO timestamp as a person says it, in local time: "today 09:30", "3 days ago"."""
-    try:
-        moment = dt.datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local, today = moment.astimezone(), now.astimezone().date()
-    age = now - moment
-    if dt.timedelta(seconds=-60) <= age < dt.timedelta(seconds=60):
-        return "just now"
-    if local.date() == today:
-        return f"today {local:%H:%M}"
-    if local.date() == today - dt.timedelta(days=1):
-        return f"yesterday {local:%H:%M}"
-    if dt.timedelta(0) < age < dt.timedelta(days=7):
-        return f"{age.days or 1} days ago"
-    if local.year == today.year:
-        return f"{local.day} {local:%b}"
-    return f"{local.day} {local:%b %Y}"

@@ -121,7 +121,7 @@ async def test_the_reader_walks_the_unread_papers_and_O_opens_and_marks_read(app
 def test_times_read_as_a_person_says_them() -> None:
     import datetime as dt
 
-    from tui.render import when
+    from store import when
 
     now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
     assert when("2026-11-23T09:29:40Z", now) == "just now"

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import Paper, ReadStatus, Why, excerpt, printable
-from tui.render import reading_text, when
+from store import Paper, ReadStatus, Why, excerpt, printable, when
+from tui.render import reading_text
 
 if TYPE_CHECKING:
     import datetime as dt
