@@ -7,6 +7,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from store import ReadStatus
+from tests.conftest import TODAY
 from tests.tui.conftest import settle, toasts, wait_until
 from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
 from tui.screens.reader import ReaderScreen
@@ -278,3 +279,23 @@ async def test_the_palettes_screenshot_needs_no_downloads_folder(app, tmp_path, 
             await wait_until(pilot, lambda saved=saved: any(str(saved) in toast for toast in toasts(app)))
             assert not any("[" in toast for toast in toasts(app))  # plain words, not markup
             downloads.mkdir(parents=True, exist_ok=True)  # and where there is a Downloads folder, there
+
+
+@pytest.mark.parametrize("filters", [True, False])
+async def test_a_wider_terminal_never_gives_the_titles_less_room(library, filters: bool) -> None:
+    """The detail pane moves beside the list only where the list keeps what it has at 120 columns."""
+    from tui.app import create_app
+
+    at_120 = 0
+    for columns in (120, 140, 150, 159, 160, 180, 220):
+        app = create_app(library, today=lambda: TODAY)
+        async with app.run_test(size=(columns, 36)) as pilot:
+            await settle(pilot)
+            if not filters:
+                await pilot.press("f")
+                await settle(pilot)
+            width = papers(app).size.width
+            at_120 = at_120 or width
+            beside = app.library.has_class("-wide")
+            assert beside == (columns >= (160 if filters else 134)), columns
+            assert width >= (at_120 if filters else 92), (columns, width)  # 92: 94 columns less the border

@@ -37,8 +37,11 @@ if TYPE_CHECKING:
 
     from store import Library, Query, SearchResult
 
-_WIDE, _NARROW, _SMALL, _SHORT = 150, 100, 70, 20
+_NARROW, _SMALL, _SHORT = 100, 70, 20
 """Terminal sizes (columns, rows) where the layout changes."""
+_LIST_KEEPS, _DETAIL_MIN, _FILTERS_WIDTH = 94, 40, 26
+"""The detail pane moves beside the list only where the list keeps the 94 columns it has in a
+120-column terminal, so titles never get shorter as the terminal gets wider."""
 _FACETS_DELAY = 0.12
 """Seconds of quiet typing before the filter pane's counts are redrawn."""
 _DETAIL_DELAY = 0.05
@@ -162,7 +165,7 @@ class LibraryScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         """Wide: detail beside the list. Narrower: below it. Small: the panes fold away."""
         width, height = event.size
-        self.set_class(width >= _WIDE, "-wide")
+        self._place_detail(width)
         narrow = width < _NARROW
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")
@@ -402,6 +405,15 @@ class LibraryScreen(Screen[None]):
 
     def watch_show_filters(self, show: bool) -> None:
         self.query_one(FilterPane).set_class(not show, "-hidden")
+        self._place_detail(self.size.width)
+
+    def _place_detail(self, width: int) -> None:
+        """Beside the list when there is room for both, up to 45% of it; below the list otherwise."""
+        room = width - (_FILTERS_WIDTH if self.show_filters else 0)
+        beside = min(room - _LIST_KEEPS, room * 45 // 100)
+        self.set_class(beside >= _DETAIL_MIN, "-wide")
+        if beside >= _DETAIL_MIN:
+            self.query_one(PaperDetail).styles.width = beside
 
     def action_toggle_detail(self) -> None:
         self.show_detail = not self.show_detail
