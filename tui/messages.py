@@ -41,6 +41,8 @@ class SearchFinished(Message):
     hold: bool = False
     """If that paper left the list, keep the cursor's row (the next paper moves up into it) rather
     than go back to the top: a paper marked read in an unread view must not lose the user's place."""
+    top: bool = False
+    """Start on the first row whatever the cursor was on: a new order shows its best rows first."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchFinished)

@@ -323,6 +323,19 @@ async def test_sort_cycles_and_shows_in_the_position_line(app) -> None:
         assert scores[0] == max(s for s in scores if s is not None)
 
 
+async def test_a_new_sort_starts_at_its_best_rows(app) -> None:
+    """Cycling the sort from far down the list shows the top of the new order, not the old paper."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        assert listed(app).cursor == 39 and listed(app).scroll_y > 0
+        await pilot.press("s")
+        await settle(pilot)
+        assert "sort: title" in str(app.library.query_one("#position").render())
+        assert listed(app).cursor == 0 and listed(app).scroll_y == 0
+
+
 async def test_reader_view_and_actions_there(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

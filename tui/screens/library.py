@@ -265,10 +265,11 @@ class LibraryScreen(Screen[None]):
         self.run_search()
 
     def watch_sort(self) -> None:
-        self.run_search()
+        self.run_search(top=True)
 
-    def run_search(self, *, hold: bool = False) -> None:
-        """Search again; ``hold`` keeps the cursor's row when its paper leaves the list."""
+    def run_search(self, *, hold: bool = False, top: bool = False) -> None:
+        """Search again; ``hold`` keeps the cursor's row when its paper leaves the list, ``top``
+        starts on the first row."""
         if not self.loaded or not self.is_mounted:
             return
         papers = self.query_one(PaperList)
@@ -276,17 +277,19 @@ class LibraryScreen(Screen[None]):
         current = ids[papers.cursor] if 0 <= papers.cursor < len(ids) else None
         query = parse_query(self.query_one("#search", Input).value)
         filters = facet_filters(self.query_one(FilterPane).chosen)
-        self._search(query, filters, current, hold)
+        self._search(query, filters, current, hold, top)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Searching")
-    def _search(self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None, hold: bool) -> None:
+    def _search(
+        self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None, hold: bool, top: bool
+    ) -> None:
         """The first page in order at once; every other match, ordered, a moment later."""
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
         self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
         if worker.is_cancelled:
             return
-        self.post_message(SearchFinished(result, keep, hold))
+        self.post_message(SearchFinished(result, keep, hold, top))
         if result.total > len(result.ids) and result.order_all is not None:
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
@@ -296,7 +299,12 @@ class LibraryScreen(Screen[None]):
     def show_results(self, message: SearchFinished) -> None:
         result = message.result
         papers = self.query_one(PaperList)
-        keep = message.keep if message.keep is not None else papers.current.id if papers.current else None
+        if message.top:
+            keep = None
+        elif message.keep is not None:
+            keep = message.keep
+        else:
+            keep = papers.current.id if papers.current else None
         self._last_result = result
         papers.set_results(
             result.ids,
