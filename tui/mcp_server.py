@@ -16,7 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
-from store import SORTS, PaperNotFound, ReadStatus, StoreError, excerpt, record, show_controls
+from store import SORTS, ReadStatus, StoreError, excerpt, record, show_controls
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,9 +50,7 @@ def create_server(library: Library, *, allow_writes: bool = False, version: str 
             library.refresh()  # another window, script or machine may have written since the last call
             try:
                 return _shown(work())
-            except PaperNotFound as exc:
-                raise ToolError(str(exc)) from None
-            except StoreError as exc:
+            except StoreError as exc:  # a paper that is not there, a refused change: the client's to show
                 raise ToolError(str(exc)) from None
 
     def writable() -> None:
@@ -152,6 +150,8 @@ def _found(library: Library, query: str, sort: str, limit: int, offset: int) -> 
 
 
 def _summary(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
+    """The short form of a paper in results; has_code means what the query language's has:code
+    means (a Code marker or any code link), not the record's marker alone."""
     return {
         "id": paper.id,
         "title": paper.title,
@@ -167,13 +167,13 @@ def _summary(paper: Paper, snippet: str | None = None) -> dict[str, Any]:
     }
 
 
-def _snippet(library: Library, result: SearchResult, paper: Paper) -> str:
-    """Where the query matched in the abstract or the note, else the abstract's start."""
+def _snippet(library: Library, result: SearchResult, paper: Paper) -> str | None:
+    """Where the query matched in the abstract or the note; None where it matched neither."""
     why = library.why(result, paper)
     for field in ("abstract", "note"):
         if field in why.words:
             return excerpt(getattr(paper, field), why.words[field][0], _SNIPPET_CHARS)
-    return excerpt(paper.abstract, "", _SNIPPET_CHARS)
+    return None
 
 
 def _shown(value: Any) -> Any:

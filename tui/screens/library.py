@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 _NARROW, _SMALL, _SHORT = 100, 70, 20
 """Terminal sizes (columns, rows) where the layout changes."""
-_LIST_KEEPS, _DETAIL_MIN, _FILTERS_WIDTH = 94, 40, 26
+_LIST_KEEPS, _DETAIL_MIN = 94, 40
 """The detail pane moves beside the list only where the list keeps the 94 columns it has in a
 120-column terminal, so titles never get shorter as the terminal gets wider."""
 _FACETS_DELAY = 0.12
@@ -417,7 +417,8 @@ class LibraryScreen(Screen[None]):
 
     def _place_detail(self, width: int) -> None:
         """Beside the list when there is room for both, up to 45% of it; below the list otherwise."""
-        room = width - (_FILTERS_WIDTH if self.show_filters else 0)
+        filters = self.query_one(FilterPane).styles.width  # the stylesheet's, so the two cannot disagree
+        room = width - (int(filters.value) if self.show_filters and filters is not None else 0)
         beside = min(room - _LIST_KEEPS, room * 45 // 100)
         self.set_class(beside >= _DETAIL_MIN, "-wide")
         if beside >= _DETAIL_MIN:
