@@ -181,6 +181,12 @@ class Library:
             query, sort=sort, limit=limit, offset=offset, facet_filters=filters, every_id=every_id, facets=facets
         )
 
+    def facets(self, result: SearchResult) -> dict[str, dict[str, int]]:
+        """The filter pane's counts for a result searched with ``facets=False``."""
+        if result.facets or result.count_facets is None:
+            return result.facets
+        return result.count_facets()
+
     def hit(self, result: SearchResult, paper_id: int) -> Hit:
         """A result row's relevance and highlight spans."""
         from store.search import Hit

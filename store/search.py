@@ -104,6 +104,9 @@ class SearchResult:
     at once and take the rest a moment later, without scoring the query twice."""
     explain: Callable[[Paper, int], Why] | None = None
     """Why a paper matched, reading each field up to the given number of characters."""
+    count_facets: Callable[[], dict[str, dict[str, int]]] | None = None
+    """The facet counts of a result asked for without them, from the masks this search already has:
+    a list can show its rows first and its counts a moment later without searching twice."""
 
 
 @dataclass(slots=True)
@@ -470,8 +473,20 @@ class SearchIndex:
         def explain(paper: Paper, limit: int) -> Why:
             return _why(paper, matches, [p.text for p in parsed.phrases if not p.negated], limit)
 
-        counts = self._facets(base, own) if facets else {}
-        return SearchResult(ids, int(rows.size), counts, tuple(messages), parsed, highlight, order_all, explain)
+        def count_facets() -> dict[str, dict[str, int]]:
+            return self._facets(base, own)
+
+        return SearchResult(
+            ids,
+            int(rows.size),
+            count_facets() if facets else {},
+            tuple(messages),
+            parsed,
+            highlight,
+            order_all,
+            explain,
+            count_facets,
+        )
 
     def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
         if sort == "relevance":

@@ -273,3 +273,11 @@ def test_a_merged_segment_answers_as_a_build_of_the_same_papers(data) -> None:
         len(merged) == len(final)
         and merged.vocab[:] == Segment.build(map(record_of, sorted(final.values(), key=lambda p: p.id))).vocab[:]
     )
+
+
+def test_facets_counted_after_the_rows_ignore_only_their_own_choice(index: SearchIndex) -> None:
+    later = index.query("", facet_filters={"category": (parse_query("cat:IR,CL").filters[0],)}, facets=False)
+    assert later.facets == {} and later.count_facets is not None
+    facets = later.count_facets()
+    assert facets["category"] == {"CL": 3, "IR": 3, "LG": 3, "CV": 1}
+    assert facets["status"] == {"unread": 4, "reading": 0, "read": 2}

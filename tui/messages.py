@@ -50,9 +50,11 @@ class SearchFinished(Message):
 
 @dataclass
 class FacetsCounted(Message):
-    """The filter pane's counts for the current search, counted once typing paused."""
+    """The filter pane's counts for the current search, counted right after its first rows are shown."""
 
-    result: SearchResult
+    facets: dict[str, dict[str, int]]
+    messages: tuple[str, ...] = ()
+    """The search's warnings, shown beside the chosen filters."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FacetsCounted)

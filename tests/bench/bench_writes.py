@@ -12,7 +12,6 @@ about what it costs at 40 papers. Each figure is the median of 15 writes, after 
 from __future__ import annotations
 
 import os
-import sqlite3
 import statistics
 import time
 from pathlib import Path
@@ -20,35 +19,11 @@ from pathlib import Path
 import pytest
 
 from store import Change, Library, ReadStatus
-from tests.bench.synth import dump
+from tests.bench.synth import annotate, noted_library
 
 pytestmark = pytest.mark.bench
 SIZES = [int(s) for s in os.environ.get("PAPERSHELF_BENCH_WRITE_SIZES", "100000").split(",")]
 WRITES = 15
-
-
-def _library(size: int) -> Path:
-    """A library of size papers, one in five with a note, made once and kept in PAPERSHELF_BENCH_DIR."""
-    folder = Path(os.environ.get("PAPERSHELF_BENCH_DIR", "/tmp/papershelf-bench")) / f"writes-{size}"
-    db = folder / "papers.db"
-    if db.exists():
-        return db
-    folder.mkdir(parents=True, exist_ok=True)
-    source = folder / "profile.txt"
-    source.write_text(dump(size, layout="A", seed=size), encoding="utf-8")
-    with Library.open(db) as library:
-        outcome = library.import_file(source)
-        assert outcome.report is not None, outcome
-    _annotate(db)
-    return db
-
-
-def _annotate(db: Path) -> None:
-    """A note on one paper in five, in one statement (set_note that often is not what is measured)."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE papers SET note = 'Read with care: ' || substr(abstract, 1, 300) WHERE id % 5 = 0")
-    with Library.open(db) as library:
-        library.sync_index()
 
 
 def _cpu_ms(write: object) -> float:
@@ -63,9 +38,9 @@ def test_cpu_per_write(size: int, tmp_path: Path) -> None:
         db = tmp_path / "demo.db"
         with Library.open(db) as library:
             library.load_demo()
-        _annotate(db)
+        annotate(db)
     else:
-        db = _library(size)
+        db = noted_library(size)
     with Library.open(db) as library:
         library.search("linear")
         ids = library.search("", sort="date", limit=WRITES + 1).ids

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import random
+import sqlite3
+from pathlib import Path
 
-from store import Paper, ReadStatus
+from store import Library, Paper, ReadStatus
 
 _WORDS = (
     "learning neural sparse dense retrieval ranking transformer attention linear graph diffusion model "
@@ -127,3 +130,32 @@ def papers(n: int, *, seed: int = 0) -> list[Paper]:
             )
         )
     return result
+
+
+def bench_dir() -> Path:
+    """Where the benchmarks keep the synthetic libraries between runs (PAPERSHELF_BENCH_DIR)."""
+    return Path(os.environ.get("PAPERSHELF_BENCH_DIR", "/tmp/papershelf-bench"))
+
+
+def noted_library(size: int) -> Path:
+    """A library of size papers, one in five with a note, made once and kept in bench_dir()."""
+    folder = bench_dir() / f"writes-{size}"
+    db = folder / "papers.db"
+    if db.exists():
+        return db
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "profile.txt"
+    source.write_text(dump(size, layout="A", seed=size), encoding="utf-8")
+    with Library.open(db) as library:
+        outcome = library.import_file(source)
+        assert outcome.report is not None, outcome
+    annotate(db)
+    return db
+
+
+def annotate(db: Path) -> None:
+    """A note on one paper in five, in one statement (set_note that often is not what is measured)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE papers SET note = 'Read with care: ' || substr(abstract, 1, 300) WHERE id % 5 = 0")
+    with Library.open(db) as library:
+        library.sync_index()

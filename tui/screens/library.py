@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from textual import events
     from textual.app import ComposeResult
-    from textual.timer import Timer
 
     from store import Library, Query, SearchResult
 
@@ -42,10 +41,6 @@ _NARROW, _SMALL, _SHORT = 100, 70, 20
 _LIST_KEEPS, _DETAIL_MIN = 94, 40
 """The detail pane moves beside the list only where the list keeps the 94 columns it has in a
 120-column terminal, so titles never get shorter as the terminal gets wider."""
-_FACETS_DELAY = 0.12
-"""Seconds of quiet typing before the filter pane's counts are redrawn."""
-_DETAIL_DELAY = 0.05
-"""Seconds the cursor rests on a paper before the detail pane shows it."""
 _FACET_FILTERS = {
     "status": "is",
     "category": "cat",
@@ -141,8 +136,6 @@ class LibraryScreen(Screen[None]):
         self.loaded = False
         """Whether the index is ready: until then the list is empty and searches wait."""
         self._last_result: SearchResult | None = None
-        self._facets_timer: Timer | None = None
-        self._detail_timer: Timer | None = None
         self.columns: tuple[str, ...] = COLUMNS
         """Optional list columns to show, from the config file."""
         self.keymap: dict[str, str] = {}
@@ -283,13 +276,21 @@ class LibraryScreen(Screen[None]):
     def _search(
         self, query: Query, filters: dict[str, tuple[Filter, ...]], keep: int | None, hold: bool, top: bool
     ) -> None:
-        """The first page in order at once; every other match, ordered, a moment later."""
+        """The first page in order at once, then the filter pane's counts, then every other match in order.
+
+        Each step is posted as it is ready, and a newer search (a key typed meanwhile) stops the
+        rest: the user sees rows first, and a burst of keys costs one search per key, not three.
+        """
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
         self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
         if worker.is_cancelled:
             return
         self.post_message(SearchFinished(result, keep, hold, top))
+        facets = self.library.facets(result)
+        if worker.is_cancelled:
+            return
+        self.post_message(FacetsCounted(facets, result.messages))
         if result.total > len(result.ids) and result.order_all is not None:
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
@@ -314,30 +315,13 @@ class LibraryScreen(Screen[None]):
             hold=message.hold,
         )
         self._update_position()
-        # Facet counts and chips change layout, which costs more than the list itself, and counting
-        # them costs as much as the search at 1M papers: both wait until a burst of keys settles.
-        if self._facets_timer is not None:
-            self._facets_timer.stop()
-        self._facets_timer = self.set_timer(_FACETS_DELAY, self._count_facets)
-
-    def _count_facets(self) -> None:
-        self._facets_timer = None
-        query = parse_query(self.query_one("#search", Input).value)
-        self._facets(query, facet_filters(self.query_one(FilterPane).chosen))
-
-    @work(thread=True, exclusive=True, group="facets", exit_on_error=False, description="Counting")
-    def _facets(self, query: Query, filters: dict[str, tuple[Filter, ...]]) -> None:
-        result = self.library.search(query, limit=0, filters=filters)
-        if not get_current_worker().is_cancelled:
-            self.post_message(FacetsCounted(result))
 
     @on(FacetsCounted)
     def _show_facets(self, message: FacetsCounted) -> None:
-        result = message.result
-        if result.facets != self._shown_facets:
-            self._shown_facets = result.facets
-            self.query_one(FilterPane).show(result.facets)
-        self.query_one(Chips).show(self.query_one(FilterPane).chosen, result.messages)
+        if message.facets != self._shown_facets:
+            self._shown_facets = message.facets
+            self.query_one(FilterPane).show(message.facets)
+        self.query_one(Chips).show(self.query_one(FilterPane).chosen, message.messages)
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
@@ -354,14 +338,9 @@ class LibraryScreen(Screen[None]):
     def show_highlighted_paper(self, message: PaperList.Highlighted) -> None:
         if self.loaded:
             self._update_position()
-        # The detail re-wraps a whole abstract; while keys repeat, only the last paper is shown.
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        paper_id = message.paper_id
-        self._detail_timer = self.set_timer(_DETAIL_DELAY, lambda: self._show_detail(paper_id))
+        self._show_detail(message.paper_id)
 
     def _show_detail(self, paper_id: int | None) -> None:
-        self._detail_timer = None
         detail = self.query_one(PaperDetail)
         if self.loaded and len(self.library.index) == 0:
             detail.show_welcome()
