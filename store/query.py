@@ -45,6 +45,8 @@ class Term:
 class Phrase:
     text: str
     negated: bool = False
+    open: bool = False
+    """Typed without its closing quote: the user is still typing, so its last word matches as a prefix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,8 @@ def parse_query(text: str) -> Query:
         if body.startswith('"'):
             inner = body.strip('"')
             if words(inner):
-                phrases.append(Phrase(normalize(" ".join(inner.split())), negated))
+                still_typed = len(body) == 1 or not body.endswith('"')
+                phrases.append(Phrase(normalize(" ".join(inner.split())), negated, still_typed))
             continue
         match = _FIELD.fullmatch(body)
         name = _ALIASES.get(match.group(1).lower(), match.group(1).lower()) if match else ""

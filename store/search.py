@@ -15,6 +15,7 @@ columns. The engine reads no files and no database: phrase checks ask a ``TextSo
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -55,6 +56,11 @@ _FUZZY_MIN_LEN = 4
 _FUZZY_CUTOFF = 80.0
 _FUZZY_LIMIT = 40
 _FUZZY_QUALITY = 0.65
+_TYPO_PREFIX_QUALITY = 0.85
+"""A word typed with one typo and not yet finished ("rernk" for reranker), against a whole-word typo's 0.8-1."""
+_TYPO_PREFIX_MIN_LEN = 5
+"""Shorter than this, one typo away from the beginning of a word is a good part of the vocabulary."""
+_COMPOUND_MIN_LEN = 5
 _PREFIX_QUALITY = 0.75
 _WORD = re.compile(r"[^\W_]+")
 _PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note")
@@ -117,6 +123,9 @@ class _Match:
     ranges: list[tuple[int, int, int | None]] = field(default_factory=list)
     fuzzy: list[dict[int, float]] = field(default_factory=list)
     fuzzy_words: set[str] = field(default_factory=set)
+    typo_ranges: list[list[tuple[int, int]]] = field(default_factory=list)
+    """Per segment, the vocabulary ranges of words beginning with one typo away from the word."""
+    typo_prefixes: set[str] = field(default_factory=set)
 
 
 class _Layout:
@@ -428,19 +437,25 @@ class SearchIndex:
             mask &= ~matched if filt.negated else matched
         relevance = np.zeros(n, dtype=np.float32)
         matches: list[tuple[Term, _Match]] = []
-        for term in _cjk_terms(parsed.terms):
-            scores, match = self._term(term)
+        scored = [(term, *self._term(term)) for term in _cjk_terms(parsed.terms)]
+        compounds = self._compounds([term for term, _, _ in scored])
+        for i, (term, scores, match) in enumerate(scored):
             if term.negated:
                 mask &= scores == 0
-            else:
-                mask &= scores > 0
-                relevance += scores
-                matches.append((term, match))
+                continue
+            for pair in (i - 1, i):
+                if pair in compounds:
+                    scores = np.maximum(scores, compounds[pair][0])
+            mask &= scores > 0
+            relevance += scores
+            matches.append((term, match))
+        matches += [(Term(match.word, field), match) for _, match, field in compounds.values()]
         for phrase in parsed.phrases:
-            found = self._phrase(phrase, mask)
+            weights = self._phrase(phrase, mask)
+            found = weights > 0
             mask &= ~found if phrase.negated else found
             if not phrase.negated:
-                relevance[found] += 1.0
+                relevance += weights
         own: dict[str, np.ndarray] = {}
         for name, filters in (facet_filters or {}).items():
             own[name] = np.ones(n, dtype=bool)
@@ -498,11 +513,30 @@ class SearchIndex:
             rows, key = rows[keep], key[keep]
         return rows[np.argsort(key, kind="stable")]
 
+    def _compounds(self, terms: Sequence[Term]) -> dict[int, tuple[np.ndarray, _Match, str | None]]:
+        """Two neighbouring words that are one word in the library ("multi modal" for multimodal):
+        by the first word's position, the joined word's scores and match, and its field."""
+        found = {}
+        for i, (first, second) in enumerate(itertools.pairwise(terms)):
+            joined = first.word + second.word
+            if (
+                first.negated
+                or second.negated
+                or first.field != second.field
+                or len(joined) < _COMPOUND_MIN_LEN
+                or joined.isdigit()
+                or not any(lo < hi for lo, hi, _ in (segment.prefix(joined) for segment in self._segments))
+            ):
+                continue
+            found[i] = (*self._term(Term(joined, first.field), fuzzy=False), first.field)
+        return found
+
     def _match(self, word: str, fuzzy: bool) -> _Match:
         match = _Match(word)
         for segment in self._segments:
             lo, hi, exact = segment.prefix(word)
             match.ranges.append((lo, hi, exact))
+            match.typo_ranges.append(self._typo_ranges(segment, word, match) if fuzzy and lo >= hi else [])
             typos: dict[int, float] = {}
             if fuzzy and exact is None and len(word) >= _FUZZY_MIN_LEN and not word.isdigit():
                 for length in range(len(word) - 2, len(word) + 3):
@@ -521,16 +555,35 @@ class SearchIndex:
             match.fuzzy.append(typos)
         return match
 
-    def _term(self, term: Term) -> tuple[np.ndarray, _Match]:
+    @staticmethod
+    def _typo_ranges(segment: Segment, word: str, match: _Match) -> list[tuple[int, int]]:
+        """Vocabulary ranges of the words that begin one typo away from a word nothing begins with."""
+        if len(word) < _TYPO_PREFIX_MIN_LEN or word.isdigit():
+            return []
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        ranges = []
+        for length in (len(word), len(word) + 1):  # a letter swapped or left out, not one typed too many
+            beginnings = segment.typo_prefixes(length)
+            for found, _, _ in process.extract(
+                word, beginnings, scorer=Levenshtein.distance, score_cutoff=1, limit=_FUZZY_LIMIT
+            ):
+                lo, hi, _ = segment.prefix(found)
+                ranges.append((lo, hi))
+                match.typo_prefixes.add(found)
+        return ranges
+
+    def _term(self, term: Term, *, fuzzy: bool = True) -> tuple[np.ndarray, _Match]:
         """Each row's best score for one query word over the fields it may match in."""
         fields: tuple[str, ...] = _TERM_FIELDS[term.field] if term.field else _FREE_FIELDS
         if _short(term):
             fields = _SHORT_FIELDS
         word = term.word[:MAX_WORD]
-        match = self._match(word, fuzzy=True)
+        match = self._match(word, fuzzy=fuzzy)
         scores = np.zeros(self._n, dtype=np.float32)
-        for segment, offset, (lo, hi, exact), typos in zip(
-            self._segments, self._offsets, match.ranges, match.fuzzy, strict=False
+        for segment, offset, (lo, hi, exact), typos, typo_ranges in zip(
+            self._segments, self._offsets, match.ranges, match.fuzzy, match.typo_ranges, strict=False
         ):
             part = scores[offset : offset + len(segment)]
             fuzzy_ids = np.fromiter(typos, dtype=np.int32, count=len(typos))
@@ -547,10 +600,15 @@ class SearchIndex:
                 for word_id, quality in zip(fuzzy_ids.tolist(), fuzzy_quality.tolist(), strict=True):
                     rows, _ = postings.span(word_id, word_id + 1)
                     _raise(part, rows, np.float32(_FUZZY_QUALITY * quality * weight))
+                for typo_lo, typo_hi in typo_ranges:
+                    rows, _ = postings.span(typo_lo, typo_hi)
+                    _raise(part, rows, np.float32(_FUZZY_QUALITY * _TYPO_PREFIX_QUALITY * weight))
         return scores, match
 
     def _phrase(self, phrase: Phrase, mask: np.ndarray) -> np.ndarray:
-        """Rows whose title, authors, affiliations, abstract or note contain the phrase as written.
+        """Rows whose title, authors, affiliations, abstract or note contain the phrase as written
+        (an open phrase, still being typed, may end inside a word: "linear t finds "linear time"),
+        weighted as a word found in the best of those fields, zero elsewhere.
 
         The postings narrow the candidates to rows holding every word of the phrase in one
         field; only those rows' text is read, and only for rows still in play.
@@ -559,29 +617,33 @@ class SearchIndex:
         scope = mask if not phrase.negated else self._alive
         terms = [w[:MAX_WORD] for w in index_words(phrase.text)]
         found = np.zeros(n, dtype=bool)
+        weights = np.zeros(n, dtype=np.float32)
         if not terms:
-            return found
+            return weights
         pattern = re.compile(r"\s+".join(map(re.escape, phrase.text.split())))
         # One word, shorter than the index keeps: its postings are the answer. Anything else is read.
         postings_suffice = len(terms) == 1 and len(terms[0]) < MAX_WORD
         for name in _PHRASE_FIELDS:
             candidates = scope & ~found
-            for word in terms:
+            for position, word in enumerate(terms):
+                as_prefix = phrase.open and position == len(terms) - 1
                 has_word = np.zeros(n, dtype=bool)
                 for segment, offset in zip(self._segments, self._offsets, strict=False):
-                    _, _, exact = segment.prefix(word)
-                    if exact is not None:
+                    lo, hi, exact = segment.prefix(word)
+                    if as_prefix and lo < hi:
+                        has_word[segment.fields[name].span(lo, hi)[0] + offset] = True
+                    elif exact is not None:
                         has_word[segment.fields[name].span(exact, exact + 1)[0] + offset] = True
                 candidates &= has_word
             rows = np.flatnonzero(candidates)
             if postings_suffice or self._texts is None:
                 found[rows] = True
-                continue
-            if rows.size:
+            elif rows.size:
                 text = self._texts(self._ids[rows].tolist(), name)
                 for row, paper_id in zip(rows.tolist(), self._ids[rows].tolist(), strict=True):
                     found[row] = _contains(normalize(text.get(paper_id, "")), phrase.text, pattern)
-        return found
+            weights[found & (weights == 0)] = _WEIGHTS[name]  # the fields go from the best down
+        return weights
 
     def _filter(self, filt: Filter) -> np.ndarray:
         n = self._n
@@ -752,11 +814,13 @@ def _spans(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[
         return ()
     spans: list[tuple[int, int]] = []
     fuzzy_words = {w for m in matches for w in m.fuzzy_words}
+    typo_prefixes = tuple({w for m in matches for w in m.typo_prefixes})
+    longest_first = sorted(matches, key=lambda m: -len(m.word))  # a compound before the word it begins with
     folded_text = normalize(text)
     aligned = len(folded_text) == len(text)
     for token in _WORD.finditer(folded_text if aligned else text):
         folded = token.group() if aligned else normalize(token.group())
-        for match in matches:
+        for match in longest_first:
             if folded == match.word or folded in fuzzy_words:
                 spans.append(token.span())
                 break
@@ -764,6 +828,10 @@ def _spans(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[
                 end = token.start() + len(match.word) if aligned else token.end()
                 spans.append((token.start(), end))
                 break
+        else:
+            typo = next((p for p in typo_prefixes if folded.startswith(p)), None)
+            if typo is not None:
+                spans.append((token.start(), token.start() + len(typo) if aligned else token.end()))
     if aligned:
         for phrase in phrases:
             at = folded_text.find(phrase)

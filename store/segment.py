@@ -284,6 +284,7 @@ class Segment:
         self._arrays = arrays
         self._strings = strings
         self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self._prefixes: dict[int, list[str]] = {}
         self._year: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -319,6 +320,16 @@ class Segment:
             bucket = (ids, [self.vocab[i] for i in ids.tolist()])
             self._buckets[length] = bucket
         return bucket
+
+    def typo_prefixes(self, length: int) -> list[str]:
+        """The distinct beginnings, ``length`` letters long, of the typo candidates longer than that:
+        what a word typed with a typo, and not yet finished, is compared with."""
+        found = self._prefixes.get(length)
+        if found is None:
+            ids = self.fuzzy_ids[self.vocab_len[self.fuzzy_ids] > length]
+            found = sorted({self.vocab[i][:length] for i in ids.tolist()})
+            self._prefixes[length] = found
+        return found
 
     # -- building ---------------------------------------------------------------------------
 

@@ -104,6 +104,17 @@ RANKING = [
     ("tag:to-review", [10, 6]),
     ("is:reading", [3]),
     ("from:zhen", [3, 5, 1]),  # the profile owner of the odd-numbered papers' source
+    # What the user sees while still typing: an open phrase ends in a prefix, an unfinished word
+    # with a typo finds the words it begins, two words find the compound they spell.
+    ('"linear t', [1, 10]),  # found in a title above found in an abstract
+    ('"linear trans', [1, 10]),
+    ('"linear trans"', []),  # a closed phrase holds whole words
+    ('-"linear t', [6, 3, 8]),
+    ("rernk okafr", [6]),
+    ("reranc", [6]),
+    ("rerak", [6]),
+    ("multi lingual", [7]),
+    ("multi lingual retrieval", [7]),
 ]
 
 
@@ -126,6 +137,9 @@ def test_hits_carry_highlight_spans(index: SearchIndex) -> None:
     assert first.author_spans == ((6, 10),)  # "Okaf" of "Amara Okafor": the typed prefix only
     phrase = hit(index, '"hard negatives"')
     assert phrase.title_spans == ((21, 35),)
+    assert hit(index, "rernk").title_spans == ((9, 15),)  # "Rerank" of "Reranking": the begun word
+    assert hit(index, "multi lingual").title_spans == ((20, 32),)  # "Multilingual" of the compound
+    assert hit(index, '"dense re').title_spans == ((0, 8),)
 
 
 def why(index: SearchIndex, query: str, paper_id: int, limit: int = 5_000) -> dict[str, tuple[str, ...]]:
