@@ -157,7 +157,7 @@ SCENARIOS = [
     Scenario("j", ["j"] * 8, reset=["g"]),
     Scenario("PgDn", ["PageDown"] * 4, reset=["g"]),
     Scenario("G then g", ["G", "g"]),
-    Scenario("reader open, close", ["Enter", "Escape"] * 3),
+    Scenario("reader open, close (q)", ["Enter", "q"] * 3),
     Scenario("facet toggle", ["Space"] * 4, setup=["F"], reset=["Escape"]),
     Scenario("sort", ["s"] * 4, pause=1.6),
 ]

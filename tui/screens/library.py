@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar
+from textual.widgets import Input, ProgressBar
 from textual.worker import Worker, get_current_worker
 
 from store import COLUMNS, SORTS, Filter, Paper, ReadStatus, parse_query
@@ -23,6 +23,7 @@ from tui.paper_actions import worker_failure
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import DETAIL_CHARS, PaperDetail
 from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
@@ -141,6 +142,7 @@ class LibraryScreen(Screen[None]):
         self.keymap: dict[str, str] = {}
         """Binding id to the keys the config file gave it, for the help screen."""
         self._shown_facets: dict[str, dict[str, int]] | None = None
+        self._reader: ReaderScreen | None = None
 
     def compose(self) -> ComposeResult:
         yield SearchBar(placeholder=_PLACEHOLDER, id="search", select_on_focus=False)
@@ -153,7 +155,7 @@ class LibraryScreen(Screen[None]):
                     yield PaperList(id="papers")
                     yield ProgressBar(id="import-progress", show_eta=False)
                 yield PaperDetail(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_resize(self, event: events.Resize) -> None:
         """Wide: detail beside the list. Narrower: below it. Small: the panes fold away."""
@@ -357,7 +359,15 @@ class LibraryScreen(Screen[None]):
         self.open_paper(message.paper_id)
 
     def open_paper(self, paper_id: int) -> None:
-        self.app.push_screen(ReaderScreen(self.library.paper(paper_id), self.library))
+        """The reader, made once and kept installed: opening it again only draws the paper, not
+        a new screen (composing one, with its footer of a dozen keys, was most of a reader's open)."""
+        paper = self.library.paper(paper_id)
+        if self._reader is None:
+            self._reader = ReaderScreen(paper, self.library)
+            self.app.install_screen(self._reader, name=f"reader-{id(self)}")
+        else:
+            self._reader.show(paper, top=True)
+        self.app.push_screen(self._reader)
 
     # -- view actions -------------------------------------------------------------------------
 

@@ -9,12 +9,13 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from store import Paper, printable, show_controls
 from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,7 +75,7 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
             if show_controls(self.paper.note) != self.paper.note:
                 state = "Control characters in this note are shown as symbols (␛) and saved as shown if you edit it."
             yield Label(Text(state, style="dim"), id="note-state")
-        yield Footer()
+        yield KeyBar()
 
     def _take(self, typed: str) -> None:
         area = self.query_one(TextArea)

@@ -8,9 +8,10 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.messages import Refresh
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import READER_CHARS, describe
 
 if TYPE_CHECKING:
@@ -51,15 +52,18 @@ class ReaderScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="reader"):
             yield Static(describe(self.paper, self._library.now(), limit=READER_CHARS), id="reader-body")
-        yield Footer()
+        yield KeyBar()
 
     def paper_ids(self) -> list[int]:
         """The paper actions (bound on the app) act on the paper being read."""
         return [self.paper.id]
 
-    def show(self, paper: Paper) -> None:
+    def show(self, paper: Paper, *, top: bool = False) -> None:
+        """Draw this paper; ``top`` starts at its title (a paper just opened), else the scroll stays."""
         self.paper = paper
         self.query_one("#reader-body", Static).update(describe(paper, self._library.now(), limit=READER_CHARS))
+        if top:
+            self.query_one("#reader", VerticalScroll).scroll_home(animate=False)
 
     @on(Refresh)
     def redraw(self, message: Refresh) -> None:
