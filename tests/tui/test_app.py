@@ -102,6 +102,28 @@ async def test_filter_pane_toggles_values_with_counts(app) -> None:
         assert listed(app).count == 40
 
 
+async def test_filter_pane_clicks_toggle_and_the_cursor_steps_over_headings(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.library.query_one(FilterPane)
+        pane.focus()
+        read = pane.get_option_index("status\x1fread")
+        pane.highlighted = read
+        await pilot.press("j")  # over the CATEGORY heading to its first value
+        assert pane.highlighted == read + 2 and pane.highlighted_option.id.startswith("category\x1f")
+        await pilot.press("k")
+        assert pane.highlighted == read
+        row = pane.get_option_index("category\x1fIR")
+        await pilot.click(FilterPane, offset=(4, 1 + row))  # the first row is under the top border
+        await settle(pilot)
+        assert pane.chosen == {"category": ("IR",)} and listed(app).count == 8
+        await pilot.click(FilterPane, offset=(4, 1 + pane.get_option_index("status\x1f")))  # a heading
+        await settle(pilot)
+        assert pane.chosen == {"category": ("IR",)}
+        await pilot.press("pagedown")
+        assert not pane.highlighted_option.disabled and pane.highlighted > row
+
+
 async def test_marking_is_saved_and_undoable(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

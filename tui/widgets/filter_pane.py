@@ -1,4 +1,9 @@
-"""The filter pane: every facet value of the current result set, with its count, to toggle."""
+"""The filter pane: every facet value of the current result set, with its count, to toggle.
+
+A line-API scroll view like the paper list: new counts arrive with every keystroke, and redrawing
+them is building a few dozen short rows and repainting the lines on screen, with no layout pass
+and no widget per value.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from store import printable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from rich.style import Style
+    from textual import events
 
 FACETS = (
     ("status", "Status"),
@@ -33,17 +42,54 @@ _NAME_WIDTH, _COUNT_WIDTH = 13, 5
 """Value names are cut to fit the pane; counts line up on the right."""
 
 
-class FilterPane(OptionList):
-    """Facets and their values; space or enter toggles a value (OR within a facet, AND across)."""
+@dataclass(frozen=True, slots=True)
+class FacetRow:
+    """One line of the pane: a facet's heading (``disabled``) or one of its values."""
 
+    id: str
+    """``facet\\x1fvalue``; a heading's is ``facet\\x1f``."""
+    text: Text
+    disabled: bool = False
+
+
+class FilterPane(ScrollView, can_focus=True):
+    """Facets and their values; space, enter or a click toggles a value (OR within a facet, AND across)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-pane--heading", "filter-pane--cursor"}
+    DEFAULT_CSS = """
+    FilterPane {
+        overflow-x: hidden;
+        padding: 0 1;
+        background: $surface;
+        & > .filter-pane--heading { color: $text-disabled; }
+        & > .filter-pane--cursor {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .filter-pane--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
+        Binding("space,enter", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
         Binding("backspace,delete", "clear", "Clear", id="filters.clear", tooltip="Clear every filter"),
-        Binding("j", "cursor_down", "Down", show=False, id="filters.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="filters.up"),
-        Binding("g", "first", "First", show=False, id="filters.first"),
-        Binding("G", "last", "Last", show=False, id="filters.last"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="filters.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="filters.up"),
+        Binding("home,g", "first", "First", show=False, id="filters.first"),
+        Binding("end,G", "last", "Last", show=False, id="filters.last"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="filters.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="filters.page_up"),
     ]
+
+    highlighted: reactive[int | None] = reactive(None, always_update=True)
+    """Index of the row under the cursor; never a heading."""
 
     @dataclass
     class Changed(Message):
@@ -55,49 +101,120 @@ class FilterPane(OptionList):
         super().__init__(id=id)
         self._chosen: dict[str, list[str]] = {}
         self._facets: Mapping[str, Mapping[str, int]] = {}
+        self._rows: list[FacetRow] = []
+        self._index: dict[str, int] = {}
+        self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
 
     @property
     def chosen(self) -> dict[str, tuple[str, ...]]:
         return {facet: tuple(values) for facet, values in self._chosen.items() if values}
 
+    @property
+    def option_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def highlighted_option(self) -> FacetRow | None:
+        return self._rows[self.highlighted] if self.highlighted is not None else None
+
+    def get_option_index(self, row_id: str) -> int:
+        """The row of ``facet\\x1fvalue``; KeyError if that value is not in the pane."""
+        return self._index[row_id]
+
     def show(self, facets: Mapping[str, Mapping[str, int]]) -> None:
         """Redraw with these counts, keeping the highlighted value where it was."""
         self._facets = facets
         highlighted = self.highlighted_option.id if self.highlighted_option else None
-        options: list[Option] = []
+        rows: list[FacetRow] = []
         for facet, label in FACETS:
-            counts = dict(facets.get(facet, {}))
+            counts = facets.get(facet, {})
             chosen = self._chosen.get(facet, [])
-            values = list(counts)[:_MAX_VALUES] + [v for v in chosen if v not in list(counts)[:_MAX_VALUES]]
+            top = list(counts)[:_MAX_VALUES]
+            values = top + [v for v in chosen if v not in top]
             if not values:
                 continue
-            heading = Text(label.upper(), style="bold")
+            heading = Text()  # styles as spans: a line is drawn from its spans, not a base style
+            heading.append(label.upper(), style="bold")
             if len(counts) > _MAX_VALUES:
                 heading.append(f"  {len(counts)}", style="dim")
-            options.append(Option(heading, id=f"{facet}{_SEP}", disabled=True))
+            rows.append(FacetRow(f"{facet}{_SEP}", heading, disabled=True))
             for value in values:
                 picked = value in chosen
-                line = Text("■ " if picked else "□ ", style="bold" if picked else "dim")
+                line = Text()
+                line.append("■ " if picked else "□ ", style="bold" if picked else "dim")
                 name = Text(printable(value, keep_newlines=False), style="bold" if picked else "")
                 name.truncate(_NAME_WIDTH, overflow="ellipsis", pad=True)
                 line.append_text(name)
                 line.append(f"{counts.get(value, 0):>{_COUNT_WIDTH},}", style="dim")
-                options.append(Option(line, id=f"{facet}{_SEP}{value}"))
-        self.clear_options()
-        self.add_options(options)
-        if highlighted is not None:
-            try:
-                self.highlighted = self.get_option_index(highlighted)
-            except OptionDoesNotExist:  # the value left the result set
-                self.highlighted = None
-        if self.highlighted is None and self.option_count:
+                rows.append(FacetRow(f"{facet}{_SEP}{value}", line))
+        self._rows = rows
+        self._index = {row.id: i for i, row in enumerate(rows)}
+        self._lines.clear()
+        self.set_reactive(FilterPane.virtual_size, Size(self.size.width, len(rows)))
+        self._refresh_scrollbars()
+        self.refresh()
+        kept = self._index.get(highlighted) if highlighted is not None else None
+        if kept is not None:
+            self.highlighted = kept
+        else:
+            self.set_reactive(FilterPane.highlighted, None)
             self.action_first()
 
+    # -- cursor ---------------------------------------------------------------------------------
+
+    def validate_highlighted(self, index: int | None) -> int | None:
+        if index is None or not self._rows:
+            return None
+        return max(0, min(index, len(self._rows) - 1))
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        for index in (old, new):
+            if index is not None:
+                self.refresh_line(index)
+        if new is not None:
+            top = new - 1 if new > 0 and self._rows[new - 1].disabled else new  # its heading too
+            self.scroll_to_region(Region(0, top, 1, new - top + 1), animate=False, force=True)
+
+    def _enabled(self, start: int, step: int) -> int | None:
+        """The first row that is not a heading, from start in the direction of step."""
+        index = start
+        while 0 <= index < len(self._rows):
+            if not self._rows[index].disabled:
+                return index
+            index += step
+        return None
+
+    def _move(self, start: int, step: int) -> None:
+        found = self._enabled(start, step)
+        if found is not None:
+            self.highlighted = found
+
+    def action_cursor_down(self) -> None:
+        self._move(0 if self.highlighted is None else self.highlighted + 1, 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(len(self._rows) - 1 if self.highlighted is None else self.highlighted - 1, -1)
+
+    def action_first(self) -> None:
+        self._move(0, 1)
+
+    def action_last(self) -> None:
+        self._move(len(self._rows) - 1, -1)
+
+    def action_page(self, direction: int) -> None:
+        page = max(self.scrollable_content_region.height - 1, 1)
+        start = 0 if self.highlighted is None else self.highlighted
+        target = max(0, min(start + direction * page, len(self._rows) - 1))
+        found = self._enabled(target, direction)
+        self._move(target, direction if found is not None else -direction)
+
+    # -- toggling -------------------------------------------------------------------------------
+
     def action_toggle_value(self) -> None:
-        option = self.highlighted_option
-        if option is None or option.disabled or option.id is None:
+        row = self.highlighted_option
+        if row is None or row.disabled:
             return
-        facet, value = option.id.split(_SEP, 1)
+        facet, value = row.id.split(_SEP, 1)
         values = self._chosen.setdefault(facet, [])
         if value in values:
             values.remove(value)
@@ -112,7 +229,47 @@ class FilterPane(OptionList):
             self.show(self._facets)
             self.post_message(self.Changed({}))
 
-    @on(OptionList.OptionSelected)
-    def toggle_selected_value(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.action_toggle_value()
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)  # inside the border and padding
+        if offset is None:
+            return
+        index = offset.y + int(self.scroll_y)
+        if 0 <= index < len(self._rows) and not self._rows[index].disabled:
+            self.highlighted = index
+            self.action_toggle_value()
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._lines.clear()
+        self.set_reactive(FilterPane.virtual_size, Size(self.size.width, len(self._rows)))
+        self._refresh_scrollbars()
+
+    def notify_style_update(self) -> None:
+        """The theme, the focus or the CSS changed: lines drawn in the old colours go."""
+        super().notify_style_update()
+        self._lines.clear()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        cursor = index == self.highlighted
+        key = (index, width, cursor, self.has_focus)
+        strip = self._lines.get(key)
+        if strip is None:
+            row = self._rows[index]
+            style = base
+            if row.disabled:
+                style += self._part("heading")
+            if cursor:
+                style += self._part("cursor")
+            segments = list(row.text.render(self.app.console))
+            strip = Strip(segments).apply_style(style).adjust_cell_length(width, style).simplify()
+            self._lines[key] = strip
+        return strip
+
+    def _part(self, name: str) -> Style:
+        return self.get_visual_style(f"filter-pane--{name}").rich_style

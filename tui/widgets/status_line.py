@@ -32,9 +32,10 @@ class Chips(Static):
                 chips.append(printable(", ".join(values), keep_newlines=False), style="bold")
         for note in warnings:
             chips.append(f"  ⚠ {printable(note, keep_newlines=False)}", style="italic")
-        if chips.plain != self._shown:  # a layout pass only when the line really changes
+        if chips.plain != self._shown:
             self._shown = chips.plain
-            self.update(chips)
+            # One line high: a layout pass only when it appears or goes, not when its text changes.
+            self.update(chips, layout=False)
             self.display = len(chips) > 1
 
 
