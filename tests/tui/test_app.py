@@ -33,7 +33,10 @@ SIZE = (120, 36)
 def shown(widget) -> str:
     """The plain text a Static shows, rendered as the terminal would."""
     console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.visual._renderable if hasattr(widget.visual, "_renderable") else widget.render())
+    if isinstance(widget, PaperDetail):
+        console.print(widget.content)
+    else:
+        console.print(widget.visual._renderable if hasattr(widget.visual, "_renderable") else widget.render())
     return console.export_text()
 
 
@@ -502,7 +505,7 @@ async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboar
     app = create_app(Library(empty_store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "empty library" in shown(app.library.query_one("#position")))
-        await wait_until(pilot, lambda: "papershelf import profile.txt" in shown(app.library.query_one("#detail-body")))
+        await wait_until(pilot, lambda: "papershelf import profile.txt" in shown(app.library.query_one(PaperDetail)))
 
 
 def test_create_app_defaults_are_the_real_clipboard_browser_and_date(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -623,3 +626,15 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
         assert tuple(listed(app).ids) == expected
         assert f"of {len(expected):,}" in shown(app.library.query_one("#position"))
     library.close()
+
+
+async def test_the_detail_pane_wraps_again_to_a_new_width(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        detail = app.library.query_one(PaperDetail)
+        wide = detail.virtual_size
+        assert wide.width == detail.scrollable_content_region.width and wide.height > 5
+        await pilot.resize_terminal(SIZE[0] - 50, SIZE[1])
+        width = lambda: detail.scrollable_content_region.width  # noqa: E731
+        await wait_until(pilot, lambda: detail.virtual_size.width == width() < wide.width)
+        assert detail.virtual_size.height > wide.height  # the abstract takes more lines, none is cut

@@ -11,6 +11,7 @@ from tests.conftest import TODAY
 from tests.tui.conftest import settle, toasts, wait_until
 from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
 from tui.screens.reader import ReaderScreen
+from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
 
 SIZE = (120, 36)
@@ -234,7 +235,7 @@ async def test_note_history_lists_every_version_and_restores_one(app, fixed_cloc
 
 def detail_lines(app) -> list:
     """The detail pane's lines as Rich Text, styles included."""
-    return list(app.library.query_one("#detail-body").visual._renderable.renderables)
+    return list(app.library.query_one(PaperDetail).content.renderables)
 
 
 async def test_the_detail_says_why_a_paper_matched_with_the_words_highlighted(app, library) -> None:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from store import Paper, ReadStatus, Why, excerpt, printable, when
 from tui.render import reading_text
@@ -16,8 +17,8 @@ from tui.render import reading_text
 if TYPE_CHECKING:
     import datetime as dt
 
+    from rich.console import RenderableType
     from rich.style import Style
-    from textual.app import ComposeResult
 
 Marker = Callable[[Text], Text]
 """Highlights what the search matched in a piece of text (in place) and returns it."""
@@ -137,16 +138,21 @@ def describe(
     return Group(*parts)
 
 
-class PaperDetail(VerticalScroll, can_focus=True):
-    """Shows one paper, scrollable; empty when nothing is highlighted."""
+class PaperDetail(ScrollView, can_focus=True):
+    """Shows one paper, scrollable; empty when nothing is highlighted.
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"paper-detail--match"}
-    DEFAULT_CSS = """
-    PaperDetail > Static { width: 1fr; }
+    A line-API scroll view: a new paper is wrapped once to the pane's width and its lines are
+    repainted, with no layout pass (the pane's box never changes with what it shows) and no
+    second rendering to measure its height.
     """
 
-    def compose(self) -> ComposeResult:
-        yield Static(Text("No paper selected", style="dim"), id="detail-body")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"paper-detail--match"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.content: RenderableType = Text("No paper selected", style="dim")
+        """What the pane shows, as Rich renderables (the tests read it)."""
+        self._lines: list[Strip] = []
 
     def show_welcome(self) -> None:
         """What an empty library says: how to fill it."""
@@ -158,13 +164,43 @@ class PaperDetail(VerticalScroll, can_focus=True):
         text.append(" here. To look around first, run ")
         text.append("papershelf demo", style="bold")
         text.append(".")
-        self.query_one("#detail-body", Static).update(text)
+        self._set(text)
 
     def show(self, paper: Paper | None, now: dt.datetime, why: Why | None = None) -> None:
-        body = self.query_one("#detail-body", Static)
         if paper is None:
-            body.update(Text("No paper selected", style="dim"))
+            self._set(Text("No paper selected", style="dim"))
         else:
             match = self.get_component_rich_style("paper-detail--match", partial=True)
-            body.update(describe(paper, now, why=why, match=match))
-        self.scroll_home(animate=False)
+            self._set(describe(paper, now, why=why, match=match))
+
+    def _set(self, content: RenderableType) -> None:
+        self.content = content
+        self._wrap()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def _wrap(self) -> None:
+        """Lay the content out in lines of the pane's width, once per paper or width."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            self._lines = []
+        else:
+            console = self.app.console
+            lines = console.render_lines(self.content, console.options.update_width(width), pad=True)
+            self._lines = [Strip(line, width) for line in lines]
+        self.set_reactive(PaperDetail.virtual_size, Size(width, len(self._lines)))
+        self._refresh_scrollbars()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted:
+            self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_y)
+        if index >= len(self._lines):
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        return self._lines[index].apply_style(self.rich_style)
