@@ -137,6 +137,9 @@ def bench_dir() -> Path:
     return Path(os.environ.get("PAPERSHELF_BENCH_DIR", "/tmp/papershelf-bench"))
 
 
+_PER_FILE = 250_000
+
+
 def noted_library(size: int) -> Path:
     """A library of size papers, one in five with a note, made once and kept in bench_dir()."""
     folder = bench_dir() / f"writes-{size}"
@@ -144,11 +147,14 @@ def noted_library(size: int) -> Path:
     if db.exists():
         return db
     folder.mkdir(parents=True, exist_ok=True)
-    source = folder / "profile.txt"
-    source.write_text(dump(size, layout="A", seed=size), encoding="utf-8")
     with Library.open(db) as library:
-        outcome = library.import_file(source)
-        assert outcome.report is not None, outcome
+        # Files of at most _PER_FILE papers (~350 MB): import refuses a file over 512 MiB.
+        for part, start in enumerate(range(0, size, _PER_FILE)):
+            source = folder / f"profile-{part}.txt"
+            source.write_text(dump(min(_PER_FILE, size - start), layout="A", seed=size + part), encoding="utf-8")
+            outcome = library.import_file(source)
+            assert outcome.report is not None, outcome
+            source.unlink()
     annotate(db)
     return db
 
