@@ -158,7 +158,7 @@ def parse_query(text: str) -> Query:
         if body.startswith('"'):
             inner = body.strip('"')
             if words(inner):
-                still_typed = len(body) == 1 or not body.endswith('"')
+                still_typed = not body.endswith('"')  # body holds a word, so its quote is not the opening one
                 phrases.append(Phrase(normalize(" ".join(inner.split())), negated, still_typed))
             continue
         match = _FIELD.fullmatch(body)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import compileall
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -83,9 +84,10 @@ class Pane:
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.name = f"bench-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         # COLUMNS and LINES, which pytest sets, would override the pane's size in Textual.
-        shell = f"cd {_quote(str(ROOT))} && env -u COLUMNS -u LINES {exports} {' '.join(map(_quote, command))}"
+        program = shlex.join(command)
+        shell = f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES {exports} {program}"
         self.started = time.perf_counter()
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT), shell], check=True
@@ -130,15 +132,12 @@ class Pane:
                 if results is None and _results(screen) != list_before:
                     results = now
                 before = screen
-        ms = lambda t: (t - start) * 1000  # noqa: E731
-        return Key(ms(echo) if echo else 0.0, ms(results) if results else None, ms(last) if echo else 0.0)
+        if echo is None:
+            return Key(0.0, None, 0.0)
+        return Key((echo - start) * 1000, (results - start) * 1000 if results else None, (last - start) * 1000)
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 @contextmanager

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store import printable
+from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,7 +52,7 @@ class FacetRow:
     disabled: bool = False
 
 
-class FilterPane(ScrollView, can_focus=True):
+class FilterPane(LineView, can_focus=True):
     """Facets and their values; space, enter or a click toggles a value (OR within a facet, AND across)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-pane--heading", "filter-pane--cursor"}
@@ -150,9 +150,7 @@ class FilterPane(ScrollView, can_focus=True):
         self._rows = rows
         self._index = {row.id: i for i, row in enumerate(rows)}
         self._lines.clear()
-        self.set_reactive(FilterPane.virtual_size, Size(self.size.width, len(rows)))
-        self._refresh_scrollbars()
-        self.refresh()
+        self.set_rows(len(rows))
         kept = self._index.get(highlighted) if highlighted is not None else None
         if kept is not None:
             self.highlighted = kept
@@ -242,8 +240,7 @@ class FilterPane(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._lines.clear()
-        self.set_reactive(FilterPane.virtual_size, Size(self.size.width, len(self._rows)))
-        self._refresh_scrollbars()
+        self.set_rows(len(self._rows))
 
     def notify_style_update(self) -> None:
         """The theme, the focus or the CSS changed: lines drawn in the old colours go."""

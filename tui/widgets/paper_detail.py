@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store import Paper, ReadStatus, Why, excerpt, printable, when
 from tui.render import reading_text
+from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -138,7 +137,7 @@ def describe(
     return Group(*parts)
 
 
-class PaperDetail(ScrollView, can_focus=True):
+class PaperDetail(LineView, can_focus=True):
     """Shows one paper, scrollable; empty when nothing is highlighted.
 
     A line-API scroll view: a new paper is wrapped once to the pane's width and its lines are
@@ -187,17 +186,10 @@ class PaperDetail(ScrollView, can_focus=True):
             console = self.app.console
             lines = console.render_lines(self.content, console.options.update_width(width), pad=True)
             self._lines = [Strip(line, width) for line in lines]
-        self.set_reactive(PaperDetail.virtual_size, Size(width, len(self._lines)))
-        self._refresh_scrollbars()
-        self.refresh()
+        self.set_rows(len(self._lines))
 
     def on_resize(self) -> None:
         self._wrap()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        if self.is_mounted:
-            self._wrap()
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)

@@ -16,14 +16,14 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.color import Color
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input
 
 from store import Hit, Paper, ReadStatus, printable
+from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -87,7 +87,7 @@ def first_author(paper: Paper) -> str:
     return paper.authors[0] + (f" +{more}" if more else " +" if paper.authors_truncated else "")
 
 
-class PaperList(ScrollView, can_focus=True):
+class PaperList(LineView, can_focus=True):
     """The papers of the current search, one row each, with a cursor and a multi-selection."""
 
     DEFAULT_CSS = """
@@ -190,7 +190,7 @@ class PaperList(ScrollView, can_focus=True):
         self._hits.clear()
         self._cache.clear()
         self._selected &= set(ids) if self._selected else set()
-        self._resize_virtual(len(ids))
+        self.set_rows(len(ids))
         position = 0
         if keep is not None:
             try:
@@ -294,16 +294,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self._resize_virtual(len(self._ids))
-
-    def _resize_virtual(self, rows: int) -> None:
-        """Set the scrollable height without the whole-screen layout a virtual_size change asks for.
-
-        The list's own box does not change when its row count does; only its scrollbar does.
-        """
-        self.set_reactive(PaperList.virtual_size, Size(self.size.width, rows))
-        self._refresh_scrollbars()
-        self.refresh()
+        self.set_rows(len(self._ids))
 
     # -- drawing --------------------------------------------------------------------------------
 
