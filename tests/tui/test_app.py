@@ -81,6 +81,25 @@ async def test_search_filters_as_you_type_and_highlights(app) -> None:
         assert app.focused is listed(app)
 
 
+async def test_typing_repaints_and_never_lays_out_the_screen(app) -> None:
+    """A key in the search bar changes its line, never a box: the query grows with no whole-screen
+    layout (Input asks for one with every key), and the bar still scrolls to keep its cursor in view."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"learning")  # focus moves, the footer's keys and the list's scrollbar change
+        await settle(pilot)
+        layouts: list[object] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append)
+        await pilot.press(*" " * 8)  # the value, and Input's virtual width, grow; the results stay
+        await settle(pilot)
+        assert layouts == []
+        bar = app.library.query_one("#search", Input)
+        assert bar.value == "learning" + " " * 8
+        await pilot.press(*"x" * 150)
+        await settle(pilot)
+        assert bar.scroll_x > 0 and bar.cursor_screen_offset.x <= bar.content_region.right  # as a stock Input
+
+
 async def test_filter_pane_toggles_values_with_counts(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 if TYPE_CHECKING:
@@ -27,6 +29,11 @@ class SearchBar(Input):
         Binding("escape", "clear_or_leave", "Clear, then back to the list", show=False, id="search.escape"),
         Binding("tab", "leave", "Back to the list", show=False, id="search.leave"),
     ]
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """Input makes this the value's width on every key, which as a Widget's layout reactive lays out
+    the whole screen; the bar's box is fixed by the stylesheet (docked, full width), so a new value
+    only repaints its line."""
 
     @dataclass
     class Move(Message):
