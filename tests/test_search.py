@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchIndex, parse_query
+from store.query import SORTS
 from store.search import personal_of, record_of
 from store.segment import Segment
 
@@ -295,3 +296,14 @@ def test_facets_counted_after_the_rows_ignore_only_their_own_choice(index: Searc
     facets = later.count_facets()
     assert facets["category"] == {"CL": 3, "IR": 3, "LG": 3, "CV": 1}
     assert facets["status"] == {"unread": 4, "reading": 0, "read": 2}
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("query", ["", "linear", "retrieval okafor", "is:unread"])
+def test_a_page_is_the_start_of_the_whole_order(index: SearchIndex, sort: str, query: str) -> None:
+    """A list shows a page, then takes the whole order without redrawing: the page must be its start,
+    ties included (statuses and scores tie; the order breaks them the same way at any length)."""
+    whole = index.query(query, sort=sort, limit=0, every_id=True).ids
+    for size in range(1, len(whole) + 1):
+        page = index.query(query, sort=sort, limit=size, facets=False)
+        assert page.ids == whole[:size] and page.order_all is not None and page.order_all() == whole

@@ -49,6 +49,16 @@ class SearchFinished(Message):
 
 
 @dataclass
+class OrderCompleted(Message):
+    """Every match of a search shown a page at a time is now in order."""
+
+    first: SearchResult
+    """The result whose first page is shown: a newer search makes this one moot."""
+    result: SearchResult
+    """The same search with every id."""
+
+
+@dataclass
 class FacetsCounted(Message):
     """The filter pane's counts for the current search, counted right after its first rows are shown."""
 

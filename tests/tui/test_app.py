@@ -631,12 +631,23 @@ async def test_keys_typed_after_enter_in_the_search_bar_reach_the_reader(app, cl
 
 
 async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp_path: Path) -> None:
+    """The first page comes with the scrollbar of every match, and the rest of the order, a moment
+    later, changes nothing on screen: the cursor's paper is highlighted once, the detail drawn once."""
     from tests.bench.synth import dump
+    from tui.messages import OrderCompleted, SearchFinished
 
     library = Library.open(tmp_path / "big.db")
     library.import_parsed(parse_profile_dump(dump(1200, layout="A", seed=3), today=TODAY), "big.txt")
     app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[tuple[object, int, int]] = []
+
+    def hook(message: object) -> None:  # called at each widget a message bubbles through: keep the first
+        kinds = SearchFinished | OrderCompleted | PaperList.Highlighted
+        if isinstance(message, kinds) and all(m is not message for m, _, _ in seen):
+            papers = listed(app)
+            seen.append((message, len(papers.ids), papers.virtual_size.height))
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(pilot)
         expected = library.search("learning", every_id=True, limit=0).ids
         assert len(expected) > 500  # more than the first page
@@ -645,6 +656,11 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
         assert tuple(listed(app).ids) == expected
         assert f"of {len(expected):,}" in shown(app.library.query_one("#position"))
     library.close()
+    last = max(i for i, (m, _, _) in enumerate(seen) if isinstance(m, SearchFinished))
+    after = seen[last + 1 :]
+    assert sum(isinstance(m, PaperList.Highlighted) for m, _, _ in after) == 1
+    completed = [(rows, height) for m, rows, height in after if isinstance(m, OrderCompleted)]
+    assert completed[-1] == (500, len(expected))  # on arrival: the first page's rows, every match's scrollbar
 
 
 async def test_the_detail_pane_wraps_again_to_a_new_width(app) -> None:

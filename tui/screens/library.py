@@ -18,7 +18,7 @@ from textual.widgets import Input, ProgressBar
 from textual.worker import Worker, get_current_worker
 
 from store import COLUMNS, SORTS, Filter, Paper, ReadStatus, parse_query
-from tui.messages import FacetsCounted, ImportProgress, LibraryLoaded, Refresh, SearchFinished
+from tui.messages import FacetsCounted, ImportProgress, LibraryLoaded, OrderCompleted, Refresh, SearchFinished
 from tui.paper_actions import worker_failure
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
@@ -296,7 +296,7 @@ class LibraryScreen(Screen[None]):
         if result.total > len(result.ids) and result.order_all is not None:
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
-                self.post_message(SearchFinished(full))  # the cursor stays where the user has moved it
+                self.post_message(OrderCompleted(result, full))
 
     @on(SearchFinished)
     def show_results(self, message: SearchFinished) -> None:
@@ -313,10 +313,18 @@ class LibraryScreen(Screen[None]):
             result.ids,
             self.library.paper,
             lambda paper_id: self.library.hit(result, paper_id),
+            rows=result.total if result.order_all is not None else None,
             keep=keep,
             hold=message.hold,
         )
         self._update_position()
+
+    @on(OrderCompleted)
+    def show_whole_order(self, message: OrderCompleted) -> None:
+        """The rows past the first page: nothing on screen changes, the cursor stays where the user moved it."""
+        if self._last_result is message.first:
+            self._last_result = message.result
+            self.query_one(PaperList).complete_order(message.result.ids)
 
     @on(FacetsCounted)
     def _show_facets(self, message: FacetsCounted) -> None:

@@ -179,18 +179,21 @@ class PaperList(LineView, can_focus=True):
         paper_of: Callable[[int], Paper],
         hit_of: Callable[[int], Hit] | None = None,
         *,
+        rows: int | None = None,
         keep: int | None = None,
         hold: bool = False,
     ) -> None:
         """Show these papers, in order; keep the cursor on paper ``keep`` if it is still listed.
 
-        If it is not, the cursor goes to the top, or with ``hold`` stays on its row.
+        If it is not, the cursor goes to the top, or with ``hold`` stays on its row. ``rows`` is how
+        many papers the list will hold once complete_order brings the rest, so that its scrollbar
+        is right from the first page on.
         """
         self._ids, self._paper_of, self._hit_of = ids, paper_of, hit_of
         self._hits.clear()
         self._cache.clear()
         self._selected &= set(ids) if self._selected else set()
-        self.set_rows(len(ids))
+        self.set_rows(max(rows or 0, len(ids)))
         position = 0
         if keep is not None:
             try:
@@ -199,6 +202,13 @@ class PaperList(LineView, can_focus=True):
                 position = self.cursor if hold else 0
         self.cursor = min(position, max(len(ids) - 1, 0))
         self.refresh()
+
+    def complete_order(self, ids: Sequence[int]) -> None:
+        """The whole order of the papers shown, whose first rows are those the list has: the rows
+        drawn, the cursor and its paper stay, so nothing is redrawn and the detail pane is left alone."""
+        self._ids = ids
+        if self.virtual_size.height != len(ids):
+            self.set_rows(len(ids))
 
     def papers_changed(self) -> None:
         """Redraw after papers changed in place (a status, note or tag)."""
@@ -294,7 +304,7 @@ class PaperList(LineView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.set_rows(len(self._ids))
+        self.set_rows(self.virtual_size.height)  # the rows it has, or will have once its order completes
 
     # -- drawing --------------------------------------------------------------------------------
 
