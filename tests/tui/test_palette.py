@@ -8,6 +8,7 @@ from rich.segment import Segment
 
 from store import ReadStatus
 from tests.tui.conftest import settle
+from tests.tui.test_app import chip_line
 from tui.widgets.paper_list import PaperList
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "solarized-light", "catppuccin-latte")
@@ -78,12 +79,19 @@ async def test_the_list_never_gives_a_row_to_a_horizontal_scrollbar(app, size: t
         assert papers.scrollable_content_region.height == papers.content_region.height
 
 
-async def test_a_filter_chip_does_not_narrow_the_panes_below_it(app) -> None:
+async def test_a_filter_chip_moves_no_pane(app) -> None:
+    """The chips are in the results box's top border: choosing a filter repaints it, and no pane
+    is resized or laid out again."""
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        body, chips = app.library.query_one("#body"), app.library.query_one("#chips")
-        assert body.region.width == 120 and not chips.display
-        await pilot.press("F", "space")  # the first status value: a chip appears above the panes
+        await pilot.press("F")
         await settle(pilot)
-        assert chips.display and "status: unread" in str(chips.render())
-        assert body.region.width == 120 and chips.region.width == 120
+        regions = {w.id: w.region for w in app.library.query("#body, #filters, #results, PaperList")}
+        assert chip_line(app) == ""
+        layouts: list[object] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append)
+        await pilot.press("space")  # the first status value
+        await settle(pilot)
+        assert "status: unread" in chip_line(app)
+        assert {w.id: w.region for w in app.library.query("#body, #filters, #results, PaperList")} == regions
+        assert layouts == []

@@ -27,7 +27,7 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import DETAIL_CHARS, PaperDetail
 from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
-from tui.widgets.status_line import Chips, Position
+from tui.widgets.status_line import Position, chips
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -146,7 +146,6 @@ class LibraryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SearchBar(placeholder=_PLACEHOLDER, id="search", select_on_focus=False)
-        yield Chips(id="chips")
         with Horizontal(id="body"):
             yield FilterPane(id="filters")
             with Container(id="reading"):
@@ -331,7 +330,7 @@ class LibraryScreen(Screen[None]):
         if message.facets != self._shown_facets:
             self._shown_facets = message.facets
             self.query_one(FilterPane).show(message.facets)
-        self.query_one(Chips).show(self.query_one(FilterPane).chosen, message.messages)
+        self.query_one("#results").border_title = chips(self.query_one(FilterPane).chosen, message.messages)
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)

@@ -1,4 +1,4 @@
-"""The two lines around the list: the chips of the filters in force, and where the cursor is."""
+"""Around the list: the chips of the filters in force, and the line that says where the cursor is."""
 
 from __future__ import annotations
 
@@ -14,29 +14,21 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 
-class Chips(Static):
-    """One line naming each facet filter in force, and the search's warnings; hidden when empty."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
-        self._shown = ""
-
-    def show(self, chosen: Mapping[str, tuple[str, ...]], warnings: Iterable[str]) -> None:
-        chips = Text(" ")
-        for facet, label in FACETS:
-            values = chosen.get(facet)
-            if values:
-                if len(chips) > 1:
-                    chips.append(" · ", style="dim")
-                chips.append(f"{label.lower()}: ", style="dim")
-                chips.append(printable(", ".join(values), keep_newlines=False), style="bold")
-        for note in warnings:
-            chips.append(f"  ⚠ {printable(note, keep_newlines=False)}", style="italic")
-        if chips.plain != self._shown:
-            self._shown = chips.plain
-            # One line high: a layout pass only when it appears or goes, not when its text changes.
-            self.update(chips, layout=False)
-            self.display = len(chips) > 1
+def chips(chosen: Mapping[str, tuple[str, ...]], warnings: Iterable[str]) -> Text | None:
+    """The filters in force and the search's warnings, for the results box's top border (None: no
+    chip). A border title repaints one line; a line of its own that came and went laid out the
+    whole screen and resized every pane below it."""
+    line = Text()
+    for facet, label in FACETS:
+        values = chosen.get(facet)
+        if values:
+            if line:
+                line.append(" · ", style="dim")
+            line.append(f"{label.lower()}: ", style="dim")
+            line.append(printable(", ".join(values), keep_newlines=False), style="bold")
+    for note in warnings:
+        line.append(f"{'  ' if line else ''}⚠ {printable(note, keep_newlines=False)}", style="italic")
+    return line or None
 
 
 class Position(Static):
