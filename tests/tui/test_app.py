@@ -106,6 +106,20 @@ async def test_typing_repaints_and_never_lays_out_the_screen(app) -> None:
         assert bar.scroll_x > 0 and bar.cursor_screen_offset.x <= bar.content_region.right  # as a stock Input
 
 
+async def test_the_scrollbars_fit_what_the_panes_hold(app) -> None:
+    """The list's and the detail pane's scrollbars stay, and their thumbs fit each new result and
+    paper, though no layout pass comes to fit them."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers, detail = listed(app), app.library.query_one(PaperDetail)
+        for query in ("learning", "learning model", "rerank", ""):
+            await type_search(pilot, query)
+            for pane in (papers, detail):
+                assert pane.show_vertical_scrollbar
+                assert pane.vertical_scrollbar.window_virtual_size == pane.virtual_size.height
+            assert papers.virtual_size.height == papers.count
+
+
 async def test_filter_pane_toggles_values_with_counts(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

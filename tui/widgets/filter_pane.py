@@ -58,7 +58,6 @@ class FilterPane(LineView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-pane--heading", "filter-pane--cursor"}
     DEFAULT_CSS = """
     FilterPane {
-        overflow-x: hidden;
         padding: 0 1;
         background: $surface;
         & > .filter-pane--heading { color: $text-disabled; }
