@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from textual.content import Content
 
 from tests.conftest import TODAY
 from tui.app import PapershelfApp, create_app
@@ -59,6 +60,11 @@ def toasts(app: PapershelfApp) -> list[str]:
     from textual.widgets._toast import Toast
 
     return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
+def chip_line(app: PapershelfApp) -> str:
+    """The chips in the results box's top border, as the user reads them."""
+    return Content.from_markup(app.library.query_one("#results").border_title or "").plain
 
 
 async def settle(pilot: Pilot) -> None:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.content import Content
 from textual.widgets import DataTable, Input, TextArea
 
 from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
+from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, toasts, wait_until
 from tui.app import create_app
 from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
@@ -43,11 +42,6 @@ def shown(widget) -> str:
 
 def listed(app) -> PaperList:
     return app.library.query_one(PaperList)
-
-
-def chip_line(app) -> str:
-    """The chips in the results box's top border, as the user reads them."""
-    return Content.from_markup(app.library.query_one("#results").border_title or "").plain
 
 
 def titles(app) -> list[str]:

@@ -7,8 +7,7 @@ from rich.color import Color
 from rich.segment import Segment
 
 from store import ReadStatus
-from tests.tui.conftest import settle
-from tests.tui.test_app import chip_line
+from tests.tui.conftest import chip_line, settle
 from tui.widgets.paper_list import PaperList
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "solarized-light", "catppuccin-latte")

@@ -142,6 +142,7 @@ class LibraryScreen(Screen[None]):
         self.keymap: dict[str, str] = {}
         """Binding id to the keys the config file gave it, for the help screen."""
         self._shown_facets: dict[str, dict[str, int]] | None = None
+        self._shown_chips = ""
         self._reader: ReaderScreen | None = None
 
     def compose(self) -> ComposeResult:
@@ -330,7 +331,10 @@ class LibraryScreen(Screen[None]):
         if message.facets != self._shown_facets:
             self._shown_facets = message.facets
             self.query_one(FilterPane).show(message.facets)
-        self.query_one("#results").border_title = chips(self.query_one(FilterPane).chosen, message.messages)
+        line = chips(self.query_one(FilterPane).chosen, message.messages)
+        if (plain := line.plain if line else "") != self._shown_chips:  # a new title repaints the whole box
+            self._shown_chips = plain
+            self.query_one("#results").border_title = line
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
