@@ -171,7 +171,7 @@ class LiveIndex:
         return Segment.build(records, words=self._words_of) if records else None
 
     def _words_of(self, record: IndexRecord) -> tuple[set[str], ...]:
-        from store.segment import record_words
+        from store.tokens import record_words
 
         kept = self._words.get(record.id)
         if kept is None or kept[0] is not record:

@@ -25,8 +25,9 @@ import numpy as np
 
 from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
-from store.segment import MAX_WORD, Segment, cjk_pieces, index_words, list_keys, sort_rank
+from store.segment import Segment, list_keys, sort_rank
 from store.text import normalize
+from store.tokens import MAX_WORD, cjk_pieces, index_words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence

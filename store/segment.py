@@ -21,7 +21,6 @@ import glob
 import itertools
 import json
 import os
-import re
 import stat
 import struct
 import tempfile
@@ -36,103 +35,25 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from store.models import IndexRecord, sort_title
-from store.text import compounds, normalize, words
+from store.text import normalize
+from store.tokens import FieldWords, acronyms
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
-MAX_WORD = 64
-"""Longer words are indexed (and looked up) by their first 64 characters."""
-MAX_FIELD_CHARS = 200_000
-"""Only the start of a longer field is indexed: a 50 MB abstract must not stall every search.
-No real abstract or note comes near it (a long abstract is 3,000 characters)."""
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note")
 FORMAT = 5
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
-_PACE_EVERY = 1000
+_CHUNK = 4096
+"""Records tokenised together: large enough for array speed, small enough to show progress often."""
 _FUZZY_EVERY_WORD_UP_TO = 200_000
 """Vocabulary size up to which every word is a typo candidate."""
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_ASCII_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
-_ASCII_BREAKS_BUT_HYPHENS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "-"})
-"""ASCII text splits into words in one C pass; a second finds the hyphenated tokens to join."""
-_INITIAL = re.compile(r"(?<![^\W_])[^\W\d_]")
-_CAPITAL_INITIAL = re.compile(r"(?<![^\W_])[A-Z]")
 
 
 class IndexFileError(Exception):
     """The index file is missing, damaged, not a regular file, or unreadable: rebuild it."""
-
-
-def index_words(text: str) -> list[str]:
-    """The words of text as the index stores them.
-
-    Besides ``words``: hyphenated compounds also as one word ("Re-ranker" is found by
-    "reranker"), runs of CJK characters as single characters and overlapping pairs (Chinese and
-    Japanese have no spaces, so "古籍" must match inside a longer run), every word capped at
-    ``MAX_WORD`` characters, and only the first ``MAX_FIELD_CHARS`` of text.
-    """
-    text = text[:MAX_FIELD_CHARS]
-    if text.isascii():
-        lowered = text.lower()
-        found = lowered.translate(_ASCII_BREAKS).split()
-        if "-" in text:
-            for token in [t for t in lowered.translate(_ASCII_BREAKS_BUT_HYPHENS).split() if "-" in t]:
-                parts = [p for p in token.split("-") if p]
-                if len(parts) > 1:
-                    found.append("".join(parts))
-    else:
-        found = words(text) + [joined for _, _, joined in compounds(text)]
-        if _CJK.search(text):
-            found = [piece for word in found for piece in cjk_pieces(word)]
-    if len(text) > MAX_WORD and max(map(len, found), default=0) > MAX_WORD:
-        return [w[:MAX_WORD] for w in found]
-    return found
-
-
-def cjk_pieces(word: str, *, query: bool = False) -> list[str]:
-    """A word with CJK runs split into characters and character pairs; other words unchanged.
-
-    The index holds both; a query (``query=True``) asks for the pairs, or the lone character of a
-    one-character run, so "古籍" matches inside "古籍数字化" and nowhere it is not.
-    """
-    if word.isascii() or not _CJK.search(word):
-        return [word]
-    pieces: list[str] = []
-    for part in re.split(f"({_CJK.pattern})", word):
-        if not part:
-            continue
-        if not _CJK.fullmatch(part):
-            pieces.append(part)
-            continue
-        pairs = [part[i : i + 2] for i in range(len(part) - 1)]
-        if query:
-            pieces += pairs or [part]
-        else:
-            pieces += list(part) + pairs
-    return pieces
-
-
-def record_words(record: IndexRecord) -> tuple[set[str], ...]:
-    """The distinct words of each of a record's ``TEXT_FIELDS``, as the index stores them."""
-    note = record.note if record.note.strip() else ""
-    return (
-        set(index_words(record.title)),
-        set(index_words(" ".join(record.authors))),
-        set(acronyms(record.title)),
-        set(index_words(" ".join(record.affiliations))),
-        set(index_words(record.abstract)) if record.abstract else set(),
-        set(index_words(note)) if note else set(),
-    )
-
-
-def acronyms(title: str) -> tuple[str, ...]:
-    """Initials of a title's words, and of its capitalised words: "TNN" finds Toeplitz Neural Network."""
-    every = "".join(_INITIAL.findall(title))
-    capital = "".join(_CAPITAL_INITIAL.findall(title))
-    return tuple(a.lower()[:MAX_WORD] for a in {every, capital} if len(a) >= 2)
 
 
 def stamp_seconds(stamp: str) -> int:
@@ -343,13 +264,13 @@ class Segment:
     ) -> Segment:
         """Tokenise every record once and lay the postings out by a sorted vocabulary.
 
-        ``pace(papers done)`` is called every thousand papers, for a progress bar; ``words`` (by
-        default ``record_words``) lets a caller that builds the same records again keep their words.
+        Records are taken ``_CHUNK`` at a time and each text field cut into words for all of them
+        at once (``FieldWords``). ``pace(papers done)`` is called after each chunk, for a progress
+        bar; ``words`` (by default the bulk tokeniser) lets a caller that builds the same records
+        again keep their words.
         """
-        words = words or record_words
         provisional: dict[str, int] = defaultdict(itertools.count().__next__)
-        lookup = provisional.__getitem__
-        columns = {f: (array("i"), array("i")) for f in TEXT_FIELDS}
+        fields = {f: FieldWords(provisional.__getitem__) for f in TEXT_FIELDS}
         ids, dates, scores, added, code, link, noted = array("q"), array("i"), array("d"), array("q"), [], [], []
         categories: dict[str, int] = {}
         category = array("i")
@@ -359,32 +280,41 @@ class Segment:
         affs: dict[str, int] = {}
         aff_rows, aff_codes = array("i"), array("i")
         keys: list[str] = []
-        for row, record in enumerate(records):
-            if pace is not None and row % _PACE_EVERY == 0:
+        each = iter(records)
+        row = 0
+        for chunk in iter(lambda: list(itertools.islice(each, _CHUNK)), []):
+            for record in chunk:
+                ids.append(record.id)
+                dates.append(record.date.toordinal() if record.date else 0)
+                scores.append(record.score if record.score is not None else -np.inf)
+                added.append(stamp_seconds(record.added_at))
+                code.append(record.has_code)
+                link.append(record.has_link)
+                noted.append(bool(record.note.strip()))
+                category.append(categories.setdefault(record.category, len(categories)))
+                for name, owner in dict.fromkeys(record.sources):
+                    label = owner or name
+                    source_rows.append(row)
+                    source_codes.append(sources.setdefault(label, len(sources)))
+                    aliases.setdefault(label, set()).update(normalize(n) for n in (name, owner) if n)
+                for name in dict.fromkeys(record.affiliations):
+                    aff_rows.append(row)
+                    aff_codes.append(affs.setdefault(name, len(affs)))
+                keys.append(sort_title(record.title))
+                row += 1
+            first = row - len(chunk)
+            if words is None:
+                fields["title"].add([r.title for r in chunk], first)
+                fields["author"].add([" ".join(r.authors) for r in chunk], first)
+                fields["acronym"].add_words([acronyms(r.title) for r in chunk], first)
+                fields["aff"].add([" ".join(r.affiliations) for r in chunk], first)
+                fields["abstract"].add([r.abstract for r in chunk], first)
+                fields["note"].add([r.note for r in chunk], first)
+            else:
+                for name, found in zip(TEXT_FIELDS, zip(*map(words, chunk), strict=True), strict=True):
+                    fields[name].add_words(found, first)
+            if pace is not None:
                 pace(row)
-            ids.append(record.id)
-            dates.append(record.date.toordinal() if record.date else 0)
-            scores.append(record.score if record.score is not None else -np.inf)
-            added.append(stamp_seconds(record.added_at))
-            code.append(record.has_code)
-            link.append(record.has_link)
-            noted.append(bool(record.note.strip()))
-            category.append(categories.setdefault(record.category, len(categories)))
-            for name, owner in dict.fromkeys(record.sources):
-                label = owner or name
-                source_rows.append(row)
-                source_codes.append(sources.setdefault(label, len(sources)))
-                aliases.setdefault(label, set()).update(normalize(n) for n in (name, owner) if n)
-            for name in dict.fromkeys(record.affiliations):
-                aff_rows.append(row)
-                aff_codes.append(affs.setdefault(name, len(affs)))
-            keys.append(sort_title(record.title))
-            for name, found in zip(TEXT_FIELDS, words(record), strict=True):
-                if found:
-                    word_ids = list(map(lookup, found))
-                    rows, wids = columns[name]
-                    rows.extend([row] * len(word_ids))
-                    wids.extend(word_ids)
         found_order = list(provisional)  # provisional ids were handed out in this order
         alphabetical = sorted(range(len(found_order)), key=found_order.__getitem__)
         vocab = [found_order[i] for i in alphabetical]
@@ -407,10 +337,9 @@ class Segment:
             "aff_rows": np.asarray(aff_rows, dtype=np.int32),
             "aff_codes": np.asarray(aff_codes, dtype=np.int32),
         }
-        for name, (rows, wids) in columns.items():
-            postings = Postings.build(
-                np.asarray(rows, dtype=np.int32), remap[np.asarray(wids, dtype=np.int64)], len(vocab)
-            )
+        for name, field_words in fields.items():
+            rows, wids = field_words.pairs()
+            postings = Postings.build(rows, remap[wids], len(vocab))
             arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = postings.indptr, postings.rows
         strings: dict[str, Sequence[str]] = {
             "categories": list(categories),

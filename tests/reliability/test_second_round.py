@@ -323,7 +323,7 @@ def test_a_huge_field_is_indexed_and_shown_only_in_part() -> None:
     from rich.console import Console
 
     from store import Paper, ReadStatus
-    from store.segment import MAX_FIELD_CHARS, index_words
+    from store.tokens import MAX_FIELD_CHARS, index_words
     from tui.widgets.paper_detail import DETAIL_CHARS, READER_CHARS, describe
 
     text = "early " * (MAX_FIELD_CHARS // 6) + "late " * 100_000
