@@ -137,11 +137,14 @@ class Postings:
 
     @classmethod
     def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int) -> Postings:
-        order = np.argsort(word_ids, kind="stable")
+        """Postings of (row, word) pairs, each word's rows in increasing order."""
         counts = np.bincount(word_ids, minlength=vocab_size)
         indptr = np.zeros(vocab_size + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return cls(indptr, row_ids[order].astype(np.int32, copy=False))
+        span = int(row_ids.max()) + 1 if row_ids.size else 1
+        keys = word_ids.astype(np.int64) * span + row_ids  # one sort of plain integers: no argsort, no gather
+        keys.sort()
+        return cls(indptr, (keys % span).astype(np.int32))
 
     def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of words lo..hi-1, and for each row the word it came from."""
