@@ -268,9 +268,10 @@ def _lone_braces(text: str) -> set[int]:
     return lone | set(opened)
 
 
-def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
+def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_status: bool = False) -> str:
     """One entry: an imported one as its file had it (type, every field, its LaTeX), otherwise made
-    from the paper; then the user's tags and reading status, and the note as annote when asked.
+    from the paper; then the user's tags, and the reading status and the note as annote when asked
+    (``readstatus`` is JabRef's field, which biber's data model does not know).
 
     Whatever the source held, what comes out parses in BibTeX, biber and pybtex: braces balance,
     URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up.
@@ -287,7 +288,8 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
         lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
     if paper.tags:
         lines.append(f"  keywords = {{{bibtex_text(', '.join(paper.tags))}}}")
-    lines.append(f"  readstatus = {{{paper.status.value}}}")
+    if with_status:
+        lines.append(f"  readstatus = {{{paper.status.value}}}")
     if with_notes and paper.note.strip():
         lines.append(f"  annote = {{{bibtex_text(paper.note.strip())}}}")
     return f"@{kind}{{{key},\n" + ",\n".join(lines) + "\n}\n"
@@ -330,7 +332,7 @@ def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
         if month:
             return f"  month = {month}"
     if name in _VERBATIM:
-        value = _bibtex_url(value)
+        value = value.strip() if _balanced(value) else _bibtex_url(value)
     elif not escaped:
         value = protect_case(bibtex_text(value))
     elif not _balanced(value):
@@ -346,8 +348,9 @@ def _month_macro(value: str) -> str | None:
 
 
 def _bibtex_url(url: str) -> str:
-    """A URL as it is, but for what would break the entry around it: braces, backslashes, spaces."""
-    return "".join(f"%{ord(c):02X}" if c in "{}\\ \n\t" else c for c in url.strip())
+    """A verbatim value whose braces do not pair up (or that ends in a backslash), with those
+    percent-encoded: as written, it would break the entry around it."""
+    return "".join(f"%{ord(c):02X}" if c in "{}\\" else c for c in url.strip())
 
 
 _BRACE = re.compile(r"[{}]")
@@ -395,10 +398,14 @@ def _balanced(value: str) -> bool:
     return True
 
 
-def bibtex_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:
+def bibtex_chunks(
+    papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False, with_status: bool = False
+) -> Iterator[str]:
     """Entries one at a time, in the order given (id order, for a stable file)."""
     for position, paper in enumerate(papers):
-        yield ("\n" if position else "") + bibtex_entry(paper, keys[paper.id], with_notes=with_notes)
+        yield ("\n" if position else "") + bibtex_entry(
+            paper, keys[paper.id], with_notes=with_notes, with_status=with_status
+        )
 
 
 _CSL_TYPES = {"article": "article-journal", "inproceedings": "paper-conference", "conference": "paper-conference",
@@ -624,8 +631,9 @@ KEYED: dict[str, Callable[..., Iterator[str]]] = {"bibtex": bibtex_chunks, "csl"
 """The formats that cite by key, written in id order under each paper's stored key."""
 
 
-def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> str:
-    """The papers in one format; private notes go into BibTeX and CSL-JSON only with ``with_notes``."""
+def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False, with_status: bool = False) -> str:
+    """The papers in one format; private notes go into BibTeX and CSL-JSON only with ``with_notes``,
+    the reading status into BibTeX only ``with_status``."""
     if fmt == "json":
         return to_json(papers)
     if fmt == "csv":
@@ -633,5 +641,7 @@ def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False) -> st
     if fmt == "markdown":
         return to_markdown(papers)
     if fmt in KEYED:
-        return "".join(KEYED[fmt](sorted(papers, key=lambda p: p.id), citation_keys(papers), with_notes=with_notes))
+        options = {"with_status": with_status} if fmt == "bibtex" else {}
+        ordered = sorted(papers, key=lambda p: p.id)
+        return "".join(KEYED[fmt](ordered, citation_keys(papers), with_notes=with_notes, **options))
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

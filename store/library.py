@@ -259,12 +259,14 @@ class Library:
         for start in range(0, len(paper_ids), _FETCH_CHUNK):
             yield from self.store.get_many(paper_ids[start : start + _FETCH_CHUNK])
 
-    def export(self, fmt: str, paper_ids: Sequence[int], *, with_notes: bool = False) -> Iterator[str]:
+    def export(
+        self, fmt: str, paper_ids: Sequence[int], *, with_notes: bool = False, with_status: bool = False
+    ) -> Iterator[str]:
         """These papers in an export format, written as they are read (see ``select`` to pick them).
 
         JSON and CSV keep the order given; BibTeX and CSL-JSON go in id order under their stored
-        keys, read in a light first pass, private notes in them only ``with_notes``; Markdown groups
-        by status, counted by another.
+        keys, read in a light first pass, private notes in them only ``with_notes`` (and BibTeX's
+        reading status only ``with_status``); Markdown groups by status, counted by another.
         """
         from store.export import FORMATS, KEYED, export_chunks, markdown_chunks
 
@@ -277,14 +279,17 @@ class Library:
             groups = {s: [i for i in paper_ids if status.get(i) == s] for s in ReadStatus}
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
-        return KEYED[fmt](self.stream(ordered), self.store.cite_keys(ordered), with_notes=with_notes)
+        options = {"with_status": with_status} if fmt == "bibtex" else {}
+        return KEYED[fmt](self.stream(ordered), self.store.cite_keys(ordered), with_notes=with_notes, **options)
 
-    def export_to(self, fmt: str, paper_ids: Sequence[int], path: Path, *, with_notes: bool = False) -> None:
+    def export_to(
+        self, fmt: str, paper_ids: Sequence[int], path: Path, *, with_notes: bool = False, with_status: bool = False
+    ) -> None:
         """Write an export to a file atomically: a crash or a full disk leaves the old file whole.
 
         A symlink the user made at path is followed to its target, which is then replaced.
         """
-        chunks = self.export(fmt, paper_ids, with_notes=with_notes)
+        chunks = self.export(fmt, paper_ids, with_notes=with_notes, with_status=with_status)
         try:
             write_atomic(path.resolve(), chunks)
         except OSError as exc:

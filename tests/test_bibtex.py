@@ -201,7 +201,8 @@ def test_duplicate_and_empty_keys_are_imported_not_dropped(empty_store: Store) -
         f"{n} Paper" for n in ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
     ]
     assert [(p.line, p.severity) for p in result.problems] == [(4, "note"), (10, "note")]
-    assert "'same' is used twice" in result.problems[0].message and "no citation key" in result.problems[1].message
+    assert "'same' is taken by an entry above" in result.problems[0].message
+    assert "no citation key" in result.problems[1].message
     empty_store.import_drafts(result, "dup.bib")
     keys = {p.title: p.cite_key for p in empty_store.list_papers()}
     assert keys == {
@@ -217,3 +218,62 @@ def test_duplicate_and_empty_keys_are_imported_not_dropped(empty_store: Store) -
         "@article{same,", "@article{samea,", "@article{doe2019third,", "@article{roe2018fourth,",
         "@misc{Zhou:2021/RAG+v2,", "@misc{muller2020sixth,",
     ]  # fmt: skip
+
+
+THRICE = r"""@string{pub = "Press of Tests"}
+@string{venue = pub}
+@article{dup, title = {One Of Three}, author = {Ames, Ann}, year = 2020,
+  journal = venue, url = {https://github.com/org/repo#readme}, note = "Part " # pub # {, vol. 2}}
+@article{dup, title = {Two Of Three}, author = {Bell, Bo}, year = 2021}
+@article{dup, title = {Three Of Three}, author = {Cole, Cy}, year = 2022}
+@article{, title = {Keyless A}, author = {Dunn, Di}, year = 2019}
+@article{, title = {Keyless B}, author = {Eads, Ed}, year = 2019}
+@article{, title = {Keyless C}, author = {Fry, Fay}, year = 2019}
+@misc{link, title = {See \href{https://x.org/a}{the site} and \href{https://y.org}}, year = 2018}
+"""
+
+
+def test_keys_used_three_times_and_three_missing_keys_import_every_entry(empty_store: Store) -> None:
+    result = parse_bibtex(THRICE, today=TODAY)
+    assert not [p for p in result.problems if p.severity != "note"]
+    assert [d.title for d in result.drafts][:6] == [
+        "One Of Three", "Two Of Three", "Three Of Three", "Keyless A", "Keyless B", "Keyless C"
+    ]  # fmt: skip
+    assert [p.line for p in result.problems] == [5, 6, 8, 9]  # a note on each entry that got a key of its own
+    empty_store.import_drafts(result, "thrice.bib")
+    assert len({p.cite_key for p in empty_store.list_papers()}) == 7
+
+
+def test_macros_chain_and_a_hash_inside_braces_is_text() -> None:
+    (first,) = [d for d in parse_bibtex(THRICE, today=TODAY).drafts if d.title == "One Of Three"]
+    fields = dict(read_source(first.original)[1])
+    assert fields["journal"] == "Press of Tests"  # venue -> pub -> the text
+    assert fields["note"] == "Part Press of Tests, vol. 2"  # a bare # join is still resolved
+    assert fields["url"] == "https://github.com/org/repo#readme"
+    assert first.links == ("https://github.com/org/repo#readme",)
+
+
+def test_latex_pylatexenc_cannot_read_is_kept_not_a_crash(empty_store: Store) -> None:
+    (linked,) = [d for d in parse_bibtex(THRICE, today=TODAY).drafts if d.title.startswith("See")]
+    assert linked.title.startswith("See the site <https://x.org/a> and ")
+    empty_store.import_drafts(parse_bibtex(THRICE, today=TODAY), "thrice.bib")
+    assert "See the site" in export(empty_store.list_papers(), "csl")
+
+
+VERBATIM = r"""@article{zot, title = {Files As Written}, author = {Gray, Gus}, year = 2020,
+  file = {/home/me/My Papers/gray 2020.pdf}, url = {https://example.org/a b#c},
+  eprint = {cs\_AI/0101}, doi = {10.1000/a\_b}}
+@article{jab, title = {JabRef Paths}, author = {Hale, Hu}, year = 2021,
+  file = {:F\:\\zotero\\storage\\x.pdf:PDF}}
+"""
+
+
+def test_verbatim_fields_go_out_exactly_as_they_came(empty_store: Store) -> None:
+    pybtex = pytest.importorskip("pybtex.database")
+    empty_store.import_drafts(parse_bibtex(VERBATIM, today=TODAY), "refs.bib")
+    text = export(empty_store.list_papers(), "bibtex")
+    written = {k: dict(e.fields) for k, e in pybtex.parse_string(text, "bibtex").entries.items()}
+    given = {k: dict(e.fields) for k, e in pybtex.parse_string(VERBATIM, "bibtex").entries.items()}
+    for key in ("zot", "jab"):
+        for name in ("file", "url", "eprint", "doi"):
+            assert written[key].get(name) == given[key].get(name), (key, name)

@@ -342,10 +342,10 @@ def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
         err.write(f"notes: {report.written} written, {report.unchanged} unchanged in {args.output}\n")
         return EXIT_OK
     if not args.output:
-        for chunk in library.export(args.format, ids, with_notes=args.with_notes):
+        for chunk in library.export(args.format, ids, with_notes=args.with_notes, with_status=args.with_status):
             out.write(chunk)
         return EXIT_OK
-    library.export_to(args.format, ids, Path(args.output), with_notes=args.with_notes)
+    library.export_to(args.format, ids, Path(args.output), with_notes=args.with_notes, with_status=args.with_status)
     err.write(f"exported {len(ids)} papers to {args.output}\n")
     return EXIT_OK
 
@@ -500,6 +500,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-notes",
         action="store_true",
         help="bibtex and csl: include your private notes (as annote, which styles do not print)",
+    )
+    p.add_argument(
+        "--with-status",
+        action="store_true",
+        help="bibtex: include each paper's reading status (as readstatus, JabRef's field), which import reads back",
     )
     paging(p, "all")
 

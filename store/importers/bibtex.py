@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bibtexparser import Library
     from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.macrospec import LatexContextDb
 
 from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
@@ -76,7 +77,11 @@ def _decode_word(word: str) -> str:
         return word.replace("{", "").replace("}", "")
     if _SIMPLE.fullmatch(word):  # escapes, dashes and ties alone: no need for a LaTeX reader
         return _SIMPLE_PART.sub(lambda m: _SIMPLE_TEXT.get(m.group(), m.group()[-1]), word)
-    decoded = _latex_to_text().latex_to_text(_BARE_PERCENT.sub(r"\\%", word))
+    to_text, walker_context = _latex_to_text()
+    try:
+        decoded = to_text.latex_to_text(_BARE_PERCENT.sub(r"\\%", word), latex_context=walker_context)
+    except Exception:  # pylatexenc's own slips (a macro with a missing argument, say): keep the text as written
+        return word.replace("{", "").replace("}", "")
     return decoded.replace("\xa0", " ")
 
 
@@ -101,13 +106,19 @@ def _words(text: str) -> list[str]:
 
 
 @functools.cache
-def _latex_to_text() -> LatexNodes2Text:
+def _latex_to_text() -> tuple[LatexNodes2Text, LatexContextDb]:
+    """The LaTeX reader and the context its parser reads with: ``\\href`` takes its two arguments
+    (pylatexenc's parser gives it none, and its text rule then fails)."""
+    from pylatexenc import latexwalker
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
 
     macros = [MacroTextSpec(name, text) for name, text in _MACROS.items()]
     context = get_default_latex_context_db()  # a fresh copy each call
     context.add_context_category("papershelf", macros=macros, prepend=True)
-    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
+    walker_context = latexwalker.get_default_latex_context_db()
+    walker_context.add_context_category("papershelf", macros=[MacroSpec("href", "{{")], prepend=True)
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False), walker_context
 
 
 def _authors(field: str) -> tuple[tuple[str, ...], bool]:
@@ -182,14 +193,20 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     read: list[tuple[int, Entry, list[tuple[str, str]]]] = []
     try:
         for offset, library in _blocks(text):
-            macros.update((b.key.lower(), str(b.value)) for b in library.strings)
+            for string in library.strings:  # BibTeX expands a macro where it is defined
+                value = str(string.value)
+                macros[string.key.lower()] = _expand(value, macros) if string.enclosing == "no-enclosing" else value
             twins: list[Entry] = []
             for block in library.failed_blocks:
                 line = offset + (block.start_line or 0) + 1
                 twin = getattr(block, "ignore_error_block", None)
                 if isinstance(block, DuplicateBlockKeyBlock) and isinstance(twin, Entry):
                     twins.append(twin)  # a key used twice (or two empty ones, as JabRef writes): still a paper
-                    said = f"citation key {block.key!r} is used twice" if block.key else "entry has no citation key"
+                    said = (
+                        f"citation key {block.key!r} is taken by an entry above"
+                        if block.key
+                        else "entry has no citation key"
+                    )
                     problems.append(Problem(line, f"{said}; imported, with a key of its own", "note"))
                 else:
                     failed.append(line)
@@ -212,14 +229,15 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
 def _as_parsed(twins: list[Entry], library: Library) -> list[Entry]:
     """Entries the parser set aside as duplicates, through the same steps as the others (macros
     resolved, enclosing braces removed), which it skips for them."""
-    if not twins:
-        return []
     from bibtexparser.middlewares import default_parse_stack
 
-    parsed = bibtexparser.Library([*library.strings, *twins])
-    for middleware in default_parse_stack(allow_inplace_modification=True):
-        parsed = middleware.transform(parsed)
-    return list(parsed.entries)
+    entries: list[Entry] = []
+    for twin in twins:  # one at a time: a key used three times gives two twins that share it
+        parsed = bibtexparser.Library([*library.strings, twin])
+        for middleware in default_parse_stack(allow_inplace_modification=True):
+            parsed = middleware.transform(parsed)
+        entries += parsed.entries
+    return entries
 
 
 def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list[Problem]) -> list[PaperDraft]:
@@ -275,14 +293,23 @@ def entry_source(raw: str) -> str | None:
 
 
 def _fields(entry: Entry, macros: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, value) pairs as BibTeX reads them: @string macros and # joins resolved, LaTeX kept."""
-    pairs = [(f.key.lower(), _resolve(str(f.value), macros)) for f in entry.fields]
+    """(name, value) pairs as BibTeX reads them: @string macros and # joins resolved, LaTeX kept.
+
+    Only a value written bare is an expression; in a braced or quoted one a # is text (a URL's anchor).
+    """
+    pairs = [
+        (f.key.lower(), _expand(str(f.value), macros) if f.enclosing == "no-enclosing" else str(f.value))
+        for f in entry.fields
+    ]
     return [(k, _DOI_PREFIX.sub("", v.strip()) if k == "doi" else v) for k, v in pairs]
 
 
-def _resolve(value: str, macros: dict[str, str]) -> str:
-    """A value bibtexparser left as written because it joins parts with #: "Foo " # jn # {Bar}."""
-    if "#" not in value or not _JOINED.fullmatch(value):
+def _expand(value: str, macros: dict[str, str]) -> str:
+    """A value written bare: a macro (a month stays as written: ``month = oct``), or parts joined
+    by #: "Foo " # jn # {Bar}."""
+    if _PART.fullmatch(value):
+        return macros.get(value.lower(), value)
+    if not _JOINED.fullmatch(value):
         return value
     parts = []
     for part in _PART.findall(value):
