@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         UserData,
         title_key,
     )
-    from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path
+    from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
     from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
@@ -51,7 +51,7 @@ _HOMES = {
     "store.links": ("extract_links", "openable_url"),
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
                      "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
-    "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path"),
+    "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
@@ -107,6 +107,7 @@ __all__ = [
     "export",
     "extract_links",
     "load_demo",
+    "log_dir",
     "note_files",
     "openable_url",
     "parse_bibtex",

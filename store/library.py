@@ -343,7 +343,8 @@ class Library:
         from store.importers import parse_bytes  # deferred: bibtexparser is not needed to read the library
 
         result = parse_bytes(data, today=today or dt.date.today(), year=year)
-        return self.import_parsed(result, path.name, progress=progress)
+        name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # a name not in UTF-8
+        return self.import_parsed(result, name, progress=progress)
 
     def import_parsed(
         self, result: ParseResult, name: str, *, progress: Callable[[int, int], None] | None = None

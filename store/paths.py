@@ -36,6 +36,13 @@ def demo_db_path() -> Path:
     return platformdirs.user_cache_path(APP) / "demo.db"
 
 
+def log_dir() -> Path:
+    """Where reports of unexpected errors go."""
+    import platformdirs
+
+    return platformdirs.user_log_path(APP)
+
+
 def config_path() -> Path:
     import platformdirs
 

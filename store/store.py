@@ -260,6 +260,8 @@ class Store:
         path = Path(path)
         if path.is_dir():
             raise StoreError(f"{path}: is a directory, expected a papershelf database file")
+        if path.exists() and not path.is_file():  # SQLite would write its journal beside a device
+            raise StoreError(f"{path}: not a regular file (a device or a pipe?), expected a papershelf database file")
         existed = path.exists() and path.stat().st_size > 0
         read_only = existed and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         snapshot = None
@@ -310,13 +312,16 @@ class Store:
                 raise StoreError(f"{where}: needs upgrading, but the file or its folder is read-only; not touched")
             self._conn.execute("PRAGMA foreign_keys = ON")
             return
-        if self.path is not None:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        if version < SCHEMA_VERSION:
-            if existed and self.path is not None:
-                self._backup(version)
-            self._migrate()
-        self._conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            if version < SCHEMA_VERSION:
+                if existed and self.path is not None:
+                    self._backup(version)
+                self._migrate()
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{where}: cannot set up the library ({exc})") from None
 
     def _migrate(self) -> None:
         """Apply the pending migrations with foreign keys off, so a table rebuild cascades nothing."""

@@ -336,3 +336,46 @@ def test_a_large_import_shows_a_bar_with_a_count_and_a_rate_on_a_terminal_only(t
     quiet = io.StringIO()
     assert main(["--db", str(tmp_path / "b.db"), "import", str(source)], out=io.StringIO(), err=quiet) == 0
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("list", "--limit", "9" * 20), ("list", "--offset", "9" * 20), ("show", "9" * 20), ("mark", "9" * 20, "read")],
+)
+def test_numbers_too_large_for_the_database_are_not_a_traceback(library: list[Path], argv: tuple[str, ...]) -> None:
+    result = run(*argv)
+    assert result.code in (0, 2) and "Traceback" not in result.err + result.out
+    assert "OverflowError" not in result.err
+
+
+def test_a_library_path_that_is_a_device_or_a_pipe_is_refused_untouched(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    result = run("--db", str(fifo), "list")
+    assert result.code == 1 and "not a regular file" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.db"]  # no journal written beside it
+
+
+def test_a_file_name_that_is_not_utf8_imports(tmp_path: Path) -> None:
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/bad\xffname.txt"))
+    path.write_bytes(demo_files()[0][1])
+    result = run("import", str(path))
+    assert result.code == 0, result.err
+    assert run("list", "--json").json()[0]["sources"] == ["bad\ufffdname.txt"]
+
+
+def test_an_unexpected_error_is_one_line_and_a_report_file(
+    library: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> int:
+        raise RuntimeError("a bug\nwith \x1b[2J in it")
+
+    monkeypatch.setattr("tui.cli.log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr("store.Library.stats", broken)
+    result = run("stats")
+    assert result.code == 1
+    first, second = result.err.splitlines()
+    assert first == "papershelf stats: unexpected error: RuntimeError: a bug with ␛[2J in it"
+    (report,) = (tmp_path / "logs").iterdir()
+    assert str(report) in second
+    assert "Traceback" in report.read_text() and "Traceback" not in result.err

@@ -7,6 +7,7 @@ calling ``papershelf list`` in a loop should not pay for a UI they do not show.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import sys
@@ -30,6 +31,7 @@ from store import (
     default_db_path,
     demo_db_path,
     dumps,
+    log_dir,
     printable,
     problem_lines,
     record,
@@ -38,7 +40,6 @@ from store import (
 from store.export import json_chunks
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -71,13 +72,24 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+_LARGEST = 2**63 - 1
+"""SQLite's largest integer: no id, count or offset can be larger."""
+
+
 def _ids(values: Sequence[str]) -> list[int]:
     ids = []
     for value in values:
-        if not (value.isascii() and value.isdigit()):  # "²" and "٣" are digits to str.isdigit
+        if not (value.isascii() and value.isdigit()) or int(value) > _LARGEST:  # "²" and "٣" are digits to isdigit
             raise UsageError(f"{value!r} is not a paper id (a whole number, as `papershelf list` shows)")
         ids.append(int(value))
     return ids
+
+
+def _count(text: str) -> int:
+    """A --limit or --offset: a whole number SQLite can hold."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number of papers, got {text!r}")
+    return min(int(text), _LARGEST)  # more than any library holds: the same as all of them
 
 
 def _status(word: str) -> ReadStatus:
@@ -441,8 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def paging(p: argparse.ArgumentParser, default: str) -> None:
-        p.add_argument("--limit", type=int, metavar="N", help=f"print at most N papers (default {default})")
-        p.add_argument("--offset", type=int, metavar="N", default=0, help="skip the first N papers")
+        p.add_argument("--limit", type=_count, metavar="N", help=f"print at most N papers (default {default})")
+        p.add_argument("--offset", type=_count, metavar="N", default=0, help="skip the first N papers")
 
     p = command(
         "import",
@@ -639,3 +651,27 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         # The reader (e.g. `head`) went away: point stdout at devnull so the exit flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback in a file for a report
+        command = args.handler.__name__.removeprefix("cmd_")
+        cause = printable(f"{type(exc).__name__}: {exc}", keep_newlines=False)
+        report = _crash_report(command, exc)
+        where = f"the details are in {report}" if report else "no report could be written"
+        err.write(
+            f"papershelf {command}: unexpected error: {cause}\npapershelf: {where}; please send it with a bug report\n"
+        )
+        return EXIT_ERROR
+
+
+def _crash_report(command: str, exc: BaseException) -> Path | None:
+    """Write the traceback of an unexpected error to a new file in the log folder; its path, or None."""
+    import traceback
+
+    folder = log_dir()
+    path = folder / f"crash-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    text = f"papershelf {_version()} {command}\n" + "".join(traceback.format_exception(exc))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+    except OSError:
+        return None
+    return path
