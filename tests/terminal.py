@@ -56,6 +56,18 @@ class Terminal:
         """Keys in one write, as a paste or a fast typist sends them: they arrive in one read."""
         os.write(self.fd, keys)
 
+    def wait_exit(self, timeout: float = 30) -> int:
+        """Wait for the app to end by itself; its wait status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.pid = 0
+                return status
+            if time.monotonic() > deadline:
+                raise TimeoutError("the app did not exit")
+            time.sleep(0.05)
+
     def __enter__(self) -> Terminal:
         return self
 
@@ -63,6 +75,8 @@ class Terminal:
         self.kill()
 
     def kill(self) -> None:
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        """Kill the app unless a test already reaped it (and set ``pid`` to 0)."""
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
         os.close(self.fd)

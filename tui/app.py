@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import signal
+import threading
 import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -93,6 +96,22 @@ class PapershelfApp(NoteActions, Transfers):
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
 
+    def _quit_on_signals(self, *, listen: bool) -> None:
+        """A closed terminal (SIGHUP) or a SIGTERM quits as ctrl+q does, so screens close and what was
+        typed is saved; by default either signal ends the process on the spot. A served app's driver
+        has its own handlers."""
+        if self.is_web or threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            if listen:
+                loop.add_signal_handler(signum, self.exit)
+            else:
+                loop.remove_signal_handler(signum)
+
+    def on_unmount(self) -> None:
+        self._quit_on_signals(listen=False)
+
     def _open_in_browser(self, url: str) -> bool:
         """The user's browser: a new tab beside the served app, else this machine's browser."""
         if self.is_web:
@@ -114,6 +133,7 @@ class PapershelfApp(NoteActions, Transfers):
             else:
                 self._config_problems.append(f"theme {self.config.theme!r} is not a theme this version knows")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._quit_on_signals(listen=True)
         self.push_screen(self.library)
         for problem in self._config_problems:
             self.notify(problem, title="config.toml", severity="warning", timeout=10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -72,3 +74,28 @@ def test_a_note_typed_in_one_burst_with_its_key_is_kept_whole(db: Path) -> None:
         terminal.wait_for(b"Saved.")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT note FROM papers WHERE note != ''").fetchall() == [("words typed at once",)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_note_typed_just_before_the_terminal_closes_is_saved(db: Path, signum: int) -> None:
+    with Terminal(db) as terminal:
+        terminal.wait_for(b"of 40")
+        terminal.type(b"e")
+        terminal.wait_for(b"Note \xc2\xb7")
+        terminal.screen.clear()
+        terminal.burst(b"closed the lid")
+        terminal.wait_for(b"Editing")  # typed, and the autosave not yet due
+        os.kill(terminal.pid, signum)
+        status = terminal.wait_exit()
+    assert os.WIFEXITED(status), "quit cleanly, not killed by the signal"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT note FROM papers WHERE note != ''").fetchall() == [("closed the lid",)]
+
+
+def test_quit_then_keys_in_one_burst_quits_without_a_traceback(db: Path) -> None:
+    with Terminal(db) as terminal:
+        terminal.wait_for(b"of 40")
+        terminal.burst(b"qex")  # q quits; e opens the note editor as the app closes; x is typed into it
+        status = terminal.wait_exit()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert b"Traceback" not in terminal.screen and b"NoMatches" not in terminal.screen

@@ -40,6 +40,11 @@ def shown(widget) -> str:
     return console.export_text()
 
 
+def listed_first_id(store: Store) -> int:
+    """The paper the list's cursor starts on: the newest."""
+    return store.list_papers()[0].id
+
+
 def listed(app) -> PaperList:
     return app.library.query_one(PaperList)
 
@@ -225,6 +230,38 @@ async def test_note_editor_autosaves_and_saves_on_close(app, store: Store) -> No
         assert not isinstance(app.screen, NoteEditorScreen)
         await type_search(pilot, "section")
         assert paper.id in listed(app).ids  # notes are searchable
+
+
+@pytest.mark.parametrize("how", ["ctrl+q", "exit"])
+async def test_a_note_typed_just_before_quitting_is_saved(app, store: Store, how: str) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        await pilot.press(*"typed at the last moment")
+        if how == "ctrl+q":
+            await pilot.press("ctrl+q")
+        else:  # what a closed terminal (SIGHUP) or a SIGTERM does
+            app.exit()
+    assert store.get(paper.id).note == "typed at the last moment"
+
+
+async def test_a_note_saved_elsewhere_into_a_clean_editor_keeps_the_cursor_in_place(app, store: Store) -> None:
+    paper_id = listed_first_id(store)
+    store.set_note(paper_id, "first line\nsecond line")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))
+        area = app.screen.query_one(TextArea)
+        area.cursor_location = (1, 6)
+        with Library.open(store.path) as other:
+            other.set_note(paper_id, "first line\nsecond line, extended elsewhere")
+        await wait_until(pilot, lambda: "elsewhere" in area.text)
+        assert area.cursor_location == (1, 6)
+        await pilot.press(*"X")
+        assert area.text.splitlines()[1].startswith("secondX")
 
 
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:

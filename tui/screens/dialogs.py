@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from textual.app import ComposeResult
+    from textual.widget import Widget
 
 
 class ChooseScreen(ModalScreen[str | None]):
@@ -47,6 +48,7 @@ class AskScreen(TypeAhead, ModalScreen[str | None]):
     """A titled one-line input; enter returns the text, escape returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    FIELD = Input
 
     def __init__(self, title: str, *, value: str = "", placeholder: str = "", suggestions: Sequence[str] = ()) -> None:
         super().__init__()
@@ -64,8 +66,8 @@ class AskScreen(TypeAhead, ModalScreen[str | None]):
     def submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
 
-    def _take(self, typed: str) -> None:
-        field = self.query_one(Input)
+    def _take(self, field: Widget, typed: str) -> None:
+        assert isinstance(field, Input)
         self.set_focus(field)
         text, enter, _ = typed.partition("\n")
         field.insert_text_at_cursor(text)

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
-from store import Paper, printable, show_controls
+from store import NoteConflict, Paper, StoreError, printable, show_controls
 from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from textual.app import ComposeResult
     from textual.timer import Timer
+    from textual.widget import Widget
 
     from store import Library
 
@@ -44,6 +45,7 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
         Binding("escape", "close", "Save and close", id="note.close", tooltip="Save the note and close"),
         Binding("ctrl+s", "save_now", "Save", id="note.save", tooltip="Save now"),
     ]
+    FIELD = TextArea
 
     def __init__(self, paper: Paper, save: Callable[[int, str, str], object], library: Library) -> None:
         super().__init__()
@@ -58,6 +60,8 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
         self._timer: Timer | None = None
         self._typed: list[str] = []
         """Characters (enter as a newline) of a burst that arrived before the editor was ready."""
+        self._latest: str | None = None
+        """The text as last typed, kept here to be saved when the editor goes away with the app."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog note-editor"):
@@ -77,11 +81,11 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
             yield Label(Text(state, style="dim"), id="note-state")
         yield KeyBar()
 
-    def _take(self, typed: str) -> None:
-        area = self.query_one(TextArea)
-        self.set_focus(area)
+    def _take(self, field: Widget, typed: str) -> None:
+        assert isinstance(field, TextArea)
+        self.set_focus(field)
         if typed:
-            area.insert(typed)
+            field.insert(typed)
 
     @property
     def text(self) -> str:
@@ -91,11 +95,27 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
         self.query_one("#note-state", Label).update(Text(text, style="dim"))
 
     @on(TextArea.Changed)
-    def schedule_save(self) -> None:
+    def schedule_save(self, event: TextArea.Changed) -> None:
+        self._latest = event.text_area.text
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(AUTOSAVE_SECONDS, self.action_save_now)
         self._state("Editing…")
+
+    def on_unmount(self) -> None:
+        """Leaving for good (a quit, a closed terminal, SIGTERM) before the autosave ran: what was
+        typed is saved here and now, in this thread, since no worker outlives the app."""
+        if self._timer is not None:
+            self._timer.stop()
+        text = self._latest
+        if text is None or text == show_controls(self._on_disk):
+            return
+        try:
+            self._library.set_note(self.paper.id, text, expected=self._on_disk)
+        except NoteConflict:
+            pass  # changed elsewhere meanwhile: both versions are in the note history
+        except StoreError:
+            self._library.rescue_note(self.paper.id, text)
 
     def action_save_now(self) -> None:
         text = self.text
@@ -152,7 +172,10 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
             return
         if self.text == show_controls(self._on_disk) and self._sent is None:
             self._on_disk = note
-            self.query_one(TextArea).load_text(show_controls(note))
+            area = self.query_one(TextArea)
+            where = area.cursor_location
+            area.load_text(show_controls(note))
+            area.cursor_location = where  # clamped to the new text: typing goes on where it was
             self._state("Updated: the note was changed elsewhere.")
         else:
             self.conflicted(note, self.text)

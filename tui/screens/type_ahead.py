@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from textual import events
+    from textual.widget import Widget
 
 
 class TypeAhead:
@@ -18,6 +19,8 @@ class TypeAhead:
     """
 
     _typed: list[str]
+    FIELD: ClassVar[type[Widget]]
+    """The text field's class: the keys wait until there is one to type into."""
 
     def on_key(self, event: events.Key) -> None:
         if (event.is_printable and event.character) or event.key == "enter":
@@ -29,10 +32,13 @@ class TypeAhead:
         self._type_ahead()
 
     def _type_ahead(self) -> None:
-        if self.is_mounted:  # type: ignore[attr-defined]
+        if not self.is_mounted:  # type: ignore[attr-defined]
+            return
+        fields = self.query(self.FIELD)  # type: ignore[attr-defined]
+        if fields:  # none while the app closes around this screen (q, then e, in one burst)
             typed, self._typed = "".join(self._typed), []
-            self._take(typed)
+            self._take(fields.first(), typed)
 
-    def _take(self, typed: str) -> None:
+    def _take(self, field: Widget, typed: str) -> None:
         """Focus the field and put the waiting keys (enter as a newline, maybe none) where they belong."""
         raise NotImplementedError
