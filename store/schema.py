@@ -289,3 +289,14 @@ def m007_statistics_from_indexes(db: Database) -> None:
     """An index that answers the statistics by category without reading the papers' rows (an
     abstract each, so a million papers are gigabytes to scan)."""
     db.execute("CREATE INDEX papers_category_status ON papers(category, status)")
+
+
+@migrations()
+def m008_categories_are_labels(db: Database) -> None:
+    """Categories restored before they were cleaned (a JSON file could carry control characters,
+    which then reached the terminal in every list) become labels as every importer now stores them."""
+    from store.text import label
+
+    rows = db.execute("SELECT id, category FROM papers WHERE category IS NOT NULL").fetchall()
+    cleaned = [(label(category), paper_id) for paper_id, category in rows if label(category) != category]
+    db.conn.executemany("UPDATE papers SET category = ? WHERE id = ?", cleaned)

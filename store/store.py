@@ -19,7 +19,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
-from store.keys import assign_keys
+from store.keys import assign_keys, source_key
 from store.links import openable_url
 from store.models import (
     ImportReport,
@@ -35,9 +35,9 @@ from store.models import (
     UserData,
     sort_title,
 )
-from store.text import words
+from store.text import label, words
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -121,7 +121,7 @@ def _draft_meta(draft: PaperDraft) -> list[Any]:
         _json_strings(draft.authors),
         int(draft.authors_truncated),
         _json_strings(draft.affiliations),
-        draft.category,
+        label(draft.category),
         draft.date.isoformat() if draft.date else None,
         int(draft.date_has_year),
         draft.score,
@@ -153,18 +153,31 @@ def _merge(old: Sequence[Any], new: list[Any]) -> list[Any]:
 
 @dataclass(slots=True)
 class _Known:
-    """A stored paper as the importer compares drafts with it; authors are parsed only if needed."""
+    """A stored paper as the importer compares drafts with it; authors and links are parsed only if needed."""
 
     id: int
     digest: str
     year: int | None
     authors: frozenset[str] | str
     """Surnames, or the JSON list as stored until a comparison needs them."""
+    key: str | None = None
+    """The citation key its file gave it (casefolded); None for a paper from a profile dump."""
+    links: frozenset[str] | str = "[]"
+    """DOIs among its links, or the JSON list of links until a comparison needs them."""
 
     def surnames(self) -> frozenset[str]:
         if isinstance(self.authors, str):
             self.authors = _surnames(_strings(self.authors))
         return self.authors
+
+    def dois(self) -> frozenset[str]:
+        if isinstance(self.links, str):
+            self.links = _dois(_strings(self.links))
+        return self.links
+
+
+_DOI_LINK = "https://doi.org/"
+"""How every importer links a DOI."""
 
 
 def _year_of(draft: PaperDraft) -> int | None:
@@ -177,22 +190,46 @@ def _surnames(authors: Iterable[str]) -> frozenset[str]:
     return frozenset(parts[-1] for parts in found if parts)
 
 
+def _dois(links: Iterable[str]) -> frozenset[str]:
+    return frozenset(link[len(_DOI_LINK) :].casefold() for link in links if link.startswith(_DOI_LINK))
+
+
+def _draft_key(draft: PaperDraft) -> str | None:
+    """The citation key a draft's file gave it, casefolded; None when it has none of its own."""
+    key = (draft.cite_key and source_key(draft.cite_key)) or (source_key(draft.original) if draft.original else None)
+    return key.casefold() if key else None
+
+
 def _same_paper(candidates: list[_Known], draft: PaperDraft, digest: str) -> _Known | None:
-    """The stored paper this draft is, among those with its title; None when it is a new paper."""
+    """The stored paper this draft is, among those with its title; None when it is a new paper.
+
+    The same title within a year is a candidate; it is the same paper unless their author lists
+    share no surname, or both come from files that gave them different citation keys or DOIs (a
+    journal and a conference version, two entries of one export). A candidate whose authors agree
+    is preferred to one with none to compare.
+    """
     if not candidates:  # most drafts: a title the library has not seen
         return None
     for known in candidates:
         if known.digest == digest:
             return known
-    year, surnames = _year_of(draft), _surnames(draft.authors)
+    year, surnames, key = _year_of(draft), _surnames(draft.authors), _draft_key(draft)
+    dois = _dois(draft.links)
+    vague: _Known | None = None
     for known in candidates:
         if year is not None and known.year is not None and abs(year - known.year) > 1:
             continue
-        theirs = known.surnames()
-        if surnames and theirs and not surnames & theirs:
+        if key is not None and known.key is not None and key != known.key:
             continue
-        return known
-    return None
+        if dois and dois.isdisjoint(known.dois()) and known.dois():
+            continue
+        theirs = known.surnames()
+        if surnames and theirs:
+            if surnames & theirs:
+                return known
+            continue
+        vague = vague or known
+    return vague
 
 
 def _create_private(path: Path) -> None:
@@ -452,7 +489,9 @@ class Store:
                 candidates = known.setdefault(key, [])
                 found = _same_paper(candidates, draft, digest)
                 if found is None:
-                    candidates.append(_Known(next_id, digest, _year_of(draft), meta[1]))  # surnames when compared
+                    candidates.append(  # surnames and DOIs worked out when compared
+                        _Known(next_id, digest, _year_of(draft), meta[1], _draft_key(draft), meta[10])
+                    )
                     user = draft.user or UserData()
                     status = (
                         ReadStatus(user.status) if user.status in ReadStatus._value2member_map_ else ReadStatus.UNREAD
@@ -483,6 +522,7 @@ class Store:
                     row = inserts[paper_id - first_new]
                     row[2:14] = meta
                     row[14] = found.digest = digest
+                    found.authors, found.links = meta[1], meta[10]
                     row[-1] = sort_title(draft.title)
                     continue
                 if digest != found.digest:
@@ -559,13 +599,15 @@ class Store:
         for start in range(0, len(unique), _CHUNK):
             chunk = unique[start : start + _CHUNK]
             rows = conn.execute(
-                "SELECT key, id, meta_hash, date, date_has_year, authors FROM papers "
+                "SELECT key, id, meta_hash, date, date_has_year, authors, "
+                "CASE WHEN original IS NOT NULL THEN cite_key END, links FROM papers "
                 f"WHERE key IN ({', '.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             )
-            for key, paper_id, digest, date, has_year, authors in rows:
+            for key, paper_id, digest, date, has_year, authors, cite_key, links in rows:
                 year = int(date[:4]) if date and has_year else None
-                found.setdefault(key, []).append(_Known(paper_id, digest, year, authors))
+                own = cite_key.casefold() if cite_key else None
+                found.setdefault(key, []).append(_Known(paper_id, digest, year, authors, own, links))
         return found
 
     # -- reading ---------------------------------------------------------------------------

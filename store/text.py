@@ -43,6 +43,20 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     return _CONTROL.sub(_visible, text.replace("\n", " ").replace("\t", " "))
 
 
+LABEL_CHARS = 40
+"""A category is a short code ("CL", "cs.AI"); a longer one is cut here."""
+
+
+def label(text: str | None) -> str | None:
+    """A category as stored: one line, control and bidi characters shown as symbols, spaces collapsed,
+    at most ``LABEL_CHARS`` characters; None when nothing is left. Every importer's category goes
+    through it, so a restored file's category can never act on a terminal."""
+    if not text:
+        return None
+    cleaned = " ".join(printable(text, keep_newlines=False).split())[:LABEL_CHARS]
+    return cleaned or None
+
+
 def decode(data: bytes) -> str:
     """Decode a file's bytes: UTF-8 with or without BOM, or UTF-16/32 with a BOM.
 

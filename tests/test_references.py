@@ -290,3 +290,48 @@ def test_broken_json_names_the_line(empty_library: Library, tmp_path: Path) -> N
 def test_json_and_ris_parsers_never_raise(body: str, lead: str) -> None:
     result = parse_bytes((lead + body).encode("utf-8", "surrogatepass"), today=TODAY)
     assert result.drafts or result.problems
+
+
+def test_a_restore_keeps_papers_the_export_kept_apart(empty_library: Library, tmp_path: Path) -> None:
+    """Three papers of one title and year, one without authors: a restore brings back three."""
+    records = [
+        {"id": 1, "title": "On Shared Titles", "authors": [], "date": "2021-01-01", "date_has_year": True,
+         "status": "read", "key": "anon2021on"},
+        {"id": 2, "title": "On Shared Titles", "authors": ["Ada Ames"], "date": "2021-01-01", "date_has_year": True,
+         "status": "unread", "key": "ames2021on"},
+        {"id": 3, "title": "On Shared Titles", "authors": ["Bo Bell"], "date": "2021-01-01", "date_has_year": True,
+         "status": "reading", "key": "bell2021on"},
+    ]  # fmt: skip
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    assert empty_library.import_file(path, today=TODAY).report.added == 3
+    again = empty_library.import_file(path, today=TODAY).report
+    assert (again.added, again.unchanged) == (0, 3)  # the same keys: the same papers
+
+
+TWO_VERSIONS = """@article{doe2020journal, title = {Sparse Retrieval Revisited}, author = {Doe, Jane}, year = 2020,
+  journal = {Journal of Tests}, doi = {10.1000/journal.1}}
+@inproceedings{doe2020conf, title = {Sparse Retrieval Revisited}, author = {Doe, Jane}, year = 2020,
+  booktitle = {Proc. of Tests}, doi = {10.1000/conf.2}}
+"""
+
+
+def test_a_journal_and_a_conference_version_stay_two_papers(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "versions.bib"
+    path.write_text(TWO_VERSIONS, encoding="utf-8")
+    assert empty_library.import_file(path, today=TODAY).report.added == 2
+    text = "".join(empty_library.export("bibtex", empty_library.select("")))
+    assert "@article{doe2020journal," in text and "@inproceedings{doe2020conf," in text
+    other = tmp_path / "one.bib"  # the same entry from another export, without its key: still one paper
+    other.write_text(TWO_VERSIONS.split("@inproceedings")[0].replace("doe2020journal", ""), encoding="utf-8")
+    assert empty_library.import_file(other, today=TODAY).report.added == 0
+
+
+def test_a_restored_category_cannot_reach_the_terminal(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.json"
+    record = {"title": "Escapes", "authors": ["Eve Evans"], "status": "unread", "category": "CL\x1b]52;c;aGk=\x07\n"}
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    empty_library.import_file(path, today=TODAY)
+    (paper,) = empty_library.store.list_papers()
+    assert paper.category is not None and paper.category.isprintable()
+    assert paper.category.startswith("CL␛]52")

@@ -114,7 +114,7 @@ def _paper_line(paper: Paper, width: int) -> str:
     date = paper.date.isoformat() if paper.date else " " * 10
     code = "⌘" if paper.has_code or paper.all_code_urls else " "
     note = "✎" if paper.note else " "
-    head = f"{paper.id:>5} {_GLYPH[paper.status]} {date} {(paper.category or '--'):2} {code}{note} "
+    head = f"{paper.id:>5} {_GLYPH[paper.status]} {date} {(paper.category or '--')[:2]:2} {code}{note} "
     room = max(width - len(head) - _AUTHOR_WIDTH - 2, 20)
     return f"{head}{_clip(paper.title, room):<{room}}  {_clip(byline(paper, limit=1), _AUTHOR_WIDTH)}"
 

@@ -147,3 +147,16 @@ def test_any_query_on_the_cli_is_harmless(tmp_path: Path, query: str) -> None:
         json.loads(out)
         assert "Traceback" not in err
     assert len(json.loads(run("list", "--json")[1])) == 30
+
+
+def test_a_category_restored_before_labels_is_cleaned_on_upgrade(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    with Store.open(db) as library:
+        library.import_drafts(parse_profile_dump(dump(3, layout="B"), today=TODAY), "a.txt")
+    with sqlite3.connect(db) as conn:  # as a restore wrote it before categories were labels
+        conn.execute("UPDATE papers SET category = ? WHERE id = 1", ("CL\x1b]52;c;aGk=\x07",))
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_categories_are_labels'")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    with Store.open(db) as library:
+        assert library.get(1).category == "CL␛]52;c;aGk=␇"
+        assert library.get(2).category is not None and library.get(2).category.isprintable()

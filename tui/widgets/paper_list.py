@@ -385,7 +385,7 @@ class PaperList(LineView, can_focus=True):
         author_width = 0 if width < _AUTHOR_MIN_WIDTH or "author" not in shown else min(_AUTHOR_W, width // 6)
         score_width = _SCORE_W + 1 if width >= _SCORE_MIN_WIDTH and "score" in shown else 0
         year = f"{paper.year or '':>{_YEAR_W}} " if "year" in shown else ""
-        category = f"{(paper.category or ''):<{_CAT_W}} " if "category" in shown else ""
+        category = f"{(paper.category or '')[:_CAT_W]:<{_CAT_W}} " if "category" in shown else ""
         marks = _MARKS if "marks" in shown else 0
         lead = 3 + len(year) + len(category)
         title_width = max(width - lead - marks - (author_width + 1 if author_width else 0) - score_width, 4)
