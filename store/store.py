@@ -855,7 +855,8 @@ class Store:
             yield from self._papers_of(rows)
 
     def reading_stats(self, *, weeks: int = 52) -> dict[str, Any]:
-        """How reading went: papers read per week, read/unread by category and profile, the backlog.
+        """How reading went: papers read per week (each paper read now, once, in the week it last
+        became read), read/unread by category and profile, the backlog.
 
         Weeks start on Monday; the last one holds today. The backlog is the number of papers in the
         library and not read at the end of each week, rebuilt from when papers were added and
@@ -879,20 +880,24 @@ class Store:
         days = sorted(added_days)
         added_by = list(itertools.accumulate(added_days[d] for d in days))
         read_per_week = dict.fromkeys((d.isoformat() for d in starts), 0)
-        is_read: dict[int, bool] = {}
+        read_on: dict[int, str] = {}
+        """Each paper read now, and the day it last became read: a paper counts once, in that week."""
         change_days: list[str] = []
         change_deltas: list[int] = []
         for paper_id, status, changed_at in history:
             day = changed_at[:10]
             now_read = status == ReadStatus.READ.value
-            if now_read and not is_read.get(paper_id, False):
-                week = _week_of(dt.date.fromisoformat(day), starts)
-                if week is not None:
-                    read_per_week[week] += 1
-            if now_read != is_read.get(paper_id, False):
+            if now_read != (paper_id in read_on):
                 change_days.append(day)
                 change_deltas.append(-1 if now_read else 1)
-            is_read[paper_id] = now_read
+                if now_read:
+                    read_on[paper_id] = day
+                else:
+                    del read_on[paper_id]
+        for day in read_on.values():
+            week = _week_of(dt.date.fromisoformat(day), starts)
+            if week is not None:
+                read_per_week[week] += 1
         order = sorted(range(len(change_days)), key=change_days.__getitem__)
         change_days = [change_days[i] for i in order]
         unread_by = list(itertools.accumulate(change_deltas[i] for i in order))

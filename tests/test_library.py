@@ -416,3 +416,19 @@ def test_an_undone_mark_is_not_counted_as_a_read(library: Library, fixed_clock) 
     assert skipped == [] and {p.status for p in papers} == {ReadStatus.UNREAD}
     assert library.stats()["read_per_week"] == before
     assert library.paper(1).status_changed_at is None  # as before the mark: it was never changed
+
+
+def test_reads_per_week_count_papers_read_now_each_once(library: Library, fixed_clock) -> None:
+    def reads() -> int:
+        return sum(library.stats()["read_per_week"].values())
+
+    before = reads()
+    for status in ("read", "unread", "read", "reading", "read"):  # one paper, back and forth
+        fixed_clock.advance(60)
+        library.set_status([1], status)
+    assert reads() == before + 1
+    fixed_clock.advance(60)
+    library.set_status([2], "read")
+    fixed_clock.advance(60)
+    library.set_status([2], "unread")  # read, then taken back: not a read
+    assert reads() == before + 1
