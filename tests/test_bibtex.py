@@ -277,3 +277,14 @@ def test_verbatim_fields_go_out_exactly_as_they_came(empty_store: Store) -> None
     for key in ("zot", "jab"):
         for name in ("file", "url", "eprint", "doi"):
             assert written[key].get(name) == given[key].get(name), (key, name)
+
+
+def test_a_flood_of_at_signs_is_one_skipped_stretch_not_a_million_failures() -> None:
+    good = "@article{k1, title = {Kept Before}, year = 2020}\n"
+    flood = "@a{" * 200_000 + "\n" * 3
+    after = "@article{k2, title = {Kept After}, year = 2021}\n"
+    result = parse_bibtex(good + flood + after, today=TODAY)
+    assert [d.title for d in result.drafts] == ["Kept Before", "Kept After"]
+    assert [d.line for d in result.drafts] == [1, 5]  # line numbers stay true past the blanked stretch
+    (flooded,) = [p for p in result.problems if "'@'" in p.message]
+    assert flooded.line == 2 and flooded.skipped == 1

@@ -174,6 +174,29 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
         lines += text.count("\n", begin, end)
 
 
+_MAX_AT = 500
+"""More '@' than this from one entry's start to the next is not BibTeX: each would cost the parser a
+failed block (a 3 MB line of '@a{' took 45 s and 1.4 GB)."""
+
+
+def _without_floods(text: str, problems: list[Problem]) -> str:
+    """text with each stretch from one entry start to the next that holds more than _MAX_AT '@'
+    blanked out (its newlines kept, so every line number stays true), and a problem naming it."""
+    if text.count("@") <= _MAX_AT:
+        return text
+    starts = [0, *(m.start() for m in _BLOCK_START.finditer(text)), len(text)]
+    parts, kept = [], 0
+    for begin, end in itertools.pairwise(starts):
+        if text.count("@", begin, end) > _MAX_AT:
+            line = text.count("\n", 0, begin) + 1
+            problems.append(
+                Problem(line, f"not a BibTeX entry ({text.count('@', begin, end):,} '@' in one); skipped", skipped=1)
+            )
+            parts += [text[kept:begin], "\n" * text.count("\n", begin, end)]
+            kept = end
+    return "".join([*parts, text[kept:]]) if parts else text
+
+
 def _blocks(text: str) -> Iterator[tuple[int, Library]]:
     """bibtexparser libraries for the pieces of text, each with the @string macros defined before it."""
     macros = ""
@@ -191,6 +214,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     failed: list[int] = []
     macros: dict[str, str] = {}
     read: list[tuple[int, Entry, list[tuple[str, str]]]] = []
+    text = _without_floods(text, problems)
     try:
         for offset, library in _blocks(text):
             for string in library.strings:  # BibTeX expands a macro where it is defined
