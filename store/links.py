@@ -21,8 +21,9 @@ _CODE_WORDS = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](?:\s+|$)")
 _LIST_GAP = re.compile(r"[\s,;/]*(?:and|or|&)?[\s,;/]*", re.IGNORECASE)
-_WORDS_BEFORE = 8
-"""How many words before a URL may say that it is code ("our code is available at")."""
+_WORDS_BEFORE = 12
+"""How many words before a URL, in its sentence, may say that it is code ("source code and models are
+available from our project page")."""
 
 
 _HOST = re.compile(r"https?://(?:[^/?#@]*@)?([^/?#:]+)", re.IGNORECASE)

@@ -27,6 +27,11 @@ CASES = [
     ("A demo video is at https://vimeo.com/123.", ["https://vimeo.com/123"], []),
     ("Our source code is at https://example.org/tool.", ["https://example.org/tool"], ["https://example.org/tool"]),
     ("Data is at https://example.org/data. Code will follow.", ["https://example.org/data"], []),
+    (
+        "Source code and models are available from our project page https://example.org/proj.",
+        ["https://example.org/proj"],
+        ["https://example.org/proj"],
+    ),
     ("Wiki https://en.wikipedia.org/wiki/Foo_(bar).", ["https://en.wikipedia.org/wiki/Foo_(bar)"], []),
     (
         "Two: https://github.com/a/b, https://github.com/a/b and http://x.org/y",
