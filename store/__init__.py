@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.text import excerpt, printable, show_controls, when
+    from store.trash import Trashed
 
 _HOMES = {
     "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
@@ -57,6 +58,7 @@ _HOMES = {
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("excerpt", "printable", "show_controls", "when"),
+    "store.trash": ("Trashed",),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -92,6 +94,7 @@ __all__ = [
     "Source",
     "Store",
     "StoreError",
+    "Trashed",
     "UserData",
     "Why",
     "byline",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from store.query import Filter, Query
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.store import Clock
+    from store.trash import Trashed
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 NOTE_PATIENCE_S = 60.0
@@ -60,6 +61,8 @@ class Change:
     tag: str | None = None
     tag_added_to: tuple[int, ...] = ()
     tag_removed_from: tuple[int, ...] = ()
+    trashed: tuple[int, ...] = ()
+    """Papers this change moved to the trash: undoing it brings them back."""
 
 
 class Library:
@@ -447,5 +450,36 @@ class Library:
         if change.tag and change.tag_removed_from:
             with contextlib.suppress(PaperNotFound):
                 papers += self.store.tag(change.tag_removed_from, change.tag)
+        if change.trashed:
+            still = {t.id for t in self.store.trashed()}
+            papers += self.store.restore([i for i in change.trashed if i in still])[0]
+            skipped += [i for i in change.trashed if i not in still]  # emptied or restored elsewhere
         self._catch_up()
         return papers, skipped
+
+    # -- the trash ----------------------------------------------------------------------------
+
+    def delete(self, paper_ids: Sequence[int]) -> Change:
+        """Move papers to the trash, notes, tags and history with them; the change undoes."""
+        unique = tuple(dict.fromkeys(paper_ids))
+        try:
+            self.store.to_trash(unique)
+        finally:
+            self._catch_up()
+        noun = "paper" if len(unique) == 1 else "papers"
+        return Change(f"moved {len(unique)} {noun} to the trash", trashed=unique)
+
+    def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
+        """Bring trashed papers back as they were; also {id: new key} where another paper took the key."""
+        try:
+            return self.store.restore(paper_ids)
+        finally:
+            self._catch_up()
+
+    def trashed(self) -> list[Trashed]:
+        """What the trash holds, the last deleted first."""
+        return self.store.trashed()
+
+    def empty_trash(self, paper_ids: Sequence[int] | None = None) -> int:
+        """Delete for good: these trashed papers, or the whole trash. Returns how many."""
+        return self.store.empty_trash(paper_ids)

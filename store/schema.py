@@ -300,3 +300,20 @@ def m008_categories_are_labels(db: Database) -> None:
     rows = db.execute("SELECT id, category FROM papers WHERE category IS NOT NULL").fetchall()
     cleaned = [(label(category), paper_id) for paper_id, category in rows if label(category) != category]
     db.conn.executemany("UPDATE papers SET category = ? WHERE id = ?", cleaned)
+
+
+@migrations()
+def m009_trash(db: Database) -> None:
+    """Deleted papers, each whole in one record until restored or emptied (see ``store.trash``)."""
+    db.executescript(
+        """
+        CREATE TABLE trash (
+            paper_id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            cite_key TEXT,
+            trashed_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX trash_key ON trash(key);
+        """
+    )

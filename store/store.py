@@ -19,6 +19,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from store import trash
 from store.keys import assign_keys, source_key
 from store.links import openable_url
 from store.models import (
@@ -37,7 +38,7 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -178,6 +179,26 @@ class _Known:
 
 _DOI_LINK = "https://doi.org/"
 """How every importer links a DOI."""
+
+
+def _next_id(conn: sqlite3.Connection) -> int:
+    """The id a new paper gets: past every paper, trashed ones too, so a restore never collides."""
+    (last,) = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM papers), 0), coalesce((SELECT max(paper_id) FROM trash), 0))"
+    ).fetchone()
+    return int(last) + 1
+
+
+def _trashed_known(conn: sqlite3.Connection, keys: list[str]) -> dict[str, list[_Known]]:
+    """The trashed papers under each title key, as the importer compares drafts with them."""
+    found: dict[str, list[_Known]] = {}
+    for key, rows in trash.rows_like(conn, list(dict.fromkeys(keys))).items():
+        for row in rows:
+            year = int(row["date"][:4]) if row.get("date") and row.get("date_has_year") else None
+            own = row["cite_key"].casefold() if row.get("original") is not None and row.get("cite_key") else None
+            known = _Known(row["id"], row["meta_hash"], year, row["authors"], own, row["links"])
+            found.setdefault(key, []).append(known)
+    return found
 
 
 def _year_of(draft: PaperDraft) -> int | None:
@@ -474,7 +495,8 @@ class Store:
             }
             keys = [d.key for d in result.drafts]
             known = self._known(conn, keys)
-            next_id = first_new = (conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
+            next_id = first_new = _next_id(conn)
+            in_trash = _trashed_known(conn, keys)
             inserts: list[list[Any]] = []
             tagged: list[tuple[int, tuple[str, ...]]] = []
             placed: list[int] = []
@@ -488,6 +510,12 @@ class Store:
                 digest = _meta_hash(meta)
                 candidates = known.setdefault(key, [])
                 found = _same_paper(candidates, draft, digest)
+                gone = _same_paper(in_trash.get(key, []), draft, digest) if found is None else None
+                if gone is not None:
+                    merges.append(Problem(draft.line, f"paper {gone.id} is in the trash; not imported again "
+                                          f"(papershelf restore {gone.id} brings it back)", "note"))  # fmt: skip
+                    unchanged += 1
+                    continue
                 if found is None:
                     candidates.append(  # surnames and DOIs worked out when compared
                         _Known(next_id, digest, _year_of(draft), meta[1], _draft_key(draft), meta[10])
@@ -540,7 +568,13 @@ class Store:
                 found.digest = digest
                 updated += 1
             if inserts:
-                taken = {k.casefold() for (k,) in conn.execute("SELECT cite_key FROM papers WHERE cite_key NOT NULL")}
+                taken = {
+                    k.casefold()
+                    for (k,) in conn.execute(
+                        "SELECT cite_key FROM papers WHERE cite_key NOT NULL "
+                        "UNION ALL SELECT cite_key FROM trash WHERE cite_key NOT NULL"
+                    )
+                }  # a trashed paper keeps its key for when it comes back
                 given = assign_keys(
                     ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or proposed[r[0]])
                      for r in inserts),
@@ -1095,6 +1129,34 @@ class Store:
             )
             conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
         return self.get_many(paper_ids)
+
+    # -- the trash ---------------------------------------------------------------------------
+
+    def to_trash(self, paper_ids: Sequence[int]) -> None:
+        """Move papers to the trash with their notes, tags and history (see ``store.trash``)."""
+        unique = list(dict.fromkeys(paper_ids))
+        with self._write() as conn:
+            self._require(conn, unique)
+            trash.move_to_trash(conn, unique, self._now())
+
+    def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
+        """Bring trashed papers back whole; also {id: new key} for those whose key was taken meanwhile."""
+        unique = list(dict.fromkeys(paper_ids))
+        with self._write() as conn:
+            try:
+                renamed = trash.restore(conn, unique)
+            except KeyError as exc:
+                raise PaperNotFound(f"no paper with id {exc.args[0]} in the trash") from None
+        return self.get_many(unique), renamed
+
+    def trashed(self) -> list[trash.Trashed]:
+        with self._lock:
+            return trash.listed(self._conn)
+
+    def empty_trash(self, paper_ids: Sequence[int] | None = None) -> int:
+        """Delete for good: these trashed papers, or all of them. Returns how many."""
+        with self._write() as conn:
+            return trash.empty(conn, paper_ids)
 
 
 @contextlib.contextmanager

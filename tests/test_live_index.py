@@ -239,11 +239,17 @@ _STEP = st.one_of(
     st.tuples(st.just("note"), st.integers(1, 40), st.sampled_from(["", "wombat idea", "sparse note", "an idea"])),
     st.tuples(st.just("import"), st.integers(1, 3), st.sampled_from(["Linear Wombats", "Sparse Quokkas"])),
     st.tuples(st.just("other"), st.integers(1, 40), st.sampled_from(["wombat", "later"])),
+    st.tuples(st.just("delete"), st.integers(1, 40), st.just("")),
+    st.tuples(st.just("undelete"), st.just(0), st.just("")),
     st.tuples(st.just("compact"), st.just(0), st.just("")),
     st.tuples(st.just("fold"), st.just(0), st.just("")),
     st.tuples(st.just("restore"), st.just(0), st.just("")),
     st.tuples(st.just("reopen"), st.just(0), st.just("")),
 )
+
+
+def trashed(library: Library) -> set[int]:
+    return {t.id for t in library.trashed()}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -258,7 +264,13 @@ def test_after_any_changes_the_index_answers_as_a_fresh_build(tmp_path_factory, 
         backup(library, folder / "backup.db")
         for number, (kind, paper, value) in enumerate(steps):
             library.search("linear")  # a snapshot is in use, so every change goes through catch_up
-            if kind == "status":
+            if kind in ("status", "tag", "untag", "note", "other", "delete") and paper in trashed(library):
+                continue  # a paper in the trash takes no changes
+            if kind == "delete":
+                library.delete([paper])
+            elif kind == "undelete":
+                library.restore(sorted(trashed(library)))
+            elif kind == "status":
                 library.set_status([paper], value)
             elif kind == "tag":
                 library.tag([paper], value)

@@ -340,6 +340,65 @@ def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
     return EXIT_OK
 
 
+def cmd_delete(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if bool(args.ids) == (args.query is not None):
+        raise UsageError("usage: papershelf delete ID... | papershelf delete --query QUERY")
+    if args.query is not None:
+        if not args.query.strip():
+            raise UsageError("an empty --query matches every paper; give a search (or the ids)")
+        _report_messages(library, args.query, err)
+        ids = library.select(args.query, sort="date")
+    else:
+        ids = _ids(args.ids)
+    if not ids:
+        err.write("no papers match; nothing moved to the trash\n")
+        return EXIT_OK
+    width = shutil.get_terminal_size((120, 24)).columns
+    lines = [_paper_line(paper, width) for paper in library.papers(ids)]
+    change = library.delete(ids)
+    out.writelines(line + "\n" for line in lines)
+    err.write(
+        f"papershelf: {change.summary}; papershelf restore ID... brings a paper back, papershelf trash lists them\n"
+    )
+    return EXIT_OK
+
+
+def cmd_trash(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.empty:
+        gone = library.empty_trash(_ids(args.ids) if args.ids else None)
+        err.write(f"papershelf: deleted {gone} {'paper' if gone == 1 else 'papers'} for good\n")
+        return EXIT_OK
+    if args.ids:
+        raise UsageError("ids go with --empty: papershelf trash --empty [ID...]")
+    trashed = library.trashed()
+    if args.json:
+        items = [
+            {"id": t.id, "title": t.title, "authors": list(t.authors), "year": t.year, "key": t.cite_key,
+             "trashed_at": t.trashed_at}
+            for t in trashed
+        ]  # fmt: skip
+        out.write(dumps(items) + "\n")
+        return EXIT_OK
+    now = library.now()
+    width = shutil.get_terminal_size((120, 24)).columns
+    for t in trashed:
+        head = f"{t.id:>5}  {when(t.trashed_at, now):<16}  "
+        out.write(head + _clip(f"{t.title} — {', '.join(t.authors[:1])}", max(width - len(head), 20)) + "\n")
+    if not trashed:
+        err.write("the trash is empty\n")
+    return EXIT_OK
+
+
+def cmd_restore(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    papers, renamed = library.restore(_ids(args.ids))
+    width = shutil.get_terminal_size((120, 24)).columns
+    for paper in papers:
+        out.write(_paper_line(paper, width) + "\n")
+    for paper_id, key in renamed.items():
+        err.write(f"papershelf: paper {paper_id}'s citation key was taken meanwhile; it is now {key}\n")
+    return EXIT_OK
+
+
 def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     query = " ".join(filter(None, [args.query, *args.words]))
     _report_messages(library, query, err)
@@ -487,6 +546,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("mark", cmd_mark, "set the reading status: papershelf mark ID... unread|reading|read")
     p.add_argument("items", nargs="+", metavar="ID... STATUS")
+
+    p = command("delete", cmd_delete, "move papers to the trash, notes and tags with them (restore brings them back)")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--query", help="move every paper this search finds (the search language)")
+
+    p = command("trash", cmd_trash, "list the papers in the trash, or empty it")
+    p.add_argument("ids", nargs="*", metavar="ID", help="with --empty: only these papers")
+    p.add_argument("--empty", action="store_true", help="delete what is in the trash for good")
+    p.add_argument("--json", action="store_true")
+
+    p = command("restore", cmd_restore, "bring papers back from the trash, as they were")
+    p.add_argument("ids", nargs="+", metavar="ID")
 
     p = command("note", cmd_note, "print, set or edit a paper's note")
     p.add_argument("id")

@@ -8,6 +8,7 @@ tells every open screen (:class:`~tui.messages.Refresh`) so each redraws what it
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import webbrowser
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -17,7 +18,7 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from store import Change, Paper, ReadStatus, StoreError, export, openable_url, printable
+from store import Change, Paper, PaperNotFound, ReadStatus, StoreError, export, openable_url, printable
 from tui.clipboard import TMUX_BLOCKS
 from tui.messages import LibraryChanged, PapersSaved, Refresh
 from tui.render import citation, plural
@@ -84,7 +85,12 @@ class PaperActions(App[None]):
 
     def _target(self) -> Paper | None:
         ids = self.paper_ids()
-        return self.shelf.paper(ids[0]) if ids else None
+        if not ids:
+            return None
+        try:
+            return self.shelf.paper(ids[0])
+        except PaperNotFound:  # moved to the trash elsewhere; the list catches up within a second
+            return None
 
     def refresh_screens(self, papers: list[Paper] | None = None) -> None:
         """Every open screen redraws these papers (None: anything may have changed)."""
@@ -170,12 +176,28 @@ class PaperActions(App[None]):
             summary += f" (left {len(skipped)} {plural(len(skipped))} alone: changed since, elsewhere)"
         self.post_message(PapersSaved(papers, summary))
 
+    def action_delete(self) -> None:
+        """D: the selection to the trash; ctrl+z brings it back."""
+        ids = self.paper_ids()
+        if ids:
+            self._change(
+                lambda: ([], self.shelf.delete(ids)),
+                f"Moved {len(ids)} {plural(len(ids))} to the trash (ctrl+z undoes; papershelf trash lists it)",
+            )
+
     def action_tag(self) -> None:
         ids = self.paper_ids()
         if not ids:
             return
         existing = [name for name, _ in self.shelf.tag_counts()]
-        current = sorted({t for i in ids for t in self.shelf.paper(i).tags})
+        papers = []
+        for paper_id in ids:
+            with contextlib.suppress(PaperNotFound):  # less any moved to the trash meanwhile
+                papers.append(self.shelf.paper(paper_id))
+        if not papers:
+            return
+        ids = [p.id for p in papers]
+        current = sorted({t for p in papers for t in p.tags})
         hint = f"tags now: {', '.join(current)} — " if current else ""
 
         def apply(text: str | None) -> None:

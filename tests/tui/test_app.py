@@ -264,6 +264,33 @@ async def test_a_note_saved_elsewhere_into_a_clean_editor_keeps_the_cursor_in_pl
         assert area.text.splitlines()[1].startswith("secondX")
 
 
+async def test_d_moves_the_paper_to_the_trash_and_ctrl_z_brings_it_back(app, store: Store) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("D")
+        await wait_until(pilot, lambda: paper.id not in listed(app).ids)
+        assert store.count() == 39 and [t.id for t in store.trashed()] == [paper.id]
+        assert any("trash" in t for t in toasts(app))
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: paper.id in listed(app).ids)
+        assert store.get(paper.id).note == paper.note and store.trashed() == []
+
+
+async def test_a_paper_deleted_elsewhere_leaves_the_list_and_the_reader(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        out, err = io.StringIO(), io.StringIO()
+        assert cli_main(["--db", str(store.path), "delete", str(paper.id)], out=out, err=err) == 0
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReaderScreen), timeout=2.0)
+        await wait_until(pilot, lambda: paper.id not in listed(app).ids, timeout=2.0)
+        await pilot.press("j", "t")  # keys on the list that follows work as ever
+        await pilot.press("escape")
+
+
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar
 from textual.worker import Worker, get_current_worker
 
-from store import COLUMNS, SORTS, Filter, Paper, ReadStatus, parse_query
+from store import COLUMNS, SORTS, Filter, Paper, PaperNotFound, ReadStatus, parse_query
 from tui.messages import FacetsCounted, ImportProgress, LibraryLoaded, OrderCompleted, Refresh, SearchFinished
 from tui.paper_actions import worker_failure
 from tui.screens.help import HelpScreen
@@ -108,6 +108,9 @@ class LibraryScreen(Screen[None]):
         Binding("o", "app.open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="paper.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
+        Binding(
+            "D", "app.delete", "Delete", show=False, id="paper.delete", tooltip="Move to the trash (ctrl+z undoes)"
+        ),
         Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
         Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
         Binding(
@@ -120,7 +123,7 @@ class LibraryScreen(Screen[None]):
         ),
         Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
         Binding(
-            "ctrl+z", "app.undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status or tag change"
+            "ctrl+z", "app.undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status, tag or delete"
         ),
         Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
         Binding("S", "app.stats", "Stats", show=False, id="view.stats", tooltip="Reading statistics"),
@@ -195,7 +198,11 @@ class LibraryScreen(Screen[None]):
         ids = papers.ids
         position = papers.cursor + direction
         while 0 <= position < len(ids):
-            paper = self.library.paper(ids[position])
+            try:
+                paper = self.library.paper(ids[position])
+            except PaperNotFound:  # moved to the trash elsewhere a moment ago
+                position += direction
+                continue
             if paper.status == ReadStatus.UNREAD:
                 papers.cursor = position
                 return paper
@@ -360,7 +367,11 @@ class LibraryScreen(Screen[None]):
         elif paper_id is None:
             detail.show(None, self.library.now())
         else:
-            paper = self.library.paper(paper_id)
+            try:
+                paper = self.library.paper(paper_id)
+            except PaperNotFound:  # moved to the trash elsewhere: the search that follows moves the cursor
+                detail.show(None, self.library.now())
+                return
             result = self._last_result
             why = self.library.why(result, paper, limit=DETAIL_CHARS) if result and result.query.ranked else None
             detail.show(paper, self.library.now(), why)
@@ -372,7 +383,11 @@ class LibraryScreen(Screen[None]):
     def open_paper(self, paper_id: int) -> None:
         """The reader, made once and kept installed: opening it again only draws the paper, not
         a new screen (composing one, with its footer of a dozen keys, was most of a reader's open)."""
-        paper = self.library.paper(paper_id)
+        try:
+            paper = self.library.paper(paper_id)
+        except PaperNotFound:
+            self.notify("That paper was just moved to the trash", timeout=2)
+            return
         if self._reader is None:
             self._reader = ReaderScreen(paper, self.library)
             self.app.install_screen(self._reader, name=f"reader-{id(self)}")

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
-from store import NoteConflict, Paper, StoreError, printable, show_controls
+from store import NoteConflict, Paper, PaperNotFound, StoreError, printable, show_controls
 from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
@@ -164,7 +164,10 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
     @on(Refresh)
     def redraw(self, message: Refresh) -> None:
         if message.papers is None or any(p.id == self.paper.id for p in message.papers):
-            self.changed_on_disk(self._library.paper(self.paper.id).note)
+            try:
+                self.changed_on_disk(self._library.paper(self.paper.id).note)
+            except PaperNotFound:
+                self._state("This paper was moved to the trash elsewhere: your text stays here until you close.")
 
     def changed_on_disk(self, note: str) -> None:
         """Another process saved this note: take it if nothing here is unsaved, else ask."""

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from store import PaperNotFound
 from tui.messages import Refresh
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import READER_CHARS, describe
@@ -36,6 +37,7 @@ class ReaderScreen(Screen[None]):
         Binding("o", "app.open_link", "Open", show=False, id="reader.open"),
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="reader.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="reader.tag"),
+        Binding("D", "app.delete", "Delete", show=False, id="reader.delete", tooltip="Move to the trash"),
         Binding("n", "app.next_unread(1)", "Next unread", id="reader.next_unread"),
         Binding("N", "app.next_unread(-1)", "Previous unread", show=False, id="reader.previous_unread"),
         Binding("E", "app.external_note", "Note in $EDITOR", show=False, id="reader.note_external"),
@@ -68,7 +70,10 @@ class ReaderScreen(Screen[None]):
     @on(Refresh)
     def redraw(self, message: Refresh) -> None:
         if message.papers is None or any(p.id == self.paper.id for p in message.papers):
-            self.show(self._library.paper(self.paper.id))
+            try:
+                self.show(self._library.paper(self.paper.id))
+            except PaperNotFound:  # moved to the trash (D, or elsewhere): back to the list, which no longer has it
+                self.app.pop_screen()
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#reader", VerticalScroll).scroll_relative(y=lines, animate=False)

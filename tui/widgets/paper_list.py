@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Input
 
-from store import Hit, Paper, ReadStatus, printable
+from store import Hit, Paper, PaperNotFound, ReadStatus, printable
 from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -171,7 +171,15 @@ class PaperList(LineView, can_focus=True):
 
     @property
     def current(self) -> Paper | None:
-        return self._paper_of(self._ids[self.cursor]) if 0 <= self.cursor < len(self._ids) else None
+        return self._paper(self._ids[self.cursor]) if 0 <= self.cursor < len(self._ids) else None
+
+    def _paper(self, paper_id: int) -> Paper | None:
+        """A listed paper; None once it has left the library (moved to the trash, here or elsewhere),
+        until the search that follows every change lists what is there."""
+        try:
+            return self._paper_of(paper_id)
+        except PaperNotFound:
+            return None
 
     def set_results(
         self,
@@ -318,7 +326,10 @@ class PaperList(LineView, can_focus=True):
         key = (index, width, index == self.cursor, selected)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(self._paper_of(paper_id), width, cursor=key[2], selected=selected)
+            paper = self._paper(paper_id)
+            if paper is None:
+                return Strip.blank(width, self.rich_style)
+            strip = self._render_row(paper, width, cursor=key[2], selected=selected)
             self._cache[key] = strip
         return strip
 
