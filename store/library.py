@@ -239,19 +239,25 @@ class Library:
             self._cache.clear()
 
     def iter_papers(
-        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0
+        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0, reverse: bool = False
     ) -> Iterator[Paper]:
         """The papers a query lists, streamed in chunks, for printing.
 
-        Without a query one cursor reads them in the database's order and the index is not even
-        loaded; with one, the index picks the ids (``select``) and ``stream`` fetches them.
+        Without a query (and not ``reverse``) one cursor reads them in the database's order and the
+        index is not even loaded; else the ids are picked (``select``) and ``stream`` fetches them.
         """
-        if query.strip():
-            return self.stream(self.select(query, sort=sort, limit=limit, offset=offset))
+        if query.strip() or reverse:
+            return self.stream(self.select(query, sort=sort, limit=limit, offset=offset, reverse=reverse))
         return self.store.iter_papers(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
 
-    def select(self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
-        """The ids a query (or the whole library) lists, in sort order: no paper is read."""
+    def select(
+        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0, reverse: bool = False
+    ) -> list[int]:
+        """The ids a query (or the whole library) lists, in sort order (``reverse``: the other way
+        round, the page counted from that end): no paper is read."""
+        if reverse:
+            ids = self.select(query, sort=sort)[::-1]
+            return ids[offset:] if limit is None else ids[offset : offset + limit]
         if not query.strip():
             return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
         result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)

@@ -379,3 +379,23 @@ def test_an_unexpected_error_is_one_line_and_a_report_file(
     (report,) = (tmp_path / "logs").iterdir()
     assert str(report) in second
     assert "Traceback" in report.read_text() and "Traceback" not in result.err
+
+
+def test_mark_and_tag_take_a_query_as_well_as_ids(library: list[Path]) -> None:
+    found = {r["id"] for r in run("list", "cat:CL", "--json").json()}
+    assert found and run("mark", "--query", "cat:CL", "read").code == 0
+    assert {r["id"] for r in run("list", "is:read", "--json").json()} == found
+    assert run("tag", "--query", "cat:CL", "+dialects").code == 0
+    assert {r["id"] for r in run("list", "tag:dialects", "--json").json()} == found
+    assert run("mark", "--query", "", "read").code == 2
+    assert run("tag", "1", "+x", "--query", "cat:CL").code == 2  # an option after the tags is refused
+    nothing = run("mark", "--query", "zzzzqqq", "read")
+    assert nothing.code == 0 and "no papers match" in nothing.err
+
+
+def test_list_reverse_is_the_order_the_other_way_round(library: list[Path]) -> None:
+    forward = [r["id"] for r in run("list", "--json").json()]
+    assert [r["id"] for r in run("list", "--reverse", "--json").json()] == forward[::-1]
+    assert [r["id"] for r in run("list", "--reverse", "--limit", "3", "--json").json()] == forward[::-1][:3]
+    titled = [r["id"] for r in run("list", "learning", "--sort", "title", "--json").json()]
+    assert [r["id"] for r in run("list", "learning", "--sort", "title", "--reverse", "--json").json()] == titled[::-1]

@@ -226,7 +226,7 @@ def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     query = _query(args)
     _report_messages(library, query, err)
     limit, offset = _page(args, None)
-    rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset)
+    rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset, reverse=args.reverse)
     if args.json:
         for chunk in json_chunks(record(p) for p in rows):
             out.write(chunk)
@@ -273,11 +273,30 @@ def cmd_show(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     return EXIT_OK
 
 
+def _chosen(library: Library, ids: Sequence[str], query: str | None, usage: str, err: TextIO) -> list[int]:
+    """The papers a command acts on: the ids given, or (--query) every paper a search finds."""
+    if query is None:
+        if not ids:
+            raise UsageError(usage)
+        return _ids(ids)
+    if ids:
+        raise UsageError(f"ids or --query, not both: {usage}")
+    if not query.strip():
+        raise UsageError("an empty --query matches every paper; give a search (or the ids)")
+    _report_messages(library, query, err)
+    return library.select(query, sort="date")
+
+
 def cmd_mark(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if len(args.items) < 2:
-        raise UsageError("usage: papershelf mark ID... unread|reading|read")
+    usage = "usage: papershelf mark ID... unread|reading|read  |  papershelf mark --query QUERY STATUS"
+    if not args.items:
+        raise UsageError(usage)
     status = _status(args.items[-1])
-    papers, _ = library.set_status(_ids(args.items[:-1]), status)
+    ids = _chosen(library, args.items[:-1], args.query, usage, err)
+    if not ids:
+        err.write("no papers match; nothing marked\n")
+        return EXIT_OK
+    papers, _ = library.set_status(ids, status)
     for paper in papers:
         out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
     return EXIT_OK
@@ -327,9 +346,13 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
 def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ids = [v for v in args.items if not v.startswith(("+", "-"))]
     changes = [v for v in args.items if v.startswith(("+", "-"))]
-    if not ids or not changes:
-        raise UsageError("usage: papershelf tag ID... +name|-name")
-    paper_ids = _ids(ids)
+    usage = "usage: papershelf tag ID... +name|-name  |  papershelf tag --query QUERY +name|-name"
+    if not changes or any(v.startswith("--") for v in changes):  # an option after the tags is not a tag
+        raise UsageError(usage)
+    paper_ids = _chosen(library, ids, args.query, usage, err)
+    if not paper_ids:
+        err.write("no papers match; no tag changed\n")
+        return EXIT_OK
     for change in changes:
         if change.startswith("+"):
             library.tag(paper_ids, change[1:])
@@ -341,15 +364,9 @@ def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
 
 
 def cmd_delete(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if bool(args.ids) == (args.query is not None):
-        raise UsageError("usage: papershelf delete ID... | papershelf delete --query QUERY")
-    if args.query is not None:
-        if not args.query.strip():
-            raise UsageError("an empty --query matches every paper; give a search (or the ids)")
-        _report_messages(library, args.query, err)
-        ids = library.select(args.query, sort="date")
-    else:
-        ids = _ids(args.ids)
+    ids = _chosen(
+        library, args.ids, args.query, "usage: papershelf delete ID... | papershelf delete --query QUERY", err
+    )
     if not ids:
         err.write("no papers match; nothing moved to the trash\n")
         return EXIT_OK
@@ -537,6 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--year", type=_year, help="the same as year:YEAR")
         p.add_argument("--has-code", action="store_true", help="only papers with code (the same as has:code)")
         p.add_argument("--sort", choices=SORTS, default=default_sort)
+        if name == "list":
+            p.add_argument("--reverse", action="store_true", help="the sort order the other way round (oldest first)")
         p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
         paging(p, default_limit)
 
@@ -546,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("mark", cmd_mark, "set the reading status: papershelf mark ID... unread|reading|read")
     p.add_argument("items", nargs="+", metavar="ID... STATUS")
+    p.add_argument("--query", help="mark every paper this search finds (the search language)")
 
     p = command("delete", cmd_delete, "move papers to the trash, notes and tags with them (restore brings them back)")
     p.add_argument("ids", nargs="*", metavar="ID")
@@ -570,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--history", action="store_true", help="print every saved version, newest first")
 
     p = command("tag", cmd_tag, "add or remove tags: papershelf tag ID... +name|-name")
+    p.add_argument("--query", help="tag every paper this search finds (give it before the +name|-name)")
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +name|-name")
 
     p = command("export", cmd_export, "export the library, or the papers a search finds")
