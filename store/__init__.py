@@ -16,6 +16,7 @@ from store.export import export
 if TYPE_CHECKING:
     from store.config import COLUMNS, Config, parse_config, read_config, set_theme_line
     from store.demo import demo_files, load_demo
+    from store.edits import EDITABLE
     from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
     from store.library import Change, ImportOutcome, Library
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
     "store.demo": ("demo_files", "load_demo"),
+    "store.edits": ("EDITABLE",),
     "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
                      "note_files", "record"),
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
@@ -65,6 +67,7 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = [
     "COLUMNS",
     "DB_ENV",
+    "EDITABLE",
     "FORMATS",
     "QUERY_HELP",
     "RECORD_KEYS",

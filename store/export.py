@@ -276,7 +276,7 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_statu
     Whatever the source held, what comes out parses in BibTeX, biber and pybtex: braces balance,
     URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up.
     """
-    kept = read_source(paper.original) if paper.original else None
+    kept = _kept_entry(paper)
     kind, fields = kept if kept is not None else ("misc", _made_fields(paper))  # a preprint: no journal to name
     kind = kind if _NAME.fullmatch(kind) else "misc"
     lines = []
@@ -302,6 +302,26 @@ _VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
 _MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
 _FULL_MONTHS = {name.lower(): m for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
 _PROTECT = re.compile(r"(?<![\\\w])(\w+)")
+
+
+def _kept_entry(paper: Paper) -> tuple[str, list[tuple[str, str]]] | None:
+    """The entry its file gave a paper, with the user's corrections (``Paper.edited``) put in as LaTeX."""
+    kept = read_source(paper.original) if paper.original else None
+    if kept is None or not paper.edited:
+        return kept
+    kind, fields = kept
+    mine: dict[str, str] = {}
+    if "title" in paper.edited:
+        mine["title"] = protect_case(bibtex_text(paper.title))
+    if "authors" in paper.edited:
+        mine["author"] = bibtex_text(" and ".join(paper.authors))
+    if "year" in paper.edited and paper.date:
+        mine["year"] = str(paper.date.year)
+        mine["date"] = next((paper.date.isoformat()[:4] + v[4:] for k, v in fields if k == "date"), "")
+    if "url" in paper.edited and paper.links:
+        mine["url"] = paper.links[0]
+    fields = [(k, mine.pop(k) if k in mine else v) for k, v in fields]
+    return kind, fields + [(k, v) for k, v in mine.items() if v]
 
 
 def _made_fields(paper: Paper) -> list[tuple[str, str]]:
@@ -485,7 +505,7 @@ class _Reference(NamedTuple):
 def _reference(paper: Paper) -> _Reference:
     from store.names import bibtex_names, name_parts  # deferred: bibtexparser splits the names
 
-    kept = read_source(paper.original) if paper.original else None
+    kept = _kept_entry(paper)
     fields = first_fields(kept[1]) if kept else {}
     if "author" in fields:
         names, truncated = bibtex_names(fields["author"])

@@ -463,6 +463,14 @@ class Library:
         self._catch_up()
         return papers, skipped
 
+    def edit(self, paper_id: int, changes: Mapping[str, Any]) -> Paper:
+        """Correct a paper's imported fields ({field: value, or None for the file's value back});
+        a re-import keeps the user's values (see ``store.edits``)."""
+        try:
+            return self.store.edit(paper_id, changes)
+        finally:
+            self._catch_up()
+
     # -- the trash ----------------------------------------------------------------------------
 
     def delete(self, paper_ids: Sequence[int]) -> Change:

@@ -154,6 +154,8 @@ class Paper:
     """The citation key, given when the paper was first stored and never changed ("" in memory only)."""
     original: str = ""
     """The BibTeX entry exactly as its file wrote it, for papers imported from BibTeX."""
+    edited: tuple[str, ...] = ()
+    """Fields the user corrected (``store.edits.EDITABLE``); a re-import keeps their values."""
 
     @property
     def year(self) -> int | None:

@@ -317,3 +317,9 @@ def m009_trash(db: Database) -> None:
         CREATE INDEX trash_key ON trash(key);
         """
     )
+
+
+@migrations()
+def m010_user_edits(db: Database) -> None:
+    """The user's corrections to imported fields, each beside the file's value (see ``store.edits``)."""
+    db.execute("ALTER TABLE papers ADD COLUMN edited TEXT")

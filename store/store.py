@@ -19,7 +19,8 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
-from store import trash
+from store import edits, trash
+from store.edits import EDITABLE
 from store.keys import assign_keys, source_key
 from store.links import openable_url
 from store.models import (
@@ -38,7 +39,7 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -55,7 +56,7 @@ _REINDEX_FROM = 5000
 _PAPER_COLUMNS = (
     "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
     "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
-    "user_code_url, cite_key, original"
+    "user_code_url, cite_key, original, edited"
 )
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -137,6 +138,8 @@ _META_COLUMNS = (
     "title, authors, authors_truncated, affiliations, category, date, date_has_year, score, "
     "has_code, abstract, links, code_urls"
 )
+_META_NAMES = [c.strip() for c in _META_COLUMNS.split(",")]
+_META_ASSIGNMENTS = ", ".join(f"{c} = ?" for c in _META_NAMES)
 _KEEP_WHEN_MISSING = {1: "[]", 3: "[]", 4: None, 5: None, 7: None, 9: "", 10: "[]", 11: "[]"}
 """Column positions in _draft_meta whose old value survives a re-import that lacks them."""
 
@@ -560,10 +563,13 @@ class Store:
                 if digest == found.digest:
                     unchanged += 1
                     continue
-                assignments = ", ".join(f"{c.strip()} = ?" for c in _META_COLUMNS.split(","))
+                columns = edits.reimported(conn, paper_id, dict(zip(_META_NAMES, meta, strict=True)))
+                meta = [columns[name] for name in _META_NAMES]  # the user's corrections win over the file
+                kept = ", edited = ?" if "edited" in columns else ""
                 conn.execute(
-                    f"UPDATE papers SET {assignments}, meta_hash = ?, updated_at = ?, sort_title = ? WHERE id = ?",
-                    [*meta, digest, now, sort_title(draft.title), paper_id],
+                    f"UPDATE papers SET {_META_ASSIGNMENTS}, meta_hash = ?, updated_at = ?, sort_title = ?{kept} "
+                    "WHERE id = ?",
+                    [*meta, digest, now, sort_title(meta[0]), *([columns["edited"]] if kept else []), paper_id],
                 )
                 found.digest = digest
                 updated += 1
@@ -1130,6 +1136,18 @@ class Store:
             conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
         return self.get_many(paper_ids)
 
+    def edit(self, paper_id: int, changes: Mapping[str, Any]) -> Paper:
+        """Correct imported fields (``store.edits``): {field: the user's value, or None to take the
+        file's back}. Raises StoreError naming the field when a value cannot be used."""
+        try:
+            checked = {f: None if v is None else edits.checked(f, v) for f, v in changes.items()}
+        except edits.EditError as exc:
+            raise StoreError(str(exc)) from None
+        with self._write() as conn:
+            self._require(conn, [paper_id])
+            edits.edit(conn, paper_id, checked)
+        return self.get(paper_id)
+
     # -- the trash ---------------------------------------------------------------------------
 
     def to_trash(self, paper_ids: Sequence[int]) -> None:
@@ -1245,6 +1263,7 @@ def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, 
         code_url=row[19],
         cite_key=row[20] or "",
         original=row[21] or "",
+        edited=tuple(f for f in EDITABLE if f in json.loads(row[22])) if row[22] else (),
     )
 
 

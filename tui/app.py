@@ -53,6 +53,11 @@ _PALETTE = (
     ("paper: open link", "Open the code URL or first link in the browser", "open_link"),
     ("paper: open link and mark read", "Open the link, then mark the paper read", "open_and_read"),
     ("paper: tag", "Add or remove a tag", "tag"),
+    (
+        "paper: correct details…",
+        "Correct the title, authors, year, category or link (a re-import keeps it)",
+        "edit_paper",
+    ),
     ("paper: delete", "Move the selected papers to the trash (undo brings them back)", "delete"),
     ("paper: undo", "Undo the last status, tag or delete", "undo"),
     ("list: next unread", "Jump to the next unread paper", "next_unread(1)"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from store import (
     DB_ENV,
+    EDITABLE,
     FORMATS,
     QUERY_HELP,
     SORTS,
@@ -145,6 +146,8 @@ def _show(paper: Paper, now: dt.datetime, out: TextIO) -> None:
     if paper.sources:
         field("sources", ", ".join(f"{n} ({o})" if o else n for n, o in zip(paper.sources, paper.owners, strict=True)))
     field("added", when(paper.added_at, now))
+    if paper.edited:
+        field("edited", ", ".join(paper.edited) + " (your values; a re-import keeps them)")
     if paper.abstract:
         out.write("\nAbstract\n" + printable(paper.abstract) + "\n")
     if paper.note:
@@ -363,6 +366,17 @@ def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
     return EXIT_OK
 
 
+def cmd_edit(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    (paper_id,) = _ids([args.id])
+    changes: dict[str, object] = {f: getattr(args, f) for f in EDITABLE if getattr(args, f) is not None}
+    changes |= dict.fromkeys(args.undo or (), None)
+    if not changes:
+        raise UsageError("nothing to change: give --title, --authors, --year, --category, --url or --undo FIELD")
+    paper = library.edit(paper_id, changes)
+    _show(paper, library.now(), out)
+    return EXIT_OK
+
+
 def cmd_delete(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ids = _chosen(
         library, args.ids, args.query, "usage: papershelf delete ID... | papershelf delete --query QUERY", err
@@ -566,6 +580,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("mark", cmd_mark, "set the reading status: papershelf mark ID... unread|reading|read")
     p.add_argument("items", nargs="+", metavar="ID... STATUS")
     p.add_argument("--query", help="mark every paper this search finds (the search language)")
+
+    p = command("edit", cmd_edit, "correct a paper's title, authors, year, category or link; a re-import keeps it")
+    p.add_argument("id")
+    p.add_argument("--title")
+    p.add_argument("--authors", help="names separated by ';' (Ana Berg; Jon Fry)")
+    p.add_argument("--year")
+    p.add_argument("--category")
+    p.add_argument("--url", help="the paper's link, shown and opened first")
+    p.add_argument(
+        "--undo", action="append", choices=EDITABLE, metavar="FIELD", help="take the file's value back (repeatable)"
+    )
 
     p = command("delete", cmd_delete, "move papers to the trash, notes and tags with them (restore brings them back)")
     p.add_argument("ids", nargs="*", metavar="ID")

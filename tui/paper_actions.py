@@ -23,6 +23,7 @@ from tui.clipboard import TMUX_BLOCKS
 from tui.messages import LibraryChanged, PapersSaved, Refresh
 from tui.render import citation, plural
 from tui.screens.dialogs import AskScreen, ChooseScreen
+from tui.screens.edit_paper import EditPaperScreen
 from tui.screens.reader import ReaderScreen
 
 if TYPE_CHECKING:
@@ -175,6 +176,19 @@ class PaperActions(App[None]):
         if skipped:
             summary += f" (left {len(skipped)} {plural(len(skipped))} alone: changed since, elsewhere)"
         self.post_message(PapersSaved(papers, summary))
+
+    def action_edit_paper(self) -> None:
+        """M: correct the paper's title, authors, year, category or link; a re-import keeps it."""
+        paper = self._target()
+        if paper is None:
+            return
+
+        def apply(changes: dict[str, str | None] | None) -> None:
+            if changes:
+                summary = f"Corrected {', '.join(changes)} (a re-import keeps your values)"
+                self._save(lambda: [self.shelf.edit(paper.id, changes)], summary)
+
+        self.push_screen(EditPaperScreen(paper), apply)
 
     def action_delete(self) -> None:
         """D: the selection to the trash; ctrl+z brings it back."""

@@ -20,6 +20,7 @@ from tui.app import create_app
 from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
 from tui.screens.dialogs import AskScreen, ChooseScreen
+from tui.screens.edit_paper import EditPaperScreen
 from tui.screens.help import HelpScreen
 from tui.screens.note_editor import NoteEditorScreen
 from tui.screens.reader import ReaderScreen
@@ -289,6 +290,29 @@ async def test_a_paper_deleted_elsewhere_leaves_the_list_and_the_reader(app, sto
         await wait_until(pilot, lambda: paper.id not in listed(app).ids, timeout=2.0)
         await pilot.press("j", "t")  # keys on the list that follows work as ever
         await pilot.press("escape")
+
+
+async def test_m_corrects_a_paper_and_the_list_and_detail_show_it(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditPaperScreen))
+        title = app.screen.query_one("#edit-title", Input)
+        title.value = "A Title Corrected By Hand"
+        app.screen.query_one("#edit-year", Input).value = "2001"
+        title.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: store.get(paper.id).title == "A Title Corrected By Hand")
+        assert store.get(paper.id).edited == ("title", "year") and store.get(paper.id).year == 2001
+        await wait_until(pilot, lambda: listed(app).current.title == "A Title Corrected By Hand")  # it moved to 2001
+        detail = app.screen.query_one(PaperDetail)
+        await wait_until(pilot, lambda: any("your values" in detail.render_line(y).text for y in range(60)))
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditPaperScreen))
+        await pilot.press("escape")  # nothing changes
+        await settle(pilot)
+        assert store.get(paper.id).title == "A Title Corrected By Hand"
 
 
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:

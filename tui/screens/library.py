@@ -108,6 +108,7 @@ class LibraryScreen(Screen[None]):
         Binding("o", "app.open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="paper.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
+        Binding("M", "app.edit_paper", "Correct", show=False, id="paper.edit", tooltip="Correct title, authors, year…"),
         Binding(
             "D", "app.delete", "Delete", show=False, id="paper.delete", tooltip="Move to the trash (ctrl+z undoes)"
         ),

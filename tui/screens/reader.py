@@ -38,6 +38,7 @@ class ReaderScreen(Screen[None]):
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="reader.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="reader.tag"),
         Binding("D", "app.delete", "Delete", show=False, id="reader.delete", tooltip="Move to the trash"),
+        Binding("M", "app.edit_paper", "Correct", show=False, id="reader.edit", tooltip="Correct title, authors…"),
         Binding("n", "app.next_unread(1)", "Next unread", id="reader.next_unread"),
         Binding("N", "app.next_unread(-1)", "Previous unread", show=False, id="reader.previous_unread"),
         Binding("E", "app.external_note", "Note in $EDITOR", show=False, id="reader.note_external"),

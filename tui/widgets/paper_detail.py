@@ -134,6 +134,8 @@ def describe(
     if paper.sources:
         sources = ", ".join(o or n for n, o in zip(paper.sources, paper.owners, strict=True))
         parts += [Text(), _line("from", sources, limit=limit)]
+    if paper.edited:
+        parts.append(_line("edited", f"{', '.join(paper.edited)}: your values, kept over any re-import (M)", "dim"))
     return Group(*parts)
 
 
