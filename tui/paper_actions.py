@@ -285,9 +285,31 @@ class PaperActions(App[None]):
         self.push_screen(ChooseScreen(lead, choices), chosen)
 
     def action_copy_citation(self) -> None:
+        """y: a menu of what to copy, the citation first (enter): \\cite{key} and pandoc's [@key] for the
+        selection, the key alone, the abstract."""
         paper = self._target()
-        if paper is not None:
-            self.copy(citation(paper), "the citation")
+        if paper is None:
+            return
+        papers = [paper, *(p for p in self.shelf.papers(self.paper_ids()[1:]))]
+        keys = ",".join(p.cite_key for p in papers if p.cite_key)
+        cite = citation(paper)
+        choices: list[tuple[str, tuple[str, str]]] = [(f"Citation: {cite}", (cite, "the citation"))]
+        if keys:
+            pandoc = "; ".join(f"@{k}" for k in keys.split(","))
+            choices += [
+                (f"\\cite{{{keys}}}", (f"\\cite{{{keys}}}", "the \\cite command")),
+                (f"[{pandoc}]", (f"[{pandoc}]", "the pandoc citation")),
+                (f"Key: {keys}", (keys, "the citation key")),
+            ]
+        if paper.abstract:
+            choices.append(("Abstract", (paper.abstract, "the abstract")))
+        chosen = dict(choices)
+
+        def copy_chosen(label: str | None) -> None:
+            if label is not None:
+                self.copy(*chosen[label])
+
+        self.push_screen(ChooseScreen("Copy", [(label, label) for label, _ in choices]), copy_chosen)
 
     def action_copy_abstract(self) -> None:
         paper = self._target()

@@ -393,10 +393,21 @@ async def test_copy_citation_and_abstract(app, clipboard: FakeClipboard) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_search(pilot, "self correcting")
-        await pilot.press("tab", "y", "Y")
+        await pilot.press("tab", "y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        await pilot.press("enter", "Y")  # the citation is the first choice
         assert clipboard.copied[0].startswith("Mira Castellanos, Wei-Ting Huang, Hugo van der Linde et al. ")
         assert clipboard.copied[0].endswith("Self-Correcting Code Generation with Execution Feedback (2026).")
         assert clipboard.copied[1].startswith("Code models rarely fix")
+        key = listed(app).current.cite_key
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        await pilot.press("down", "enter")
+        assert clipboard.copied[2] == "\\cite{" + key + "}"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        await pilot.press("down", "down", "enter")
+        assert clipboard.copied[3] == "[@" + key + "]"
 
 
 async def test_copy_bibtex_and_export_the_listed_papers(app, clipboard: FakeClipboard, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from store import ReadStatus
 from tests.conftest import TODAY
 from tests.tui.conftest import settle, toasts, wait_until
 from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
+from tui.screens.dialogs import ChooseScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
@@ -166,6 +167,8 @@ async def test_a_copy_tmux_will_drop_is_a_warning_that_says_how_to_fix_it(librar
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseScreen))
+        await pilot.press("enter")  # the citation
         await wait_until(pilot, lambda: any("tmux will not pass it on" in t for t in toasts(app)))
         assert not any(t.startswith("Copied") for t in toasts(app))
         assert any("set -g set-clipboard on" in t for t in toasts(app))
