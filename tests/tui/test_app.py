@@ -144,6 +144,30 @@ async def test_filter_pane_toggles_values_with_counts(app) -> None:
         assert listed(app).count == 40
 
 
+async def test_a_facet_with_many_values_shows_them_all_on_asking(app) -> None:
+    for n, paper_id in enumerate(app.shelf.select("")[:15]):
+        app.shelf.tag([paper_id], f"topic{n:02d}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.library.query_one(FilterPane)
+        pane.focus()
+        with pytest.raises(KeyError):
+            pane.get_option_index("tag\x1ftopic14")  # the 13th and later wait behind the "more" row
+        more = pane.get_option_index("tag\x1f\x00")
+        assert "3 more" in pane.render_line(more - int(pane.scroll_y)).text
+        pane.highlighted = more
+        await pilot.press("enter")
+        pane.highlighted = pane.get_option_index("tag\x1ftopic14")
+        await pilot.press("space")
+        await settle(pilot)
+        assert listed(app).count == 1 and "topic14" in listed(app).current.tags
+        pane.highlighted = pane.get_option_index("tag\x1f\x00")
+        await pilot.press("enter")  # fewer again; the chosen value stays shown
+        assert pane.get_option_index("tag\x1ftopic14")
+        with pytest.raises(KeyError):
+            pane.get_option_index("tag\x1ftopic13")
+
+
 async def test_filter_pane_clicks_toggle_and_the_cursor_steps_over_headings(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -36,7 +36,8 @@ FACETS = (
     ("tag", "Tags"),
 )
 _MAX_VALUES = 12
-"""Values shown per facet; the most frequent first, and any selected value always."""
+"""Values shown per facet until its "more" row is chosen; the most frequent first, and any selected
+value always."""
 _SEP = "\x1f"
 _NAME_WIDTH, _COUNT_WIDTH = 13, 5
 """Value names are cut to fit the pane; counts line up on the right."""
@@ -50,6 +51,8 @@ class FacetRow:
     """``facet\\x1fvalue``; a heading's is ``facet\\x1f``."""
     text: Text
     disabled: bool = False
+    more: bool = False
+    """The row that shows a facet's other values, or hides them again."""
 
 
 class FilterPane(LineView, can_focus=True):
@@ -103,6 +106,8 @@ class FilterPane(LineView, can_focus=True):
         self._rows: list[FacetRow] = []
         self._index: dict[str, int] = {}
         self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._expanded: set[str] = set()
+        """Facets showing every value."""
 
     @property
     def chosen(self) -> dict[str, tuple[str, ...]]:
@@ -128,7 +133,7 @@ class FilterPane(LineView, can_focus=True):
         for facet, label in FACETS:
             counts = facets.get(facet, {})
             chosen = self._chosen.get(facet, [])
-            top = list(counts)[:_MAX_VALUES]
+            top = list(counts) if facet in self._expanded else list(counts)[:_MAX_VALUES]
             values = top + [v for v in chosen if v not in top]
             if not values:
                 continue
@@ -146,6 +151,10 @@ class FilterPane(LineView, can_focus=True):
                 line.append_text(name)
                 line.append(f"{counts.get(value, 0):>{_COUNT_WIDTH},}", style="dim")
                 rows.append(FacetRow(f"{facet}{_SEP}{value}", line))
+            if len(counts) > _MAX_VALUES:
+                hidden = len(counts) - len(top)
+                more = Text(f"… {hidden:,} more" if hidden else "… fewer", style="italic dim")
+                rows.append(FacetRow(f"{facet}{_SEP}\x00", more, more=True))
         self._rows = rows
         self._index = {row.id: i for i, row in enumerate(rows)}
         self._lines.clear()
@@ -212,6 +221,11 @@ class FilterPane(LineView, can_focus=True):
         if row is None or row.disabled:
             return
         facet, value = row.id.split(_SEP, 1)
+        if row.more:  # every value of the facet, or its first few again
+            self._expanded ^= {facet}
+            self.show(self._facets)
+            self.highlighted = self._index[row.id]
+            return
         values = self._chosen.setdefault(facet, [])
         if value in values:
             values.remove(value)
