@@ -471,6 +471,38 @@ class Library:
         finally:
             self._catch_up()
 
+    # -- files --------------------------------------------------------------------------------
+
+    def files(self, paper_id: int) -> list[tuple[Path, bool]]:
+        """A paper's files and whether each is there: those attached to it, then those its BibTeX
+        ``file`` field names (relative ones taken from the library's folder)."""
+        from store.attachments import attached, file_field_paths
+        from store.source import first_fields, read_source
+
+        paper = self.paper(paper_id)
+        found = [(path, True) for path in attached(self.path.resolve(), paper_id)] if self.path else []
+        kept = read_source(paper.original) if paper.original else None
+        value = first_fields(kept[1]).get("file", "") if kept else ""
+        base = self.path.resolve().parent if self.path else Path.cwd()
+        found += [(path, path.is_file()) for path in file_field_paths(value, base)]
+        return found
+
+    def pdf(self, paper_id: int) -> Path | None:
+        """The paper's first PDF that is there, attached or named by its BibTeX entry."""
+        return next((p for p, there in self.files(paper_id) if there and p.suffix.lower() == ".pdf"), None)
+
+    def attach(self, paper_id: int, source: Path, *, link: bool = False) -> Path:
+        """Copy a file (or link to it) into the paper's folder beside the library; its new path."""
+        from store.attachments import attach
+
+        self.paper(paper_id)  # PaperNotFound for a paper that is not there
+        if self.path is None:
+            raise StoreError("a library in memory has no folder to attach files to")
+        try:
+            return attach(self.path.resolve(), paper_id, source, link=link)
+        except OSError as exc:
+            raise StoreError(f"{source}: cannot attach: {exc.strerror or exc}") from None
+
     # -- the trash ----------------------------------------------------------------------------
 
     def delete(self, paper_ids: Sequence[int]) -> Change:

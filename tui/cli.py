@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -33,6 +34,7 @@ from store import (
     demo_db_path,
     dumps,
     log_dir,
+    openable_url,
     printable,
     problem_lines,
     record,
@@ -120,7 +122,7 @@ def _paper_line(paper: Paper, width: int) -> str:
     return f"{head}{_clip(paper.title, room):<{room}}  {_clip(byline(paper, limit=1), _AUTHOR_WIDTH)}"
 
 
-def _show(paper: Paper, now: dt.datetime, out: TextIO) -> None:
+def _show(paper: Paper, now: dt.datetime, out: TextIO, *, files: Sequence[tuple[Path, bool]] = ()) -> None:
     def field(label: str, value: str) -> None:
         out.write(f"{label:<13}{printable(value, keep_newlines=False)}\n")
 
@@ -146,6 +148,8 @@ def _show(paper: Paper, now: dt.datetime, out: TextIO) -> None:
     if paper.sources:
         field("sources", ", ".join(f"{n} ({o})" if o else n for n, o in zip(paper.sources, paper.owners, strict=True)))
     field("added", when(paper.added_at, now))
+    for path, there in files:
+        field("file", str(path) + ("" if there else "  (not there)"))
     if paper.edited:
         field("edited", ", ".join(paper.edited) + " (your values; a re-import keeps them)")
     if paper.abstract:
@@ -272,7 +276,7 @@ def cmd_show(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     if args.json:
         out.write(dumps(record(paper)) + "\n")
     else:
-        _show(paper, library.now(), out)
+        _show(paper, library.now(), out, files=library.files(paper_id))
     return EXIT_OK
 
 
@@ -374,6 +378,35 @@ def cmd_edit(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         raise UsageError("nothing to change: give --title, --authors, --year, --category, --url or --undo FIELD")
     paper = library.edit(paper_id, changes)
     _show(paper, library.now(), out)
+    return EXIT_OK
+
+
+def cmd_attach(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    (paper_id,) = _ids([args.id])
+    target = library.attach(paper_id, Path(args.file), link=args.link)
+    out.write(f"{target}\n")
+    return EXIT_OK
+
+
+def cmd_open(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    (paper_id,) = _ids([args.id])
+    if args.pdf:
+        pdf = library.pdf(paper_id)
+        if pdf is None:
+            missing = [str(p) for p, there in library.files(paper_id) if not there]
+            why = f"its file field names {', '.join(missing)}, which is not there" if missing else "it has none"
+            raise StoreError(f"paper {paper_id} has no PDF to open ({why}); papershelf attach {paper_id} FILE adds one")
+        target = str(pdf)
+        url = pdf.as_uri()
+    else:
+        paper = library.paper(paper_id)
+        links = (*paper.all_code_urls, *paper.links)
+        url = next(filter(None, map(openable_url, links)), "")
+        if not url:
+            raise StoreError(f"paper {paper_id} has no http(s) link, DOI or arXiv id to open")
+        target = url
+    if args.print or not webbrowser.open(url):
+        out.write(printable(target, keep_newlines=False) + "\n")
     return EXIT_OK
 
 
@@ -591,6 +624,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--undo", action="append", choices=EDITABLE, metavar="FIELD", help="take the file's value back (repeatable)"
     )
+
+    p = command("attach", cmd_attach, "copy a file (a PDF) into the paper's folder beside the library")
+    p.add_argument("id")
+    p.add_argument("file")
+    p.add_argument("--link", action="store_true", help="link to the file where it is instead of copying it")
+
+    p = command("open", cmd_open, "open a paper's link, or its PDF (--pdf), in the system's viewer")
+    p.add_argument("id")
+    p.add_argument("--pdf", action="store_true", help="the PDF: attached, or named by its BibTeX file field")
+    p.add_argument("--print", action="store_true", help="print the path or address instead of opening it")
 
     p = command("delete", cmd_delete, "move papers to the trash, notes and tags with them (restore brings them back)")
     p.add_argument("ids", nargs="*", metavar="ID")

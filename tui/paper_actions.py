@@ -177,6 +177,26 @@ class PaperActions(App[None]):
             summary += f" (left {len(skipped)} {plural(len(skipped))} alone: changed since, elsewhere)"
         self.post_message(PapersSaved(papers, summary))
 
+    def action_open_pdf(self) -> None:
+        """p: the paper's PDF (attached, or named by its BibTeX file field) in the system's viewer."""
+        paper = self._target()
+        if paper is None:
+            return
+        pdf = self.shelf.pdf(paper.id)
+        if pdf is None:
+            missing = [str(p) for p, there in self.shelf.files(paper.id) if not there]
+            where = f" (its file field names {missing[0]}, which is not there)" if missing else ""
+            self.notify(f"No PDF for this paper{where}; papershelf attach {paper.id} FILE adds one", timeout=5)
+            return
+        try:
+            opened = self._open_url(pdf.as_uri())
+        except Exception:  # a broken viewer setup must not crash the app
+            opened = False
+        if opened:
+            self.notify(f"Opened {pdf.name}", timeout=3)
+        else:
+            self.copy(str(pdf), "the PDF's path (no viewer was found)")
+
     def action_edit_paper(self) -> None:
         """M: correct the paper's title, authors, year, category or link; a re-import keeps it."""
         paper = self._target()

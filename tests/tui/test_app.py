@@ -339,6 +339,19 @@ async def test_m_corrects_a_paper_and_the_list_and_detail_show_it(app, store: St
         assert store.get(paper.id).title == "A Title Corrected By Hand"
 
 
+async def test_p_opens_the_papers_pdf_or_says_how_to_add_one(app, browser: FakeBrowser, tmp_path: Path) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any(f"papershelf attach {paper.id} FILE" in t for t in toasts(app)))
+        pdf = tmp_path / "paper.pdf"
+        pdf.write_bytes(b"%PDF-1.4\n")
+        attached = app.shelf.attach(paper.id, pdf)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: browser.opened == [attached.as_uri()])
+
+
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

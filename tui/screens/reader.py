@@ -35,6 +35,7 @@ class ReaderScreen(Screen[None]):
         Binding("c", "app.copy_code", "Copy code", id="reader.copy_code"),
         Binding("y", "app.copy_citation", "Copy citation", show=False, id="reader.copy_citation"),
         Binding("o", "app.open_link", "Open", show=False, id="reader.open"),
+        Binding("p", "app.open_pdf", "PDF", show=False, id="reader.pdf"),
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="reader.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="reader.tag"),
         Binding("D", "app.delete", "Delete", show=False, id="reader.delete", tooltip="Move to the trash"),
