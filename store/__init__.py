@@ -31,12 +31,13 @@ if TYPE_CHECKING:
         Problem,
         ProfileStats,
         ReadStatus,
+        Shelf,
         Source,
         UserData,
         title_key,
     )
     from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
-    from store.query import QUERY_HELP, SORTS, Filter, Query, parse_query
+    from store.query import QUERY_HELP, SORTS, Filter, Query, facet_filters, parse_query
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
@@ -53,9 +54,9 @@ _HOMES = {
     "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links", "openable_url"),
     "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
-                     "ProfileStats", "ReadStatus", "Source", "UserData", "title_key"),
+                     "ProfileStats", "ReadStatus", "Shelf", "Source", "UserData", "title_key"),
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
-    "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "parse_query"),
+    "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
@@ -94,6 +95,7 @@ __all__ = [
     "SearchIndex",
     "SearchResult",
     "Segment",
+    "Shelf",
     "Source",
     "Store",
     "StoreError",
@@ -112,6 +114,7 @@ __all__ = [
     "excerpt",
     "export",
     "extract_links",
+    "facet_filters",
     "load_demo",
     "log_dir",
     "note_files",

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
-from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus
+from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus, Shelf
+from store.query import facet_filters
 from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, utc_now
 
 if TYPE_CHECKING:
@@ -239,25 +240,46 @@ class Library:
             self._cache.clear()
 
     def iter_papers(
-        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0, reverse: bool = False
+        self,
+        query: str = "",
+        *,
+        sort: str = "date",
+        limit: int | None = None,
+        offset: int = 0,
+        reverse: bool = False,
+        shelf: Shelf | None = None,
     ) -> Iterator[Paper]:
         """The papers a query lists, streamed in chunks, for printing.
 
         Without a query (and not ``reverse``) one cursor reads them in the database's order and the
         index is not even loaded; else the ids are picked (``select``) and ``stream`` fetches them.
         """
-        if query.strip() or reverse:
-            return self.stream(self.select(query, sort=sort, limit=limit, offset=offset, reverse=reverse))
+        if query.strip() or reverse or shelf is not None:
+            ids = self.select(query, sort=sort, limit=limit, offset=offset, reverse=reverse, shelf=shelf)
+            return self.stream(ids)
         return self.store.iter_papers(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
 
     def select(
-        self, query: str = "", *, sort: str = "date", limit: int | None = None, offset: int = 0, reverse: bool = False
+        self,
+        query: str = "",
+        *,
+        sort: str = "date",
+        limit: int | None = None,
+        offset: int = 0,
+        reverse: bool = False,
+        shelf: Shelf | None = None,
     ) -> list[int]:
         """The ids a query (or the whole library) lists, in sort order (``reverse``: the other way
-        round, the page counted from that end): no paper is read."""
+        round, the page counted from that end), within a shelf when given: no paper is read."""
         if reverse:
-            ids = self.select(query, sort=sort)[::-1]
+            ids = self.select(query, sort=sort, shelf=shelf)[::-1]
             return ids[offset:] if limit is None else ids[offset : offset + limit]
+        if shelf is not None:
+            combined = " ".join(filter(None, (shelf.query, query)))
+            filters = facet_filters(shelf.filters)
+            result = self.search(combined, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None,
+                                 filters=filters, facets=False)  # fmt: skip
+            return list(result.ids[offset:] if limit is None else result.ids)
         if not query.strip():
             return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
         result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)
@@ -470,6 +492,36 @@ class Library:
             return self.store.edit(paper_id, changes)
         finally:
             self._catch_up()
+
+    # -- shelves ------------------------------------------------------------------------------
+
+    def save_shelf(self, name: str, query: str = "", filters: Mapping[str, Sequence[str]] | None = None) -> Shelf:
+        """Save a search (a query and filter pane choices) under a name; the same name is replaced."""
+        name = " ".join(name.split())
+        if not name or not name.isprintable():
+            raise StoreError(f"a shelf needs a name of printable text, got {name!r}")
+        shelf = Shelf(name, query.strip(), {k: tuple(v) for k, v in (filters or {}).items() if v})
+        self.store.save_shelf(shelf)
+        return shelf
+
+    def shelves(self) -> list[Shelf]:
+        """The saved searches, by name."""
+        return self.store.shelves()
+
+    def shelf(self, name: str) -> Shelf:
+        """One saved search; StoreError naming the others when there is none by that name."""
+        for shelf in self.shelves():
+            if shelf.name.casefold() == name.strip().casefold():
+                return shelf
+        known = ", ".join(s.name for s in self.shelves()) or "none yet"
+        raise StoreError(f"no shelf called {name!r} (shelves: {known})")
+
+    def remove_shelf(self, name: str) -> bool:
+        return self.store.remove_shelf(name)
+
+    def shelf_counts(self) -> dict[str, int]:
+        """How many papers each shelf holds now."""
+        return {shelf.name: len(self.select(shelf=shelf)) for shelf in self.shelves()}
 
     # -- files --------------------------------------------------------------------------------
 

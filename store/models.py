@@ -234,3 +234,14 @@ def sort_title(title: str) -> str:
     """Titles sort as a catalogue does: case folded, a leading "The", "A" or "An" skipped."""
     folded = normalize(title).strip()
     return _LEADING_ARTICLE.sub("", folded, count=1) if _LEADING_ARTICLE.match(folded) else folded
+
+
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """A saved search: the query typed and the filter pane's choices, under a name."""
+
+    name: str
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """{facet: chosen values}, as the filter pane keeps them."""
+    saved_at: str = ""

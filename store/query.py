@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from store.models import ReadStatus
 from store.text import compounds, normalize, words
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 SORTS = ("relevance", "date", "title", "score", "status", "added")
 """Every order a result can come in; "relevance" is newest first when nothing is typed."""
@@ -181,3 +185,30 @@ def parse_query(text: str) -> Query:
             continue
         terms.extend(Term(w, None, negated) for w in query_words(body))
     return Query(tuple(terms), tuple(phrases), tuple(filters), tuple(messages))
+
+
+_FACET_FILTERS = {
+    "status": "is",
+    "category": "cat",
+    "year": "year_in",
+    "source": "profile",
+    "affiliation": "affiliation",
+    "tag": "tag",
+}
+"""The search filter each facet of the filter pane becomes."""
+
+
+FacetFilters = dict[str, tuple[Filter, ...]]
+
+
+def facet_filters(chosen: Mapping[str, Sequence[str]]) -> FacetFilters:
+    """The filter pane's choices ({facet: values}) as search filters by facet: OR within a facet, AND
+    across facets. A saved shelf keeps its choices the same way."""
+    filters: FacetFilters = {}
+    for facet, values in chosen.items():
+        if facet == "code":
+            if len(values) == 1:
+                filters[facet] = (Filter("has", ("code",), negated=values[0] == "without code"),)
+            continue
+        filters[facet] = (Filter(_FACET_FILTERS[facet], tuple(v.casefold() if facet == "tag" else v for v in values)),)
+    return filters

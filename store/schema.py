@@ -323,3 +323,18 @@ def m009_trash(db: Database) -> None:
 def m010_user_edits(db: Database) -> None:
     """The user's corrections to imported fields, each beside the file's value (see ``store.edits``)."""
     db.execute("ALTER TABLE papers ADD COLUMN edited TEXT")
+
+
+@migrations()
+def m011_shelves(db: Database) -> None:
+    """Saved searches: a query and the filter pane's choices under a name (see ``Library.save_shelf``)."""
+    db.execute(
+        """
+        CREATE TABLE shelves (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            query TEXT NOT NULL DEFAULT '',
+            filters TEXT NOT NULL DEFAULT '{}',
+            saved_at TEXT NOT NULL
+        )
+        """
+    )

@@ -33,13 +33,14 @@ from store.models import (
     Problem,
     ProfileStats,
     ReadStatus,
+    Shelf,
     Source,
     UserData,
     sort_title,
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -1147,6 +1148,26 @@ class Store:
             self._require(conn, [paper_id])
             edits.edit(conn, paper_id, checked)
         return self.get(paper_id)
+
+    # -- shelves ----------------------------------------------------------------------------
+
+    def save_shelf(self, shelf: Shelf) -> None:
+        """Save a search under its name (a name in use, in any case, is replaced)."""
+        filters = json.dumps({k: list(v) for k, v in shelf.filters.items() if v}, ensure_ascii=False)
+        with self._write() as conn:
+            conn.execute("DELETE FROM shelves WHERE name = ?", (shelf.name,))
+            conn.execute(
+                "INSERT INTO shelves (name, query, filters, saved_at) VALUES (?, ?, ?, ?)",
+                (shelf.name, shelf.query, filters, self._now()),
+            )
+
+    def shelves(self) -> list[Shelf]:
+        rows = self._read("SELECT name, query, filters, saved_at FROM shelves ORDER BY name COLLATE NOCASE")
+        return [Shelf(n, q, {k: tuple(v) for k, v in json.loads(f).items()}, at) for n, q, f, at in rows]
+
+    def remove_shelf(self, name: str) -> bool:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM shelves WHERE name = ?", (name,)).rowcount > 0
 
     # -- the trash ---------------------------------------------------------------------------
 

@@ -399,3 +399,18 @@ def test_list_reverse_is_the_order_the_other_way_round(library: list[Path]) -> N
     assert [r["id"] for r in run("list", "--reverse", "--limit", "3", "--json").json()] == forward[::-1][:3]
     titled = [r["id"] for r in run("list", "learning", "--sort", "title", "--json").json()]
     assert [r["id"] for r in run("list", "learning", "--sort", "title", "--reverse", "--json").json()] == titled[::-1]
+
+
+def test_shelves_save_list_and_scope_a_list(library: list[Path]) -> None:
+    assert run("shelf").err.startswith("no shelves yet")
+    added = run("shelf", "add", "CL unread", "cat:CL", "-is:read")
+    assert added.code == 0 and "holds" in added.err
+    expected = [r["id"] for r in run("list", "cat:CL", "-is:read", "--json").json()]
+    (shelf,) = json.loads(run("shelf", "--json").out)
+    assert (shelf["name"], shelf["query"], shelf["papers"]) == ("CL unread", "cat:CL -is:read", len(expected))
+    assert [r["id"] for r in run("list", "--shelf", "cl UNREAD", "--json").json()] == expected
+    within = [r["id"] for r in run("list", "--shelf", "CL unread", "learning", "--json").json()]
+    assert set(within) <= set(expected)
+    assert run("list", "--shelf", "nope").code == 1
+    assert run("shelf", "remove", "CL unread").code == 0 and run("shelf", "remove", "CL unread").code == 1
+    assert run("shelf", "bogus").code == 2

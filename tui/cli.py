@@ -233,7 +233,8 @@ def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     query = _query(args)
     _report_messages(library, query, err)
     limit, offset = _page(args, None)
-    rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset, reverse=args.reverse)
+    shelf = library.shelf(args.shelf) if args.shelf else None
+    rows = library.iter_papers(query, sort=args.sort, limit=limit, offset=offset, reverse=args.reverse, shelf=shelf)
     if args.json:
         for chunk in json_chunks(record(p) for p in rows):
             out.write(chunk)
@@ -378,6 +379,36 @@ def cmd_edit(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         raise UsageError("nothing to change: give --title, --authors, --year, --category, --url or --undo FIELD")
     paper = library.edit(paper_id, changes)
     _show(paper, library.now(), out)
+    return EXIT_OK
+
+
+def cmd_shelf(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    action, *rest = args.items or ["list"]
+    if action == "add" and len(rest) >= 2:
+        shelf = library.save_shelf(rest[0], " ".join(rest[1:]))
+        _report_messages(library, shelf.query, err)
+        err.write(f"papershelf: shelf {shelf.name!r} holds {len(library.select(shelf=shelf))} papers now\n")
+        return EXIT_OK
+    if action == "remove" and len(rest) == 1:
+        if not library.remove_shelf(rest[0]):
+            raise StoreError(f"no shelf called {rest[0]!r}")
+        return EXIT_OK
+    if action != "list" or rest:
+        raise UsageError("usage: papershelf shelf [list] | shelf add NAME QUERY... | shelf remove NAME")
+    counts = library.shelf_counts()
+    shelves = library.shelves()
+    if args.json:
+        items = [{"name": s.name, "query": s.query, "filters": {k: list(v) for k, v in s.filters.items()},
+                  "papers": counts[s.name], "saved_at": s.saved_at} for s in shelves]  # fmt: skip
+        out.write(dumps(items) + "\n")
+        return EXIT_OK
+    for shelf in shelves:
+        chosen = "; ".join(f"{k}: {', '.join(v)}" for k, v in shelf.filters.items())
+        what = " · ".join(filter(None, (shelf.query, chosen))) or "(everything)"
+        out.write(f"{printable(shelf.name, keep_newlines=False):<20} {counts[shelf.name]:>7,}  ")
+        out.write(printable(what, keep_newlines=False) + "\n")
+    if not shelves:
+        err.write("no shelves yet: papershelf shelf add NAME QUERY (or ctrl+s in the app) saves a search\n")
     return EXIT_OK
 
 
@@ -603,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sort", choices=SORTS, default=default_sort)
         if name == "list":
             p.add_argument("--reverse", action="store_true", help="the sort order the other way round (oldest first)")
+            p.add_argument("--shelf", metavar="NAME", help="within a saved search (papershelf shelf lists them)")
         p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
         paging(p, default_limit)
 
@@ -624,6 +656,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--undo", action="append", choices=EDITABLE, metavar="FIELD", help="take the file's value back (repeatable)"
     )
+
+    p = command("shelf", cmd_shelf, "saved searches: list them, add one (add NAME QUERY...), remove one")
+    p.add_argument("items", nargs=argparse.REMAINDER, metavar="[list | add NAME QUERY... | remove NAME]")
+    p.add_argument("--json", action="store_true")
 
     p = command("attach", cmd_attach, "copy a file (a PDF) into the paper's folder beside the library")
     p.add_argument("id")

@@ -59,6 +59,13 @@ class OrderCompleted(Message):
 
 
 @dataclass
+class ShelvesCounted(Message):
+    """The saved searches and how many papers each holds now."""
+
+    shelves: list[tuple[str, int]]
+
+
+@dataclass
 class FacetsCounted(Message):
     """The filter pane's counts for the current search, counted right after its first rows are shown."""
 

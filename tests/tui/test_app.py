@@ -41,6 +41,14 @@ def shown(widget) -> str:
     return console.export_text()
 
 
+def has_row(pane: FilterPane, row_id: str) -> bool:
+    try:
+        pane.get_option_index(row_id)
+    except KeyError:
+        return False
+    return True
+
+
 def listed_first_id(store: Store) -> int:
     """The paper the list's cursor starts on: the newest."""
     return store.list_papers()[0].id
@@ -166,6 +174,34 @@ async def test_a_facet_with_many_values_shows_them_all_on_asking(app) -> None:
         assert pane.get_option_index("tag\x1ftopic14")
         with pytest.raises(KeyError):
             pane.get_option_index("tag\x1ftopic13")
+
+
+async def test_ctrl_s_saves_a_shelf_that_the_filter_pane_opens_again(app) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        pane = app.library.query_one(FilterPane)
+        pane.focus()
+        pane.highlighted = pane.get_option_index("category\x1fIR")
+        await pilot.press("space")
+        await type_search(pilot, "retrieval")
+        shelved = listed(app).ids
+        await pilot.press("ctrl+s")  # from the search bar, as typed
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+        await pilot.press(*"ir reading", "enter")
+        await wait_until(pilot, lambda: [s.name for s in app.shelf.shelves()] == ["ir reading"])
+        await wait_until(pilot, lambda: has_row(pane, "\x00shelves\x1fir reading"))
+        row = pane.get_option_index("\x00shelves\x1fir reading")
+        assert f"{len(shelved)}" in pane.render_line(row - int(pane.scroll_y)).text
+        await pilot.press("ctrl+l")
+        app.library.query_one("#search", Input).value = ""
+        await settle(pilot)
+        assert listed(app).count == 40
+        pane.focus()
+        pane.highlighted = pane.get_option_index("\x00shelves\x1fir reading")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: listed(app).ids == shelved)
+        assert app.library.query_one("#search", Input).value == "retrieval"
+        assert pane.chosen == {"category": ("IR",)}
 
 
 async def test_filter_pane_clicks_toggle_and_the_cursor_steps_over_headings(app) -> None:

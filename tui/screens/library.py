@@ -17,9 +17,28 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar
 from textual.worker import Worker, get_current_worker
 
-from store import COLUMNS, SORTS, Filter, Paper, PaperNotFound, ReadStatus, parse_query
-from tui.messages import FacetsCounted, ImportProgress, LibraryLoaded, OrderCompleted, Refresh, SearchFinished
+from store import (
+    COLUMNS,
+    SORTS,
+    Filter,
+    Paper,
+    PaperNotFound,
+    ReadStatus,
+    StoreError,
+    facet_filters,
+    parse_query,
+)
+from tui.messages import (
+    FacetsCounted,
+    ImportProgress,
+    LibraryLoaded,
+    OrderCompleted,
+    Refresh,
+    SearchFinished,
+    ShelvesCounted,
+)
 from tui.paper_actions import worker_failure
+from tui.screens.dialogs import AskScreen
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
@@ -42,35 +61,13 @@ _NARROW, _SMALL, _SHORT = 100, 70, 20
 _LIST_KEEPS, _DETAIL_MIN = 94, 40
 """The detail pane moves beside the list only where the list keeps the 94 columns it has in a
 120-column terminal, so titles never get shorter as the terminal gets wider."""
-_FACET_FILTERS = {
-    "status": "is",
-    "category": "cat",
-    "year": "year_in",
-    "source": "profile",
-    "affiliation": "affiliation",
-    "tag": "tag",
-}
-"""The search filter each facet of the filter pane becomes."""
 _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a phrase"'
 
 
-FacetFilters = dict[str, tuple[Filter, ...]]
 _PREFETCH = 200
 """Rows fetched with each search result, so the first screenful draws without a query per row."""
 _FIRST_PAGE = 500
 """Matches ordered and shown before the rest of a large result is sorted."""
-
-
-def facet_filters(chosen: dict[str, tuple[str, ...]]) -> FacetFilters:
-    """The filter pane's choices as search filters by facet: OR within a facet, AND across facets."""
-    filters: FacetFilters = {}
-    for facet, values in chosen.items():
-        if facet == "code":
-            if len(values) == 1:
-                filters[facet] = (Filter("has", ("code",), negated=values[0] == "without code"),)
-            continue
-        filters[facet] = (Filter(_FACET_FILTERS[facet], tuple(v.casefold() if facet == "tag" else v for v in values)),)
-    return filters
 
 
 class LibraryScreen(Screen[None]):
@@ -128,6 +125,14 @@ class LibraryScreen(Screen[None]):
             "ctrl+z", "app.undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status, tag or delete"
         ),
         Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
+        Binding(
+            "ctrl+s",
+            "save_shelf",
+            "Save as shelf",
+            show=False,
+            id="list.save_shelf",
+            tooltip="Save this search and its filters under a name",
+        ),
         Binding("S", "app.stats", "Stats", show=False, id="view.stats", tooltip="Reading statistics"),
     ]
 
@@ -217,6 +222,7 @@ class LibraryScreen(Screen[None]):
         if self.loaded:
             self.query_one(PaperList).papers_changed()
             self.run_search(hold=True)
+            self.count_shelves()
 
     @on(ImportProgress)
     def show_import_progress(self, message: ImportProgress) -> None:
@@ -244,6 +250,54 @@ class LibraryScreen(Screen[None]):
         if notice := self.library.index_notice:  # a rebuilt index is worth a line, never a traceback
             self.notify(notice, severity="warning")
         self.run_search()
+        self.count_shelves()
+
+    # -- shelves ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="shelves", exit_on_error=False, description="Counting the shelves")
+    def count_shelves(self) -> None:
+        """Each saved search's count: at load and after every change, never per key typed."""
+        self.post_message(ShelvesCounted(list(self.library.shelf_counts().items())))
+
+    @on(ShelvesCounted)
+    def _show_shelves(self, message: ShelvesCounted) -> None:
+        self.query_one(FilterPane).show_shelves(message.shelves)
+
+    @on(FilterPane.ShelfChosen)
+    def open_shelf(self, message: FilterPane.ShelfChosen) -> None:
+        """A shelf puts its query in the search bar and its choices in the pane."""
+        try:
+            shelf = self.library.shelf(message.name)
+        except StoreError as exc:  # removed by another window meanwhile
+            self.notify(str(exc), severity="warning")
+            self.count_shelves()
+            return
+        self.query_one(FilterPane).choose(shelf.filters)
+        search = self.query_one("#search", Input)
+        if search.value != shelf.query:
+            search.value = shelf.query  # searches again, as typing does
+        else:
+            self.run_search(top=True)
+        self.notify(f"Shelf {shelf.name}", timeout=2)
+
+    def action_save_shelf(self) -> None:
+        query = self.query_one("#search", Input).value
+        chosen = self.query_one(FilterPane).chosen
+
+        def save(name: str | None) -> None:
+            if not name or not name.strip():
+                return
+            try:
+                shelf = self.library.save_shelf(name, query, chosen)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Saved shelf {shelf.name}: it is at the top of the filter pane", timeout=3)
+            self.count_shelves()
+
+        names = [s.name for s in self.library.shelves()]
+        self.app.push_screen(AskScreen("Save this search as a shelf named (a name in use is replaced)",
+                                       suggestions=names), save)  # fmt: skip
 
     @on(Input.Changed, "#search")
     def search_as_typed(self) -> None:

@@ -21,7 +21,7 @@ from store import printable
 from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from rich.style import Style
     from textual import events
@@ -53,6 +53,8 @@ class FacetRow:
     disabled: bool = False
     more: bool = False
     """The row that shows a facet's other values, or hides them again."""
+    shelf: str | None = None
+    """The saved search this row applies, for the rows under SHELVES."""
 
 
 class FilterPane(LineView, can_focus=True):
@@ -99,6 +101,12 @@ class FilterPane(LineView, can_focus=True):
 
         chosen: dict[str, tuple[str, ...]]
 
+    @dataclass
+    class ShelfChosen(Message):
+        """The user chose a saved search: the screen applies its query and choices."""
+
+        name: str
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._chosen: dict[str, list[str]] = {}
@@ -108,6 +116,8 @@ class FilterPane(LineView, can_focus=True):
         self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
         self._expanded: set[str] = set()
         """Facets showing every value."""
+        self._shelves: list[tuple[str, int]] = []
+        """Saved searches and how many papers each holds, shown above the facets."""
 
     @property
     def chosen(self) -> dict[str, tuple[str, ...]]:
@@ -130,6 +140,15 @@ class FilterPane(LineView, can_focus=True):
         self._facets = facets
         highlighted = self.highlighted_option.id if self.highlighted_option else None
         rows: list[FacetRow] = []
+        if self._shelves:
+            rows.append(FacetRow(f"\x00shelves{_SEP}", Text("SHELVES", style="bold"), disabled=True))
+            for shelf, count in self._shelves:
+                line = Text("▸ ", style="dim")
+                shown = Text(printable(shelf, keep_newlines=False))
+                shown.truncate(_NAME_WIDTH, overflow="ellipsis", pad=True)
+                line.append_text(shown)
+                line.append(f"{count:>{_COUNT_WIDTH},}", style="dim")
+                rows.append(FacetRow(f"\x00shelves{_SEP}{shelf}", line, shelf=shelf))
         for facet, label in FACETS:
             counts = facets.get(facet, {})
             chosen = self._chosen.get(facet, [])
@@ -220,6 +239,9 @@ class FilterPane(LineView, can_focus=True):
         row = self.highlighted_option
         if row is None or row.disabled:
             return
+        if row.shelf is not None:
+            self.post_message(self.ShelfChosen(row.shelf))
+            return
         facet, value = row.id.split(_SEP, 1)
         if row.more:  # every value of the facet, or its first few again
             self._expanded ^= {facet}
@@ -233,6 +255,17 @@ class FilterPane(LineView, can_focus=True):
             values.append(value)
         self.show(self._facets)
         self.post_message(self.Changed(self.chosen))
+
+    def show_shelves(self, shelves: list[tuple[str, int]]) -> None:
+        """The saved searches and their counts, shown above the facets."""
+        if shelves != self._shelves:
+            self._shelves = shelves
+            self.show(self._facets)
+
+    def choose(self, chosen: Mapping[str, Sequence[str]]) -> None:
+        """Make these the chosen values (a shelf's), without saying so: the screen searches itself."""
+        self._chosen = {facet: list(values) for facet, values in chosen.items() if values}
+        self.show(self._facets)
 
     def action_clear(self) -> None:
         if self._chosen:
