@@ -57,6 +57,9 @@ def label(text: str | None) -> str | None:
     return cleaned or None
 
 
+_DECLARED = re.compile(rb"%\s*Encoding:\s*([A-Za-z0-9_.-]+)")
+
+
 def decode(data: bytes) -> str:
     """Decode a file's bytes: UTF-8 with or without BOM, or UTF-16/32 with a BOM.
 
@@ -74,6 +77,20 @@ def decode(data: bytes) -> str:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding.upper()} at byte {exc.start + len(bom)}") from None
+    declared = _DECLARED.match(data[:200])
+    if declared is not None:  # JabRef's first line: '% Encoding: windows-1252'
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            name = "utf-8"
+        if name != "utf-8":
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                raise DecodeError(
+                    f"not {name} text as its first line says (byte 0x{data[exc.start]:02x})", line
+                ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -288,3 +288,23 @@ def test_a_flood_of_at_signs_is_one_skipped_stretch_not_a_million_failures() -> 
     assert [d.line for d in result.drafts] == [1, 5]  # line numbers stay true past the blanked stretch
     (flooded,) = [p for p in result.problems if "'@'" in p.message]
     assert flooded.line == 2 and flooded.skipped == 1
+
+
+def test_a_jabref_file_in_windows_1252_imports() -> None:
+    text = "% Encoding: windows-1252\n@article{m, title = {Café Müller – Notes}, author = {Müller, Jörg}, year = 20}\n"
+    (draft,) = parse_bytes(text.encode("cp1252"), today=TODAY).drafts
+    assert (draft.title, draft.authors) == ("Café Müller – Notes", ("Jörg Müller",))
+
+
+def test_a_crossref_child_without_a_title_takes_its_parents() -> None:
+    text = """@software{tool, title = {Toolkit}, author = {Doe, Jo}, year = 2020}
+@softwareversion{tool2, crossref = {tool}, version = {2.0}, year = 2021}
+"""
+    drafts = parse_bibtex(text, today=TODAY).drafts
+    assert [d.title for d in drafts] == ["Toolkit", "Toolkit"]
+
+
+def test_ris_with_a_byte_order_mark_after_a_space_is_ris() -> None:
+    text = " \ufeffTY  - JOUR\nTI  - Marked Title\nAU  - Doe, Jane\nPY  - 2020\nER  - \n"
+    (draft,) = parse(text).drafts
+    assert draft.title == "Marked Title"

@@ -358,6 +358,8 @@ def _inherit(
             inherited = [(k, v) for k, v in target if k not in have and k not in _NOT_INHERITED]
             if "booktitle" not in have and "title" in dict(target):
                 inherited.append(("booktitle", dict(target)["title"]))
+            if "title" not in have and "title" in dict(target):  # biblatex: a @softwareversion names its @software
+                inherited.append(("title", dict(target)["title"]))
             pairs = [(k, v) for k, v in pairs if k != "crossref"] + inherited
         done.append((offset, entry, pairs))
     return done

@@ -25,11 +25,15 @@ _FIELDS = {"JO": "journal", "JF": "journal", "T2": "journal", "JA": "journal", "
 _MAX_LINE = 100_000
 
 
+_LEADING = " \t\ufeff"
+"""Before the first reference: spaces, tabs and byte-order marks some exporters leave (a BOM after a space)."""
+
+
 def is_ris(text: str) -> bool:
     """Whether text is RIS: its first tagged line opens a reference."""
     for line in text[:65536].splitlines():
-        if line.strip():
-            return bool(re.match(r"^TY  - ", line))
+        if line.strip(_LEADING):
+            return bool(re.match(r"^TY  - ", line.lstrip(_LEADING)))
     return False
 
 
@@ -40,7 +44,7 @@ def parse_ris(text: str) -> ParseResult:
     tags: list[tuple[str, str]] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip()[:_MAX_LINE]
+        line = (raw.lstrip(_LEADING) if not tags and not drafts else raw).rstrip()[:_MAX_LINE]
         match = _TAG.match(line)
         if match is None:
             if line.strip() and tags:  # a value running on to the next line
