@@ -286,6 +286,8 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_statu
             continue  # BibTeX reads the first of a repeated field; strict parsers refuse the second
         seen.add(name)
         lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
+    if paper.key_aliases and "ids" not in seen:  # biblatex: the keys older documents cite it by
+        lines.append(f"  ids = {{{', '.join(paper.key_aliases)}}}")
     if paper.tags:
         lines.append(f"  keywords = {{{bibtex_text(', '.join(paper.tags))}}}")
     if with_status:

@@ -493,6 +493,13 @@ class Library:
         finally:
             self._catch_up()
 
+    def set_key(self, paper_id: int, key: str) -> Paper:
+        """Change a paper's citation key on purpose; the old one stays as an alias."""
+        try:
+            return self.store.set_key(paper_id, key)
+        finally:
+            self._catch_up()
+
     # -- shelves ------------------------------------------------------------------------------
 
     def save_shelf(self, name: str, query: str = "", filters: Mapping[str, Sequence[str]] | None = None) -> Shelf:

@@ -156,6 +156,8 @@ class Paper:
     """The BibTeX entry exactly as its file wrote it, for papers imported from BibTeX."""
     edited: tuple[str, ...] = ()
     """Fields the user corrected (``store.edits.EDITABLE``); a re-import keeps their values."""
+    key_aliases: tuple[str, ...] = ()
+    """Citation keys the paper had before its user changed it (exported as BibTeX ``ids``)."""
 
     @property
     def year(self) -> int | None:

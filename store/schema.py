@@ -338,3 +338,9 @@ def m011_shelves(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m012_key_aliases(db: Database) -> None:
+    """The citation keys a paper had before the user changed its key: kept, so old documents still cite it."""
+    db.execute("ALTER TABLE papers ADD COLUMN key_aliases TEXT")

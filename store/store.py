@@ -40,7 +40,7 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -57,7 +57,7 @@ _REINDEX_FROM = 5000
 _PAPER_COLUMNS = (
     "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
     "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
-    "user_code_url, cite_key, original, edited"
+    "user_code_url, cite_key, original, edited, key_aliases"
 )
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -139,6 +139,8 @@ _META_COLUMNS = (
     "title, authors, authors_truncated, affiliations, category, date, date_has_year, score, "
     "has_code, abstract, links, code_urls"
 )
+_ALIASES = "SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.key_aliases NOT NULL"
+"""Every key a paper had before its user changed it: taken, like the keys in use."""
 _META_NAMES = [c.strip() for c in _META_COLUMNS.split(",")]
 _META_ASSIGNMENTS = ", ".join(f"{c} = ?" for c in _META_NAMES)
 _KEEP_WHEN_MISSING = {1: "[]", 3: "[]", 4: None, 5: None, 7: None, 9: "", 10: "[]", 11: "[]"}
@@ -579,7 +581,8 @@ class Store:
                     k.casefold()
                     for (k,) in conn.execute(
                         "SELECT cite_key FROM papers WHERE cite_key NOT NULL "
-                        "UNION ALL SELECT cite_key FROM trash WHERE cite_key NOT NULL"
+                        "UNION ALL SELECT cite_key FROM trash WHERE cite_key NOT NULL "
+                        f"UNION ALL {_ALIASES}"
                     )
                 }  # a trashed paper keeps its key for when it comes back
                 given = assign_keys(
@@ -1149,6 +1152,33 @@ class Store:
             edits.edit(conn, paper_id, checked)
         return self.get(paper_id)
 
+    def set_key(self, paper_id: int, key: str) -> Paper:
+        """Give a paper the citation key the user chose; the old one stays an alias (BibTeX ``ids``)."""
+        key = key.strip()
+        if source_key(key) != key:
+            raise StoreError(f"{key!r} is not a usable citation key: ASCII letters, digits and _:.+/- only")
+        with self._write() as conn:
+            self._require(conn, [paper_id])
+            old, aliases = conn.execute("SELECT cite_key, key_aliases FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            if key == old:
+                return self.get(paper_id)
+            kept = [a for a in json.loads(aliases or "[]") if a.casefold() != key.casefold()]
+            taken = conn.execute(
+                "SELECT 1 FROM (SELECT cite_key AS k FROM papers WHERE id != ? UNION ALL SELECT cite_key FROM trash "
+                "UNION ALL SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.id != ? "
+                "AND papers.key_aliases NOT NULL) WHERE k = ? COLLATE NOCASE",
+                (paper_id, paper_id, key),
+            ).fetchone()
+            if taken:
+                raise StoreError(f"the citation key {key!r} is taken (by another paper, or as one's old key)")
+            if old and old.casefold() != key.casefold():
+                kept.append(old)
+            conn.execute(
+                "UPDATE papers SET cite_key = ?, key_aliases = ? WHERE id = ?",
+                (key, json.dumps(kept) if kept else None, paper_id),
+            )
+        return self.get(paper_id)
+
     # -- shelves ----------------------------------------------------------------------------
 
     def save_shelf(self, shelf: Shelf) -> None:
@@ -1285,6 +1315,7 @@ def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, 
         cite_key=row[20] or "",
         original=row[21] or "",
         edited=tuple(f for f in EDITABLE if f in json.loads(row[22])) if row[22] else (),
+        key_aliases=tuple(json.loads(row[23])) if row[23] else (),
     )
 
 

@@ -51,6 +51,11 @@ _PALETTE = (
     ("paper: copy BibTeX", "Copy BibTeX for the selected papers", "copy_bibtex"),
     ("list: export…", "Export the papers listed: BibTeX, CSL-JSON, Markdown, JSON, CSV or notes", "export"),
     ("paper: open link", "Open the code URL or first link in the browser", "open_link"),
+    (
+        "paper: change citation key…",
+        "Give the paper a key of your choosing; the old one stays as an alias",
+        "change_key",
+    ),
     ("paper: open PDF", "Open the paper's PDF (attached, or named by its BibTeX file field)", "open_pdf"),
     ("paper: open link and mark read", "Open the link, then mark the paper read", "open_and_read"),
     ("paper: tag", "Add or remove a tag", "tag"),

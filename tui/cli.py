@@ -150,6 +150,7 @@ def _show(paper: Paper, now: dt.datetime, out: TextIO, *, files: Sequence[tuple[
     field("added", when(paper.added_at, now))
     for path, there in files:
         field("file", str(path) + ("" if there else "  (not there)"))
+    field("key", paper.cite_key + (f"  (also {', '.join(paper.key_aliases)})" if paper.key_aliases else ""))
     if paper.edited:
         field("edited", ", ".join(paper.edited) + " (your values; a re-import keeps them)")
     if paper.abstract:
@@ -379,6 +380,15 @@ def cmd_edit(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         raise UsageError("nothing to change: give --title, --authors, --year, --category, --url or --undo FIELD")
     paper = library.edit(paper_id, changes)
     _show(paper, library.now(), out)
+    return EXIT_OK
+
+
+def cmd_key(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    (paper_id,) = _ids([args.id])
+    paper = library.paper(paper_id) if args.key is None else library.set_key(paper_id, args.key)
+    out.write(paper.cite_key + "\n")
+    if paper.key_aliases:
+        err.write(f"papershelf: also cited as {', '.join(paper.key_aliases)} (kept as BibTeX ids)\n")
     return EXIT_OK
 
 
@@ -656,6 +666,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--undo", action="append", choices=EDITABLE, metavar="FIELD", help="take the file's value back (repeatable)"
     )
+
+    p = command("key", cmd_key, "print a paper's citation key, or change it (the old one stays as an alias)")
+    p.add_argument("id")
+    p.add_argument("key", nargs="?", help="the new key: ASCII letters, digits and _:.+/-")
 
     p = command("shelf", cmd_shelf, "saved searches: list them, add one (add NAME QUERY...), remove one")
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="[list | add NAME QUERY... | remove NAME]")

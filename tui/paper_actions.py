@@ -177,6 +177,20 @@ class PaperActions(App[None]):
             summary += f" (left {len(skipped)} {plural(len(skipped))} alone: changed since, elsewhere)"
         self.post_message(PapersSaved(papers, summary))
 
+    def action_change_key(self) -> None:
+        """K: give the paper a citation key of the user's choosing; the old one stays as an alias."""
+        paper = self._target()
+        if paper is None:
+            return
+
+        def apply(key: str | None) -> None:
+            if key and key.strip() and key.strip() != paper.cite_key:
+                self._save(
+                    lambda: [self.shelf.set_key(paper.id, key)], f"Citation key {key.strip()} (was {paper.cite_key})"
+                )
+
+        self.push_screen(AskScreen("Citation key (the old one stays as an alias)", value=paper.cite_key), apply)
+
     def action_open_pdf(self) -> None:
         """p: the paper's PDF (attached, or named by its BibTeX file field) in the system's viewer."""
         paper = self._target()

@@ -388,6 +388,18 @@ async def test_p_opens_the_papers_pdf_or_says_how_to_add_one(app, browser: FakeB
         await wait_until(pilot, lambda: browser.opened == [attached.as_uri()])
 
 
+async def test_k_changes_the_citation_key_keeping_the_old_one(app, store: Store) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("K")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"Mine2024", "enter")
+        await wait_until(pilot, lambda: store.get(paper.id).cite_key == "Mine2024")
+        assert store.get(paper.id).key_aliases == (paper.cite_key,)
+
+
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -103,6 +103,7 @@ class LibraryScreen(Screen[None]):
         ),
         Binding("x", "app.export", "Export", show=False, id="list.export", tooltip="Export the papers listed"),
         Binding("o", "app.open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
+        Binding("K", "app.change_key", "Citation key", show=False, id="paper.key", tooltip="Change the citation key"),
         Binding("p", "app.open_pdf", "PDF", show=False, id="paper.pdf", tooltip="Open the paper's PDF"),
         Binding("O", "app.open_and_read", "Open and mark read", show=False, id="paper.open_read"),
         Binding("t", "app.tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
