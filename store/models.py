@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -162,6 +163,21 @@ class Paper:
     @property
     def year(self) -> int | None:
         return self.date.year if self.date else None
+
+    @property
+    def date_text(self) -> str:
+        """The date as precisely as its source gave it: 2020, 2020-10 or 2020-10-19 ("" without one).
+
+        A reference file's year-only entry is stored as 1 January; its kept entry tells the two apart."""
+        if self.date is None:
+            return ""
+        text = self.date.isoformat()
+        if self.date.day != 1 or not self.original.startswith("{"):
+            return text
+        fields = dict(json.loads(self.original).get("fields", []))
+        given = str(fields.get("date", "")).strip()
+        parts = len(given.split("-")) if given[:4].isdigit() else (2 if fields.get("month", "").strip() else 1)
+        return text[: {1: 4, 2: 7}.get(parts, 10)]
 
     @property
     def profiles(self) -> tuple[str, ...]:

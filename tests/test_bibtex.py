@@ -308,3 +308,15 @@ def test_ris_with_a_byte_order_mark_after_a_space_is_ris() -> None:
     text = " \ufeffTY  - JOUR\nTI  - Marked Title\nAU  - Doe, Jane\nPY  - 2020\nER  - \n"
     (draft,) = parse(text).drafts
     assert draft.title == "Marked Title"
+
+
+def test_a_date_shows_as_precisely_as_its_entry_gave_it(empty_store: Store) -> None:
+    text = """@article{y1, title = {Year Only Entry}, author = {Doe, Jo}, year = 2019}
+@article{y2, title = {Month Entry}, author = {Doe, Jo}, year = 2019, month = oct}
+@article{y3, title = {Day Entry}, author = {Doe, Jo}, date = {2019-10-01}}
+@article{y4, title = {Month Date Entry}, author = {Doe, Jo}, date = {2019-10}}
+"""
+    empty_store.import_drafts(parse(text), "dates.bib")
+    shown = {p.title: p.date_text for p in empty_store.list_papers()}
+    assert shown == {"Year Only Entry": "2019", "Month Entry": "2019-10", "Day Entry": "2019-10-01",
+                     "Month Date Entry": "2019-10"}  # fmt: skip

@@ -114,7 +114,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def _paper_line(paper: Paper, width: int) -> str:
-    date = paper.date.isoformat() if paper.date else " " * 10
+    date = f"{paper.date_text:<10}"
     code = "⌘" if paper.has_code or paper.all_code_urls else " "
     note = "✎" if paper.note else " "
     head = f"{paper.id:>5} {_GLYPH[paper.status]} {date} {(paper.category or '--')[:2]:2} {code}{note} "
@@ -132,7 +132,7 @@ def _show(paper: Paper, now: dt.datetime, out: TextIO, *, files: Sequence[tuple[
     if paper.affiliations:
         field("affiliations", ", ".join(paper.affiliations))
     field("category", paper.category or "-")
-    field("date", paper.date.isoformat() if paper.date else "-")
+    field("date", paper.date_text or "-")
     if paper.date and not paper.date_has_year:
         out.write(f"{'':13}(the profile gave no year; {paper.date.year} was inferred)\n")
     field("score", "-" if paper.score is None else f"{paper.score:g}")

@@ -108,7 +108,7 @@ def describe(
     parts.append(_line("authors", authors or "—", limit=limit, mark=mark))
     if paper.affiliations:
         parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit, mark=mark))
-    dated = paper.date.isoformat() if paper.date else "—"
+    dated = paper.date_text or "—"
     if paper.date and not paper.date_has_year:
         dated += " (year inferred)"
     facts = f"{paper.category or '—'}   {dated}" + (f"   score {paper.score:g}" if paper.score is not None else "")
