@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from store.files import safe_file_name
 from store.keys import assign_keys
 from store.models import MONTH_NAMES, MONTHS, Paper, ReadStatus
-from store.source import USER_FIELDS, first_fields, read_source
+from store.source import USER_FIELDS, first_fields, keywords, read_source
 from store.text import printable
 
 if TYPE_CHECKING:
@@ -284,12 +284,15 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_statu
     for name, value in fields:
         if name in seen or name in USER_FIELDS or not value.strip() or not _NAME.fullmatch(name):
             continue  # BibTeX reads the first of a repeated field; strict parsers refuse the second
+        if name == "keywords" and not _same_tags(value, paper.tags):
+            continue  # the user changed the tags: they are written from the tags below
         seen.add(name)
         lines.append(_bibtex_field(name, value, escaped=kept is not None or name != "title"))
     if paper.key_aliases and "ids" not in seen:  # biblatex: the keys older documents cite it by
         lines.append(f"  ids = {{{', '.join(paper.key_aliases)}}}")
-    if paper.tags:
-        lines.append(f"  keywords = {{{bibtex_text(', '.join(paper.tags))}}}")
+    if paper.tags and "keywords" not in seen:
+        written = (f"{{{bibtex_text(t)}}}" if "," in t or ";" in t else bibtex_text(t) for t in paper.tags)
+        lines.append(f"  keywords = {{{', '.join(written)}}}")
     if with_status:
         lines.append(f"  readstatus = {{{paper.status.value}}}")
     if with_notes and paper.note.strip():
@@ -304,6 +307,14 @@ _VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
 _MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
 _FULL_MONTHS = {name.lower(): m for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
 _PROTECT = re.compile(r"(?<![\\\w])(\w+)")
+
+
+def _same_tags(value: str, tags: Sequence[str]) -> bool:
+    """Whether a kept keywords field still says what the paper's tags say (case aside)."""
+    from store.importers.bibtex import decode_latex  # deferred: only a kept entry with keywords needs it
+
+    written = {decode_latex(k).strip().casefold() for k in keywords(value)}
+    return written == {t.casefold() for t in tags}
 
 
 def _kept_entry(paper: Paper) -> tuple[str, list[tuple[str, str]]] | None:

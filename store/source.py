@@ -19,9 +19,26 @@ if TYPE_CHECKING:
     from store.models import UserData
 
 
-USER_FIELDS = frozenset({"readstatus", "keywords", "annote"})
-"""Fields the user's own data stands for (status, tags, note): not kept with an entry, and written
-from that data on export."""
+USER_FIELDS = frozenset({"readstatus", "annote"})
+"""Fields the user's own data stands for (status, note): not kept with an entry, and written from
+that data on export. ``keywords`` is kept as written: the tags are a view of it, and an export
+writes it as it came while the tags are the same (see ``keywords``)."""
+
+
+def keywords(value: str) -> list[str]:
+    """The tags a keywords field holds: split at commas and semicolons outside braces, so a
+    keyword written ``{a, b}`` stays one; LaTeX kept (decoded by the caller)."""
+    found, depth, start = [], 0, 0
+    for i, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char in ",;" and depth == 0:
+            found.append(value[start:i])
+            start = i + 1
+    found.append(value[start:])
+    return [k.strip() for k in found if k.strip()]
 
 
 def first_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

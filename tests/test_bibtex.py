@@ -97,7 +97,8 @@ def test_reimport_never_overwrites_the_users_own_data(empty_store: Store) -> Non
     assert kind == "article" and paper.cite_key == "qin2022devil"
     assert r"M{\"u}ller" in dict(fields)["author"]  # the LaTeX, kept
     assert dict(fields)["month"] == "oct" and dict(fields)["eprint"] == "2210.10340"
-    assert not {"readstatus", "keywords", "annote"} & set(dict(fields))  # the user's own data lives apart
+    assert not {"readstatus", "annote"} & set(dict(fields))  # the user's own data lives apart
+    assert dict(fields)["keywords"] == "linear attention; transformers"  # kept as written: tags are a view
     assert (paper.status, paper.note, paper.tags) == (
         ReadStatus.READING,
         "Check section 4.",
@@ -320,3 +321,21 @@ def test_a_date_shows_as_precisely_as_its_entry_gave_it(empty_store: Store) -> N
     shown = {p.title: p.date_text for p in empty_store.list_papers()}
     assert shown == {"Year Only Entry": "2019", "Month Entry": "2019-10", "Day Entry": "2019-10-01",
                      "Month Date Entry": "2019-10"}  # fmt: skip
+
+
+KEYWORDED = """@article{kw, title = {Keyworded}, author = {Doe, Jo}, year = 2020,
+  keywords = {Deep Learning; BERT, {graph, nets}}}
+"""
+
+
+def test_keywords_go_out_as_written_until_the_tags_change(empty_store: Store, tmp_path: Path) -> None:
+    empty_store.import_drafts(parse(KEYWORDED), "kw.bib")
+    (paper,) = empty_store.list_papers()
+    assert set(paper.tags) == {"deep learning", "bert", "graph, nets"}  # a braced keyword stays one tag
+    assert "  keywords = {Deep Learning; BERT, {graph, nets}}" in export([paper], "bibtex")
+    empty_store.tag([paper.id], "later")
+    text = export([empty_store.get(paper.id)], "bibtex")
+    assert "Deep Learning" not in text and "{graph, nets}" in text  # the tags now, a comma kept inside braces
+    with Store.open(tmp_path / "again.db") as again:
+        again.import_drafts(parse(text), "again.bib")
+        assert set(again.list_papers()[0].tags) == {"deep learning", "bert", "graph, nets", "later"}

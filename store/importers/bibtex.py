@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
-from store.source import USER_FIELDS, first_fields, reference_draft, source_text
+from store.source import USER_FIELDS, first_fields, keywords, reference_draft, source_text
 
 _LATEX = re.compile(r"[\\$~]|--|``|''")
 """What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
@@ -276,7 +276,7 @@ def _drafts(read: list[tuple[int, Entry, list[tuple[str, str]]]], problems: list
         authors, truncated = _authors(fields.get("author", ""))
         private = ("note", "annote") if _old_export(pairs) else ("annote",)
         note = "\n\n".join(decode_latex(fields[k]) for k in private if fields.get(k))
-        tags = tuple(t.strip() for t in re.split(r"[,;]", decode_latex(fields.get("keywords", ""))) if t.strip())
+        tags = tuple(t for t in (decode_latex(k).strip() for k in keywords(fields.get("keywords", ""))) if t)
         status = _READ_STATUS.get(fields.get("readstatus", "").strip().lower().replace(" ", ""), "unread")
         drafts.append(
             reference_draft(
