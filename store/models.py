@@ -171,13 +171,7 @@ class Paper:
         A reference file's year-only entry is stored as 1 January; its kept entry tells the two apart."""
         if self.date is None:
             return ""
-        text = self.date.isoformat()
-        if self.date.day != 1 or not self.original.startswith("{"):
-            return text
-        fields = dict(json.loads(self.original).get("fields", []))
-        given = str(fields.get("date", "")).strip()
-        parts = len(given.split("-")) if given[:4].isdigit() else (2 if fields.get("month", "").strip() else 1)
-        return text[: {1: 4, 2: 7}.get(parts, 10)]
+        return self.date.isoformat()[: {1: 4, 2: 7}.get(date_precision(self.date, self.original), 10)]
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -246,6 +240,18 @@ class Personal:
 
 
 _LEADING_ARTICLE = re.compile(r"(?:the|an?)\s+")
+
+
+def date_precision(date: dt.date | None, original: str | None) -> int:
+    """How much of a date its source gave: 1 the year, 2 the month too, 3 the day. A reference
+    file's entry (``original``) dated the first of a month says which; anything else gave the day."""
+    if date is None or date.day != 1 or not original or not original.startswith("{"):
+        return 3
+    fields = dict(json.loads(original).get("fields", []))
+    given = str(fields.get("date", "")).strip()
+    if given[:4].isdigit():
+        return min(len(given.split("-")), 3)
+    return 2 if str(fields.get("month", "")).strip() else 1
 
 
 def sort_title(title: str) -> str:

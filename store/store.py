@@ -36,6 +36,7 @@ from store.models import (
     Shelf,
     Source,
     UserData,
+    date_precision,
     sort_title,
 )
 from store.text import label, words
@@ -193,6 +194,53 @@ def _next_id(conn: sqlite3.Connection) -> int:
         "SELECT max(coalesce((SELECT max(id) FROM papers), 0), coalesce((SELECT max(paper_id) FROM trash), 0))"
     ).fetchone()
     return int(last) + 1
+
+
+def _enrich(conn: sqlite3.Connection, paper_id: int, draft: PaperDraft) -> bool:
+    """A reference file's entry for a paper that has none (one from a profile dump): kept, so the
+    paper exports with its type, venue, pages and DOI, and its key adopted (the made one stays an
+    alias) when no other paper has it. Whether anything changed."""
+    if not draft.original:
+        return False
+    original, cite_key, aliases = conn.execute(
+        "SELECT original, cite_key, key_aliases FROM papers WHERE id = ?", (paper_id,)
+    ).fetchone()
+    if original:
+        if original != draft.original:  # the file's entry changed: its latest is kept
+            conn.execute("UPDATE papers SET original = ? WHERE id = ?", (draft.original, paper_id))
+            return True
+        return False
+    conn.execute("UPDATE papers SET original = ? WHERE id = ?", (draft.original, paper_id))
+    key = (draft.cite_key and source_key(draft.cite_key)) or source_key(draft.original)
+    if key and key != cite_key:
+        clash = conn.execute(
+            f"SELECT 1 FROM (SELECT cite_key AS k FROM papers WHERE id != ? UNION ALL {_ALIASES}) "
+            "WHERE k = ? COLLATE NOCASE",
+            (paper_id, key),
+        ).fetchone()
+        if clash is None:
+            kept = [*json.loads(aliases or "[]"), *([cite_key] if cite_key else [])]
+            conn.execute(
+                "UPDATE papers SET cite_key = ?, key_aliases = ? WHERE id = ?",
+                (key, json.dumps(kept) if kept else None, paper_id),
+            )
+    return True
+
+
+def _kept_precision(old: Sequence[Any], meta: list[Any], draft: PaperDraft) -> list[Any]:
+    """A re-import's date, unless the stored one says more of the same day (a profile dump's
+    2022-10-19 against a BibTeX year 2022): a date never loses precision."""
+    date_at, has_year_at = _META_NAMES.index("date"), _META_NAMES.index("date_has_year")
+    before, after = old[date_at], meta[date_at]
+    if not before or not after or before == after:
+        return meta
+    kept = date_precision(dt.date.fromisoformat(before), old[len(_META_NAMES)])
+    given = date_precision(dt.date.fromisoformat(after), draft.original)
+    width = {1: 4, 2: 7}.get(given, 10)
+    if given < kept and before[:width] == after[:width]:
+        meta = list(meta)
+        meta[date_at], meta[has_year_at] = before, old[has_year_at] or meta[has_year_at]
+    return meta
 
 
 def _trashed_known(conn: sqlite3.Connection, keys: list[str]) -> dict[str, list[_Known]]:
@@ -559,12 +607,17 @@ class Store:
                     found.authors, found.links = meta[1], meta[10]
                     row[-1] = sort_title(draft.title)
                     continue
+                enriched = _enrich(conn, paper_id, draft)
                 if digest != found.digest:
-                    old = conn.execute(f"SELECT {_META_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-                    meta = _merge(old, meta)
+                    old = conn.execute(f"SELECT {_META_COLUMNS}, original FROM papers WHERE id = ?", (paper_id,))
+                    old = old.fetchone()
+                    meta = _kept_precision(old, _merge(old, meta), draft)
                     digest = _meta_hash(meta)
                 if digest == found.digest:
-                    unchanged += 1
+                    if enriched:
+                        updated += 1
+                    else:
+                        unchanged += 1
                     continue
                 columns = edits.reimported(conn, paper_id, dict(zip(_META_NAMES, meta, strict=True)))
                 meta = [columns[name] for name in _META_NAMES]  # the user's corrections win over the file

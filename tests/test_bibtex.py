@@ -339,3 +339,25 @@ def test_keywords_go_out_as_written_until_the_tags_change(empty_store: Store, tm
     with Store.open(tmp_path / "again.db") as again:
         again.import_drafts(parse(text), "again.bib")
         assert set(again.list_papers()[0].tags) == {"deep learning", "bert", "graph, nets", "later"}
+
+
+def test_a_bibtex_record_enriches_the_dump_paper_it_matches(store: Store) -> None:
+    (before,) = [p for p in store.list_papers() if p.title.lower().startswith("probing multilingual encoders")]
+    assert before.original == "" and before.date_has_year
+    year = before.date.year
+    bib = (
+        "@inproceedings{Castellanos2021Probing, title={Probing multilingual encoders for morphological agreement},"
+        f" author={{Castellanos, Mira}}, year={year}, booktitle={{Proc. of Tests}}, pages={{1--9}},"
+        " doi={10.1000/probe.1}}"
+    )
+    report = store.import_drafts(parse(bib), "zotero.bib")
+    assert (report.added, report.updated) == (0, 1)
+    after = store.get(before.id)
+    assert after.date == before.date  # the dump's day is kept: a year-only entry never lowers it
+    assert (after.cite_key, after.key_aliases) == ("Castellanos2021Probing", (before.cite_key,))
+    text = export([after], "bibtex")
+    assert text.startswith("@inproceedings{Castellanos2021Probing,")
+    assert "booktitle = {Proc. of Tests}" in text and "doi = {10.1000/probe.1}" in text
+    assert f"ids = {{{before.cite_key}}}" in text
+    again = store.import_drafts(parse(bib), "zotero.bib")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
