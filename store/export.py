@@ -469,20 +469,30 @@ def csl_item(paper: Paper, key: str, *, with_notes: bool = False) -> dict[str, A
     only as precise as it was written (a year alone is ``[[2021]]``).
     """
     from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads LaTeX
+    from store.names import bibtex_names  # deferred, as above
 
     ref = _reference(paper)
     fields = ref.fields
+    subtitle = " ".join(decode_latex(fields.get("subtitle", "")).split())
     item: dict[str, Any] = {
         "id": key,
         "type": _CSL_TYPES.get(ref.kind, "article"),
-        "title": paper.title,
+        "title": f"{paper.title}: {subtitle}" if subtitle and subtitle not in paper.title else paper.title,
         "author": [_csl_name(n) for n in ref.names],
     }
+    if fields.get("editor", "").strip():
+        item["editor"] = [_csl_name(n) for n in bibtex_names(fields["editor"])[0]]
     if item["type"] == "article-journal" and not (fields.get("journal") or fields.get("journaltitle")):
         item["type"] = "article"
     if ref.issued:
         item["issued"] = {"date-parts": [ref.issued]}
+    periodical = item["type"] in ("article-journal", "article-magazine", "article-newspaper", "article")
     for name, value in fields.items():
+        if name == "location" and fields.get("address", "").strip():
+            continue  # the publisher's address is its place; a location beside it is the venue's
+        if name == "number" and not periodical:
+            item["number"] = " ".join(decode_latex(value).split())  # a report's or a series' number
+            continue
         if name in _CSL_FIELDS and value.strip() and _CSL_FIELDS[name] not in item:
             if name == "doi":
                 item["DOI"] = value.strip()
@@ -559,8 +569,9 @@ _RIS_TYPES = {"article": "JOUR", "inproceedings": "CPAPER", "conference": "CPAPE
               "proceedings": "BOOK", "incollection": "CHAP", "inbook": "CHAP", "techreport": "RPRT",
               "phdthesis": "THES", "mastersthesis": "THES", "unpublished": "UNPB", "online": "ELEC"}  # fmt: skip
 _RIS_FIELDS = (("journal", "JO"), ("journaltitle", "JO"), ("booktitle", "T2"), ("volume", "VL"), ("number", "IS"),
-               ("publisher", "PB"), ("address", "CY"), ("doi", "DO"), ("issn", "SN"), ("isbn", "SN"),
-               ("edition", "ET"), ("series", "T3"))  # fmt: skip
+               ("publisher", "PB"), ("institution", "PB"), ("school", "PB"), ("address", "CY"),
+               ("location", "CY"), ("doi", "DO"), ("issn", "SN"), ("isbn", "SN"), ("edition", "ET"),
+               ("series", "T3"))  # fmt: skip
 
 
 def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
@@ -571,6 +582,10 @@ def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     fields = ref.fields
     lines = [("TY", _RIS_TYPES.get(ref.kind, "GEN")), ("ID", key), ("TI", paper.title)]
     lines += [("AU", _ris_name(n)) for n in ref.names]
+    if fields.get("editor", "").strip():
+        from store.names import bibtex_names  # deferred: bibtexparser splits the names
+
+        lines += [("ED", _ris_name(n)) for n in bibtex_names(fields["editor"])[0]]
     if ref.issued:
         lines.append(("PY", "/".join(f"{n:02d}" if i else str(n) for i, n in enumerate(ref.issued)) + "/"))
     seen: set[str] = set()

@@ -30,8 +30,8 @@ CSL_TYPES = frozenset(
 )
 CSL_NAME_KEYS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
 CSL_ITEM_KEYS = frozenset(
-    "type id author issued abstract annote container-title DOI edition ISBN ISSN issue keyword note page "
-    "publisher publisher-place title URL volume collection-title custom".split()
+    "type id author editor issued abstract annote container-title DOI edition ISBN ISSN issue number keyword "
+    "note page publisher publisher-place title URL volume collection-title custom".split()
 )
 """The CSL-data schema's item properties this export can write; the schema allows no others."""
 
@@ -335,3 +335,31 @@ def test_a_restored_category_cannot_reach_the_terminal(empty_library: Library, t
     (paper,) = empty_library.store.list_papers()
     assert paper.category is not None and paper.category.isprintable()
     assert paper.category.startswith("CL␛]52")
+
+
+EDITED = r"""@incollection{chap, title = {Sparse Heads}, subtitle = {A Second Look}, author = {Doe, Jo},
+  editor = {Roe, Ann and van der Berg, Piet}, booktitle = {Handbook of Tests}, publisher = {Test Press},
+  address = {Leiden}, location = {Vancouver}, year = 2020}
+@techreport{rep, title = {Report Numbers}, author = {Poe, Pat}, institution = {Test Lab}, number = {TR-7},
+  year = 2021}
+"""
+
+
+def test_editors_numbers_places_and_subtitles_reach_csl_and_ris(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "edited.bib"
+    path.write_text(EDITED, encoding="utf-8")
+    empty_library.import_file(path, today=TODAY)
+    items = {i["id"]: i for i in json.loads("".join(empty_library.export("csl", empty_library.select(""))))}
+    chap, rep = items["chap"], items["rep"]
+    assert chap["title"] == "Sparse Heads: A Second Look"
+    assert [e.get("family") for e in chap["editor"]] == ["Roe", "Berg"]
+    assert chap["publisher-place"] == "Leiden"  # the publisher's address, not the venue's location
+    assert rep["number"] == "TR-7" and "issue" not in rep and rep["publisher"] == "Test Lab"
+    ris = "".join(empty_library.export("ris", empty_library.select("")))
+    assert "ED  - Roe, Ann\r\n" in ris and "PB  - Test Lab\r\n" in ris
+    again = tmp_path / "again.ris"
+    again.write_text(ris, encoding="utf-8")
+    with Library.open(tmp_path / "again.db") as other:
+        other.import_file(again, today=TODAY)
+        back = {i["title"]: i for i in json.loads("".join(other.export("csl", other.select(""))))}
+        assert [e.get("family") for e in back["Sparse Heads"]["editor"]] == ["Roe", "Berg"]

@@ -97,6 +97,9 @@ def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], probl
     fields: list[tuple[str, str]] = [("title", protect_case(bibtex_text(title)))]
     if authors_written:
         fields.append(("author", " and ".join(_bibtex_author(a) for a in authors_written)))
+    editors = [v for t, v in tags if t in ("ED", "A2") and v]
+    if editors:
+        fields.append(("editor", " and ".join(_bibtex_author(a) for a in editors)))
     if parts:
         fields.append(("year", str(parts[0])))
         if len(parts) > 1:
