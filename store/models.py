@@ -250,7 +250,8 @@ def date_precision(date: dt.date | None, original: str | None) -> int:
     fields = dict(json.loads(original).get("fields", []))
     given = str(fields.get("date", "")).strip()
     if given[:4].isdigit():
-        return min(len(given.split("-")), 3)
+        parts = given.split("-")
+        return 1 if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) > 12 else min(len(parts), 3)
     return 2 if str(fields.get("month", "")).strip() else 1
 
 

@@ -363,3 +363,21 @@ def test_editors_numbers_places_and_subtitles_reach_csl_and_ris(empty_library: L
         other.import_file(again, today=TODAY)
         back = {i["title"]: i for i in json.loads("".join(other.export("csl", other.select(""))))}
         assert [e.get("family") for e in back["Sparse Heads"]["editor"]] == ["Roe", "Berg"]
+
+
+def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, tmp_path: Path) -> None:
+    items = [
+        {"id": "day", "type": "article-journal", "title": "On A Day", "issued": {"date-parts": [[2020, 5, 17]]}},
+        {"id": "summer", "type": "article-journal", "title": "In Summer", "issued": {"date-parts": [[2004, 22]]}},
+    ]
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    outcome = empty_library.import_file(path, today=TODAY)
+    assert outcome.report.added == 2, outcome.problems
+    back = {
+        i["id"]: i["issued"]["date-parts"][0]
+        for i in json.loads("".join(empty_library.export("csl", empty_library.select(""))))
+    }
+    assert back == {"day": [2020, 5, 17], "summer": [2004, 22]}
+    shown = {p.title: p.date_text for p in empty_library.papers(empty_library.select(""))}
+    assert shown == {"On A Day": "2020-05-17", "In Summer": "2004"}

@@ -131,6 +131,8 @@ def _date(fields: dict[str, str]) -> dt.date | None:
         match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", fields["date"])
         if match:
             year, month, day = (int(g) if g else 1 for g in match.groups())
+            if 21 <= month <= 24:  # biblatex's seasons (2004-22 is summer 2004): the year
+                month, day = 1, 1
             try:
                 return dt.date(year, month, day)
             except ValueError:

@@ -147,8 +147,10 @@ def _csl(item: dict[str, Any], line: int) -> PaperDraft:
                        + (" and others" if truncated else "")))  # fmt: skip
     if parts:
         fields.append(("year", str(parts[0])))
-        if len(parts) > 1:
+        if len(parts) > 1 and parts[1] <= 12:
             fields.append(("month", MONTHS[parts[1] - 1]))
+        if (len(parts) == 3 and parts[1] <= 12) or (len(parts) > 1 and parts[1] > 12):  # the day, or a season (21-24)
+            fields.append(("date", "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
     for csl_name, bibtex_name in _CSL_TO_BIBTEX.items():
         value = item.get(csl_name)
         if isinstance(value, str | int) and str(value).strip():
@@ -186,7 +188,7 @@ def _date(issued: Any) -> tuple[list[int], dt.date | None]:
     if not parts:
         return [], None
     try:
-        return parts, date_of(parts)
+        return parts, date_of(parts if len(parts) < 2 or parts[1] <= 12 else parts[:1])  # a season: its year
     except ValueError:
         raise ValueError(f"impossible date {date_parts[0]!r} in issued") from None
 
