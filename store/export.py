@@ -25,7 +25,7 @@ RECORD_KEYS = (
     "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
     "added_at", "status_changed_at", "key", "entry",
 )  # fmt: skip
-FORMATS = ("json", "csv", "markdown", "bibtex", "csl", "ris")
+FORMATS = ("json", "csv", "markdown", "bibtex", "biblatex", "csl", "ris")
 
 _INDENT = re.compile("^", re.MULTILINE)
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -268,17 +268,22 @@ def _lone_braces(text: str) -> set[int]:
     return lone | set(opened)
 
 
-def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_status: bool = False) -> str:
+def bibtex_entry(
+    paper: Paper, key: str, *, with_notes: bool = False, with_status: bool = False, biblatex: bool = False
+) -> str:
     """One entry: an imported one as its file had it (type, every field, its LaTeX), otherwise made
     from the paper; then the user's tags, and the reading status and the note as annote when asked
     (``readstatus`` is JabRef's field, which biber's data model does not know).
 
     Whatever the source held, what comes out parses in BibTeX, biber and pybtex: braces balance,
-    URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up.
+    URLs and DOIs are not LaTeX-escaped, months are macros and no month or day is made up. With
+    ``biblatex`` the entry is written in biblatex's own terms (see ``_as_biblatex``).
     """
     kept = _kept_entry(paper)
     kind, fields = kept if kept is not None else ("misc", _made_fields(paper))  # a preprint: no journal to name
     kind = kind if _NAME.fullmatch(kind) else "misc"
+    if biblatex:
+        kind, fields = _as_biblatex(kind, fields)
     lines = []
     seen: set[str] = set()
     for name, value in fields:
@@ -298,6 +303,30 @@ def bibtex_entry(paper: Paper, key: str, *, with_notes: bool = False, with_statu
     if with_notes and paper.note.strip():
         lines.append(f"  annote = {{{bibtex_text(paper.note.strip())}}}")
     return f"@{kind}{{{key},\n" + ",\n".join(lines) + "\n}\n"
+
+
+_BIBLATEX_TYPES = {"phdthesis": ("thesis", "phdthesis"), "mastersthesis": ("thesis", "mathesis"),
+                   "techreport": ("report", "techreport"), "conference": ("inproceedings", ""),
+                   "electronic": ("online", ""), "www": ("online", "")}  # fmt: skip
+_BIBLATEX_FIELDS = {"journal": "journaltitle", "address": "location", "school": "institution",
+                    "archiveprefix": "eprinttype", "primaryclass": "eprintclass"}  # fmt: skip
+
+
+def _as_biblatex(kind: str, fields: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """An entry in biblatex's terms: @thesis and @report with their type, journaltitle, location,
+    eprinttype and eprintclass, and one ``date`` as precise as the year and month were."""
+    kind, subtype = _BIBLATEX_TYPES.get(kind, (kind, ""))
+    given = dict(fields)
+    out = [(_BIBLATEX_FIELDS.get(n, n), v.lower() if n == "archiveprefix" else v) for n, v in fields
+           if n not in ("year", "month") or given.get("date")]  # fmt: skip
+    if "date" not in given and given.get("year", "").strip().isdigit():
+        month = _month_macro(given.get("month", ""))
+        date = given["year"].strip() + (f"-{MONTHS.index(month) + 1:02d}" if month else "")
+        at = next((i for i, (n, _) in enumerate(fields) if n == "year"), len(out))
+        out.insert(min(at, len(out)), ("date", date))
+    if subtype and "type" not in given:
+        out.append(("type", subtype))
+    return kind, out
 
 
 _NAME = re.compile(r"[a-z][a-z0-9_:.+-]{0,63}")
@@ -432,13 +461,25 @@ def _balanced(value: str) -> bool:
 
 
 def bibtex_chunks(
-    papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False, with_status: bool = False
+    papers: Iterable[Paper],
+    keys: Mapping[int, str],
+    *,
+    with_notes: bool = False,
+    with_status: bool = False,
+    biblatex: bool = False,
 ) -> Iterator[str]:
     """Entries one at a time, in the order given (id order, for a stable file)."""
     for position, paper in enumerate(papers):
         yield ("\n" if position else "") + bibtex_entry(
-            paper, keys[paper.id], with_notes=with_notes, with_status=with_status
+            paper, keys[paper.id], with_notes=with_notes, with_status=with_status, biblatex=biblatex
         )
+
+
+def biblatex_chunks(
+    papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False, with_status: bool = False
+) -> Iterator[str]:
+    """The BibTeX export in biblatex's terms, for biber."""
+    return bibtex_chunks(papers, keys, with_notes=with_notes, with_status=with_status, biblatex=True)
 
 
 _CSL_TYPES = {"article": "article-journal", "inproceedings": "paper-conference", "conference": "paper-conference",
@@ -675,7 +716,9 @@ def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:
     return json_chunks(map(record, papers)) if fmt == "json" else csv_chunks(papers)
 
 
-KEYED: dict[str, Callable[..., Iterator[str]]] = {"bibtex": bibtex_chunks, "csl": csl_chunks, "ris": ris_chunks}
+KEYED: dict[str, Callable[..., Iterator[str]]] = {
+    "bibtex": bibtex_chunks, "biblatex": biblatex_chunks, "csl": csl_chunks, "ris": ris_chunks
+}  # fmt: skip
 """The formats that cite by key, written in id order under each paper's stored key."""
 
 
@@ -689,7 +732,7 @@ def export(papers: Sequence[Paper], fmt: str, *, with_notes: bool = False, with_
     if fmt == "markdown":
         return to_markdown(papers)
     if fmt in KEYED:
-        options = {"with_status": with_status} if fmt == "bibtex" else {}
+        options = {"with_status": with_status} if fmt in ("bibtex", "biblatex") else {}
         ordered = sorted(papers, key=lambda p: p.id)
         return "".join(KEYED[fmt](ordered, citation_keys(papers), with_notes=with_notes, **options))
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -310,7 +310,7 @@ class Library:
             groups = {s: [i for i in paper_ids if status.get(i) == s] for s in ReadStatus}
             return markdown_chunks({s: (len(ids), self.stream(ids)) for s, ids in groups.items()})
         ordered = sorted(set(paper_ids))
-        options = {"with_status": with_status} if fmt == "bibtex" else {}
+        options = {"with_status": with_status} if fmt in ("bibtex", "biblatex") else {}
         return KEYED[fmt](self.stream(ordered), self.store.cite_keys(ordered), with_notes=with_notes, **options)
 
     def export_to(

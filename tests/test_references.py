@@ -381,3 +381,28 @@ def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, 
     assert back == {"day": [2020, 5, 17], "summer": [2004, 22]}
     shown = {p.title: p.date_text for p in empty_library.papers(empty_library.select(""))}
     assert shown == {"On A Day": "2020-05-17", "In Summer": "2004"}
+
+
+BIBLATEX_SHAPES = r"""@article{arx, title = {Linear Heads}, author = {Qin, Zhen}, journal = {Journal of Tests},
+  year = 2022, month = oct, eprint = {2210.10340}, archivePrefix = {arXiv}, primaryClass = {cs.CL}}
+@phdthesis{thesis, title = {A Thesis}, author = {Roe, Ann}, school = {Test University}, address = {Leiden},
+  year = 2019}
+"""
+
+
+def test_the_biblatex_export_speaks_biblatex(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "shapes.bib"
+    path.write_text(BIBLATEX_SHAPES, encoding="utf-8")
+    empty_library.import_file(path, today=TODAY)
+    text = "".join(empty_library.export("biblatex", empty_library.select("")))
+    entries = pybtex.database.parse_string(text, "bibtex").entries
+    arx, thesis = dict(entries["arx"].fields), dict(entries["thesis"].fields)
+    assert entries["arx"].type == "article" and entries["thesis"].type == "thesis"
+    assert (arx["date"], arx["journaltitle"], arx["eprinttype"], arx["eprintclass"]) == (
+        "2022-10", "Journal of Tests", "arxiv", "cs.CL"
+    )  # fmt: skip
+    assert not {"year", "month", "journal", "archiveprefix"} & {k.lower() for k in arx}
+    assert (thesis["type"], thesis["institution"], thesis["location"], thesis["date"]) == (
+        "phdthesis", "Test University", "Leiden", "2019"
+    )  # fmt: skip
+    assert "".join(empty_library.export("bibtex", empty_library.select(""))).count("journal = ") == 1

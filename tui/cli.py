@@ -712,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +name|-name")
 
     p = command("export", cmd_export, "export the library, or the papers a search finds")
-    formats = "json, csv, markdown, bibtex, csl (CSL-JSON), ris, or notes (a folder of Markdown files)"
+    formats = "json, csv, markdown, bibtex, biblatex, csl (CSL-JSON), ris, or notes (a folder of Markdown files)"
     p.add_argument("words", nargs="*", metavar="QUERY", help="export only what this search finds")
     p.add_argument("--format", choices=(*FORMATS, "notes"), default="json", help=formats)
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH (a folder, for notes), not standard output")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 EXPORTS = (
     ("bibtex", "for LaTeX, Zotero, JabRef"),
     ("bibtex+notes", "BibTeX with your notes as annote, which styles do not print"),
+    ("biblatex", "BibTeX in biblatex's terms, for biber: date, journaltitle, location, eprinttype"),
     ("csl", "CSL-JSON for pandoc, Quarto, Zotero"),
     ("ris", "for EndNote, Mendeley, Zotero"),
     ("markdown", "a readable reading list"),
@@ -29,6 +30,7 @@ EXPORTS = (
 _EXTENSIONS = {
     "bibtex": "bib",
     "bibtex+notes": "bib",
+    "biblatex": "bib",
     "csl": "json",
     "ris": "ris",
     "markdown": "md",
