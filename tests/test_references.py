@@ -406,3 +406,18 @@ def test_the_biblatex_export_speaks_biblatex(empty_library: Library, tmp_path: P
         "phdthesis", "Test University", "Leiden", "2019"
     )  # fmt: skip
     assert "".join(empty_library.export("bibtex", empty_library.select(""))).count("journal = ") == 1
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("csl", "json"), ("ris", "ris"), ("biblatex", "bib")])
+def test_each_format_reads_back_what_it_writes(corpus: Library, tmp_path: Path, fmt: str, suffix: str) -> None:
+    corpus.import_file(Path(__file__).parent / "data" / "zotero.ris", today=TODAY)
+    first = "".join(corpus.export(fmt, corpus.select("")))
+    path = tmp_path / f"out.{suffix}"
+    path.write_text(first, encoding="utf-8")
+    with Library.open(tmp_path / "again.db") as again:
+        assert again.import_file(path, today=TODAY).report.added == corpus.count()
+        second = "".join(again.export(fmt, again.select("")))
+        if fmt == "csl":  # the same items; the order of an item's keys carries no meaning
+            assert json.loads(second) == json.loads(first)
+        else:
+            assert second == first

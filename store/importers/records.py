@@ -23,7 +23,7 @@ _BIBTEX_TYPES = {"article-journal": "article", "article-magazine": "article", "a
 """CSL types as BibTeX entry types (the rest are misc)."""
 _CSL_TO_BIBTEX = {"container-title": "journal", "publisher": "publisher", "publisher-place": "address",
                   "volume": "volume", "issue": "number", "page": "pages", "edition": "edition", "ISBN": "isbn",
-                  "ISSN": "issn", "DOI": "doi", "URL": "url", "collection-title": "series",
+                  "ISSN": "issn", "DOI": "doi", "URL": "url", "collection-title": "series", "number": "number",
                   "note": "note"}  # fmt: skip
 _PAGE_RANGE = re.compile(r"\s*[-\u2013\u2014]+\s*")
 

@@ -104,6 +104,8 @@ def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], probl
         fields.append(("year", str(parts[0])))
         if len(parts) > 1:
             fields.append(("month", MONTHS[parts[1] - 1]))
+        if len(parts) == 3:  # the day too: kept as biblatex's date, so no export loses it
+            fields.append(("date", f"{parts[0]}-{parts[1]:02d}-{parts[2]:02d}"))
     kind = RIS_TO_BIBTEX.get(first["TY"].upper(), "misc")
     for tag, name in _FIELDS.items():
         if first.get(tag) and name not in dict(fields):
