@@ -7,6 +7,7 @@ bibtexparser's name splitter does the BibTeX part (deferred: only imports and CS
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
@@ -38,6 +39,27 @@ def bibtex_names(field: str) -> tuple[list[Name], bool]:
     return names, truncated
 
 
+_EXTENDED = re.compile(r"\s*(?:family|given|prefix|suffix)\s*=")
+
+
+def _extended_parts(text: str) -> list[tuple[str, str]]:
+    """key=value pairs of an extended name, split at commas outside braces, a value's braces removed."""
+    pairs, depth, start = [], 0, 0
+    for i, char in enumerate(f"{text},"):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            key, _, value = text[start:i].partition("=")
+            value = value.strip()
+            if value.startswith("{") and value.endswith("}") and _one_group(value):
+                value = value[1:-1]
+            pairs.append((key.strip().lower(), value))
+            start = i + 1
+    return pairs
+
+
 def name_parts(written: str) -> Name:
     """One name, in BibTeX's "First von Last", "von Last, First" or "von Last, Jr, First" forms."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts
@@ -48,6 +70,13 @@ def name_parts(written: str) -> Name:
     corporate = text.startswith("{") and text.endswith("}") and _one_group(text)
     if corporate:
         return Name("", "", decode_latex(text).strip(), "", True)
+    if _EXTENDED.match(text):  # biblatex's extended form: family=Berg, given=Piet, prefix=van der
+        given = dict(_extended_parts(text))
+
+        def part(key: str) -> str:
+            return " ".join(decode_latex(given.get(key, "")).split())
+
+        return Name(part("given"), part("prefix"), part("family"), part("suffix"), False)
     parts = parse_single_name_into_parts(text, strict=False)
 
     def joined(words: list[str]) -> str:

@@ -361,3 +361,12 @@ def test_a_bibtex_record_enriches_the_dump_paper_it_matches(store: Store) -> Non
     assert f"ids = {{{before.cite_key}}}" in text
     again = store.import_drafts(parse(bib), "zotero.bib")
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_biblatex_extended_names_read_as_people() -> None:
+    text = """@article{ext, title = {Extended Names},
+  author = {family=Berg, given=Piet, prefix=van der, useprefix=true and given=Jane, family=Doe and Roe, Ann},
+  year = 2020}
+"""
+    (draft,) = parse_bibtex(text, today=TODAY).drafts
+    assert draft.authors == ("Piet van der Berg", "Jane Doe", "Ann Roe")
