@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from store.keys import pattern_problem
 from store.text import DecodeError, decode
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ class Config:
     """Which optional list columns show; the title always does."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id (as in the help screen's ids, e.g. "paper.read") to keys ("r,ctrl+r")."""
+    key_pattern: str | None = None
+    """How new papers' citation keys are made, e.g. "{Author}{year}{Title}" (see store.keys)."""
 
 
 def parse_config(text: str) -> tuple[Config, list[str]]:
@@ -66,8 +69,14 @@ def parse_config(text: str) -> tuple[Config, list[str]]:
                 else:
                     good[binding] = keys
             values["keys"] = good
+        elif key == "key_pattern":
+            problem = pattern_problem(value) if isinstance(value, str) and value else "expected a string"
+            if problem is None:
+                values["key_pattern"] = value
+            else:
+                problems.append(f"key_pattern = {value!r}: {problem}")
         else:
-            problems.append(f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys")
+            problems.append(f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys, key_pattern")
     return Config(**values), problems  # type: ignore[arg-type]
 
 

@@ -52,12 +52,36 @@ def _surname(author: str) -> str:
     return "anon"
 
 
-def key_stem(title: str, authors: Sequence[str], year: int | None) -> str:
-    """A made key before clashes are settled, ASCII only: surname, year, first title word."""
-    surname = _ascii(_surname(authors[0]) if authors else "anon") or "anon"
+KEY_PLACEHOLDERS = ("author", "Author", "year", "title", "Title")
+"""What a key pattern may use: the first author's surname, the year, the first word of the title
+that is not a stopword (capitalised when written with a capital)."""
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a key pattern cannot be used, or None when it can."""
+    unknown = [p for p in _PLACEHOLDER.findall(pattern) if p not in KEY_PLACEHOLDERS]
+    if unknown:
+        return f"unknown placeholder {{{unknown[0]}}}; expected {', '.join(f'{{{p}}}' for p in KEY_PLACEHOLDERS)}"
+    sample = _PLACEHOLDER.sub("x", pattern)
+    if not _USABLE.fullmatch(sample):
+        return "a key may hold ASCII letters, digits and _:.+/- only, starting with a letter or digit"
+    return None
+
+
+def key_stem(title: str, authors: Sequence[str], year: int | None, pattern: str | None = None) -> str:
+    """A made key before clashes are settled, ASCII only: surname, year, first title word, or as the
+    user's pattern (``key_pattern`` in the config) puts them."""
+    surname = (_ascii(_surname(authors[0]) if authors else "anon") or "anon")[:_KEY_PART_CHARS]
     # Lazily: only the first usable word is wanted, and a title has twenty.
     first = next((w for w in (_ascii(w) for w in words(title) if w not in _KEY_STOPWORDS) if w), "paper")
-    return f"{surname[:_KEY_PART_CHARS]}{year or ''}{first[:_KEY_PART_CHARS]}"
+    first = first[:_KEY_PART_CHARS]
+    if pattern is None:
+        return f"{surname}{year or ''}{first}"
+    values = {"author": surname, "Author": surname.capitalize(), "year": str(year or ""), "title": first,
+              "Title": first.capitalize()}  # fmt: skip
+    made = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), pattern)
+    return made if _USABLE.fullmatch(made) else f"{surname}{year or ''}{first}"
 
 
 def _ascii(word: str) -> str:
@@ -104,7 +128,7 @@ def unique_keys(stems: Mapping[int, str]) -> dict[int, str]:
     return keys
 
 
-def assign_keys(papers: Iterable[KeyFields], taken: set[str]) -> dict[int, str]:
+def assign_keys(papers: Iterable[KeyFields], taken: set[str], pattern: str | None = None) -> dict[int, str]:
     """Keys for papers that have none yet, none of them in taken (casefolded; claimed as they go).
 
     Source keys are claimed first, so a made key never takes a key a file gave. Keys compare without
@@ -117,7 +141,7 @@ def assign_keys(papers: Iterable[KeyFields], taken: set[str]) -> dict[int, str]:
         if own is not None and own.casefold() not in taken:
             taken.add(own.casefold())
             keys[paper_id] = own
-    made = unique_keys({i: source_key(e) or key_stem(t, a, y) for i, t, a, y, e in papers if i not in keys})
+    made = unique_keys({i: source_key(e) or key_stem(t, a, y, pattern) for i, t, a, y, e in papers if i not in keys})
     for paper_id, stem in made.items():
         keys[paper_id] = first_free(stem, taken)
     return keys

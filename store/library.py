@@ -74,6 +74,8 @@ class Library:
         self.index_path = index_path
         """The index file beside the database; None for a library in memory."""
         self._live = LiveIndex(store, index_path)
+        self.key_pattern: str | None = None
+        """How imports make new papers' citation keys (the config's ``key_pattern``); None: the default."""
         self._data_version = store.data_version()
         self._cache: OrderedDict[int, Paper] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -386,7 +388,7 @@ class Library:
                 problems = (*problems, Problem(1, "no paper could be read from this file; nothing imported", "error"))
             return ImportOutcome(name, problems=problems, error="rejected, nothing imported")
         try:
-            report = self.store.import_drafts(result, name, progress=progress)
+            report = self.store.import_drafts(result, name, progress=progress, key_pattern=self.key_pattern)
         except StoreError as exc:
             return ImportOutcome(name, problems=result.problems, error=str(exc))
         self._catch_up()

@@ -528,7 +528,12 @@ class Store:
     # -- importing -------------------------------------------------------------------------
 
     def import_drafts(
-        self, result: ParseResult, name: str, *, progress: Callable[[int, int], None] | None = None
+        self,
+        result: ParseResult,
+        name: str,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        key_pattern: str | None = None,
     ) -> ImportReport:
         """Store what a parser read from the file called name, in one transaction.
 
@@ -642,6 +647,7 @@ class Store:
                     ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or proposed[r[0]])
                      for r in inserts),
                     taken,
+                    key_pattern,
                 )  # fmt: skip
                 for row in inserts:
                     row.append(given[row[0]])

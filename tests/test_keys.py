@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pybtex.database
 import pytest
 
 from store import Library, StoreError
+from store.config import parse_config
 from tests.conftest import TODAY
 from tests.test_cli import run
 
@@ -54,3 +56,32 @@ def test_the_cli_prints_and_changes_a_key(library: Library) -> None:
     assert changed.code == 0 and changed.out == "Mine2024\n" and old in changed.err
     assert run("--db", db, "key", str(first), "no spaces please").code == 1
     assert f"key          Mine2024  (also {old})" in run("--db", db, "show", str(first)).out
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("{Author}{year}{Title}", None),
+        ("{author}:{year}", None),
+        ("{nope}{year}", "unknown placeholder"),
+        ("{author} {year}", "ASCII letters"),
+    ],
+)
+def test_a_key_pattern_is_checked_where_it_is_set(pattern: str, problem: str | None) -> None:
+    config, problems = parse_config(f"key_pattern = {pattern!r}\n".replace("'", '"'))
+    if problem is None:
+        assert config.key_pattern == pattern and problems == []
+    else:
+        assert config.key_pattern is None and problem in problems[0]
+
+
+def test_new_papers_take_their_keys_from_the_configured_pattern(tmp_path: Path) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "papershelf" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('key_pattern = "{Author}{year}{Title}"\n', encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{, title = {The Sparse Things}, author = {Berg, Ana}, year = 2020}\n")
+    db = str(tmp_path / "lib.db")
+    assert run("--db", db, "import", str(bib)).code == 0
+    (paper,) = run("--db", db, "list", "--json").json()
+    assert paper["key"] == "Berg2020Sparse"

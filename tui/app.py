@@ -102,6 +102,7 @@ class PapershelfApp(NoteActions, Transfers):
         clipboard = clipboard or SystemClipboard(self.copy_to_clipboard, in_browser=lambda: self.is_web)
         super().__init__(library, clipboard, open_url=open_url or self._open_in_browser, today=today)
         self.config = config or Config()
+        library.key_pattern = self.config.key_pattern
         self._config_problems = list(config_problems)
         self._config_file = config_file
         self.library = LibraryScreen(library)

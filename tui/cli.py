@@ -37,6 +37,7 @@ from store import (
     openable_url,
     printable,
     problem_lines,
+    read_config,
     record,
     when,
 )
@@ -177,6 +178,10 @@ class _Progress:
 
 
 def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config, problems = read_config(config_path())
+    for problem in problems:
+        err.write(f"papershelf: {config_path()}: {printable(problem, keep_newlines=False)}\n")
+    library.key_pattern = config.key_pattern
     ok, skipped = True, 0
     for file in args.files:
         size = Path(file).stat().st_size if Path(file).is_file() else 0
