@@ -414,3 +414,14 @@ def test_shelves_save_list_and_scope_a_list(library: list[Path]) -> None:
     assert run("list", "--shelf", "nope").code == 1
     assert run("shelf", "remove", "CL unread").code == 0 and run("shelf", "remove", "CL unread").code == 1
     assert run("shelf", "bogus").code == 2
+
+
+def test_text_that_is_not_utf8_is_refused_naming_where(library: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    paper = str(run("list", "--json").json()[0]["id"])
+    given = run("note", paper, "--set", "a\udcffb")  # what os.fsdecode makes of a byte 0xff in argv
+    assert given.code == 1 and "not UTF-8" in given.err and "Traceback" not in given.err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x\xff\n")))
+    piped = run("note", paper, "--set", "-")
+    assert piped.code == 1 and "byte 0xff at 1" in piped.err
+    assert run("edit", paper, "--title", "T\udcff").code == 1
+    assert run("note", paper).out == ""  # nothing was changed

@@ -324,9 +324,9 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         for saved_at, text in library.note_history(paper_id):
             out.write(f"--- {when(saved_at, now)} ({saved_at})\n{printable(text)}\n")
     elif args.set is not None:
-        library.set_note(paper_id, sys.stdin.read() if args.set == "-" else args.set)
+        library.set_note(paper_id, _text_given(args.set, "the note", stdin=True))
     elif args.append is not None:
-        text = sys.stdin.read() if args.append == "-" else args.append
+        text = _text_given(args.append, "the note", stdin=True)
         if not text.strip():
             raise UsageError("nothing to append: the text is empty")
         library.append_note(paper_id, text)
@@ -377,9 +377,31 @@ def cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
     return EXIT_OK
 
 
+def _text_given(value: str, what: str, *, stdin: bool = False) -> str:
+    """Text from the command line (with ``stdin``, standard input for '-'): UTF-8, or a StoreError
+    saying where it is not."""
+    if stdin and value == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StoreError(
+                f"{what} on standard input is not UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start})"
+            ) from None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(
+            f"{what} is not UTF-8 text as given (character {exc.start + 1}); nothing was changed"
+        ) from None
+    return value
+
+
 def cmd_edit(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (paper_id,) = _ids([args.id])
-    changes: dict[str, object] = {f: getattr(args, f) for f in EDITABLE if getattr(args, f) is not None}
+    changes: dict[str, object] = {
+        f: _text_given(getattr(args, f), f"--{f}") for f in EDITABLE if getattr(args, f) is not None
+    }
     changes |= dict.fromkeys(args.undo or (), None)
     if not changes:
         raise UsageError("nothing to change: give --title, --authors, --year, --category, --url or --undo FIELD")
