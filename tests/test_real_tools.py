@@ -1,7 +1,7 @@
-"""The BibTeX export read by the tools LaTeX users run: bibtex (plain.bst) and biber.
+"""The exports read by the tools their users run: bibtex (plain.bst), biber, and pandoc's citeproc.
 
-Skipped where they are not installed (CI has pybtex only, see test_references.py); on a machine
-with TeX Live (apt install biber texlive-binaries texlive-base) they run with the suite.
+.ci/run installs them (apt install biber texlive-binaries texlive-base pandoc); where they cannot
+be installed these tests skip, and pybtex still reads every export (see test_references.py).
 """
 
 from __future__ import annotations
@@ -57,3 +57,26 @@ def test_biber_reads_every_entry_without_an_error(exported: Path) -> None:
     )
     assert run.returncode == 0 and "ERROR" not in run.stdout, run.stdout[-2000:]
     assert out.read_text(encoding="utf-8").count("@") >= exported.read_text(encoding="utf-8").count("\n@") + 1
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize(("fmt", "suffix"), [("csl", "json"), ("bibtex", "bib"), ("biblatex", "bib")])
+def test_pandoc_citeproc_cites_every_paper_without_a_warning(
+    library: Library, tmp_path: Path, fmt: str, suffix: str
+) -> None:
+    for name in ("corpus.bib", "zotero.ris"):
+        library.import_file(DATA / name, today=TODAY)
+    ids = library.select("")
+    bibliography = tmp_path / f"refs.{suffix}"
+    bibliography.write_text("".join(library.export(fmt, ids)), encoding="utf-8")
+    keys = library.store.cite_keys(ids).values()
+    document = tmp_path / "doc.md"
+    document.write_text("Cites: " + "; ".join(f"@{k}" for k in keys) + "\n", encoding="utf-8")
+    run = subprocess.run(
+        ["pandoc", "--citeproc", f"--bibliography={bibliography}", "-t", "plain", str(document)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]
+    assert "???" not in run.stdout and run.stdout.count("\n\n") >= len(ids)
