@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from store.export import export
 
 if TYPE_CHECKING:
-    from store.config import COLUMNS, Config, parse_config, read_config, set_theme_line
+    from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_theme_line
     from store.demo import demo_files, load_demo
     from store.edits import EDITABLE
     from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from store.trash import Trashed
 
 _HOMES = {
-    "store.config": ("COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
+    "store.config": ("COLUMNS", "DEFAULT_COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
     "store.demo": ("demo_files", "load_demo"),
     "store.edits": ("EDITABLE",),
     "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
@@ -68,6 +68,7 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = [
     "COLUMNS",
     "DB_ENV",
+    "DEFAULT_COLUMNS",
     "EDITABLE",
     "FORMATS",
     "QUERY_HELP",

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 SORT_CHOICES = ("relevance", "date", "title", "score", "status", "added")
 COLUMNS = ("year", "category", "author", "score", "marks")
+"""The list's optional columns; the title always shows."""
+DEFAULT_COLUMNS = ("year", "category", "author", "marks")
+"""Those shown unless the config says otherwise: the profile's score only when asked for."""
 _BINDING_ID = re.compile(r"[a-z_]+\.[a-z_]+")
 
 
@@ -26,7 +29,7 @@ _BINDING_ID = re.compile(r"[a-z_]+\.[a-z_]+")
 class Config:
     sort: str = "relevance"
     theme: str | None = None
-    columns: tuple[str, ...] = COLUMNS
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
     """Which optional list columns show; the title always does."""
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id (as in the help screen's ids, e.g. "paper.read") to keys ("r,ctrl+r")."""

@@ -400,6 +400,21 @@ async def test_k_changes_the_citation_key_keeping_the_old_one(app, store: Store)
         assert store.get(paper.id).key_aliases == (paper.cite_key,)
 
 
+async def test_the_score_column_shows_when_the_config_asks_for_it(library, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('columns = ["year", "author", "score", "marks"]\n', encoding="utf-8")
+    shown = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                       config_file=config)  # fmt: skip
+    async with shown.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(shown).current
+        assert paper.score is not None
+        assert f"{paper.score:.1f}" in listed(shown).render_line(0).text
+    async with create_app(library, today=lambda: TODAY).run_test(size=SIZE) as pilot:  # by default: no score
+        await settle(pilot)
+        assert f"{paper.score:.1f}" not in pilot.app.library.query_one(PaperList).render_line(0).text
+
+
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -18,7 +18,7 @@ from textual.widgets import Input, ProgressBar
 from textual.worker import Worker, get_current_worker
 
 from store import (
-    COLUMNS,
+    DEFAULT_COLUMNS,
     SORTS,
     Filter,
     Paper,
@@ -148,7 +148,7 @@ class LibraryScreen(Screen[None]):
         self.loaded = False
         """Whether the index is ready: until then the list is empty and searches wait."""
         self._last_result: SearchResult | None = None
-        self.columns: tuple[str, ...] = COLUMNS
+        self.columns: tuple[str, ...] = DEFAULT_COLUMNS
         """Optional list columns to show, from the config file."""
         self.keymap: dict[str, str] = {}
         """Binding id to the keys the config file gave it, for the help screen."""

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Input
 
-from store import Hit, Paper, PaperNotFound, ReadStatus, printable
+from store import DEFAULT_COLUMNS, Hit, Paper, PaperNotFound, ReadStatus, printable
 from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ _MARKS = 3
 _CACHED_ROWS = 1024
 """Rows (and their highlights) kept drawn: a few screenfuls, whatever the size of the list."""
 """A space, then the code and note marks after the title."""
-_AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 100
+_AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 72
 """Below these widths the author and score columns give their room to the title."""
 
 
@@ -149,7 +149,7 @@ class PaperList(LineView, can_focus=True):
         """Component styles made solid, by name; a theme change clears them."""
         self.search_field: Input | None = None
         """The search bar "/" jumps to; the screen sets it."""
-        self.columns: tuple[str, ...] = ("year", "category", "author", "score", "marks")
+        self.columns: tuple[str, ...] = DEFAULT_COLUMNS
         """Which optional columns show (the config file's ``columns``); the title always does."""
 
     # -- data -----------------------------------------------------------------------------------
