@@ -381,7 +381,10 @@ def _text_given(value: str, what: str, *, stdin: bool = False) -> str:
     """Text from the command line (with ``stdin``, standard input for '-'): UTF-8, or a StoreError
     saying where it is not."""
     if stdin and value == "-":
-        data = sys.stdin.buffer.read()
+        raw = getattr(sys.stdin, "buffer", None)  # None where the caller gave text already decoded
+        if raw is None:
+            return sys.stdin.read()
+        data = raw.read()
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
