@@ -206,7 +206,7 @@ class LiveIndex:
                 return
             if text:
                 self._changed.update(text)
-                if len(self._changed) > DELTA_LIMIT:
+                if len(self._changed) > max(DELTA_LIMIT, len(snapshot) // 2):  # most of it: a rebuild is cheaper
                     self.load()
                     return
                 fresh = {r.id: r for r in self.store.index_records(text)}
@@ -219,6 +219,8 @@ class LiveIndex:
                 removed = self._changed - self._records.keys()
                 personal = self.store.personal(touched)
                 self._snapshot = snapshot.with_delta(self._delta(), removed, touched, personal)
+                if len(self._changed) > DELTA_LIMIT:  # a delete or restore of thousands: folded, not rebuilt
+                    self._fold()
             elif user:
                 self._snapshot = snapshot.patched(user, self.store.personal(user))
             self._seq = last
@@ -226,8 +228,6 @@ class LiveIndex:
     def compact(self, *, progress: Callable[[int, int], None] | None = None) -> None:
         """Make the file serve the next process cheaply: written if missing, and the delta folded into
         it once it is large. Folding merges the two segments' arrays: no paper is read or tokenised."""
-        from store.segment import Segment
-
         with self._lock:
             if self._snapshot is None:
                 self.load(progress=progress)
@@ -235,7 +235,16 @@ class LiveIndex:
             assert snapshot is not None
             if len(self._changed) < COMPACT_AT or self.store.read_only:
                 return
-            base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
-            self._changed, self._records, self._words = set(), {}, {}
-            self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
-            self._save(base, self._seq)
+            self._fold()
+
+    def _fold(self) -> None:
+        """Merge the delta into the base (arrays only: no paper is read or tokenised again) and write
+        the file for the next process, which then has no delta to tokenise."""
+        from store.segment import Segment
+
+        snapshot = self._snapshot
+        assert snapshot is not None
+        base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
+        self._changed, self._records, self._words = set(), {}, {}
+        self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
+        self._save(base, self._seq)

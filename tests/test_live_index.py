@@ -365,3 +365,30 @@ def test_folding_the_delta_merges_and_tokenises_nothing(library: Library, monkey
     with Library.open(path) as again:  # the file holds everything: opening it tokenises nothing
         assert again.search("quokka").total == 3 and not again.rebuilt
         assert built == []
+
+
+def test_deleting_many_papers_folds_the_delta_instead_of_rebuilding(library: Library) -> None:
+    """Past DELTA_LIMIT changed papers a process merges the delta into its base (arrays only) and
+    writes the file; it does not tokenise the whole library again."""
+    library.sync_index()
+    library.search("linear")
+    gone = library.select("")[:6]
+    with mock.patch("store.live_index.DELTA_LIMIT", 3):
+        library.delete(gone[:1])  # one paper: the delta, as ever
+        assert_answers_as_fresh(library)
+        library.restore(gone[:1])
+    built: list[int] = []
+    real = Segment.build.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, records, **kwargs):  # type: ignore[no-untyped-def]
+        records = list(records)
+        built.append(len(records))
+        return real(cls, records, **kwargs)
+
+    with mock.patch("store.live_index.DELTA_LIMIT", 3), mock.patch.object(Segment, "build", classmethod(counted)):
+        change = library.delete(gone)
+        library.undo(change)
+    assert built and max(built) <= len(gone)  # only the papers that changed were tokenised, never all 40
+    assert_answers_as_fresh(library)
+    with Library.open(library.path) as other:  # the file written by the fold serves the next process
+        assert not other.index.removed and other.search("").total == 40 and not other.rebuilt
