@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from store.files import safe_file_name
@@ -79,7 +79,7 @@ _CONSTANTS = {None: "null", True: "true", False: "false"}
 def _scalar(value: Any) -> str:
     """One scalar as json.dumps writes it; strings, the common case, straight to the C escaper."""
     if isinstance(value, str):
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     if value is None or isinstance(value, bool):
         return _CONSTANTS[value]
     return _encode(value)

@@ -297,7 +297,8 @@ def _grown(by_id: np.ndarray, size: int) -> np.ndarray:
 
 def _per_row(by_id: np.ndarray, ids: np.ndarray, max_id: int) -> np.ndarray:
     """An id-indexed column read for each row's id (0 for ids past its end: papers it never heard of)."""
-    return by_id[ids] if max_id < by_id.size else _grown(by_id, max_id + 1)[ids]
+    column: np.ndarray = by_id[ids] if max_id < by_id.size else _grown(by_id, max_id + 1)[ids]
+    return column
 
 
 class SearchIndex:

@@ -75,12 +75,15 @@ def list_keys(
 
     ``title`` gives each row's place in title order, asked for only when sorting by title.
     """
-    return {
-        "date": lambda: [-date.astype(np.int64), -ids],
-        "title": lambda: [title(), ids],
-        "score": lambda: [-score, -date.astype(np.int64), -ids],
-        "added": lambda: [-added, -ids],
-    }[sort]()
+    if sort == "title":
+        return [title(), ids]
+    if sort == "score":
+        return [-score, -date.astype(np.int64), -ids]
+    if sort == "added":
+        return [-added, -ids]
+    if sort == "date":
+        return [-date.astype(np.int64), -ids]
+    raise KeyError(sort)
 
 
 def sort_rank(
@@ -162,7 +165,8 @@ class Postings:
         if total == 0:
             return np.zeros(0, dtype=np.int32)
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        return self.rows[np.arange(total, dtype=np.int64) + offsets]
+        found: np.ndarray = self.rows[np.arange(total, dtype=np.int64) + offsets]
+        return found
 
 
 class Segment:

@@ -8,7 +8,7 @@ import signal
 import threading
 import webbrowser
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import platformdirs
 from textual import events, on
@@ -226,7 +226,7 @@ class PapershelfApp(NoteActions, Transfers):
             self.notify(f"Could not save the theme to {self._config_file}: {getattr(exc, 'strerror', None) or exc}",
                         severity="warning")  # fmt: skip
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, help_text, action in _PALETTE:
             yield SystemCommand(title, help_text, lambda action=action: self._runner(action).run_action(action))

@@ -384,7 +384,7 @@ def _text_given(value: str, what: str, *, stdin: bool = False) -> str:
         raw = getattr(sys.stdin, "buffer", None)  # None where the caller gave text already decoded
         if raw is None:
             return sys.stdin.read()
-        data = raw.read()
+        data: bytes = raw.read()
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -854,7 +854,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.handler is cmd_where:
-        return cmd_where(None, args, out, err)
+        return int(cmd_where(None, args, out, err))
     db_path = demo_db_path() if args.handler is cmd_demo else default_db_path(args.db)
     if _served():
         os.setpgrp()  # ctrl+c in the server's terminal stops the server, which then closes each window

@@ -49,7 +49,8 @@ def create_server(library: Library, *, allow_writes: bool = False, version: str 
         with lock:
             library.refresh()  # another window, script or machine may have written since the last call
             try:
-                return _shown(work())
+                shown: dict[str, Any] = _shown(work())
+                return shown
             except StoreError as exc:  # a paper that is not there, a refused change: the client's to show
                 raise ToolError(str(exc)) from None
 

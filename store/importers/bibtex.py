@@ -14,13 +14,13 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from bibtexparser import Library
     from pylatexenc.latex2text import LatexNodes2Text
     from pylatexenc.macrospec import LatexContextDb
 
@@ -82,7 +82,7 @@ def _decode_word(word: str) -> str:
         decoded = to_text.latex_to_text(_BARE_PERCENT.sub(r"\\%", word), latex_context=walker_context)
     except Exception:  # pylatexenc's own slips (a macro with a missing argument, say): keep the text as written
         return word.replace("{", "").replace("}", "")
-    return decoded.replace("\xa0", " ")
+    return str(decoded).replace("\xa0", " ")
 
 
 def _words(text: str) -> list[str]:
@@ -203,7 +203,7 @@ def _blocks(text: str) -> Iterator[tuple[int, Library]]:
     """bibtexparser libraries for the pieces of text, each with the @string macros defined before it."""
     macros = ""
     for lines_before, piece in _pieces(text):
-        library = bibtexparser.parse_string(macros + piece)
+        library = parse_string(macros + piece)
         yield lines_before - macros.count("\n"), library
         defined_before = macros.count("\n")
         macros += "".join((b.raw or "") + "\n" for b in library.strings if (b.start_line or 0) >= defined_before)
@@ -259,7 +259,7 @@ def _as_parsed(twins: list[Entry], library: Library) -> list[Entry]:
 
     entries: list[Entry] = []
     for twin in twins:  # one at a time: a key used three times gives two twins that share it
-        parsed = bibtexparser.Library([*library.strings, twin])
+        parsed = Library([*library.strings, twin])
         for middleware in default_parse_stack(allow_inplace_modification=True):
             parsed = middleware.transform(parsed)
         entries += parsed.entries
@@ -314,7 +314,7 @@ def _kept(entry: Entry, pairs: list[tuple[str, str]]) -> str:
 def entry_source(raw: str) -> str | None:
     """An entry as its file wrote it, as the library keeps it now (for libraries from before)."""
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    entries = bibtexparser.parse_string(raw).entries
+    entries = parse_string(raw).entries
     return _kept(entries[0], _fields(entries[0], {})) if entries else None
 
 
