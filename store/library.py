@@ -276,15 +276,15 @@ class Library:
         if reverse:
             ids = self.select(query, sort=sort, shelf=shelf)[::-1]
             return ids[offset:] if limit is None else ids[offset : offset + limit]
+        filters = None
         if shelf is not None:
-            combined = " ".join(filter(None, (shelf.query, query)))
+            query = " ".join(filter(None, (shelf.query, query)))
             filters = facet_filters(shelf.filters)
-            result = self.search(combined, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None,
-                                 filters=filters, facets=False)  # fmt: skip
-            return list(result.ids[offset:] if limit is None else result.ids)
-        if not query.strip():
+        if not query.strip() and not filters:
             return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
-        result = self.search(query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, facets=False)
+        result = self.search(
+            query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, filters=filters, facets=False
+        )
         return list(result.ids[offset:] if limit is None else result.ids)
 
     def stream(self, paper_ids: Sequence[int]) -> Iterator[Paper]:

@@ -173,6 +173,14 @@ class _Known:
     links: frozenset[str] | str = "[]"
     """DOIs among its links, or the JSON list of links until a comparison needs them."""
 
+    @classmethod
+    def stored(
+        cls, paper_id: int, digest: str, date: str | None, has_year: int, authors: str, own: str | None, links: str
+    ) -> _Known:
+        """From a stored row; ``own`` is its citation key only when a file gave it."""
+        year = int(date[:4]) if date and has_year else None
+        return cls(paper_id, digest, year, authors, own.casefold() if own else None, links)
+
     def surnames(self) -> frozenset[str]:
         if isinstance(self.authors, str):
             self.authors = _surnames(_strings(self.authors))
@@ -202,9 +210,7 @@ def _enrich(conn: sqlite3.Connection, paper_id: int, draft: PaperDraft) -> bool:
     alias) when no other paper has it. Whether anything changed."""
     if not draft.original:
         return False
-    original, cite_key, aliases = conn.execute(
-        "SELECT original, cite_key, key_aliases FROM papers WHERE id = ?", (paper_id,)
-    ).fetchone()
+    (original,) = conn.execute("SELECT original FROM papers WHERE id = ?", (paper_id,)).fetchone()
     if original:
         if original != draft.original:  # the file's entry changed: its latest is kept
             conn.execute("UPDATE papers SET original = ? WHERE id = ?", (draft.original, paper_id))
@@ -212,18 +218,32 @@ def _enrich(conn: sqlite3.Connection, paper_id: int, draft: PaperDraft) -> bool:
         return False
     conn.execute("UPDATE papers SET original = ? WHERE id = ?", (draft.original, paper_id))
     key = (draft.cite_key and source_key(draft.cite_key)) or source_key(draft.original)
-    if key and key != cite_key:
-        clash = conn.execute(
-            f"SELECT 1 FROM (SELECT cite_key AS k FROM papers WHERE id != ? UNION ALL {_ALIASES}) "
-            "WHERE k = ? COLLATE NOCASE",
-            (paper_id, key),
-        ).fetchone()
-        if clash is None:
-            kept = [*json.loads(aliases or "[]"), *([cite_key] if cite_key else [])]
-            conn.execute(
-                "UPDATE papers SET cite_key = ?, key_aliases = ? WHERE id = ?",
-                (key, json.dumps(kept) if kept else None, paper_id),
-            )
+    if key:
+        _rekey(conn, paper_id, key)
+    return True
+
+
+def _rekey(conn: sqlite3.Connection, paper_id: int, key: str) -> bool:
+    """Give a paper this citation key, its old one kept as an alias, unless another paper has the
+    key (in use, as an alias, or in the trash); whether the paper has it now."""
+    old, aliases = conn.execute("SELECT cite_key, key_aliases FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    if key == old:
+        return True
+    taken = conn.execute(
+        "SELECT 1 FROM (SELECT cite_key AS k FROM papers WHERE id != ? UNION ALL SELECT cite_key FROM trash "
+        "UNION ALL SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.id != ? "
+        "AND papers.key_aliases NOT NULL) WHERE k = ? COLLATE NOCASE",
+        (paper_id, paper_id, key),
+    ).fetchone()
+    if taken:
+        return False
+    kept = [a for a in json.loads(aliases or "[]") if a.casefold() != key.casefold()]
+    if old and old.casefold() != key.casefold():
+        kept.append(old)
+    conn.execute(
+        "UPDATE papers SET cite_key = ?, key_aliases = ? WHERE id = ?",
+        (key, json.dumps(kept) if kept else None, paper_id),
+    )
     return True
 
 
@@ -248,9 +268,9 @@ def _trashed_known(conn: sqlite3.Connection, keys: list[str]) -> dict[str, list[
     found: dict[str, list[_Known]] = {}
     for key, rows in trash.rows_like(conn, list(dict.fromkeys(keys))).items():
         for row in rows:
-            year = int(row["date"][:4]) if row.get("date") and row.get("date_has_year") else None
-            own = row["cite_key"].casefold() if row.get("original") is not None and row.get("cite_key") else None
-            known = _Known(row["id"], row["meta_hash"], year, row["authors"], own, row["links"])
+            own = row["cite_key"] if row.get("original") is not None else None
+            known = _Known.stored(row["id"], row["meta_hash"], row["date"], row["date_has_year"], row["authors"],
+                                  own, row["links"])  # fmt: skip
             found.setdefault(key, []).append(known)
     return found
 
@@ -707,10 +727,8 @@ class Store:
                 f"WHERE key IN ({', '.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             )
-            for key, paper_id, digest, date, has_year, authors, cite_key, links in rows:
-                year = int(date[:4]) if date and has_year else None
-                own = cite_key.casefold() if cite_key else None
-                found.setdefault(key, []).append(_Known(paper_id, digest, year, authors, own, links))
+            for key, *row in rows:
+                found.setdefault(key, []).append(_Known.stored(*row))
         return found
 
     # -- reading ---------------------------------------------------------------------------
@@ -1218,24 +1236,8 @@ class Store:
             raise StoreError(f"{key!r} is not a usable citation key: ASCII letters, digits and _:.+/- only")
         with self._write() as conn:
             self._require(conn, [paper_id])
-            old, aliases = conn.execute("SELECT cite_key, key_aliases FROM papers WHERE id = ?", (paper_id,)).fetchone()
-            if key == old:
-                return self.get(paper_id)
-            kept = [a for a in json.loads(aliases or "[]") if a.casefold() != key.casefold()]
-            taken = conn.execute(
-                "SELECT 1 FROM (SELECT cite_key AS k FROM papers WHERE id != ? UNION ALL SELECT cite_key FROM trash "
-                "UNION ALL SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.id != ? "
-                "AND papers.key_aliases NOT NULL) WHERE k = ? COLLATE NOCASE",
-                (paper_id, paper_id, key),
-            ).fetchone()
-            if taken:
+            if not _rekey(conn, paper_id, key):
                 raise StoreError(f"the citation key {key!r} is taken (by another paper, or as one's old key)")
-            if old and old.casefold() != key.casefold():
-                kept.append(old)
-            conn.execute(
-                "UPDATE papers SET cite_key = ?, key_aliases = ? WHERE id = ?",
-                (key, json.dumps(kept) if kept else None, paper_id),
-            )
         return self.get(paper_id)
 
     # -- shelves ----------------------------------------------------------------------------
