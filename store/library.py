@@ -530,7 +530,10 @@ class Library:
 
     def shelf_counts(self) -> dict[str, int]:
         """How many papers each shelf holds now."""
-        return {shelf.name: len(self.select(shelf=shelf)) for shelf in self.shelves()}
+        return {
+            shelf.name: self.search(shelf.query, limit=0, filters=facet_filters(shelf.filters), facets=False).total
+            for shelf in self.shelves()
+        }  # counted, not listed: no id of any shelf is ordered or copied
 
     # -- files --------------------------------------------------------------------------------
 

@@ -427,7 +427,7 @@ def cmd_shelf(library: Library, args: argparse.Namespace, out: TextIO, err: Text
     if action == "add" and len(rest) >= 2:
         shelf = library.save_shelf(rest[0], " ".join(rest[1:]))
         _report_messages(library, shelf.query, err)
-        err.write(f"papershelf: shelf {shelf.name!r} holds {len(library.select(shelf=shelf))} papers now\n")
+        err.write(f"papershelf: shelf {shelf.name!r} holds {library.shelf_counts()[shelf.name]} papers now\n")
         return EXIT_OK
     if action == "remove" and len(rest) == 1:
         if not library.remove_shelf(rest[0]):
