@@ -49,6 +49,8 @@ DELTA_LIMIT = 5000
 COMPACT_AT = 2000
 """Changed papers at which an import folds the delta into a new index file: each process that
 opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
+_BULK_FROM = 1000
+"""New records in one catch-up from which the delta is cut into words in bulk (``FieldWords``)."""
 _LOAD_TRIES = 3
 """Reads of the file when another process keeps replacing it, before building instead."""
 
@@ -168,6 +170,9 @@ class LiveIndex:
 
         self._words = {i: kept for i, kept in self._words.items() if i in self._records}
         records = [self._records[i] for i in sorted(self._records)]
+        if len(records) - len(self._words) > _BULK_FROM:  # thousands new at once: the bulk tokeniser, words not kept
+            self._words = {}
+            return Segment.build(records)
         return Segment.build(records, words=self._words_of) if records else None
 
     def _words_of(self, record: IndexRecord) -> tuple[set[str], ...]:
@@ -206,20 +211,22 @@ class LiveIndex:
                 return
             if text:
                 self._changed.update(text)
-                if len(self._changed) > max(DELTA_LIMIT, len(snapshot) // 2):  # most of it: a rebuild is cheaper
-                    self.load()
-                    return
                 fresh = {r.id: r for r in self.store.index_records(text)}
                 for paper_id in text:
                     if paper_id in fresh:
                         self._records[paper_id] = fresh[paper_id]
                     else:
                         self._records.pop(paper_id, None)
+                # Only text to tokenise costs anyone anything: a removed paper is a masked row, here
+                # and for every process that opens the library, so a delete of thousands folds nothing.
+                if len(self._records) > max(DELTA_LIMIT, len(snapshot) // 2):  # most of it: a rebuild is cheaper
+                    self.load()
+                    return
                 touched = sorted({*text, *user})
                 removed = self._changed - self._records.keys()
                 personal = self.store.personal(touched)
                 self._snapshot = snapshot.with_delta(self._delta(), removed, touched, personal)
-                if len(self._changed) > DELTA_LIMIT:  # a delete or restore of thousands: folded, not rebuilt
+                if len(self._records) > DELTA_LIMIT:  # a restore or edit of thousands: folded, not rebuilt
                     self._fold()
             elif user:
                 self._snapshot = snapshot.patched(user, self.store.personal(user))

@@ -128,7 +128,8 @@ class StringTable(Sequence[str]):
         return bytes(self._data[start:end]).decode("utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
-        return (self[i] for i in range(len(self)))
+        data, offsets = bytes(self._data), self._offsets.tolist()  # one copy, not one bounds check per item
+        return (data[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(offsets))
 
 
 @dataclass(slots=True)

@@ -33,72 +33,96 @@ class Trashed:
     cite_key: str | None
 
 
+_CHUNK = 500
+"""Papers moved or restored per statement: SQLite binds at most 32,766 parameters."""
+
+
 def move_to_trash(conn: sqlite3.Connection, paper_ids: Sequence[int], now: str) -> None:
     """Move these papers (which exist) to the trash, whole."""
-    for paper_id in paper_ids:
-        cursor = conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,))
-        row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
-        record = {
-            "paper": row,
-            "tags": _column(
-                conn,
-                "SELECT t.name FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id WHERE pt.paper_id = ? ORDER BY 1",
-                paper_id,
-            ),
-            "sources": _column(conn, "SELECT source_id FROM paper_sources WHERE paper_id = ?", paper_id),
-            "status_history": conn.execute(
-                "SELECT status, changed_at FROM status_history WHERE paper_id = ? ORDER BY id", (paper_id,)
-            ).fetchall(),
-            "note_history": conn.execute(
-                "SELECT note, saved_at FROM note_history WHERE paper_id = ? ORDER BY id", (paper_id,)
-            ).fetchall(),
-        }
-        conn.execute(
+    for start in range(0, len(paper_ids), _CHUNK):
+        chunk = list(paper_ids[start : start + _CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        cursor = conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk)
+        names = [c[0] for c in cursor.description]
+        rows = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+        parts: dict[str, dict[int, list[Any]]] = {}
+        for part, sql in (
+            ("tags", "SELECT pt.paper_id, t.name FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id "
+                     f"WHERE pt.paper_id IN ({marks}) ORDER BY 1, 2"),
+            ("sources", f"SELECT paper_id, source_id FROM paper_sources WHERE paper_id IN ({marks}) ORDER BY 1"),
+            ("status_history",
+             f"SELECT paper_id, status, changed_at FROM status_history WHERE paper_id IN ({marks}) ORDER BY id"),
+            ("note_history",
+             f"SELECT paper_id, note, saved_at FROM note_history WHERE paper_id IN ({marks}) ORDER BY id"),
+        ):  # fmt: skip
+            found = parts[part] = {}
+            for paper_id, *values in conn.execute(sql, chunk):
+                found.setdefault(paper_id, []).append(values[0] if part in ("tags", "sources") else values)
+        conn.executemany(
             "INSERT INTO trash (paper_id, key, cite_key, trashed_at, data) VALUES (?, ?, ?, ?, ?)",
-            (paper_id, row["key"], row["cite_key"], now, json.dumps(record, ensure_ascii=False)),
+            [
+                (
+                    paper_id,
+                    rows[paper_id]["key"],
+                    rows[paper_id]["cite_key"],
+                    now,
+                    json.dumps(
+                        {"paper": rows[paper_id], **{part: found.get(paper_id, []) for part, found in parts.items()}},
+                        ensure_ascii=False,
+                    ),
+                )
+                for paper_id in chunk
+            ],
         )
-        conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))  # tags, sources, history: cascaded
+        conn.execute(f"DELETE FROM papers WHERE id IN ({marks})", chunk)  # tags, sources, history: cascaded
     conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
 
 
 def restore(conn: sqlite3.Connection, paper_ids: Sequence[int]) -> dict[int, str]:
     """Put these trashed papers back whole, under their ids; returns {id: new key} for those whose
     citation key another paper took meanwhile. Raises KeyError for an id not in the trash."""
-    columns = {c[1] for c in conn.execute("PRAGMA table_info(papers)")}
+    columns = [c[1] for c in conn.execute("PRAGMA table_info(papers)")]
     taken = {k.casefold() for (k,) in conn.execute("SELECT cite_key FROM papers WHERE cite_key NOT NULL")}
     renamed: dict[int, str] = {}
-    for paper_id in paper_ids:
-        found = conn.execute("SELECT data FROM trash WHERE paper_id = ?", (paper_id,)).fetchone()
-        if found is None:
-            raise KeyError(paper_id)
-        record = json.loads(found[0])
-        row = {k: v for k, v in record["paper"].items() if k in columns}
-        key = row.get("cite_key")
-        if key and key.casefold() in taken:
-            row["cite_key"] = renamed[paper_id] = first_free(key, taken)
-        elif key:
-            taken.add(key.casefold())
-        names = ", ".join(row)
-        conn.execute(f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-        for name in record["tags"]:
-            conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-            conn.execute(
-                "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
-                (paper_id, name),
-            )
+    for start in range(0, len(paper_ids), _CHUNK):
+        chunk = list(paper_ids[start : start + _CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        records = {i: json.loads(data) for i, data in conn.execute(
+            f"SELECT paper_id, data FROM trash WHERE paper_id IN ({marks})", chunk
+        )}  # fmt: skip
+        missing = next((i for i in chunk if i not in records), None)
+        if missing is not None:
+            raise KeyError(missing)
+        rows: dict[tuple[str, ...], list[list[Any]]] = {}
+        for paper_id in chunk:
+            row = {k: v for k, v in records[paper_id]["paper"].items() if k in columns}
+            key = row.get("cite_key")
+            if key and key.casefold() in taken:
+                row["cite_key"] = renamed[paper_id] = first_free(key, taken)
+            elif key:
+                taken.add(key.casefold())
+            rows.setdefault(tuple(row), []).append(list(row.values()))
+        for names, values in rows.items():  # one statement per shape: a record from an older schema lacks columns
+            conn.executemany(f"INSERT INTO papers ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values)
+        tags = {name for i in chunk for name in records[i]["tags"]}
+        conn.executemany("INSERT OR IGNORE INTO tags (name) VALUES (?)", [(name,) for name in sorted(tags)])
+        conn.executemany(
+            "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
+            [(i, name) for i in chunk for name in records[i]["tags"]],
+        )
         conn.executemany(
             "INSERT OR IGNORE INTO paper_sources (paper_id, source_id) SELECT ?, id FROM sources WHERE id = ?",
-            [(paper_id, source) for source in record["sources"]],
+            [(i, source) for i in chunk for source in records[i]["sources"]],
         )
         conn.executemany(
             "INSERT INTO status_history (paper_id, status, changed_at) VALUES (?, ?, ?)",
-            [(paper_id, *entry) for entry in record["status_history"]],
+            [(i, *entry) for i in chunk for entry in records[i]["status_history"]],
         )
         conn.executemany(
             "INSERT INTO note_history (paper_id, note, saved_at) VALUES (?, ?, ?)",
-            [(paper_id, *entry) for entry in record["note_history"]],
+            [(i, *entry) for i in chunk for entry in records[i]["note_history"]],
         )
-        conn.execute("DELETE FROM trash WHERE paper_id = ?", (paper_id,))
+        conn.execute(f"DELETE FROM trash WHERE paper_id IN ({marks})", chunk)
     return renamed
 
 
@@ -131,7 +155,3 @@ def rows_like(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, list[d
         ):
             found.setdefault(key, []).append(json.loads(data)["paper"])
     return found
-
-
-def _column(conn: sqlite3.Connection, sql: str, paper_id: int) -> list[Any]:
-    return [value for (value,) in conn.execute(sql, (paper_id,))]
