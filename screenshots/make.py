@@ -37,6 +37,7 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "note-history": ("H",),
     "light": ("j", "j"),
     "help": ("question_mark",),
+    "next": ("s",) * 5,  # date, title, score, status, added: then next
 }
 NOTES = ("Skim: the ablation in section 4", "Skim: the ablation in section 4; compare with listwise", "Read fully.")
 
@@ -62,6 +63,11 @@ async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
         if name == "light":
             app.theme = "textual-light"
             library.set_status(app.library.listed_ids()[3:6], ReadStatus.READ)
+            app.refresh_screens()
+        if name == "next":
+            library.set_status(library.select("rerank")[:3], ReadStatus.READ)
+            library.set_status(library.select("retrieval -is:read")[:1], ReadStatus.QUEUED)
+            library.set_priority(library.select("speech")[:1], to=2)
             app.refresh_screens()
         if name == "note-history":
             for text in NOTES:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from store.library import Change, ImportOutcome, Library
     from store.links import extract_links, openable_url
     from store.models import (
+        PRIORITY_LIMIT,
         ImportReport,
         IndexRecord,
         Paper,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     )
     from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
     from store.query import QUERY_HELP, SORTS, Filter, Query, facet_filters, parse_query
+    from store.read_next import Suggestion
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
@@ -53,10 +55,11 @@ _HOMES = {
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
     "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links", "openable_url"),
-    "store.models": ("ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult", "Personal", "Problem",
-                     "ProfileStats", "ReadStatus", "Shelf", "Source", "UserData", "title_key"),
+    "store.models": ("PRIORITY_LIMIT", "ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult",
+                     "Personal", "Problem", "ProfileStats", "ReadStatus", "Shelf", "Source", "UserData", "title_key"),
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
+    "store.read_next": ("Suggestion",),
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
@@ -71,6 +74,7 @@ __all__ = [
     "DEFAULT_COLUMNS",
     "EDITABLE",
     "FORMATS",
+    "PRIORITY_LIMIT",
     "QUERY_HELP",
     "RECORD_KEYS",
     "SORTS",
@@ -100,6 +104,7 @@ __all__ = [
     "Source",
     "Store",
     "StoreError",
+    "Suggestion",
     "Trashed",
     "UserData",
     "Why",

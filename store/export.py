@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 RECORD_KEYS = (
     "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
     "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
-    "added_at", "status_changed_at", "key", "entry",
+    "added_at", "status_changed_at", "key", "entry", "priority",
 )  # fmt: skip
 FORMATS = ("json", "csv", "markdown", "bibtex", "biblatex", "csl", "ris")
 
@@ -55,6 +55,7 @@ def record(paper: Paper) -> dict[str, Any]:
         "status_changed_at": paper.status_changed_at,
         "key": paper.cite_key or None,
         "entry": _entry_record(paper.original),
+        "priority": paper.priority,
     }
 
 
@@ -164,7 +165,12 @@ def byline(paper: Paper, *, limit: int = 3) -> str:
     return ", ".join(shown) + (" et al." if more else "")
 
 
-_MARKDOWN_GROUPS = ((ReadStatus.READING, "Reading"), (ReadStatus.UNREAD, "To read"), (ReadStatus.READ, "Read"))
+_MARKDOWN_GROUPS = (
+    (ReadStatus.READING, "Reading"),
+    (ReadStatus.QUEUED, "Up next"),
+    (ReadStatus.UNREAD, "To read"),
+    (ReadStatus.READ, "Read"),
+)
 
 
 def markdown_chunks(

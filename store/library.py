@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from store.query import Filter, Query
+    from store.read_next import ReadNext, Suggestion
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.store import Clock
     from store.trash import Trashed
@@ -64,6 +65,8 @@ class Change:
     tag_removed_from: tuple[int, ...] = ()
     trashed: tuple[int, ...] = ()
     """Papers this change moved to the trash: undoing it brings them back."""
+    priorities: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    """id -> (priority before, priority after)."""
 
 
 class Library:
@@ -80,6 +83,10 @@ class Library:
         self._cache: OrderedDict[int, Paper] = OrderedDict()
         self._cache_lock = threading.Lock()
         """The UI thread draws rows from the cache while workers fill and clear it."""
+        self._generation = 0
+        """Counts the changes seen (ours and, through ``refresh``, other processes'): what a ranking was made from."""
+        self._ranking: tuple[SearchIndex, int, ReadNext] | None = None
+        """The read-next ranking, with the snapshot and generation it was made from."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now, create: bool = True) -> Library:
@@ -183,9 +190,42 @@ class Library:
         facets: bool = True,
     ) -> SearchResult:
         """Papers matching the query language and the filter pane's choices, in one sort order."""
+        ranking = self.read_next().key if sort == "next" else None
         return self.index.query(
-            query, sort=sort, limit=limit, offset=offset, facet_filters=filters, every_id=every_id, facets=facets
+            query,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            facet_filters=filters,
+            every_id=every_id,
+            facets=facets,
+            ranking=ranking,
         )
+
+    def read_next(self) -> ReadNext:
+        """The backlog ranked for reading next (``store.read_next``), made once per state of the library."""
+        from store.read_next import ENGAGED_LIMIT, ReadNext
+
+        index, version = self.index, self._generation
+        made = self._ranking
+        if made is not None and made[0] is index and made[1] == version:
+            return made[2]
+        ranking = ReadNext(index, self.store.reading_signals(ENGAGED_LIMIT), self.now())
+        self._ranking = (index, version, ranking)
+        return ranking
+
+    def why_next(self, paper_id: int) -> tuple[str, ...]:
+        """Why a paper stands where it does in the read-next order; empty for a paper outside the
+        backlog, or while the ranking for the current state is still to be made (``read_next``)."""
+        made = self._ranking
+        if made is None or made[0] is not self.index or made[1] != self._generation:
+            return ()
+        suggestion = made[2].explain(paper_id)
+        return suggestion.reasons if suggestion is not None else ()
+
+    def suggest(self, limit: int = 10) -> list[Suggestion]:
+        """What to read next, best first, each with its reasons."""
+        return self.read_next().top(limit)
 
     def facets(self, result: SearchResult) -> dict[str, dict[str, int]]:
         """The filter pane's counts for a result searched with ``facets=False``."""
@@ -240,6 +280,7 @@ class Library:
     def _forget(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+            self._generation += 1
 
     def iter_papers(
         self,
@@ -256,7 +297,7 @@ class Library:
         Without a query (and not ``reverse``) one cursor reads them in the database's order and the
         index is not even loaded; else the ids are picked (``select``) and ``stream`` fetches them.
         """
-        if query.strip() or reverse or shelf is not None:
+        if query.strip() or reverse or shelf is not None or sort == "next":  # "next" is the index's order
             ids = self.select(query, sort=sort, limit=limit, offset=offset, reverse=reverse, shelf=shelf)
             return self.stream(ids)
         return self.store.iter_papers(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
@@ -280,7 +321,7 @@ class Library:
         if shelf is not None:
             query = " ".join(filter(None, (shelf.query, query)))
             filters = facet_filters(shelf.filters)
-        if not query.strip() and not filters:
+        if not query.strip() and not filters and sort != "next":
             return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
         result = self.search(
             query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, filters=filters, facets=False
@@ -413,6 +454,19 @@ class Library:
         }
         return papers, Change(f"marked {len(papers)} {'paper' if len(papers) == 1 else 'papers'} {status}", statuses)
 
+    def set_priority(
+        self, paper_ids: Sequence[int], *, to: int | None = None, by: int = 0
+    ) -> tuple[list[Paper], Change]:
+        """Set papers' read-next priority, or raise or lower it a step; returns them and the change, for undo."""
+        before = {p.id: p.priority for p in self.store.get_many(paper_ids)}
+        papers = self.store.set_priority(paper_ids, to=to, by=by)
+        self._catch_up()
+        changed = {p.id: (before[p.id], p.priority) for p in papers if before[p.id] != p.priority}
+        what = f"{len(papers)} {'paper' if len(papers) == 1 else 'papers'}"
+        levels = sorted({p.priority for p in papers})
+        summary = f"priority {levels[0]:+d} for {what}" if len(levels) == 1 else f"priority changed for {what}"
+        return papers, Change(summary, priorities=changed)
+
     def set_note(self, paper_id: int, note: str, *, expected: str | None = None) -> Paper:
         """Save a note; with ``expected``, only if nobody changed it meanwhile (else ``NoteConflict``).
 
@@ -474,6 +528,9 @@ class Library:
     def undo(self, change: Change) -> tuple[list[Paper], list[int]]:
         """Put a change back where nobody changed it since; returns the papers put back and the ids left alone."""
         papers, skipped = self.store.revert_status(change.statuses) if change.statuses else ([], [])
+        if change.priorities:
+            put_back, left = self.store.revert_priority(change.priorities)
+            papers, skipped = papers + put_back, skipped + left
         if change.tag and change.tag_added_to:
             with contextlib.suppress(PaperNotFound):
                 papers += self.store.untag(change.tag_added_to, change.tag)

@@ -28,8 +28,14 @@ class ReadStatus(StrEnum):
     """Where the user is with a paper."""
 
     UNREAD = "unread"
+    QUEUED = "queued"
+    """Chosen to read next: first in ``papershelf next``, in the order queued."""
     READING = "reading"
     READ = "read"
+
+
+PRIORITY_LIMIT = 3
+"""Priorities run from -3 (some day) to +3 (next); 0 is the default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,7 @@ class UserData:
     status: str = "unread"
     note: str = ""
     tags: tuple[str, ...] = ()
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,8 @@ class Paper:
     """Fields the user corrected (``store.edits.EDITABLE``); a re-import keeps their values."""
     key_aliases: tuple[str, ...] = ()
     """Citation keys the paper had before its user changed it (exported as BibTeX ``ids``)."""
+    priority: int = 0
+    """The user's own weight in the read-next queue, from ``-PRIORITY_LIMIT`` to ``PRIORITY_LIMIT``."""
 
     @property
     def year(self) -> int | None:
@@ -270,3 +279,17 @@ class Shelf:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """{facet: chosen values}, as the filter pane keeps them."""
     saved_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the user has said about papers, as the store reads it."""
+
+    priority: Mapping[int, int]
+    """Papers with a priority other than 0."""
+    queued_at: Mapping[int, str]
+    """Queued papers, and when they were queued (ISO timestamps)."""
+    engaged: Mapping[int, tuple[str, ...]]
+    """Papers the user engaged with, and how ("read", "reading", "tagged", "noted")."""
+    texts: Mapping[int, tuple[str, str]]
+    """The title and abstract of each engaged paper."""

@@ -16,7 +16,7 @@ from store.text import compounds, normalize, words
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-SORTS = ("relevance", "date", "title", "score", "status", "added")
+SORTS = ("relevance", "date", "title", "score", "status", "added", "next")
 """Every order a result can come in; "relevance" is newest first when nothing is typed."""
 TEXT_FIELDS = ("author", "title", "abstract", "note", "aff")
 FIELDS = (*TEXT_FIELDS, "cat", "year", "is", "has", "tag", "from")

@@ -344,3 +344,37 @@ def m011_shelves(db: Database) -> None:
 def m012_key_aliases(db: Database) -> None:
     """The citation keys a paper had before the user changed its key: kept, so old documents still cite it."""
     db.execute("ALTER TABLE papers ADD COLUMN key_aliases TEXT")
+
+
+_OLD_STATUS_CHECK = "CHECK (status IN ('unread', 'reading', 'read'))"
+_STATUS_CHECK = "CHECK (status IN ('unread', 'queued', 'reading', 'read'))"
+
+
+@migrations()
+def m013_read_next(db: Database) -> None:
+    """A ``queued`` status and a personal priority, for the read-next queue (see ``store.read_next``).
+
+    The status CHECK only widens, so every stored row still satisfies it: the table's definition is
+    edited in place as SQLite documents for loosening a constraint (ALTER TABLE §7), rather than
+    copying every abstract of a large library into a rebuilt table. The status sort order gains
+    queued papers just after those being read.
+    """
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'papers'").fetchone()
+    if _OLD_STATUS_CHECK not in sql:
+        raise RuntimeError("papers.status has an unexpected CHECK constraint; not migrated")
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'papers'",
+        [sql.replace(_OLD_STATUS_CHECK, _STATUS_CHECK)],
+    )
+    db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+    for statement in (  # one by one: executescript would commit the transaction the migration runs in
+        "ALTER TABLE papers ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+        "DROP INDEX papers_by_status",
+        "CREATE INDEX papers_by_status ON papers("
+        "CASE status WHEN 'reading' THEN 0 WHEN 'queued' THEN 1 WHEN 'unread' THEN 2 ELSE 3 END, date DESC, id DESC)",
+        "CREATE INDEX papers_prioritised ON papers(id, priority) WHERE priority != 0",
+    ):
+        db.execute(statement)

@@ -36,10 +36,10 @@ if TYPE_CHECKING:
     """Fetches one text field ("title", "author", "aff", "abstract") of papers by id."""
 
 FACET_NAMES = ("status", "category", "year", "code", "source", "affiliation", "tag")
-_STATUS_CODES = {ReadStatus.UNREAD: 0, ReadStatus.READING: 1, ReadStatus.READ: 2}
+_STATUS_CODES = {ReadStatus.UNREAD: 0, ReadStatus.READING: 1, ReadStatus.READ: 2, ReadStatus.QUEUED: 3}
 _STATUS_NAMES = tuple(s.value for s in _STATUS_CODES)
-_STATUS_ORDER = np.array([1, 0, 2], dtype=np.int8)
-"""Sorting by status puts papers being read first, then unread, then read."""
+_STATUS_ORDER = np.array([2, 0, 3, 1], dtype=np.int8)
+"""Sorting by status puts papers being read first, then queued, unread, and read last."""
 
 _WEIGHTS = {"title": 1.0, "author": 1.0, "acronym": 0.7, "aff": 0.5, "abstract": 0.35, "note": 0.35}
 _FREE_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note")
@@ -406,6 +406,54 @@ class SearchIndex:
     def _status_rank(self) -> np.ndarray:
         return _rank(np.lexsort((self._rank("date"), _STATUS_ORDER[self._status])))
 
+    # -- what a ranking outside the engine reads (``store.read_next``) ------------------------
+
+    @property
+    def row_ids(self) -> np.ndarray:
+        """The paper id of each row (rows of replaced or removed papers included: see ``alive``)."""
+        return self._ids
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Which rows are current papers."""
+        return self._alive
+
+    def rows_of(self, paper_ids: Sequence[int]) -> np.ndarray:
+        """The rows of these papers (-1 for a paper not in the index)."""
+        return self._rows_of(np.asarray(paper_ids, dtype=np.int64))
+
+    def in_status(self, *statuses: ReadStatus) -> np.ndarray:
+        """Which rows are current papers in one of these statuses."""
+        found: np.ndarray = self._alive & np.isin(self._status, [_STATUS_CODES[s] for s in statuses])
+        return found
+
+    def date_rank(self) -> np.ndarray:
+        """Each row's place in the date order, newest first."""
+        return self._rank("date")
+
+    def word_count(self, word: str, fields: Sequence[str]) -> int:
+        """How many current papers hold exactly this word, counted once per field that holds it:
+        the same for any layout of the same papers (a replaced or removed copy is not counted)."""
+        count = 0
+        for segment, offset in zip(self._segments, self._offsets, strict=False):
+            exact = segment.prefix(word)[2]
+            if exact is not None:
+                for name in fields:
+                    rows = segment.fields[name].span(exact, exact + 1)[0]
+                    count += int(np.count_nonzero(self._alive[rows.astype(np.int64) + offset]))
+        return count
+
+    def word_rows(self, word: str, field: str) -> np.ndarray:
+        """The current rows whose field holds exactly this word, in row order."""
+        parts = []
+        for segment, offset in zip(self._segments, self._offsets, strict=False):
+            exact = segment.prefix(word)[2]
+            if exact is not None:
+                parts.append(segment.fields[field].span(exact, exact + 1)[0].astype(np.int64) + offset)
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        found: np.ndarray = rows[self._alive[rows]]
+        return found
+
     # -- querying -------------------------------------------------------------------------------
 
     def query(
@@ -418,8 +466,12 @@ class SearchIndex:
         facet_filters: Mapping[str, Sequence[Filter]] | None = None,
         every_id: bool = False,
         facets: bool = True,
+        ranking: np.ndarray | None = None,
     ) -> SearchResult:
         """Papers matching query, best first (or in ``sort`` order), with facet counts.
+
+        ``ranking`` is the key of the "next" sort, one number per row, lowest first (see
+        ``store.read_next``); without it that sort is by date.
 
         ``limit`` and ``offset`` choose the page in ``ids``; ``every_id`` orders every match into
         ``ids`` for a list that scrolls through them all, at the cost of a full sort.
@@ -470,7 +522,9 @@ class SearchIndex:
         rows = np.flatnonzero(mask)
         wanted = rows.size if every_id else max(offset, 0) + max(limit, 0)
         order = sort if parsed.ranked or sort != "relevance" else "date"
-        ordered = self._order(rows, relevance, order, wanted)
+        if order == "next" and ranking is None:
+            order = "date"
+        ordered = self._order(rows, relevance, order, wanted, ranking)
         page = ordered if every_id else ordered[max(offset, 0) :]
         ids = tuple(self._ids[page].tolist())
         row_of = dict(zip(ids, page.tolist(), strict=True)) if not every_id else None
@@ -485,7 +539,7 @@ class SearchIndex:
         def order_all() -> tuple[int, ...]:
             if every_id or rows.size <= ordered.size:
                 return tuple(self._ids[ordered].tolist())
-            return tuple(self._ids[self._order(rows, relevance, order, rows.size)].tolist())
+            return tuple(self._ids[self._order(rows, relevance, order, rows.size, ranking)].tolist())
 
         def explain(paper: Paper, limit: int) -> Why:
             return _why(paper, matches, [p.text for p in parsed.phrases if not p.negated], limit)
@@ -505,9 +559,13 @@ class SearchIndex:
             count_facets,
         )
 
-    def _order(self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int) -> np.ndarray:
+    def _order(
+        self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int, ranking: np.ndarray | None = None
+    ) -> np.ndarray:
         if sort == "relevance":
             key = -np.round(relevance[rows].astype(np.float64) * 1000) * (self._n + 1) + self._rank("date")[rows]
+        elif sort == "next" and ranking is not None:
+            key = ranking[rows]
         else:
             key = (self._status_rank if sort == "status" else self._rank(sort))[rows]
         if rows.size > limit:
@@ -709,8 +767,8 @@ class SearchIndex:
     def _facet(self, name: str, mask: np.ndarray) -> dict[str, int]:
         rows = np.flatnonzero(mask)
         if name == "status":
-            counts = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES))
-            return {status: int(c) for status, c in zip(_STATUS_NAMES, counts.tolist(), strict=True)}
+            counts = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES)).tolist()
+            return {status.value: int(counts[_STATUS_CODES[status]]) for status in ReadStatus}  # in reading order
         if name == "category":
             return _named_counts(self._categories, np.bincount(self._category[rows], minlength=len(self._categories)))
         if name == "year":

@@ -24,6 +24,7 @@ from store.edits import EDITABLE
 from store.keys import assign_keys, source_key
 from store.links import openable_url
 from store.models import (
+    PRIORITY_LIMIT,
     ImportReport,
     IndexRecord,
     Paper,
@@ -34,6 +35,7 @@ from store.models import (
     ProfileStats,
     ReadStatus,
     Shelf,
+    Signals,
     Source,
     UserData,
     date_precision,
@@ -41,7 +43,7 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -58,13 +60,14 @@ _REINDEX_FROM = 5000
 _PAPER_COLUMNS = (
     "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
     "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
-    "user_code_url, cite_key, original, edited, key_aliases"
+    "user_code_url, cite_key, original, edited, key_aliases, priority"
 )
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
     "title": "sort_title, id",
     "score": "score IS NULL, score DESC, date DESC, id DESC",
-    "status": "CASE status WHEN 'reading' THEN 0 WHEN 'unread' THEN 1 ELSE 2 END, date DESC, id DESC",
+    "status": "CASE status WHEN 'reading' THEN 0 WHEN 'queued' THEN 1 WHEN 'unread' THEN 2 ELSE 3 END, "
+    "date DESC, id DESC",  # the expression of the papers_by_status index, so the order is read from it
     "added": "added_at DESC, id DESC",
     "id": "id",
 }
@@ -606,7 +609,7 @@ class Store:
                     inserts.append(
                         [next_id, key, *meta, digest, now, now, status.value,
                          now if status != ReadStatus.UNREAD else None, user.note, now if user.note else None,
-                         draft.original or None, sort_title(draft.title)]
+                         draft.original or None, sort_title(draft.title), user.priority]
                     )  # fmt: skip
                     proposed[next_id] = draft.cite_key
                     if user.tags:
@@ -664,7 +667,7 @@ class Store:
                     )
                 }  # a trashed paper keeps its key for when it comes back
                 given = assign_keys(
-                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-2] or proposed[r[0]])
+                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-3] or proposed[r[0]])
                      for r in inserts),
                     taken,
                     key_pattern,
@@ -674,8 +677,8 @@ class Store:
             with _indexes_rebuilt_after(conn, len(inserts)):
                 conn.executemany(
                     f"INSERT INTO papers (id, key, {_META_COLUMNS}, meta_hash, added_at, updated_at, "
-                    f"status, status_changed_at, note, note_updated_at, original, sort_title, cite_key) "
-                    f"VALUES ({', '.join('?' * 24)})",
+                    f"status, status_changed_at, note, note_updated_at, original, sort_title, priority, cite_key) "
+                    f"VALUES ({', '.join('?' * 25)})",
                     inserts,
                 )
             for paper_id, names in tagged:
@@ -1082,16 +1085,23 @@ class Store:
     # -- the user's own data ---------------------------------------------------------------
 
     def _require(self, conn: sqlite3.Connection, paper_ids: Sequence[int]) -> None:
-        for paper_id in paper_ids:
-            if conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
-                raise PaperNotFound(f"no paper with id {paper_id}")
+        """Raise PaperNotFound for the first of these ids with no paper."""
+        unique = list(dict.fromkeys(paper_ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            found = {
+                i for (i,) in conn.execute(f"SELECT id FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            }
+            missing = next((i for i in chunk if i not in found), None)
+            if missing is not None:
+                raise PaperNotFound(f"no paper with id {missing}")
 
     def set_status(self, paper_ids: Sequence[int], status: ReadStatus | str) -> list[Paper]:
         """Mark papers; a paper already in that status keeps its timestamp."""
         try:
             status = ReadStatus(status)
         except ValueError:
-            raise StoreError(f"unknown status {status!r}; expected unread, reading or read") from None
+            raise StoreError(f"unknown status {status!r}; expected {', '.join(ReadStatus)}") from None
         now = self._now()
         with self._write() as conn:
             self._require(conn, paper_ids)
@@ -1109,6 +1119,54 @@ class Store:
                 [(i, status.value, now) for (i,) in changed],
             )
         return self.get_many(paper_ids)
+
+    def set_priority(self, paper_ids: Sequence[int], *, to: int | None = None, by: int = 0) -> list[Paper]:
+        """Set papers' priority (``to``), or move it by a step (``by``); kept within +-PRIORITY_LIMIT."""
+        if to is not None and not -PRIORITY_LIMIT <= to <= PRIORITY_LIMIT:
+            raise StoreError(f"priority {to}: expected a whole number from -{PRIORITY_LIMIT} to {PRIORITY_LIMIT}")
+        with self._write() as conn:
+            self._require(conn, paper_ids)
+            conn.executemany(
+                "UPDATE papers SET priority = max(?, min(?, coalesce(?, priority + ?))) WHERE id = ?",
+                [(-PRIORITY_LIMIT, PRIORITY_LIMIT, to, by, i) for i in dict.fromkeys(paper_ids)],
+            )
+        return self.get_many(paper_ids)
+
+    def revert_priority(self, changes: Mapping[int, tuple[int, int]]) -> tuple[list[Paper], list[int]]:
+        """Undo priority changes (``changes[id] = (before, after)``) where nobody changed them since."""
+        reverted: list[int] = []
+        with self._write() as conn:
+            for paper_id, (before, after) in changes.items():
+                done = conn.execute(
+                    "UPDATE papers SET priority = ? WHERE id = ? AND priority = ?", (before, paper_id, after)
+                )
+                if done.rowcount:
+                    reverted.append(paper_id)
+        return self.get_many(reverted), [i for i in changes if i not in reverted]
+
+    def reading_signals(self, limit: int) -> Signals:
+        """What the read-next ranking learns from: priorities, the queue, and the ``limit`` most recent
+        papers of each kind the user engaged with (read or reading, tagged, noted), with their text."""
+        priority = dict(self._read("SELECT id, priority FROM papers WHERE priority != 0"))
+        queued = dict(self._read("SELECT id, status_changed_at FROM papers WHERE status = 'queued'"))
+        engaged: dict[int, list[str]] = {}
+        for sql in (
+            "SELECT id, status FROM papers WHERE status IN ('read', 'reading') ORDER BY status_changed_at DESC LIMIT ?",
+            "SELECT DISTINCT paper_id, 'tagged' FROM paper_tags ORDER BY paper_id DESC LIMIT ?",
+            "SELECT id, 'noted' FROM papers WHERE note != '' ORDER BY note_updated_at DESC LIMIT ?",
+        ):
+            for paper_id, how in self._read(sql, (limit,)):
+                engaged.setdefault(paper_id, []).append(how)
+        texts: dict[int, tuple[str, str]] = {}
+        for rows in self._by_ids("SELECT id, title, abstract FROM papers WHERE id IN ({ids})", list(engaged)):
+            texts.update((i, (title, abstract)) for i, title, abstract in rows)
+        order = ("read", "reading", "tagged", "noted")
+        return Signals(
+            priority,
+            {i: stamp or "" for i, stamp in queued.items()},
+            {i: tuple(sorted(set(how), key=order.index)) for i, how in engaged.items()},
+            texts,
+        )
 
     def set_note(self, paper_id: int, note: str, *, expected: str | None = None) -> Paper:
         """Replace a paper's note; every version saved, autosaves included, lands in the note history.
@@ -1377,6 +1435,7 @@ def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, 
         original=row[21] or "",
         edited=tuple(f for f in EDITABLE if f in json.loads(row[22])) if row[22] else (),
         key_aliases=tuple(json.loads(row[23])) if row[23] else (),
+        priority=row[24],
     )
 
 

@@ -87,7 +87,7 @@ def test_list_json_has_exactly_the_documented_keys(library) -> None:
     assert set(RECORD_KEYS) == {
         "id", "title", "authors", "authors_truncated", "affiliations", "category", "date", "date_has_year",
         "score", "has_code", "links", "code_urls", "abstract", "status", "note", "tags", "sources",
-        "added_at", "status_changed_at", "key", "entry",
+        "added_at", "status_changed_at", "key", "entry", "priority",
     }  # fmt: skip
     paper = next(p for p in papers if p["title"].startswith("Seeing Through Fog"))
     assert paper["authors"] == ["Ana-Lucía Ferreira", "Mira Castellanos", "Kenji Watanabe"]
@@ -425,3 +425,38 @@ def test_text_that_is_not_utf8_is_refused_naming_where(library: list[Path], monk
     assert piped.code == 1 and "byte 0xff at 1" in piped.err
     assert run("edit", paper, "--title", "T\udcff").code == 1
     assert run("note", paper).out == ""  # nothing was changed
+
+
+def test_queue_priority_and_next_from_the_command_line(library: list[Path]) -> None:
+    assert run("mark", "5", "queued").code == 0
+    assert run("list", "is:queued", "--json").json()[0]["id"] == 5
+    assert [r["id"] for r in run("list", "--status", "queued", "--json").json()] == [5]
+    raised = run("priority", "7", "+2")
+    assert raised.code == 0 and raised.out == "7: priority +2\n"
+    assert run("priority", "7", "up").out == "7: priority +3\n"
+    assert run("priority", "7", "up").out == "7: priority +3\n"  # the top stays the top
+    assert run("priority", "8", "-1").out == "8: priority -1\n"
+    assert run("priority", "--query", "cat:IR", "down").code == 0
+    assert all(r["priority"] <= -1 for r in run("list", "cat:IR", "--json").json())
+    assert run("show", "7", "--json").json()["priority"] == 3 and "priority     +3" in run("show", "7").out
+    for bad in (("7", "9"), ("7", "soon"), ("7",)):
+        refused = run("priority", *bad)
+        assert refused.code in (1, 2) and "priority" in refused.err and not refused.out
+    assert run("priority", "99999", "1").code == 1  # no such paper: nothing changed
+    shown = run("next", "2")
+    lines = shown.out.splitlines()
+    assert shown.code == 0 and len(lines) == 4
+    assert lines[0].split()[0] == "5" and "»" in lines[0] and lines[1].strip().startswith("queued just now")
+    assert lines[2].split()[0] == "7" and "priority +3" in lines[3]
+    records = run("next", "3", "--json").json()
+    assert [r["rank"] for r in records] == [1, 2, 3] and [r["id"] for r in records[:2]] == [5, 7]
+    assert set(RECORD_KEYS) | {"rank", "next_score", "reasons"} == set(records[0])
+    assert records[0]["reasons"][0] == "queued just now" and records[0]["next_score"] > records[2]["next_score"]
+    assert [r["id"] for r in run("list", "--sort", "next", "--limit", "3", "--json").json()] == [
+        r["id"] for r in records
+    ]
+    everything = [r["id"] for r in run("list", "--json").json()]
+    assert run("mark", *map(str, everything), "read").code == 0
+    done = run("next")
+    assert done.code == 0 and not done.out and "nothing to read next" in done.err
+    assert run("next", "--json").json() == []

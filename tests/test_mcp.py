@@ -18,7 +18,7 @@ from store import Library, ReadStatus
 from tests.conftest import HOSTILE_CLICK, hostile_library
 from tui.cli import main
 
-READS = {"search", "list_papers", "show_paper"}
+READS = {"search", "list_papers", "show_paper", "read_next"}
 WRITES = {"mark", "tag", "append_to_note"}
 
 
@@ -142,3 +142,18 @@ async def test_hostile_text_reaches_the_client_as_visible_text(db: Path) -> None
     assert HOSTILE_CLICK in found["papers"][0]["title"]  # markup is characters, as typed
     assert "\x1b" not in raw and "\x07" not in raw and "\u202e" not in raw
     assert "␛]52;c;UFdORUQ=␇" in shown["abstract"] and "<U+202E>evil" in shown["note"]
+
+
+async def test_read_next_agrees_with_the_cli_and_gives_reasons(db: Path) -> None:
+    cli("--db", str(db), "mark", "7", "queued")
+    cli("--db", str(db), "priority", "9", "+2")
+    async with client(db, "--allow-writes") as session:
+        await call(session, "mark", ids=[11], status="queued")
+        answer = await call(session, "read_next", count=4)
+        too_many = await refused(session, "read_next", count=10_000)
+    papers = answer["papers"]
+    assert [p["id"] for p in papers] == [r["id"] for r in json.loads(cli("--db", str(db), "next", "4", "--json"))]
+    assert [p["id"] for p in papers[:3]] == [7, 11, 9]
+    assert papers[0]["status"] == "queued" and papers[0]["reasons"][0].startswith("queued ")
+    assert papers[2]["priority"] == 2 and "priority +2" in papers[2]["reasons"]
+    assert "count is a whole number" in too_many

@@ -176,13 +176,13 @@ def test_field_and_value_mistakes_are_messages(index: SearchIndex) -> None:
 
 def test_facets_count_the_whole_result_set(index: SearchIndex) -> None:
     facets = index.query("").facets
-    assert facets["status"] == {"unread": 7, "reading": 1, "read": 2}
+    assert facets["status"] == {"unread": 7, "queued": 0, "reading": 1, "read": 2}
     assert facets["category"] == {"CL": 3, "IR": 3, "LG": 3, "CV": 1}
     assert facets["code"] == {"with code": 2, "without code": 8}
     assert facets["tag"] == {"to-review": 2, "survey": 1}
     assert facets["source"] == {"Zhen Qiu": 5, "b.txt": 5}
     assert facets["affiliation"] == {"tsinghua": 1, "upf": 1}
-    assert index.query("cat:IR").facets["status"] == {"unread": 2, "reading": 0, "read": 1}
+    assert index.query("cat:IR").facets["status"] == {"unread": 2, "queued": 0, "reading": 0, "read": 1}
 
 
 def test_a_new_snapshot_carries_the_users_changes(index: SearchIndex) -> None:
@@ -295,7 +295,7 @@ def test_facets_counted_after_the_rows_ignore_only_their_own_choice(index: Searc
     assert later.facets == {} and later.count_facets is not None
     facets = later.count_facets()
     assert facets["category"] == {"CL": 3, "IR": 3, "LG": 3, "CV": 1}
-    assert facets["status"] == {"unread": 4, "reading": 0, "read": 2}
+    assert facets["status"] == {"unread": 4, "queued": 0, "reading": 0, "read": 2}
 
 
 @pytest.mark.parametrize("sort", SORTS)

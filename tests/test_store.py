@@ -206,7 +206,7 @@ def test_stats(store: Store) -> None:
     store.set_status([1, 2], "read")
     stats = store.stats()
     assert stats["total"] == {"papers": 40}
-    assert stats["status"] == {"unread": 38, "reading": 0, "read": 2}
+    assert stats["status"] == {"unread": 38, "queued": 0, "reading": 0, "read": 2}
     assert sum(stats["category"].values()) == sum(stats["year"].values()) == 40
     assert stats["source"] == {"demo_castellanos.txt (Mira Castellanos)": 20, "demo_wielgus.txt (Tomasz Wielgus)": 20}
 
@@ -220,7 +220,7 @@ def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
         rows = conn.execute(f"SELECT {label}, p.status, count(*) FROM papers p {joins} GROUP BY 1, 2 ORDER BY 1")
         found: dict = {}
         for name, status, count in rows:
-            found.setdefault(str(name), {"unread": 0, "reading": 0, "read": 0})[status] = count
+            found.setdefault(str(name), {"unread": 0, "queued": 0, "reading": 0, "read": 0})[status] = count
         return dict(sorted(found.items(), key=lambda item: -sum(item[1].values())))
 
     starts = [today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1 - i)) for i in range(weeks)]
@@ -247,7 +247,7 @@ def _plain_stats(conn: sqlite3.Connection, today, weeks: int = 52) -> dict:
     statuses = dict(conn.execute("SELECT status, count(*) FROM papers GROUP BY status").fetchall())
     return {
         "total": {"papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0]},
-        "status": {s: statuses.get(s, 0) for s in ("unread", "reading", "read")},
+        "status": {s: statuses.get(s, 0) for s in ("unread", "queued", "reading", "read")},
         "category": dict(categories),
         "source": dict(sources.fetchall()),
         "year": dict(years.fetchall()),
@@ -273,7 +273,9 @@ def test_stats_agree_with_their_plain_definition(store: Store, fixed_clock: Fixe
         )
     for _ in range(60):
         fixed_clock.advance(rng.choice([60, 3600, 86400 * 3, 86400 * 9]))
-        store.set_status(rng.sample(range(1, 41), rng.randint(1, 4)), rng.choice(["read", "unread", "reading"]))
+        store.set_status(
+            rng.sample(range(1, 41), rng.randint(1, 4)), rng.choice(["read", "unread", "reading", "queued"])
+        )
     stats = store.stats()
     plain = _plain_stats(store._conn, fixed_clock.now.date())
     assert {k: stats[k] for k in plain} == plain

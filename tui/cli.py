@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import time
@@ -20,6 +21,7 @@ from store import (
     DB_ENV,
     EDITABLE,
     FORMATS,
+    PRIORITY_LIMIT,
     QUERY_HELP,
     SORTS,
     Library,
@@ -52,7 +54,7 @@ _PROGRESS_MIN_BYTES = 1024 * 1024
 _INDEX_PROGRESS_FROM = 20_000
 """Libraries from this size show a progress bar while the search index is built (a few seconds)."""
 _AUTHOR_WIDTH = 24
-_GLYPH = {ReadStatus.UNREAD: "·", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
+_GLYPH = {ReadStatus.UNREAD: "·", ReadStatus.QUEUED: "»", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 
 
 class UsageError(Exception):
@@ -100,7 +102,7 @@ def _status(word: str) -> ReadStatus:
     try:
         return ReadStatus(word.lower())
     except ValueError:
-        raise UsageError(f"unknown status {word!r}; expected unread, reading or read") from None
+        raise UsageError(f"unknown status {word!r}; expected {', '.join(ReadStatus)}") from None
 
 
 def _year(text: str) -> int:
@@ -140,6 +142,8 @@ def _show(paper: Paper, now: dt.datetime, out: TextIO, *, files: Sequence[tuple[
     field("code", "yes" if paper.has_code else "no")
     changed = paper.status_changed_at
     field("status", paper.status.value + (f" since {when(changed, now)}" if changed else ""))
+    if paper.priority:
+        field("priority", f"{paper.priority:+d}")
     if paper.tags:
         field("tags", ", ".join(paper.tags))
     for url in paper.links:
@@ -302,7 +306,7 @@ def _chosen(library: Library, ids: Sequence[str], query: str | None, usage: str,
 
 
 def cmd_mark(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    usage = "usage: papershelf mark ID... unread|reading|read  |  papershelf mark --query QUERY STATUS"
+    usage = "usage: papershelf mark ID... unread|queued|reading|read  |  papershelf mark --query QUERY STATUS"
     if not args.items:
         raise UsageError(usage)
     status = _status(args.items[-1])
@@ -313,6 +317,48 @@ def cmd_mark(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     papers, _ = library.set_status(ids, status)
     for paper in papers:
         out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
+    return EXIT_OK
+
+
+def cmd_priority(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    usage = (
+        f"usage: papershelf priority ID... LEVEL  |  papershelf priority --query QUERY LEVEL "
+        f"(LEVEL: a whole number from -{PRIORITY_LIMIT} to +{PRIORITY_LIMIT}, or up, or down)"
+    )
+    if not args.items:
+        raise UsageError(usage)
+    level = args.items[-1].lower()
+    step = {"up": 1, "down": -1}.get(level)
+    if step is None and not re.fullmatch(r"[+-]?\d{1,3}", level):
+        raise UsageError(f"{args.items[-1]!r} is not a priority level; {usage}")
+    ids = _chosen(library, args.items[:-1], args.query, usage, err)
+    if not ids:
+        err.write("no papers match; no priority changed\n")
+        return EXIT_OK
+    papers, _ = library.set_priority(ids, to=None if step is not None else int(level), by=step or 0)
+    for paper in papers:
+        out.write(f"{paper.id}: priority {paper.priority:+d}\n")
+    return EXIT_OK
+
+
+def cmd_next(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    suggestions = library.suggest(args.count)
+    papers = library.papers([s.paper_id for s in suggestions])
+    if args.json:
+        rows = (
+            {**record(p), "rank": rank, "next_score": s.score, "reasons": list(s.reasons)}
+            for rank, (p, s) in enumerate(zip(papers, suggestions, strict=True), start=1)
+        )
+        for chunk in json_chunks(rows):
+            out.write(chunk)
+        return EXIT_OK
+    if not suggestions:
+        err.write("nothing to read next: no paper is unread or queued\n")
+        return EXIT_OK
+    width = shutil.get_terminal_size((120, 24)).columns
+    for paper, suggestion in zip(papers, suggestions, strict=True):
+        out.write(_paper_line(paper, width) + "\n")
+        out.write(f"{'':8}{_clip('; '.join(suggestion.reasons), max(width - 8, 20))}\n")
     return EXIT_OK
 
 
@@ -667,7 +713,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.formatter_class = argparse.RawDescriptionHelpFormatter
         p.epilog = "query language (a query may start with -, as in: papershelf list -is:read):\n" + QUERY_HELP
         p.add_argument("query", nargs="*", help="a search query (see below)")
-        p.add_argument("--status", help="unread, reading or read (the same as is:STATUS)")
+        p.add_argument("--status", help="unread, queued, reading or read (the same as is:STATUS)")
         p.add_argument("--category", help="category code, e.g. CL (the same as cat:CL)")
         p.add_argument("--year", type=_year, help="the same as year:YEAR")
         p.add_argument("--has-code", action="store_true", help="only papers with code (the same as has:code)")
@@ -685,6 +731,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("mark", cmd_mark, "set the reading status: papershelf mark ID... unread|reading|read")
     p.add_argument("items", nargs="+", metavar="ID... STATUS")
     p.add_argument("--query", help="mark every paper this search finds (the search language)")
+
+    p = command("priority", cmd_priority, "set how soon to read papers: papershelf priority ID... -3..+3|up|down")
+    p.add_argument("items", nargs="+", metavar="ID... LEVEL")
+    p.add_argument("--query", help="set it for every paper this search finds (the search language)")
+
+    p = command(
+        "next", cmd_next, "what to read next: queued papers, your priorities, and papers close to what you read"
+    )
+    p.add_argument("count", nargs="?", type=_count, default=10, metavar="N", help="how many papers (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON records, each with its rank, score and reasons")
 
     p = command("edit", cmd_edit, "correct a paper's title, authors, year, category or link; a re-import keeps it")
     p.add_argument("id")

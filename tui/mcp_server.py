@@ -73,14 +73,33 @@ def create_server(library: Library, *, allow_writes: bool = False, version: str 
         limit: int = 50,
         offset: int = 0,
     ) -> dict[str, Any]:
-        """A shelf of the library: every paper, or those with a status (unread, reading, read), a tag,
-        or matching a query, newest first by default (sort: date, added, relevance, title, score)."""
+        """A shelf of the library: every paper, or those with a status (unread, queued, reading, read), a
+        tag, or matching a query, newest first by default (sort: date, added, relevance, title, score, next)."""
         parts = [query.strip()]
         if status:
             parts.append(f"is:{_status(status).value}")
         if tag:
             parts.append(f'tag:"{_tag(tag)}"')
         return serve(lambda: _found(library, " ".join(filter(None, parts)), sort, limit, offset))
+
+    @server.tool(annotations=_READ)
+    def read_next(count: int = 10) -> dict[str, Any]:
+        """What the user should read next, best first, each with the reasons: queued papers, their
+        priorities, and papers close to what they read, tagged or noted."""
+        if not 0 <= count <= MAX_RESULTS:
+            raise ToolError(f"count is a whole number from 0 to {MAX_RESULTS}")
+
+        def work() -> dict[str, Any]:
+            suggestions = library.suggest(count)
+            papers = library.papers([s.paper_id for s in suggestions])
+            return {
+                "papers": [
+                    {**_summary(p), "priority": p.priority, "reasons": list(s.reasons)}
+                    for p, s in zip(papers, suggestions, strict=True)
+                ]
+            }
+
+        return serve(work)
 
     @server.tool(annotations=_READ)
     def show_paper(paper_id: int) -> dict[str, Any]:
@@ -90,7 +109,7 @@ def create_server(library: Library, *, allow_writes: bool = False, version: str 
 
     @server.tool(annotations=_WRITE)
     def mark(ids: list[int], status: str) -> dict[str, Any]:
-        """Set the reading status (unread, reading or read) of these papers. Needs --allow-writes."""
+        """Set the reading status (unread, queued, reading or read) of these papers. Needs --allow-writes."""
         writable()
         wanted = _status(status)
         return serve(lambda: {"papers": [_summary(p) for p in library.set_status(ids, wanted)[0]]})
@@ -193,7 +212,7 @@ def _status(word: str) -> ReadStatus:
     try:
         return ReadStatus(word.strip().lower())
     except ValueError:
-        raise ToolError(f"unknown status {word!r}; expected unread, reading or read") from None
+        raise ToolError(f"unknown status {word!r}; expected {', '.join(ReadStatus)}") from None
 
 
 def _tag(name: str) -> str:

@@ -129,10 +129,10 @@ class PaperActions(App[None]):
         self.post_message(PapersSaved(change(), summary))
 
     @work(thread=True, group="save", exit_on_error=False, description="Saving the change")
-    def _change(self, change: Callable[[], tuple[list[Paper], Change]], summary: str) -> None:
-        """Save a change the user may undo."""
+    def _change(self, change: Callable[[], tuple[list[Paper], Change]], summary: str | None = None) -> None:
+        """Save a change the user may undo; the toast says ``summary``, else what the change says of itself."""
         papers, undo = change()
-        self.post_message(PapersSaved(papers, summary, undo))
+        self.post_message(PapersSaved(papers, summary or undo.summary[:1].upper() + undo.summary[1:], undo))
 
     @on(PapersSaved)
     def _papers_saved(self, message: PapersSaved) -> None:
@@ -149,6 +149,18 @@ class PaperActions(App[None]):
         if ids:
             target = ReadStatus(status)
             self._change(lambda: self.shelf.set_status(ids, target), f"Marked {len(ids)} {plural(len(ids))} {status}")
+
+    def action_queue(self) -> None:
+        """Queue the papers to read next; papers all queued already go back to unread."""
+        ids = self.paper_ids()
+        if ids:
+            queued = all(p.status == ReadStatus.QUEUED for p in self.shelf.papers(ids))
+            self.action_mark("unread" if queued else "queued")
+
+    def action_priority(self, step: int) -> None:
+        ids = self.paper_ids()
+        if ids:
+            self._change(lambda: self.shelf.set_priority(ids, by=step))
 
     def action_toggle_read(self) -> None:
         paper = self._target()

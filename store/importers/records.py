@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from store.export import bibtex_text, protect_case
-from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
+from store.models import MONTHS, PRIORITY_LIMIT, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.source import date_of, reference_draft, source_text
 
 _BIBTEX_TYPES = {"article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
@@ -119,11 +119,21 @@ def _record(item: dict[str, Any], line: int) -> PaperDraft:
         code_urls=_strings(item.get("code_urls")),
         line=line,
         user=UserData(
-            _text(item.get("status"), "status") or "unread", _text(item.get("note"), "note"), _strings(item.get("tags"))
+            _text(item.get("status"), "status") or "unread",
+            _text(item.get("note"), "note"),
+            _strings(item.get("tags")),
+            _priority(item.get("priority")),
         ),
         original=original,
         cite_key=_text(item.get("key"), "key"),
     )
+
+
+def _priority(value: Any) -> int:
+    """A record's priority, kept within the range the library allows (0 when absent or not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return max(-PRIORITY_LIMIT, min(PRIORITY_LIMIT, value))
 
 
 def _csl(item: dict[str, Any], line: int) -> PaperDraft:

@@ -886,3 +886,31 @@ async def test_the_detail_pane_wraps_again_to_a_new_width(app) -> None:
         width = lambda: detail.scrollable_content_region.width  # noqa: E731
         await wait_until(pilot, lambda: detail.virtual_size.width == width() < wide.width)
         assert detail.virtual_size.height > wide.height  # the abstract takes more lines, none is cut
+
+
+async def test_queue_priority_and_the_next_sort_from_the_keyboard(app, store: Store) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        papers = listed(app)
+        first, second = papers.ids[:2]
+        await pilot.press("Q")
+        await wait_until(pilot, lambda: store.get(first).status == ReadStatus.QUEUED)
+        await pilot.press("j", "plus", "plus")
+        await wait_until(pilot, lambda: store.get(second).priority == 2)
+        await wait_until(pilot, lambda: "Priority +2 for 1 paper" in toasts(app))
+        await pilot.press("minus")
+        await wait_until(pilot, lambda: store.get(second).priority == 1)
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: store.get(second).priority == 2)
+        while app.library.sort != "next":
+            await pilot.press("s")
+        await wait_until(pilot, lambda: papers.ids[:2] == (first, second) and papers.cursor == 0)
+        detail = app.library.query_one(PaperDetail)
+        await wait_until(pilot, lambda: "next      queued just now" in shown(detail))
+        assert "queued to read next since just now" in shown(detail)
+        await pilot.press("Q")  # queued already: back to unread, and out of the front of the queue
+        await wait_until(pilot, lambda: store.get(first).status == ReadStatus.UNREAD)
+        await wait_until(pilot, lambda: papers.ids[:2] == (second, first) and papers.current.id == first)
+        await pilot.press("k")
+        await wait_until(pilot, lambda: "unread, priority +2" in shown(detail))
+        assert "next      priority +2" in shown(detail)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 LEGEND = (
-    ("•", "unread"), ("◐", "reading"), ("✓", "read"), ("⌘", "has code"), ("✎", "has a note"),
+    ("•", "unread"), ("»", "queued"), ("◐", "reading"), ("✓", "read"), ("⌘", "has code"), ("✎", "has a note"),
     ("+2", "two more authors"), ("▌", "selected (v, shift+arrows)"),
 )  # fmt: skip
 

@@ -83,6 +83,11 @@ class LibraryScreen(Screen[None]):
         Binding("u", "app.mark('unread')", "Unread", show=False, id="paper.unread", tooltip="Mark as unread"),
         Binding("i", "app.mark('reading')", "Reading", show=False, id="paper.reading", tooltip="Mark as being read"),
         Binding("space", "app.toggle_read", "Read/unread", show=False, id="paper.toggle", tooltip="Toggle read"),
+        Binding("Q", "app.queue", "Queue", show=False, id="paper.queue", tooltip="Queue to read next; again unqueues"),
+        Binding("plus", "app.priority(1)", "Sooner", show=False, id="paper.priority_up", tooltip="Raise the priority"),
+        Binding(
+            "minus", "app.priority(-1)", "Later", show=False, id="paper.priority_down", tooltip="Lower the priority"
+        ),
         Binding("n", "app.next_unread(1)", "Next unread", show=False, id="list.next_unread"),
         Binding("N", "app.next_unread(-1)", "Previous unread", show=False, id="list.previous_unread"),
         Binding("e", "app.edit_note", "Note", id="paper.note", tooltip="Edit the note"),
@@ -211,7 +216,7 @@ class LibraryScreen(Screen[None]):
             except PaperNotFound:  # moved to the trash elsewhere a moment ago
                 position += direction
                 continue
-            if paper.status == ReadStatus.UNREAD:
+            if paper.status in (ReadStatus.UNREAD, ReadStatus.QUEUED):  # a queued paper is not read yet either
                 papers.cursor = position
                 return paper
             position += direction
@@ -431,7 +436,8 @@ class LibraryScreen(Screen[None]):
                 return
             result = self._last_result
             why = self.library.why(result, paper, limit=DETAIL_CHARS) if result and result.query.ranked else None
-            detail.show(paper, self.library.now(), why)
+            because = self.library.why_next(paper_id) if self.sort == "next" else ()
+            detail.show(paper, self.library.now(), why, because)
 
     @on(PaperList.Opened)
     def open_reader(self, message: PaperList.Opened) -> None:
@@ -521,5 +527,8 @@ class LibraryScreen(Screen[None]):
         self.app.push_screen(HelpScreen(table))
 
 
+_KEY_SIGNS = {"question_mark": "?", "slash": "/", "plus": "+", "minus": "-"}
+
+
 def _key_names(keys: str) -> str:
-    return " / ".join(k.replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+    return " / ".join(_KEY_SIGNS.get(k.strip(), k) for k in keys.split(","))

@@ -19,8 +19,11 @@ _BAR_WIDTH = 24
 _LABEL_WIDTH = 16
 
 
+_BARS = (("read", "█", "green"), ("reading", "▓", "yellow"), ("queued", "▒", "cyan"), ("unread", "░", "dim"))
+
+
 def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
-    """One stacked bar per label: read, reading, unread; scaled to the largest."""
+    """One stacked bar per label: read, reading, queued, unread; scaled to the largest."""
     rows = list(split.items())[:limit]
     largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
     text = Text()
@@ -30,12 +33,14 @@ def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
         text.append_text(name)
         text.append(" ")
         drawn = 0
-        for status, char, style in (("read", "█", "green"), ("reading", "▓", "yellow"), ("unread", "░", "dim")):
+        for status, char, style in _BARS:
             width = round(_BAR_WIDTH * counts.get(status, 0) / largest)
             text.append(char * width, style=style)
             drawn += width
-        read, reading, unread = (counts.get(s, 0) for s in ("read", "reading", "unread"))
-        text.append(" " * max(_BAR_WIDTH - drawn, 0) + f"  {read} read · {reading} reading · {unread} unread\n")
+        said = [
+            f"{counts.get(status, 0)} {status}" for status, _, _ in _BARS if status != "queued" or counts.get(status)
+        ]
+        text.append(" " * max(_BAR_WIDTH - drawn, 0) + "  " + " · ".join(said) + "\n")
     return text
 
 
@@ -67,4 +72,4 @@ class StatsScreen(ModalScreen[None]):
             yield Static(bars(self._stats["by_category"]))
             yield Static(Text("By profile", style="bold"))
             yield Static(bars(self._stats["by_profile"]))
-            yield Static(Text("█ read  ▓ reading  ░ unread · escape closes", style="dim"))
+            yield Static(Text("█ read  ▓ reading  ▒ queued  ░ unread · escape closes", style="dim"))

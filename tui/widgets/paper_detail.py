@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 Marker = Callable[[Text], Text]
 """Highlights what the search matched in a piece of text (in place) and returns it."""
 
-_STATUS_WORDS = {ReadStatus.UNREAD: "unread", ReadStatus.READING: "reading", ReadStatus.READ: "read"}
+_STATUS_WORDS = {
+    ReadStatus.UNREAD: "unread",
+    ReadStatus.QUEUED: "queued to read next",
+    ReadStatus.READING: "reading",
+    ReadStatus.READ: "read",
+}
 
 
 DETAIL_CHARS = 5_000
@@ -85,13 +90,20 @@ def _ordinal(n: int) -> str:
 
 
 def describe(
-    paper: Paper, now: dt.datetime, *, limit: int = DETAIL_CHARS, why: Why | None = None, match: Style | str = ""
+    paper: Paper,
+    now: dt.datetime,
+    *,
+    limit: int = DETAIL_CHARS,
+    why: Why | None = None,
+    match: Style | str = "",
+    next_because: Sequence[str] = (),
 ) -> Group:
     """The paper as a column of Rich renderables; nothing from the paper is parsed as markup.
 
     Every field is cut at limit characters, so the time to draw a paper is bounded whatever it holds;
     times are said relative to now. With ``why``, what the search matched is said first and
-    highlighted (in the ``match`` style) wherever it appears.
+    highlighted (in the ``match`` style) wherever it appears; ``next_because`` says why the paper
+    is where it is in the read-next order.
     """
     words = {w for found in why.words.values() for w in found} if why else set()
 
@@ -114,8 +126,10 @@ def describe(
     facts = f"{paper.category or '—'}   {dated}" + (f"   score {paper.score:g}" if paper.score is not None else "")
     parts.append(_line("paper", facts))
     since = f" since {when(paper.status_changed_at, now)}" if paper.status_changed_at else ""
-    status = _STATUS_WORDS[paper.status] + since
+    status = _STATUS_WORDS[paper.status] + since + (f", priority {paper.priority:+d}" if paper.priority else "")
     parts.append(_line("status", status))
+    if next_because:
+        parts.append(_line("next", "; ".join(next_because), "italic", limit=limit))
     if paper.tags:
         parts.append(_line("tags", "  ".join(f"#{t}" for t in paper.tags), limit=limit))
     code = paper.all_code_urls
@@ -167,12 +181,14 @@ class PaperDetail(LineView, can_focus=True):
         text.append(".")
         self._set(text)
 
-    def show(self, paper: Paper | None, now: dt.datetime, why: Why | None = None) -> None:
+    def show(
+        self, paper: Paper | None, now: dt.datetime, why: Why | None = None, next_because: Sequence[str] = ()
+    ) -> None:
         if paper is None:
             self._set(Text("No paper selected", style="dim"))
         else:
             match = self.get_component_rich_style("paper-detail--match", partial=True)
-            self._set(describe(paper, now, why=why, match=match))
+            self._set(describe(paper, now, why=why, match=match, next_because=next_because))
 
     def _set(self, content: RenderableType) -> None:
         self.content = content

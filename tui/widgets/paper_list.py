@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _BLACK, _WHITE = Color(0, 0, 0), Color(255, 255, 255)
 _READABLE, _LEGIBLE = 4.5, 3.0
 """WCAG's contrast for body text, and for large text: the floor for text dimmed on purpose."""
-GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
+GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.QUEUED: "»", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
 _CACHED_ROWS = 1024
@@ -102,6 +102,7 @@ class PaperList(LineView, can_focus=True):
         "paper-list--dim",
         "paper-list--read",
         "paper-list--reading",
+        "paper-list--queued",
         "paper-list--code",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -389,7 +390,13 @@ class PaperList(LineView, can_focus=True):
         dim = base if cursor else base + self._part("dim")
         match = base + self._part("match-cursor" if cursor else "match")
         glyph_styles = (
-            {} if cursor else {ReadStatus.READ: self._part("read"), ReadStatus.READING: self._part("reading")}
+            {}
+            if cursor
+            else {
+                ReadStatus.READ: self._part("read"),
+                ReadStatus.READING: self._part("reading"),
+                ReadStatus.QUEUED: self._part("queued"),
+            }
         )
         status = glyph_styles.get(paper.status)
         shown = self.columns
