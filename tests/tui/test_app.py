@@ -26,7 +26,7 @@ from tui.screens.note_editor import NoteEditorScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
 from tui.widgets.paper_detail import PaperDetail
-from tui.widgets.paper_list import PaperList
+from tui.widgets.paper_list import PaperList, author_cell
 
 SIZE = (120, 36)
 
@@ -914,3 +914,21 @@ async def test_queue_priority_and_the_next_sort_from_the_keyboard(app, store: St
         await pilot.press("k")
         await wait_until(pilot, lambda: "unread, priority +2" in shown(detail))
         assert "next      priority +2" in shown(detail)
+
+
+def test_the_author_column_says_et_al_as_a_reference_list_does() -> None:
+    def paper(*authors: str, truncated: bool = False):
+        return types.SimpleNamespace(authors=authors, authors_truncated=truncated)
+
+    assert author_cell(paper("Ana Berg"), 22, ()) == ("Ana Berg", ())
+    assert author_cell(paper("Ana Berg", "Jon Fry"), 22, ()) == ("Berg & Fry", ())
+    assert author_cell(paper("Ana Berg", "Jon Fry", "Li Wu"), 22, ()) == ("Berg et al.", ())
+    assert author_cell(paper("Ana Berg", truncated=True), 22, ()) == ("Berg et al.", ())
+    assert author_cell(paper("Hugo van der Linde Jr.", "X Y", "Z W"), 22, ())[0] == "Linde et al."
+    assert author_cell(paper("Berg, Ana", "X Y", "Z W"), 22, ())[0] == "Berg et al."
+    assert author_cell(paper("李明", "X Y", "Z W"), 22, ())[0] == "李明 et al."
+    narrow = author_cell(paper("Mira Castellanos", "X Y", "Z W"), 15, ())[0]
+    assert narrow == "Castell… et al." and len(narrow) == 15  # the surname gives way, never the et al.
+    # A search's highlights (over "Ana Berg, Jon Fry") follow each name to where it is shown.
+    assert author_cell(paper("Ana Berg", "Jon Fry"), 22, ((4, 8), (14, 17))) == ("Berg & Fry", ((0, 4), (7, 10)))
+    assert author_cell(paper("Ana Berg", "Jon Fry", "Li Wu"), 22, ((0, 3), (18, 20)))[1] == ()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 LEGEND = (
     ("•", "unread"), ("»", "queued"), ("◐", "reading"), ("✓", "read"), ("⌘", "has code"), ("✎", "has a note"),
-    ("+2", "two more authors"), ("▌", "selected (v, shift+arrows)"),
+    ("Berg et al.", "three or more authors"), ("▌", "selected (v, shift+arrows)"),
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ Rows are built from Rich ``Text`` (never markup strings), so a title like ``[bol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -79,12 +80,56 @@ def _nothing(paper_id: int) -> Paper:
     raise KeyError(paper_id)
 
 
-def first_author(paper: Paper) -> str:
-    """ "Ana Berg +4", the way a list has room for."""
-    if not paper.authors:
-        return ""
-    more = len(paper.authors) - 1
-    return paper.authors[0] + (f" +{more}" if more else " +" if paper.authors_truncated else "")
+_NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_ET_AL = " et al."
+
+
+def surname(name: str) -> tuple[int, int]:
+    """Where the family name is in a name as written: the part before a comma ("Berg, Ana"), else
+    the last word with a letter in it, past a "Jr." ("Ana Berg"); a name of one word is all of it."""
+    if "," in name:
+        head = name.split(",", 1)[0].rstrip()
+        start = len(head) - len(head.lstrip())
+        return start, len(head)
+    for match in reversed(list(re.finditer(r"\S+", name))):
+        if match.group().lower() not in _NAME_SUFFIXES and any(c.isalpha() for c in match.group()):
+            return match.start(), match.end()
+    return 0, len(name)
+
+
+def author_cell(paper: Paper, width: int, spans: Sequence[tuple[int, int]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The author column as a reference list says it: "Ana Berg", "Berg & Fry", "Berg et al." (the
+    surname cut, never the "et al.", when the column is narrow), with the search's highlight spans
+    (over ", ".join(authors)) moved to where each name is shown."""
+    authors = paper.authors
+    if not authors:
+        return "", ()
+    pieces: list[tuple[int, int, int]] = []
+    """(start, end) in the joined authors, and where that text starts in the cell."""
+    if len(authors) == 1 and not paper.authors_truncated:
+        text = authors[0]
+        pieces.append((0, len(text), 0))
+    else:
+        start, end = surname(authors[0])
+        first = authors[0][start:end]
+        if len(authors) == 2 and not paper.authors_truncated:
+            second_start, second_end = surname(authors[1])
+            offset = len(authors[0]) + 2
+            text = f"{first} & {authors[1][second_start:second_end]}"
+            pieces += [(start, end, 0), (offset + second_start, offset + second_end, len(first) + 3)]
+        else:
+            room = width - len(_ET_AL)
+            if cell_len(first) > room >= 2:
+                first = set_cell_size(first, room - 1) + "…"
+            text = first + _ET_AL
+            pieces.append((start, start + len(first.rstrip("…")), 0))
+    moved = []
+    for a, b in spans:
+        for source_start, source_end, shown_at in pieces:
+            lo, hi = max(a, source_start), min(b, source_end)
+            if lo < hi:
+                moved.append((shown_at + lo - source_start, shown_at + hi - source_start))
+    return text, tuple(sorted(moved))
 
 
 class PaperList(LineView, can_focus=True):
@@ -423,10 +468,9 @@ class PaperList(LineView, can_focus=True):
                 Segment("✎" if paper.note.strip() else " ", dim),
             ]
         if author_width:
-            first = len(paper.authors[0]) if paper.authors else 0
-            spans = tuple((a, min(b, first)) for a, b in hit.author_spans if a < first)
+            shown_authors, spans = author_cell(paper, author_width, hit.author_spans)
             segments.append(Segment(" ", base))
-            segments += _fit(printable(first_author(paper), keep_newlines=False), author_width, spans, base, match)
+            segments += _fit(printable(shown_authors, keep_newlines=False), author_width, spans, base, match)
         if score_width:
             segments.append(Segment(f" {'' if paper.score is None else f'{paper.score:.1f}':>{_SCORE_W}}", dim))
         segments = [Segment(text, style or base) for text, style, _ in segments]
