@@ -624,6 +624,41 @@ class Library:
         except OSError as exc:
             raise StoreError(f"{source}: cannot attach: {exc.strerror or exc}") from None
 
+    def with_pdfs(self) -> list[int]:
+        """The papers that may have a PDF: files attached, or a BibTeX entry naming a PDF."""
+        from store.attachments import folder
+
+        ids = set(self.store.ids_naming_pdfs())
+        if self.path is not None:
+            files = folder(self.path.resolve(), 0).parent
+            if files.is_dir():
+                ids.update(int(p.name) for p in files.iterdir() if p.name.isdigit() and any(p.iterdir()))
+        return sorted(ids)
+
+    def read_pdf(self, paper_id: int, *, again: bool = False) -> tuple[Path, int] | None:
+        """Read the text of the paper's PDF into the index; the PDF and how many characters it gave,
+        or None when the file is unchanged since it was last read (``again`` reads it anyway).
+
+        Raises StoreError, saying why, when the paper has no PDF, its text cannot be read, or pypdf
+        is not installed."""
+        from store.fulltext import FulltextError, extract, fingerprint
+
+        pdf = self.pdf(paper_id)
+        if pdf is None:
+            raise StoreError(f"paper {paper_id} has no PDF (papershelf attach {paper_id} FILE adds one)")
+        source = fingerprint(pdf)
+        if not again and self.store.fulltext_from(paper_id) == source:
+            return None
+        try:
+            text = extract(pdf)
+        except FulltextError as exc:
+            raise StoreError(str(exc)) from None
+        try:
+            self.store.set_fulltext(paper_id, text, source)
+        finally:
+            self._catch_up()
+        return pdf, len(text)
+
     # -- the trash ----------------------------------------------------------------------------
 
     def delete(self, paper_ids: Sequence[int]) -> Change:

@@ -234,6 +234,8 @@ class IndexRecord:
     """(file name, profile owner) of each source."""
     note: str = ""
     """The user's note: searched like the imported text, so a saved note is indexed like a changed abstract."""
+    fulltext: str = ""
+    """The text of the paper's PDF, when it was read (``store.fulltext``)."""
 
 
 @dataclass(frozen=True, slots=True)

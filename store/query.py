@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 SORTS = ("relevance", "date", "title", "score", "status", "added", "next")
 """Every order a result can come in; "relevance" is newest first when nothing is typed."""
-TEXT_FIELDS = ("author", "title", "abstract", "note", "aff")
+TEXT_FIELDS = ("author", "title", "abstract", "note", "aff", "pdf")
 FIELDS = (*TEXT_FIELDS, "cat", "year", "is", "has", "tag", "from")
 _ALIASES = {"authors": "author", "status": "is", "category": "cat", "affiliation": "aff", "source": "from"}
 HAS_VALUES = ("code", "note", "tag", "link")
@@ -29,9 +29,9 @@ _YEAR_RANGE = re.compile(r"(\d{4})?\.\.(\d{4})?")
 QUERY_HELP = """\
 words          fuzzy: typos, missing letters and any order (trnsformer linar)
 "a phrase"     exactly these words in this order
-author:qin     title:  abstract:  note:  aff:tsinghua   words in one field only
+author:qin     title:  abstract:  note:  aff:tsinghua  pdf:   words in one field only
 cat:CL,CV      year:2023  year:>=2024  year:2022..2023
-is:unread      is:reading  is:read       has:code  has:note  has:tag  has:link
+is:unread      is:queued  is:reading  is:read   has:code  has:note  has:tag  has:link
 tag:to-review  from:<profile owner or file name>
 -word  -is:read  -"a phrase"            leave out what matches"""
 

@@ -378,3 +378,17 @@ def m013_read_next(db: Database) -> None:
         "CREATE INDEX papers_prioritised ON papers(id, priority) WHERE priority != 0",
     ):
         db.execute(statement)
+
+
+@migrations()
+def m014_pdf_text(db: Database) -> None:
+    """The text of each paper's PDF, searched as the ``pdf`` field (see ``store.fulltext``), and which
+    file it was read from (path, size, modification time) so an unchanged file is not read again.
+    A change to it is logged like a changed abstract: the index re-reads that paper."""
+    for statement in (
+        "ALTER TABLE papers ADD COLUMN fulltext TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE papers ADD COLUMN fulltext_from TEXT",
+        "CREATE TRIGGER papers_logged_fulltext AFTER UPDATE OF fulltext ON papers BEGIN "
+        "INSERT INTO changes (paper_id) VALUES (new.id); END",
+    ):
+        db.execute(statement)

@@ -26,8 +26,8 @@ import numpy as np
 from store.models import IndexRecord, Paper, Personal, ReadStatus
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
 from store.segment import Segment, list_keys, sort_rank
-from store.text import normalize
-from store.tokens import MAX_WORD, cjk_pieces, index_words
+from store.text import excerpt, normalize
+from store.tokens import MAX_FIELD_CHARS, MAX_WORD, cjk_pieces, index_words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,14 +41,15 @@ _STATUS_NAMES = tuple(s.value for s in _STATUS_CODES)
 _STATUS_ORDER = np.array([2, 0, 3, 1], dtype=np.int8)
 """Sorting by status puts papers being read first, then queued, unread, and read last."""
 
-_WEIGHTS = {"title": 1.0, "author": 1.0, "acronym": 0.7, "aff": 0.5, "abstract": 0.35, "note": 0.35}
-_FREE_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note")
+_WEIGHTS = {"title": 1.0, "author": 1.0, "acronym": 0.7, "aff": 0.5, "abstract": 0.35, "note": 0.35, "pdf": 0.2}
+_FREE_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note", "pdf")
 _TERM_FIELDS = {
     "title": ("title",),
     "author": ("author",),
     "abstract": ("abstract",),
     "note": ("note",),
     "aff": ("aff",),
+    "pdf": ("pdf",),
 }
 _SHORT_FIELDS = ("title", "author", "acronym")
 """Fields a one- or two-letter ASCII word is looked up in: a prefix that short matches half of every
@@ -64,7 +65,9 @@ _TYPO_PREFIX_MIN_LEN = 5
 _COMPOUND_MIN_LEN = 5
 _PREFIX_QUALITY = 0.75
 _WORD = re.compile(r"[^\W_]+")
-_PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note")
+_PDF_EXCERPT = 110
+"""Characters of the PDF's text shown around a match."""
+_PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note", "pdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,8 @@ class Why:
     """
 
     words: dict[str, tuple[str, ...]]
+    pdf: str = ""
+    """A stretch of the PDF's text around the first match there (``words["pdf"]``), on one line."""
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -356,6 +361,7 @@ class SearchIndex:
             "aff": lambda p: ", ".join(p.affiliations),
             "abstract": lambda p: p.abstract,
             "note": lambda p: p.note,
+            "pdf": lambda p: "",  # a Paper carries no PDF text
         }
 
         def texts(ids: Sequence[int], name: str) -> dict[int, str]:
@@ -542,7 +548,15 @@ class SearchIndex:
             return tuple(self._ids[self._order(rows, relevance, order, rows.size, ranking)].tolist())
 
         def explain(paper: Paper, limit: int) -> Why:
-            return _why(paper, matches, [p.text for p in parsed.phrases if not p.negated], limit)
+            phrases = [p.text for p in parsed.phrases if not p.negated]
+            why = _why(paper, matches, phrases, limit)
+            text = self._texts([paper.id], "pdf").get(paper.id, "") if self._texts is not None else ""
+            terms = [m for t, m in matches if t.field == "pdf" or (t.field is None and not _short(t))]
+            found = _spans(text[:MAX_FIELD_CHARS], terms, phrases) if text and (terms or phrases) else ()
+            if not found:
+                return why
+            words = tuple(dict.fromkeys(text[a:b] for a, b in found))
+            return Why({**why.words, "pdf": words}, excerpt(text, words[0], _PDF_EXCERPT))
 
         def count_facets() -> dict[str, dict[str, int]]:
             return self._facets(base, own)

@@ -41,8 +41,11 @@ from store.tokens import FieldWords, acronyms
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
-TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note")
-FORMAT = 5
+TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note", "pdf")
+FORMAT = 6
+_READABLE = {5: ("pdf",), FORMAT: ()}
+"""Formats this version reads, and the text fields each lacks (format 5 had no PDF text): a file
+from before is used as it is, those fields empty, instead of rebuilt."""
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
@@ -318,6 +321,7 @@ class Segment:
                 fields["aff"].add([" ".join(r.affiliations) for r in chunk], first)
                 fields["abstract"].add([r.abstract for r in chunk], first)
                 fields["note"].add([r.note for r in chunk], first)
+                fields["pdf"].add([r.fulltext for r in chunk], first)
             else:
                 for name, found in zip(TEXT_FIELDS, zip(*map(words, chunk), strict=True), strict=True):
                     fields[name].add_words(found, first)
@@ -520,7 +524,7 @@ class Segment:
                 raise IndexFileError(f"{path}: not a papershelf index")
             (length,) = struct.unpack("<Q", data[len(_MAGIC) : len(_MAGIC) + 8])
             header = json.loads(bytes(data[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length]))
-            if header.get("format") != FORMAT:
+            if header.get("format") not in _READABLE:
                 raise IndexFileError(f"{path}: index format {header.get('format')}, expected {FORMAT}")
             start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
             blobs: dict[str, Any] = {}
@@ -541,6 +545,9 @@ class Segment:
                 if name.endswith(".data")
             }
             arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
+            for name in _READABLE[header["format"]]:
+                arrays[f"{name}.indptr"] = np.zeros(len(strings["vocab"]) + 1, dtype=np.int64)
+                arrays[f"{name}.rows"] = np.zeros(0, dtype=np.int32)
             segment = cls(arrays, strings)
         except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
             raise IndexFileError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None

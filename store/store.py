@@ -43,7 +43,7 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -899,7 +899,7 @@ class Store:
         )
         columns = (
             "SELECT id, title, authors, affiliations, abstract, category, date, score, has_code, "
-            "code_urls != '[]', links != '[]', added_at, note FROM papers"
+            "code_urls != '[]', links != '[]', added_at, note, fulltext FROM papers"
         )
         if paper_ids is None:
             last = 0
@@ -932,7 +932,14 @@ class Store:
 
     def texts(self, paper_ids: Sequence[int], field: str) -> dict[int, str]:
         """One text field of these papers, for checking phrases: title, author, aff, abstract or note."""
-        columns = {"title": "title", "author": "authors", "aff": "affiliations", "abstract": "abstract", "note": "note"}
+        columns = {
+            "title": "title",
+            "author": "authors",
+            "aff": "affiliations",
+            "abstract": "abstract",
+            "note": "note",
+            "pdf": "fulltext",
+        }
         column = columns[field]
         found: dict[int, str] = {}
         for rows in self._by_ids(f"SELECT id, {column} FROM papers WHERE id IN ({{ids}})", paper_ids):
@@ -1318,6 +1325,26 @@ class Store:
         with self._write() as conn:
             return conn.execute("DELETE FROM shelves WHERE name = ?", (name,)).rowcount > 0
 
+    # -- the text of PDFs --------------------------------------------------------------------
+
+    def ids_naming_pdfs(self) -> list[int]:
+        """Papers whose kept BibTeX entry mentions a .pdf (its file field, usually)."""
+        return [i for (i,) in self._read("SELECT id FROM papers WHERE original LIKE '%.pdf%' ORDER BY id")]
+
+    def fulltext_from(self, paper_id: int) -> str | None:
+        """The fingerprint of the file the paper's PDF text was read from (``store.fulltext``)."""
+        row = self._read("SELECT fulltext_from FROM papers WHERE id = ?", (paper_id,))
+        if not row:
+            raise PaperNotFound(f"no paper with id {paper_id}")
+        source: str | None = row[0][0]
+        return source
+
+    def set_fulltext(self, paper_id: int, text: str, source: str | None) -> None:
+        """Keep the text read from a paper's PDF (and which file it came from), for search."""
+        with self._write() as conn:
+            self._require(conn, [paper_id])
+            conn.execute("UPDATE papers SET fulltext = ?, fulltext_from = ? WHERE id = ?", (text, source, paper_id))
+
     # -- the trash ---------------------------------------------------------------------------
 
     def to_trash(self, paper_ids: Sequence[int]) -> None:
@@ -1454,6 +1481,7 @@ def _record(row: Sequence[Any], sources: tuple[tuple[str, str | None], ...]) -> 
         added_at=row[11],
         sources=sources,
         note=row[12],
+        fulltext=row[13],
     )
 
 

@@ -83,6 +83,7 @@ def record_words(record: IndexRecord) -> tuple[set[str], ...]:
         set(index_words(" ".join(record.affiliations))),
         set(index_words(record.abstract)) if record.abstract else set(),
         set(index_words(note)) if note else set(),
+        set(index_words(record.fulltext)) if record.fulltext else set(),
     )
 
 

@@ -499,10 +499,48 @@ def cmd_shelf(library: Library, args: argparse.Namespace, out: TextIO, err: Text
 
 
 def cmd_attach(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from store.fulltext import INSTALL_HINT, available  # deferred: only attach and pdf-text read PDFs
+
     (paper_id,) = _ids([args.id])
     target = library.attach(paper_id, Path(args.file), link=args.link)
     out.write(f"{target}\n")
+    if target.suffix.lower() == ".pdf" and library.pdf(paper_id) == target:
+        if not available():
+            err.write(f"papershelf: to search the text of PDFs, {INSTALL_HINT}; then papershelf pdf-text {paper_id}\n")
+            return EXIT_OK
+        try:
+            read = library.read_pdf(paper_id, again=True)
+        except StoreError as exc:
+            err.write(f"papershelf: warning: attached, but its text is not searchable: {exc}\n")
+            return EXIT_OK
+        if read is not None:
+            err.write(f"read {read[1]:,} characters of its text: search them with pdf:WORD, or any word\n")
     return EXIT_OK
+
+
+def cmd_pdf_text(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    usage = "usage: papershelf pdf-text ID...  |  papershelf pdf-text --all"
+    if bool(args.ids) == args.all:
+        raise UsageError(usage)
+    paper_ids = library.with_pdfs() if args.all else _ids(args.ids)
+    done = failed = 0
+    for paper_id in paper_ids:
+        try:
+            read = library.read_pdf(paper_id, again=args.again)
+        except StoreError as exc:
+            if args.all and library.pdf(paper_id) is None:
+                continue  # --all: a file field that names a PDF no longer there is no failure of this run
+            err.write(f"papershelf: {paper_id}: {exc}\n")
+            failed += 1
+            continue
+        done += 1
+        if read is None:
+            out.write(f"{paper_id}: unchanged since it was read\n")
+        else:
+            out.write(f"{paper_id}: {read[1]:,} characters from {read[0]}\n")
+    if args.all and not done and not failed:
+        err.write("no paper has a PDF that is there (papershelf attach ID FILE adds one)\n")
+    return EXIT_OK if not failed else EXIT_PARTIAL if done else EXIT_ERROR
 
 
 def cmd_open(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -765,6 +803,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("file")
     p.add_argument("--link", action="store_true", help="link to the file where it is instead of copying it")
+
+    p = command("pdf-text", cmd_pdf_text, "read the text of papers' PDFs so search finds their words (pdf:WORD)")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--all", action="store_true", help="every paper with a PDF attached or named by its BibTeX entry")
+    p.add_argument("--again", action="store_true", help="read files whose text was read before and has not changed")
 
     p = command("open", cmd_open, "open a paper's link, or its PDF (--pdf), in the system's viewer")
     p.add_argument("id")

@@ -80,6 +80,8 @@ def _matched(paper: Paper, why: Why, mark: Marker) -> list[Text]:
     for field in ("note", "abstract"):
         if field in why.words:
             lines.append(_line(field, _snippet(getattr(paper, field), why.words[field][0]), mark=mark))
+    if why.pdf:
+        lines.append(_line("pdf", why.pdf, mark=mark))
     if not lines:
         return []
     return [Text("Why it matched", style="bold underline"), *lines, Text()]
