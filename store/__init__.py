@@ -10,14 +10,24 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Bound now, not on first use: the name is also a submodule's, which Python would put here instead.
-from store.export import export
-
 if TYPE_CHECKING:
     from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_theme_line
     from store.demo import demo_files, load_demo
     from store.edits import EDITABLE
-    from store.export import FORMATS, RECORD_KEYS, byline, citation_keys, csl_item, dumps, note_files, record
+    from store.exporters import (
+        FORMATS,
+        RECORD_KEYS,
+        byline,
+        citation_keys,
+        csl_item,
+        dumps,
+        export,
+        json_chunks,
+        note_files,
+        record,
+    )
+    from store.files import write_atomic
+    from store.fulltext import PDF_INSTALL_HINT, can_read_pdfs
     from store.importers import parse_bibtex, parse_bytes, parse_profile_dump
     from store.library import Change, ImportOutcome, Library
     from store.links import extract_links, openable_url
@@ -43,15 +53,17 @@ if TYPE_CHECKING:
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
-    from store.text import excerpt, printable, show_controls, when
+    from store.text import DecodeError, decode, excerpt, printable, show_controls, when
     from store.trash import Trashed
 
 _HOMES = {
     "store.config": ("COLUMNS", "DEFAULT_COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
     "store.demo": ("demo_files", "load_demo"),
     "store.edits": ("EDITABLE",),
-    "store.export": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
-                     "note_files", "record"),
+    "store.exporters": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
+                        "json_chunks", "note_files", "record"),
+    "store.files": ("write_atomic",),
+    "store.fulltext": ("PDF_INSTALL_HINT", "can_read_pdfs"),
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
     "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links", "openable_url"),
@@ -63,7 +75,7 @@ _HOMES = {
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
-    "store.text": ("excerpt", "printable", "show_controls", "when"),
+    "store.text": ("DecodeError", "decode", "excerpt", "printable", "show_controls", "when"),
     "store.trash": ("Trashed",),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -74,12 +86,14 @@ __all__ = [
     "DEFAULT_COLUMNS",
     "EDITABLE",
     "FORMATS",
+    "PDF_INSTALL_HINT",
     "PRIORITY_LIMIT",
     "QUERY_HELP",
     "RECORD_KEYS",
     "SORTS",
     "Change",
     "Config",
+    "DecodeError",
     "Filter",
     "Hit",
     "ImportOutcome",
@@ -109,10 +123,12 @@ __all__ = [
     "UserData",
     "Why",
     "byline",
+    "can_read_pdfs",
     "citation_keys",
     "config_path",
     "csl_item",
     "data_dir",
+    "decode",
     "default_db_path",
     "demo_db_path",
     "demo_files",
@@ -121,6 +137,7 @@ __all__ = [
     "export",
     "extract_links",
     "facet_filters",
+    "json_chunks",
     "load_demo",
     "log_dir",
     "note_files",
@@ -138,6 +155,7 @@ __all__ = [
     "show_controls",
     "title_key",
     "when",
+    "write_atomic",
 ]
 
 

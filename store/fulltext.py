@@ -21,14 +21,14 @@ MAX_CHARS = 1_000_000
 """Text kept per PDF: a few hundred pages of prose (the index reads the first 200,000 characters)."""
 MAX_PAGES = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-INSTALL_HINT = "pip install 'papershelf[pdf]' (pypdf)"
+PDF_INSTALL_HINT = "pip install 'papershelf[pdf]' (pypdf)"
 
 
 class FulltextError(Exception):
     """A PDF whose text could not be read, and why."""
 
 
-def available() -> bool:
+def can_read_pdfs() -> bool:
     """Whether the PDF reader is installed."""
     try:
         import pypdf  # noqa: F401
@@ -42,7 +42,7 @@ def extract(path: Path) -> str:
     try:
         from pypdf import PdfReader
     except ImportError:
-        raise FulltextError(f"reading the text of PDFs needs pypdf: {INSTALL_HINT}") from None
+        raise FulltextError(f"reading the text of PDFs needs pypdf: {PDF_INSTALL_HINT}") from None
     parts: list[str] = []
     size = 0
     try:

@@ -342,7 +342,7 @@ class Library:
         keys, read in a light first pass, private notes in them only ``with_notes`` (and BibTeX's
         reading status only ``with_status``); Markdown groups by status, counted by another.
         """
-        from store.export import FORMATS, KEYED, export_chunks, markdown_chunks
+        from store.exporters import FORMATS, KEYED, export_chunks, markdown_chunks
 
         if fmt not in FORMATS:
             raise StoreError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -371,7 +371,7 @@ class Library:
 
     def export_notes(self, paper_ids: Sequence[int], folder: Path) -> FolderReport:
         """One Markdown file per annotated paper into folder; other files there are left alone."""
-        from store.export import note_files
+        from store.exporters import note_files
 
         try:
             return write_folder(folder, note_files(list(self.stream(paper_ids))))

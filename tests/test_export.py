@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import Library, Paper, ReadStatus, Store, citation_keys, dumps, export, note_files
-from store.export import json_chunks
+from store.exporters import json_chunks
 from tests.conftest import TODAY
 from tui.cli import main
 

@@ -1,16 +1,64 @@
-"""store/ is a library first: importing it must not load the UI stack."""
+"""The house rules on imports, checked: the data layer never loads the UI, and the import contracts
+in pyproject.toml (import-linter) hold, and go red when broken."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def test_store_does_not_import_textual_rich_or_pyperclip() -> None:
+def test_no_store_module_nor_the_headless_cli_loads_textual_rich_or_pyperclip() -> None:
     code = (
-        "import sys, store; "
-        "bad = [m for m in ('textual', 'rich', 'pyperclip') if m in sys.modules]; "
-        "assert not bad, bad"
+        "import importlib, pkgutil, sys, store, tui.cli\n"
+        "for info in pkgutil.walk_packages(store.__path__, 'store.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "bad = [m for m in ('textual', 'rich', 'pyperclip') if m in sys.modules]\n"
+        "assert not bad, bad\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the packages and the contracts, to break on purpose."""
+    for name in ("store", "tui"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("store/search.py", "import textual", "The data layer never reaches for the UI"),
+        ("store/models.py", "from tui import render", "The data layer never reaches for the UI"),
+        ("tui/render.py", "from store.search import SearchIndex", "The UI reaches the data only through store's"),
+        ("tui/widgets/paper_list.py", "from tui.app import PapershelfApp", "Screens and widgets never import"),
+    ],
+)
+def test_the_import_contracts_hold_and_catch_a_break(tree: Path, module: str, line: str, contract: str) -> None:
+    kept = _lint(tree)
+    assert kept.returncode == 0 and "0 broken" in kept.stdout, kept.stdout + kept.stderr
+    target = tree / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
+    broken = _lint(tree)
+    assert broken.returncode != 0 and contract in broken.stdout.split("Broken contracts")[-1], broken.stdout

@@ -15,9 +15,7 @@ from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from store import Config, config_path, printable, read_config, set_theme_line
-from store.files import write_atomic
-from store.text import DecodeError, decode
+from store import Config, DecodeError, config_path, decode, printable, read_config, set_theme_line, write_atomic
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded
 from tui.note_actions import NoteActions

@@ -21,6 +21,7 @@ from store import (
     DB_ENV,
     EDITABLE,
     FORMATS,
+    PDF_INSTALL_HINT,
     PRIORITY_LIMIT,
     QUERY_HELP,
     SORTS,
@@ -30,11 +31,13 @@ from store import (
     ReadStatus,
     StoreError,
     byline,
+    can_read_pdfs,
     config_path,
     data_dir,
     default_db_path,
     demo_db_path,
     dumps,
+    json_chunks,
     log_dir,
     openable_url,
     printable,
@@ -43,7 +46,6 @@ from store import (
     record,
     when,
 )
-from store.export import json_chunks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -499,14 +501,14 @@ def cmd_shelf(library: Library, args: argparse.Namespace, out: TextIO, err: Text
 
 
 def cmd_attach(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from store.fulltext import INSTALL_HINT, available  # deferred: only attach and pdf-text read PDFs
-
     (paper_id,) = _ids([args.id])
     target = library.attach(paper_id, Path(args.file), link=args.link)
     out.write(f"{target}\n")
     if target.suffix.lower() == ".pdf" and library.pdf(paper_id) == target:
-        if not available():
-            err.write(f"papershelf: to search the text of PDFs, {INSTALL_HINT}; then papershelf pdf-text {paper_id}\n")
+        if not can_read_pdfs():
+            err.write(
+                f"papershelf: to search the text of PDFs, {PDF_INSTALL_HINT}; then papershelf pdf-text {paper_id}\n"
+            )
             return EXIT_OK
         try:
             read = library.read_pdf(paper_id, again=True)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.text import DecodeError, decode
+from store import DecodeError, decode
 
 
 class EditorError(Exception):

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from store import StoreError
 
 if TYPE_CHECKING:
     from store import Change, ImportReport, Paper, SearchResult
@@ -144,3 +147,11 @@ class ImportFinished(Message):
 
     report: ImportReport | None
     error: str | None = None
+
+
+def worker_failure(event: Worker.StateChanged) -> str | None:
+    """The toast for a worker that failed: a refused change in its own words, anything else named."""
+    error = event.worker.error
+    if event.state != WorkerState.ERROR or error is None:
+        return None
+    return str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"

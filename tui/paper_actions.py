@@ -16,11 +16,11 @@ from urllib.parse import quote_plus
 
 from textual import on, work
 from textual.app import App
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from store import Change, Paper, PaperNotFound, ReadStatus, StoreError, export, openable_url, printable
+from store import Change, Paper, PaperNotFound, ReadStatus, export, openable_url, printable
 from tui.clipboard import TMUX_BLOCKS
-from tui.messages import LibraryChanged, PapersSaved, Refresh
+from tui.messages import LibraryChanged, PapersSaved, Refresh, worker_failure
 from tui.render import citation, plural
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.edit_paper import EditPaperScreen
@@ -45,14 +45,6 @@ class ShowsPapers(Protocol):
     def paper_ids(self) -> list[int]:
         """The papers an action means: the reader's paper, or the list's selection."""
         ...
-
-
-def worker_failure(event: Worker.StateChanged) -> str | None:
-    """The toast for a worker that failed: a refused change in its own words, anything else named."""
-    error = event.worker.error
-    if event.state != WorkerState.ERROR or error is None:
-        return None
-    return str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
 
 
 class PaperActions(App[None]):

@@ -36,8 +36,8 @@ from tui.messages import (
     Refresh,
     SearchFinished,
     ShelvesCounted,
+    worker_failure,
 )
-from tui.paper_actions import worker_failure
 from tui.screens.dialogs import AskScreen
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
