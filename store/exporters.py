@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from store.files import safe_file_name
 from store.keys import assign_keys
+from store.latex import bibtex_text, decode_latex, protect_case, strip_controls
 from store.models import MONTH_NAMES, MONTHS, Paper, ReadStatus
 from store.source import USER_FIELDS, first_fields, keywords, read_source
 from store.text import printable
@@ -217,63 +218,6 @@ def to_markdown(papers: Sequence[Paper], *, heading: str = "Reading list") -> st
     return "".join(markdown_chunks({s: (len(g), g) for s, g in groups.items()}, heading=heading))
 
 
-_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "_": r"\_",
-                   "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
-_LIGATURE = re.compile(r"-{2,}|`{2,}|'{2,}")
-_BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
-
-
-def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
-    """Each paper's stored key. A paper made in memory (no key, or a copy whose key another paper
-    here already has) gets a made one that clashes with none."""
-    keys: dict[int, str] = {}
-    taken: set[str] = set()
-    fresh = []
-    for paper in sorted(papers, key=lambda p: p.id):
-        if paper.cite_key and paper.cite_key.casefold() not in taken:
-            keys[paper.id] = paper.cite_key
-            taken.add(paper.cite_key.casefold())
-        else:
-            fresh.append((paper.id, paper.title, paper.authors, paper.year if paper.date_has_year else None, ""))
-    return keys | assign_keys(fresh, taken)
-
-
-def bibtex_text(text: str) -> str:
-    """Text safe inside braces: LaTeX specials escaped, control characters dropped, UTF-8 kept.
-
-    BibTeX counts braces even after a backslash, so a lone } in a note would end the entry and
-    make the whole file unreadable: braces that pair up become \\{ \\}, the others \\textbraceright{}.
-    """
-    cleaned = _printable(text.replace("\n", " "))
-    lone = _lone_braces(cleaned) if "{" in cleaned or "}" in cleaned else set()
-    if not lone:
-        escaped = _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], cleaned)
-    else:
-        escaped = "".join(
-            (r"\textbraceleft{}" if c == "{" else r"\textbraceright{}") if i in lone else _BIBTEX_SPECIAL.get(c, c)
-            for i, c in enumerate(cleaned)
-        )
-    # -- and `` '' are typed text here, not TeX's dash and quote ligatures: an empty group keeps them.
-    if "--" not in escaped and "``" not in escaped and "''" not in escaped:  # str.find beats the regex tenfold
-        return escaped
-    return _LIGATURE.sub(lambda m: "{}".join(m.group()), escaped)
-
-
-def _lone_braces(text: str) -> set[int]:
-    """Positions of the braces in text that have no partner."""
-    opened: list[int] = []
-    lone: set[int] = set()
-    for i, char in enumerate(text):
-        if char == "{":
-            opened.append(i)
-        elif char == "}":
-            if opened:
-                opened.pop()
-            else:
-                lone.add(i)
-    return lone | set(opened)
-
-
 def bibtex_entry(
     paper: Paper, key: str, *, with_notes: bool = False, with_status: bool = False, biblatex: bool = False
 ) -> str:
@@ -337,16 +281,31 @@ def _as_biblatex(kind: str, fields: list[tuple[str, str]]) -> tuple[str, list[tu
 
 _NAME = re.compile(r"[a-z][a-z0-9_:.+-]{0,63}")
 """An entry type or field name every BibTeX reader takes; anything else a broken file left is dropped."""
+
+
+def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:
+    """Each paper's stored key. A paper made in memory (no key, or a copy whose key another paper
+    here already has) gets a made one that clashes with none."""
+    keys: dict[int, str] = {}
+    taken: set[str] = set()
+    fresh = []
+    for paper in sorted(papers, key=lambda p: p.id):
+        if paper.cite_key and paper.cite_key.casefold() not in taken:
+            keys[paper.id] = paper.cite_key
+            taken.add(paper.cite_key.casefold())
+        else:
+            fresh.append((paper.id, paper.title, paper.authors, paper.year if paper.date_has_year else None, ""))
+    return keys | assign_keys(fresh, taken)
+
+
 _VERBATIM = frozenset({"url", "doi", "eprint", "file", "urldate"})
 """Fields BibTeX styles print as they are (biblatex: verbatim): never LaTeX-escaped."""
 _MONTH_NUMBERS = {str(n): m for n, m in enumerate(MONTHS, start=1)} | {f"0{n}": MONTHS[n - 1] for n in range(1, 10)}
 _FULL_MONTHS = {name.lower(): m for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
-_PROTECT = re.compile(r"(?<![\\\w])(\w+)")
 
 
 def _same_tags(value: str, tags: Sequence[str]) -> bool:
     """Whether a kept keywords field still says what the paper's tags say (case aside)."""
-    from store.importers.bibtex import decode_latex  # deferred: only a kept entry with keywords needs it
 
     written = {decode_latex(k).strip().casefold() for k in keywords(value)}
     return written == {t.casefold() for t in tags}
@@ -394,7 +353,7 @@ def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
 
     Control and bidi characters are dropped whatever the source held: an entry is data, never a
     terminal escape or reordered text."""
-    value = _printable(value, keep="\n\t")
+    value = strip_controls(value, keep="\n\t")
     if name == "month":
         month = _month_macro(value)
         if month:
@@ -404,8 +363,6 @@ def _bibtex_field(name: str, value: str, *, escaped: bool) -> str:
     elif not escaped:
         value = protect_case(bibtex_text(value))
     elif not _balanced(value):
-        from store.importers.bibtex import decode_latex  # deferred: only a broken kept value needs it
-
         value = bibtex_text(decode_latex(value))  # a stray brace or backslash: text, not structure
     return f"  {name} = {{{value}}}"
 
@@ -422,26 +379,6 @@ def _bibtex_url(url: str) -> str:
 
 
 _BRACE = re.compile(r"[{}]")
-
-
-def _printable(text: str, keep: str = "") -> str:
-    """text without control, format and bidi characters (those in keep stay); one C check when it has none."""
-    if text.isprintable():
-        return text
-    return "".join(c for c in text if c.isprintable() or c in keep)
-
-
-def protect_case(title: str) -> str:
-    """Braces round words whose capitals must survive a style that lowercases titles: BERT, ImageNet."""
-    return _PROTECT.sub(_protected, title)
-
-
-def _protected(match: re.Match[str]) -> str:
-    word = match.group(1)
-    rest = word[1:]
-    if rest.islower():  # nearly every word: no capital past the first, settled in C
-        return word
-    return f"{{{word}}}" if any(c.isupper() for c in rest) else word
 
 
 def _balanced(value: str) -> bool:
@@ -515,7 +452,6 @@ def csl_item(paper: Paper, key: str, *, with_notes: bool = False) -> dict[str, A
     An imported BibTeX entry gives its type, names in their parts, container, pages, DOI and a date
     only as precise as it was written (a year alone is ``[[2021]]``).
     """
-    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads LaTeX
     from store.names import bibtex_names  # deferred, as above
 
     ref = _reference(paper)
@@ -623,7 +559,6 @@ _RIS_FIELDS = (("journal", "JO"), ("journaltitle", "JO"), ("booktitle", "T2"), (
 
 def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     """One RIS reference (EndNote, Mendeley, Zotero): a kept entry's details, names as Last, First."""
-    from store.importers.bibtex import decode_latex  # deferred: bibtexparser reads LaTeX
 
     ref = _reference(paper)
     fields = ref.fields

@@ -64,7 +64,7 @@ def name_parts(written: str) -> Name:
     """One name, in BibTeX's "First von Last", "von Last, First" or "von Last, Jr, First" forms."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-    from store.importers.bibtex import decode_latex
+    from store.latex import decode_latex
 
     text = " ".join(written.split())
     corporate = text.startswith("{") and text.endswith("}") and _one_group(text)

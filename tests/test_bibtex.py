@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from store import Problem, ReadStatus, Store, export, parse_bytes
-from store.importers.bibtex import decode_latex, parse_bibtex
+from store.importers.bibtex import parse_bibtex
+from store.latex import decode_latex
 from store.source import read_source
 from tests.conftest import TODAY
 from tui.cli import main

@@ -8,7 +8,6 @@ importing and exporting again gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import logging
 import re
@@ -21,22 +20,12 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from pylatexenc.latex2text import LatexNodes2Text
-    from pylatexenc.macrospec import LatexContextDb
 
+from store.latex import decode_latex
 from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.names import bibtex_names
 from store.source import USER_FIELDS, first_fields, keywords, reference_draft, source_text
 
-_LATEX = re.compile(r"[\\$~]|--|``|''")
-"""What only a LaTeX reader decodes: a command or escape, math, a tie, a dash, TeX quotes."""
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
-_SIMPLE = re.compile(r"(?:[^\\$~{}`'-]|\\[%&_#$]|-{1,3}|~|'(?!'))*")
-_SIMPLE_PART = re.compile(r"\\[%&_#$]|-{2,3}|~")
-_SIMPLE_TEXT = {"--": "\u2013", "---": "\u2014", "~": " "}
-_MACROS = {"TeX": "TeX", "LaTeX": "LaTeX", "BibTeX": "BibTeX", "textasciicircum": "^", "textasciitilde": "~",
-           "textbackslash": "\\", "textbraceleft": "{", "textbraceright": "}"}  # fmt: skip
-"""Commands pylatexenc drops or turns into look-alikes (ˆ for ^) that must read as written."""
 _MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _READ_STATUS = {"read": "read", "skimmed": "reading", "reading": "reading", "unread": "unread", "toread": "unread"}
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -55,70 +44,6 @@ _BLOCK_START = re.compile(r"^[^\S\n]*@\w*[ \t]*[{(]", re.MULTILINE)
 def count_entry_starts(text: str) -> int:
     """How many lines of text open a BibTeX entry: a measure of whether text is BibTeX."""
     return sum(1 for _ in _ENTRY_START.finditer(text))
-
-
-def decode_latex(text: str) -> str:
-    """LaTeX as readable Unicode: accents, symbols, math ($\\kappa$ is κ), dashes, ties and escapes.
-
-    Text with no command, math, tie or dash only loses its {case-protection} braces; the rest goes
-    through pylatexenc, which knows LaTeX's commands (a hand-made decoder took $\\kappa$ for an
-    accented "appa"). A bare % is text here, as BibTeX reads it, not a comment eating the rest.
-    """
-    if not _LATEX.search(text):
-        return text.replace("{", "").replace("}", "")  # no command, so every brace is case protection
-    # pylatexenc reads a character at a time: only the words that hold LaTeX go through it.
-    return "".join(_decode_word(word) for word in _words(text))
-
-
-@functools.lru_cache(maxsize=65536)
-def _decode_word(word: str) -> str:
-    """One word; the same few (50\\%, --, \\emph{…}) come back again and again, so each is read once."""
-    if word.isspace() or not _LATEX.search(word):
-        return word.replace("{", "").replace("}", "")
-    if _SIMPLE.fullmatch(word):  # escapes, dashes and ties alone: no need for a LaTeX reader
-        return _SIMPLE_PART.sub(lambda m: _SIMPLE_TEXT.get(m.group(), m.group()[-1]), word)
-    to_text, walker_context = _latex_to_text()
-    try:
-        decoded = to_text.latex_to_text(_BARE_PERCENT.sub(r"\\%", word), latex_context=walker_context)
-    except Exception:  # pylatexenc's own slips (a macro with a missing argument, say): keep the text as written
-        return word.replace("{", "").replace("}", "")
-    return str(decoded).replace("\xa0", " ")
-
-
-def _words(text: str) -> list[str]:
-    """text cut at the spaces that are outside every brace group and $math$: each piece is whole LaTeX."""
-    pieces: list[str] = []
-    depth, math, start = 0, False, 0
-    for i, char in enumerate(text):
-        if i and depth == 0 and not math and char.isspace() != text[i - 1].isspace():
-            pieces.append(text[start:i])
-            start = i
-        if i and text[i - 1] == "\\":
-            continue  # an escaped brace or dollar is text
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth = max(depth - 1, 0)
-        elif char == "$":
-            math = not math
-    pieces.append(text[start:])
-    return pieces
-
-
-@functools.cache
-def _latex_to_text() -> tuple[LatexNodes2Text, LatexContextDb]:
-    """The LaTeX reader and the context its parser reads with: ``\\href`` takes its two arguments
-    (pylatexenc's parser gives it none, and its text rule then fails)."""
-    from pylatexenc import latexwalker
-    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
-    from pylatexenc.macrospec import MacroSpec
-
-    macros = [MacroTextSpec(name, text) for name, text in _MACROS.items()]
-    context = get_default_latex_context_db()  # a fresh copy each call
-    context.add_context_category("papershelf", macros=macros, prepend=True)
-    walker_context = latexwalker.get_default_latex_context_db()
-    walker_context.add_context_category("papershelf", macros=[MacroSpec("href", "{{")], prepend=True)
-    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False), walker_context
 
 
 def _authors(field: str) -> tuple[tuple[str, ...], bool]:

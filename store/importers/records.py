@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from store.exporters import bibtex_text, protect_case
+from store.latex import bibtex_text, protect_case
 from store.models import MONTHS, PRIORITY_LIMIT, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.source import date_of, reference_draft, source_text
 

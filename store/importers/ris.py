@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from store.exporters import bibtex_text, protect_case
+from store.latex import bibtex_text, protect_case
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.source import date_of, reference_draft, source_text
 
