@@ -17,11 +17,10 @@ if TYPE_CHECKING:
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-"""BibTeX's month macros."""
+"""BibTeX's month macros, January first; profile pages write the same abbreviations (case aside)."""
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")  # fmt: skip
 """What each macro stands for."""
-"""Month abbreviations, January first, as profile pages and BibTeX write them (case aside)."""
 
 
 class ReadStatus(StrEnum):

@@ -1,8 +1,8 @@
 """Parse a BibTeX library (Zotero, JabRef, our own export) into paper drafts.
 
-bibtexparser 2.x splits the file into entries and fields; the LaTeX inside fields is decoded
-here by a small decoder that exactly inverts our own export's escaping, so exporting,
-importing and exporting again gives the same bytes.
+bibtexparser 2.x splits the file into entries and fields; the LaTeX inside fields is decoded by
+``store.latex`` (pylatexenc, for the words that need a LaTeX reader). Each entry is also kept as
+written, so exporting, importing and exporting again gives the same bytes.
 """
 
 from __future__ import annotations

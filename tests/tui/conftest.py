@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from textual.content import Content
+from textual.worker import WorkerCancelled
 
 from tests.conftest import TODAY
 from tui.app import PapershelfApp, create_app
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from textual.pilot import Pilot
 
     from store import Library
+
+
+_CANCELLED_RETRIES = 20
 
 
 class FakeClipboard:
@@ -68,10 +72,18 @@ def chip_line(app: PapershelfApp) -> str:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen catch up; never sleep."""
+    """Let workers finish and the screen catch up; never sleep.
+
+    A worker cancelled meanwhile (an exclusive group's older run, replaced by a newer one, as the
+    once-a-second refresh is on a slow machine) has nothing left to wait for: the wait starts over."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        for _ in range(_CANCELLED_RETRIES):
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                await pilot.pause()
     await pilot.pause()
 
 

@@ -58,3 +58,33 @@ async def test_a_mark_made_in_the_reader_reaches_the_list_and_the_reader(app) ->
         await settle(pilot)
         assert app.shelf.paper(first).status.value == "read"
         assert app.library.query_one("PaperList").current.status.value == "read"
+
+
+async def test_settle_waits_past_a_worker_its_exclusive_group_cancelled() -> None:
+    """The flake of a slow machine, made to happen: the refresh worker is replaced while a test waits."""
+    import asyncio
+
+    from textual.app import App
+
+    release = asyncio.Event()
+
+    class Refreshing(App[None]):
+        def refresh_now(self) -> None:
+            self.run_worker(release.wait(), group="refresh", exclusive=True)
+
+    app = Refreshing()
+    async with app.run_test() as pilot:
+        app.refresh_now()
+        waits, real_wait = asyncio.Event(), app.workers.wait_for_complete
+
+        async def wait_for_complete() -> None:
+            waits.set()
+            await real_wait()
+
+        app.workers.wait_for_complete = wait_for_complete
+        waiting = asyncio.ensure_future(settle(pilot))
+        await waits.wait()  # settle is waiting on the first worker
+        app.refresh_now()  # which this cancels: the group is exclusive
+        release.set()
+        await waiting
+        assert not app.workers

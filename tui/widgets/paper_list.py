@@ -1,7 +1,7 @@
 """The paper list: a line-API scroll view that draws only the rows on screen.
 
-Rows are built from Rich ``Text`` (never markup strings), so a title like ``[bold]`` or
-``[@click=app.quit]`` is just text. Filling it with 100k papers is a tuple assignment.
+Rows are built as Segments straight from each paper's fields (never markup), so a title like
+``[bold]`` or ``[@click=app.quit]`` is just text. Filling it with 100k papers is a tuple assignment.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ _READABLE, _LEGIBLE = 4.5, 3.0
 GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.QUEUED: "»", ReadStatus.READING: "◐", ReadStatus.READ: "✓"}
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
+"""A space, then the code and note marks after the title."""
 _CACHED_ROWS = 1024
 """Rows (and their highlights) kept drawn: a few screenfuls, whatever the size of the list."""
-"""A space, then the code and note marks after the title."""
 _AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 72
 """Below these widths the author and score columns give their room to the title."""
 
