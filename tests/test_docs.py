@@ -10,7 +10,7 @@ import pytest
 from tui.cli import build_parser, main
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+COMMANDS = sorted(build_parser().commands)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -15,7 +15,7 @@ import sys
 import time
 import webbrowser
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from store import (
     DB_ENV,
@@ -710,8 +710,31 @@ def cmd_mcp(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
     return run(library, allow_writes=args.allow_writes, version=_version())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that remembers its commands and its options' actions, which argparse keeps
+    to itself: ``_normalise_argv`` reads them to tell an option from a query word."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.commands: dict[str, Parser] = {}
+        self.options: dict[str, argparse.Action] = {}  # before argparse adds -h through add_argument
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        return self._remember(super().add_argument(*args, **kwargs))
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Any:
+        group = super().add_mutually_exclusive_group(**kwargs)
+        add = group.add_argument
+        group.add_argument = lambda *a, **k: self._remember(add(*a, **k))  # type: ignore[method-assign]
+        return group
+
+    def _remember(self, action: argparse.Action) -> argparse.Action:
+        self.options.update(dict.fromkeys(action.option_strings, action))
+        return action
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="papershelf",
         description="A keyboard-driven reading list for research papers. With no command, opens the TUI.",
     )
@@ -724,8 +747,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, handler: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, handler: Callable[..., int], help_text: str) -> Parser:
+        p = parser.commands[name] = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
         # Also after the command (`papershelf list --db x`); SUPPRESS keeps one given before it.
         p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
@@ -885,7 +908,7 @@ _QUERY_COMMANDS = ("list", "search", "export")
 """Commands whose positional words are a search query, which may start with "-"."""
 
 
-def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+def _normalise_argv(parser: Parser, argv: Sequence[str]) -> list[str]:
     """Let query words start with "-" (``papershelf list -is:read``), and --db follow any command.
 
     argparse takes any token starting with "-" for an option. For the commands that take a
@@ -894,7 +917,7 @@ def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> lis
     option. For every command, ``--db PATH`` after it moves before it, where it means the same
     (``tag``'s free-form arguments would otherwise take it for a tag).
     """
-    commands = _subcommands(parser)
+    commands = parser.commands
     tokens = list(argv)
     position = 0
     while position < len(tokens) and tokens[position] not in commands:
@@ -902,7 +925,7 @@ def _normalise_argv(parser: argparse.ArgumentParser, argv: Sequence[str]) -> lis
     if position >= len(tokens):
         return tokens
     command = tokens[position]
-    options = {o: a for a in commands[command]._actions for o in a.option_strings}
+    options = commands[command].options
     moved: list[str] = []
     kept: list[str] = []
     loose: list[str] = []
@@ -937,13 +960,6 @@ def _served() -> bool:
 def _has_terminal(out: TextIO) -> bool:
     """Whether the app can run: keys come from a terminal and the screen goes to one, or a browser's."""
     return _served() or (sys.stdin.isatty() and out.isatty())
-
-
-def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

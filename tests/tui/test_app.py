@@ -932,3 +932,15 @@ def test_the_author_column_says_et_al_as_a_reference_list_does() -> None:
     # A search's highlights (over "Ana Berg, Jon Fry") follow each name to where it is shown.
     assert author_cell(paper("Ana Berg", "Jon Fry"), 22, ((4, 8), (14, 17))) == ("Berg & Fry", ((0, 4), (7, 10)))
     assert author_cell(paper("Ana Berg", "Jon Fry", "Li Wu"), 22, ((0, 3), (18, 20)))[1] == ()
+
+
+async def test_a_click_moves_the_list_cursor_and_a_double_click_opens_the_paper(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers = listed(app)
+        await pilot.click(PaperList, offset=(10, 3))
+        await settle(pilot)
+        assert papers.cursor == 3
+        await pilot.click(PaperList, offset=(10, 5), times=2)
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.paper.id == papers.ids[5]

@@ -273,7 +273,7 @@ class FilterPane(LineView, can_focus=True):
             self.show(self._facets)
             self.post_message(self.Changed({}))
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)  # inside the border and padding
         if offset is None:
             return
