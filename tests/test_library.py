@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import SORTS, Library, NoteConflict, ReadStatus, parse_profile_dump
+from store.models import sort_title
 from tests.conftest import TODAY
 from tui.cli import main
 
@@ -138,14 +140,33 @@ _FILTERS = ["", "is:unread", "-is:read", "has:code", "cat:CL,LG", "year:>=2024",
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(_WORDS), st.sampled_from(_FILTERS), st.sampled_from(SORTS))
 def test_cli_and_tui_return_the_same_ids_in_the_same_order(library: Library, word: str, filt: str, sort: str) -> None:
-    """The TUI lists ``library.search(every_id=True)``; the CLI streams; an empty query goes through SQL."""
+    """The TUI lists ``library.search(every_id=True)``; the CLI streams; an empty query goes through SQL.
+
+    Papers 4, 9 and 12 share a date, so the orders' tie-breaks are compared too."""
     library.store.set_note(3, "code review")
     library.store.set_status([1, 2], "read")
+    with sqlite3.connect(library.store.path) as other:  # another writer; the demo has no two on a date
+        other.execute("UPDATE papers SET date = '2021-06-01', date_has_year = 1 WHERE id IN (4, 9, 12)")
+    library.refresh()
     query = f"{word} {filt}".strip()
     tui_ids = list(library.search(query, sort=sort, limit=0, every_id=True).ids)
     args = [query] if query else []
     assert listed_ids(library.store.path, *args, "--sort", sort) == tui_ids
     assert listed_ids(library.store.path, *args, "--sort", sort, "--limit", "3", "--offset", "2") == tui_ids[2:5]
+
+
+def test_the_database_and_the_index_break_ties_alike(library: Library) -> None:
+    """Without a query the CLI reads the database's order, the TUI the index's: papers sharing a
+    date, a score, a title or a status must come in the same order from both."""
+    with sqlite3.connect(library.store.path) as other:
+        other.execute("UPDATE papers SET date = '2021-06-01', date_has_year = 1, score = 50 WHERE id IN (4, 9, 12)")
+        other.execute(
+            "UPDATE papers SET title = 'Twin Title', sort_title = ? WHERE id IN (20, 21)", (sort_title("Twin Title"),)
+        )
+    library.refresh()
+    library.set_status([4, 9, 12, 20, 21], "reading")
+    for sort in SORTS:
+        assert listed_ids(library.store.path, "--sort", sort) == list(library.search("", sort=sort, every_id=True).ids)
 
 
 def test_flags_and_query_filters_are_one_definition(library: Library) -> None:
