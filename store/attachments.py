@@ -18,9 +18,14 @@ _UNESCAPED_SEMICOLON = re.compile(r"(?<!\\);")
 _UNESCAPED_COLON = re.compile(r"(?<!\\):")
 
 
+def files_root(library: Path) -> Path:
+    """The folder beside the library that holds a folder of attached files per paper."""
+    return library.with_name(library.name + ".files")
+
+
 def folder(library: Path, paper_id: int) -> Path:
     """Where a paper's attached files go."""
-    return library.with_name(library.name + ".files") / str(paper_id)
+    return files_root(library) / str(paper_id)
 
 
 def file_field_paths(value: str, base: Path) -> list[Path]:

@@ -626,13 +626,13 @@ class Library:
 
     def with_pdfs(self) -> list[int]:
         """The papers that may have a PDF: files attached, or a BibTeX entry naming a PDF."""
-        from store.attachments import folder
+        from store.attachments import files_root
 
         ids = set(self.store.ids_naming_pdfs())
         if self.path is not None:
-            files = folder(self.path.resolve(), 0).parent
+            files = files_root(self.path.resolve())
             if files.is_dir():
-                ids.update(int(p.name) for p in files.iterdir() if p.name.isdigit() and any(p.iterdir()))
+                ids.update(int(p.name) for p in files.iterdir() if p.name.isdigit() and p.is_dir() and any(p.iterdir()))
         return sorted(ids)
 
     def read_pdf(self, paper_id: int, *, again: bool = False) -> tuple[Path, int] | None:
