@@ -21,7 +21,7 @@ MAX_CHARS = 1_000_000
 """Text kept per PDF: a few hundred pages of prose (the index reads the first 200,000 characters)."""
 MAX_PAGES = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-PDF_INSTALL_HINT = "pip install 'papershelf[pdf]' (pypdf)"
+PDF_INSTALL_HINT = "install pypdf (pip install pypdf, or papershelf's pdf extra: pip install -e '.[pdf]')"
 
 
 class FulltextError(Exception):
