@@ -791,35 +791,6 @@ class Store:
             grouped.setdefault(paper_id, []).append(rest[0] if len(rest) == 1 else tuple(rest))
         return {k: tuple(v) for k, v in grouped.items()}
 
-    def list_papers(
-        self,
-        *,
-        status: ReadStatus | None = None,
-        category: str | None = None,
-        year: int | None = None,
-        has_code: bool | None = None,
-        sort: str = "date",
-        limit: int | None = None,
-    ) -> list[Paper]:
-        """Papers matching every filter given, in the chosen sort order ("id" is the cheapest)."""
-        _order_by(sort)
-        clauses: list[str] = []
-        params: list[Any] = []
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(str(status))
-        if category is not None:
-            clauses.append("category = ? COLLATE NOCASE")
-            params.append(category)
-        if year is not None:
-            clauses.append("substr(date, 1, 4) = ?")
-            params.append(f"{year:04d}")
-        if has_code is not None:
-            clauses.append("(has_code = ? OR (? AND code_urls != '[]'))")
-            params.extend([int(has_code), int(has_code)])
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        return self._paper_rows(where, params, sort, limit)
-
     def get(self, paper_id: int) -> Paper:
         found = self._paper_rows("WHERE id = ?", (paper_id,))
         if not found:

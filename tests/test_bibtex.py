@@ -93,7 +93,7 @@ def test_a_file_with_no_entries_is_refused() -> None:
 
 def test_reimport_never_overwrites_the_users_own_data(empty_store: Store) -> None:
     empty_store.import_drafts(parse(JABREF), "refs.bib")
-    paper = empty_store.list_papers()[0]
+    paper = next(empty_store.iter_papers())
     kind, fields = read_source(paper.original)
     assert kind == "article" and paper.cite_key == "qin2022devil"
     assert r"M{\"u}ller" in dict(fields)["author"]  # the LaTeX, kept
@@ -132,11 +132,11 @@ def test_export_import_export_is_byte_identical(store: Store, tmp_path: Path) ->
     store.set_note(1, "50% sure {x} & y_1 #2 ~ $z^2$ \\emph{w}\n\nsecond paragraph")
     store.tag([1, 2], "to-review")
     store.set_status([2], "read")
-    first = export(store.list_papers(), "bibtex")
+    first = export(list(store.iter_papers()), "bibtex")
     with Store.open(tmp_path / "fresh.db") as fresh:
         fresh.import_drafts(parse(first), "library.bib")
         assert fresh.count() == 40
-        assert export(fresh.list_papers(), "bibtex") == first
+        assert export(list(fresh.iter_papers()), "bibtex") == first
 
 
 def _big_bibtex() -> str:
@@ -206,7 +206,7 @@ def test_duplicate_and_empty_keys_are_imported_not_dropped(empty_store: Store) -
     assert "'same' is taken by an entry above" in result.problems[0].message
     assert "no citation key" in result.problems[1].message
     empty_store.import_drafts(result, "dup.bib")
-    keys = {p.title: p.cite_key for p in empty_store.list_papers()}
+    keys = {p.title: p.cite_key for p in list(empty_store.iter_papers())}
     assert keys == {
         "First Paper": "same",  # the file's own key, kept
         "Second Paper": "samea",  # its second use gets a key of its own
@@ -215,7 +215,7 @@ def test_duplicate_and_empty_keys_are_imported_not_dropped(empty_store: Store) -
         "Fifth Paper": "Zhou:2021/RAG+v2",  # any key BibTeX tools read is kept as written
         "Sixth Paper": "muller2020sixth",  # not ASCII: a made key instead
     }
-    text = export(empty_store.list_papers(), "bibtex")
+    text = export(list(empty_store.iter_papers()), "bibtex")
     assert [line for line in text.splitlines() if line.startswith("@")] == [
         "@article{same,", "@article{samea,", "@article{doe2019third,", "@article{roe2018fourth,",
         "@misc{Zhou:2021/RAG+v2,", "@misc{muller2020sixth,",
@@ -243,7 +243,7 @@ def test_keys_used_three_times_and_three_missing_keys_import_every_entry(empty_s
     ]  # fmt: skip
     assert [p.line for p in result.problems] == [5, 6, 8, 9]  # a note on each entry that got a key of its own
     empty_store.import_drafts(result, "thrice.bib")
-    assert len({p.cite_key for p in empty_store.list_papers()}) == 7
+    assert len({p.cite_key for p in list(empty_store.iter_papers())}) == 7
 
 
 def test_macros_chain_and_a_hash_inside_braces_is_text() -> None:
@@ -259,7 +259,7 @@ def test_latex_pylatexenc_cannot_read_is_kept_not_a_crash(empty_store: Store) ->
     (linked,) = [d for d in parse_bibtex(THRICE, today=TODAY).drafts if d.title.startswith("See")]
     assert linked.title.startswith("See the site <https://x.org/a> and ")
     empty_store.import_drafts(parse_bibtex(THRICE, today=TODAY), "thrice.bib")
-    assert "See the site" in export(empty_store.list_papers(), "csl")
+    assert "See the site" in export(list(empty_store.iter_papers()), "csl")
 
 
 VERBATIM = r"""@article{zot, title = {Files As Written}, author = {Gray, Gus}, year = 2020,
@@ -273,7 +273,7 @@ VERBATIM = r"""@article{zot, title = {Files As Written}, author = {Gray, Gus}, y
 def test_verbatim_fields_go_out_exactly_as_they_came(empty_store: Store) -> None:
     pybtex = pytest.importorskip("pybtex.database")
     empty_store.import_drafts(parse_bibtex(VERBATIM, today=TODAY), "refs.bib")
-    text = export(empty_store.list_papers(), "bibtex")
+    text = export(list(empty_store.iter_papers()), "bibtex")
     written = {k: dict(e.fields) for k, e in pybtex.parse_string(text, "bibtex").entries.items()}
     given = {k: dict(e.fields) for k, e in pybtex.parse_string(VERBATIM, "bibtex").entries.items()}
     for key in ("zot", "jab"):
@@ -319,7 +319,7 @@ def test_a_date_shows_as_precisely_as_its_entry_gave_it(empty_store: Store) -> N
 @article{y4, title = {Month Date Entry}, author = {Doe, Jo}, date = {2019-10}}
 """
     empty_store.import_drafts(parse(text), "dates.bib")
-    shown = {p.title: p.date_text for p in empty_store.list_papers()}
+    shown = {p.title: p.date_text for p in list(empty_store.iter_papers())}
     assert shown == {"Year Only Entry": "2019", "Month Entry": "2019-10", "Day Entry": "2019-10-01",
                      "Month Date Entry": "2019-10"}  # fmt: skip
 
@@ -331,7 +331,7 @@ KEYWORDED = """@article{kw, title = {Keyworded}, author = {Doe, Jo}, year = 2020
 
 def test_keywords_go_out_as_written_until_the_tags_change(empty_store: Store, tmp_path: Path) -> None:
     empty_store.import_drafts(parse(KEYWORDED), "kw.bib")
-    (paper,) = empty_store.list_papers()
+    (paper,) = list(empty_store.iter_papers())
     assert set(paper.tags) == {"deep learning", "bert", "graph, nets"}  # a braced keyword stays one tag
     assert "  keywords = {Deep Learning; BERT, {graph, nets}}" in export([paper], "bibtex")
     empty_store.tag([paper.id], "later")
@@ -339,11 +339,11 @@ def test_keywords_go_out_as_written_until_the_tags_change(empty_store: Store, tm
     assert "Deep Learning" not in text and "{graph, nets}" in text  # the tags now, a comma kept inside braces
     with Store.open(tmp_path / "again.db") as again:
         again.import_drafts(parse(text), "again.bib")
-        assert set(again.list_papers()[0].tags) == {"deep learning", "bert", "graph, nets", "later"}
+        assert set(next(again.iter_papers()).tags) == {"deep learning", "bert", "graph, nets", "later"}
 
 
 def test_a_bibtex_record_enriches_the_dump_paper_it_matches(store: Store) -> None:
-    (before,) = [p for p in store.list_papers() if p.title.lower().startswith("probing multilingual encoders")]
+    (before,) = [p for p in list(store.iter_papers()) if p.title.lower().startswith("probing multilingual encoders")]
     assert before.original == "" and before.date_has_year
     year = before.date.year
     bib = (

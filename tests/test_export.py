@@ -24,7 +24,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def test_citation_keys_are_stable_unique_and_readable(store: Store) -> None:
-    papers = store.list_papers()
+    papers = list(store.iter_papers())
     keys = citation_keys(papers)
     assert len(set(keys.values())) == len(papers)
     assert keys == citation_keys(list(reversed(papers)))  # order of the input does not matter
@@ -38,7 +38,7 @@ def test_citation_keys_are_stable_unique_and_readable(store: Store) -> None:
 
 def test_a_key_once_given_never_changes(library) -> None:
     """Adding a paper that would make the same key, or exporting a subset, leaves every key as it was."""
-    before = {p.id: p.cite_key for p in library.store.list_papers()}
+    before = {p.id: p.cite_key for p in list(library.store.iter_papers())}
     assert all(before.values()) and len(set(before.values())) == len(before)
     sparse = next(i for i, k in before.items() if k == "castellanos2024sparse")
     first_author = library.paper(sparse).authors[0]
@@ -46,7 +46,7 @@ def test_a_key_once_given_never_changes(library) -> None:
     path = library.store.path.parent / "twin.txt"
     path.write_text(twin, encoding="utf-8")
     library.import_file(path, today=TODAY)
-    after = {p.id: p.cite_key for p in library.store.list_papers()}
+    after = {p.id: p.cite_key for p in list(library.store.iter_papers())}
     assert {i: after[i] for i in before} == before
     (new,) = set(after) - set(before)
     assert after[new] == "castellanos2024sparsea"
@@ -71,7 +71,7 @@ def test_bibtex_escapes_specials_and_keeps_the_user_data(store: Store) -> None:
 
 
 def test_csl_json_has_the_shape_citeproc_expects(store: Store) -> None:
-    items = json.loads(export(store.list_papers(), "csl"))
+    items = json.loads(export(list(store.iter_papers()), "csl"))
     assert len(items) == 40
     for item in items:
         assert isinstance(item["id"], str) and item["type"] == "article" and item["title"]
@@ -88,7 +88,7 @@ def test_csl_json_has_the_shape_citeproc_expects(store: Store) -> None:
 
 def test_note_files_have_front_matter_and_stable_names(store: Store) -> None:
     store.set_note(3, "# Thoughts\n\nReread the *ablation*.")
-    files = note_files(store.list_papers())
+    files = note_files(list(store.iter_papers()))
     (name,) = files
     text = files[name]
     front, body = text.split("---\n")[1], text.split("---\n", 2)[2]
@@ -96,7 +96,7 @@ def test_note_files_have_front_matter_and_stable_names(store: Store) -> None:
     assert fields["title"] == store.get(3).title
     assert fields["status"] == "unread" and fields["papershelf_id"] == 3
     assert body == "\n# Thoughts\n\nReread the *ablation*.\n"
-    assert note_files(store.list_papers()) == files
+    assert note_files(list(store.iter_papers())) == files
 
 
 def test_cli_exports_bibtex_csl_notes_and_a_search(tmp_path: Path, store: Store) -> None:
@@ -156,7 +156,7 @@ def test_a_note_edited_in_the_vault_is_never_overwritten(tmp_path: Path, store: 
     library = Library(store)
     vault = tmp_path / "vault"
     store.set_note(2, "first version")
-    ids = [p.id for p in store.list_papers()]
+    ids = [p.id for p in list(store.iter_papers())]
     assert library.export_notes(ids, vault).written == 1
     (name,) = [p.name for p in vault.glob("*.md")]
     edited = (vault / name).read_text(encoding="utf-8") + "\nA line I added in my vault.\n"

@@ -57,7 +57,7 @@ def bibtex(library: Library, *, with_notes: bool = False) -> str:
 
 
 def test_every_entry_of_the_corpus_is_stored(corpus: Library) -> None:
-    papers = corpus.store.list_papers()
+    papers = list(corpus.store.iter_papers())
     keys = {p.cite_key for p in papers}
     assert len(keys) == len(papers) == 14  # the JabRef entries with no key and the reused key included
     assert {"okafor2021robust", "berg2020sparse", "zhou2023dense", "proc2022", "wen2016report"} <= keys
@@ -99,7 +99,7 @@ def test_the_bibtex_export_keeps_the_entries_and_reads_strictly(corpus: Library)
 
 
 def test_private_notes_go_out_only_when_asked_and_never_break_the_file(corpus: Library) -> None:
-    paper = next(p for p in corpus.store.list_papers() if p.cite_key == "okafor2021robust")
+    paper = next(p for p in list(corpus.store.iter_papers()) if p.cite_key == "okafor2021robust")
     hostile = "unbalanced } and { braces, a \\ backslash, 50% sure, #hash, ~tilde, $math"
     corpus.set_note(paper.id, hostile)
     assert "annote" not in bibtex(corpus) and hostile not in bibtex(corpus)
@@ -170,7 +170,7 @@ def test_csl_json_is_valid_for_the_csl_schema_and_carries_the_details(corpus: Li
 
 
 def test_names_read_as_people_write_them(corpus: Library) -> None:
-    authors = {p.cite_key: p.authors for p in corpus.store.list_papers()}
+    authors = {p.cite_key: p.authors for p in list(corpus.store.iter_papers())}
     assert authors["okafor2021robust"] == ("Amara Okafor", "Hugo van der Linde", "Guy L. Steele Jr.")
     assert authors["zhou2023dense"] == ("XiaoMing Zhou", "Google Research")
     assert authors["mehta2024kappa"] == ("Rohan Mehta", "Jörg Müller")
@@ -179,7 +179,7 @@ def test_names_read_as_people_write_them(corpus: Library) -> None:
 def test_the_cli_exports_notes_only_with_the_flag(corpus: Library, tmp_path: Path) -> None:
     from tui.cli import main
 
-    paper = corpus.store.list_papers()[0]
+    paper = next(corpus.store.iter_papers())
     corpus.set_note(paper.id, "mine")
     db = str(corpus.store.path)
     for flags, present in (((), False), (("--with-notes",), True)):
@@ -215,7 +215,7 @@ def test_ris_in_and_out(empty_library: Library, tmp_path: Path) -> None:
     assert outcome.report is not None and outcome.report.added == 3 and outcome.report.skipped == 1
     messages = {p.line: p.message for p in outcome.report.problems}
     assert "no title" in messages[31] and "no ER line" in messages[36]
-    papers = {p.title: p for p in empty_library.store.list_papers()}
+    papers = {p.title: p for p in list(empty_library.store.iter_papers())}
     calibrated = papers["Calibrated Rankers for Long Documents"]
     assert calibrated.authors == (
         "Sara Lindqvist",
@@ -249,7 +249,7 @@ def test_csl_json_imports_with_its_details(empty_library: Library, tmp_path: Pat
     outcome = empty_library.import_file(path, today=TODAY)
     assert outcome.report is not None and outcome.report.added == 1 and outcome.report.skipped == 1
     assert outcome.report.problems[0].line == 33 and "no title" in outcome.report.problems[0].message
-    (paper,) = empty_library.store.list_papers()
+    (paper,) = list(empty_library.store.iter_papers())
     assert paper.cite_key == "chao2023toeplitz" and paper.authors == ("Lin Chao", "Ludwig van Beethoven", "Audio Lab")
     assert (paper.note, paper.tags, paper.date_has_year) == ("my own note, from Zotero", ("audio", "mixers"), True)
     entry = strict(bibtex(empty_library)).entries["chao2023toeplitz"]
@@ -263,7 +263,7 @@ def test_csl_json_imports_with_its_details(empty_library: Library, tmp_path: Pat
 
 
 def test_the_json_export_restores_a_library(corpus: Library, tmp_path: Path) -> None:
-    papers = corpus.store.list_papers()
+    papers = list(corpus.store.iter_papers())
     corpus.set_note(papers[2].id, "a {private} note")
     corpus.tag([papers[2].id], "to-read")
     path = tmp_path / "library.json"
@@ -332,7 +332,7 @@ def test_a_restored_category_cannot_reach_the_terminal(empty_library: Library, t
     record = {"title": "Escapes", "authors": ["Eve Evans"], "status": "unread", "category": "CL\x1b]52;c;aGk=\x07\n"}
     path.write_text(json.dumps([record]), encoding="utf-8")
     empty_library.import_file(path, today=TODAY)
-    (paper,) = empty_library.store.list_papers()
+    (paper,) = list(empty_library.store.iter_papers())
     assert paper.category is not None and paper.category.isprintable()
     assert paper.category.startswith("CL␛]52")
 

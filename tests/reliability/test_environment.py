@@ -74,7 +74,7 @@ def test_a_library_from_before_stored_keys_keeps_the_keys_its_exports_had(tmp_pa
             "DELETE FROM _sqlite_migrations WHERE name = 'm004_citation_keys'; PRAGMA user_version = 3;"
         )
     with Store.open(db) as library:
-        keys = {p.id: p.cite_key for p in library.list_papers()}
+        keys = {p.id: p.cite_key for p in list(library.iter_papers())}
     assert {i: keys[i] for i in before} == before
     assert "Zhou:2021:RAG" in keys.values()
     assert len(set(keys.values())) == len(keys) == 31
@@ -93,7 +93,7 @@ def test_bibtex_entries_kept_as_written_before_are_kept_parsed_after_the_upgrade
             "DELETE FROM _sqlite_migrations WHERE name = 'm005_source_entries'; PRAGMA user_version = 4;"
         )
     with Store.open(db) as library:
-        text = export(library.list_papers(), "bibtex")
+        text = export(list(library.iter_papers()), "bibtex")
     assert text.startswith("@inproceedings{berg2020,\n") and "booktitle = {Proc}" in text
 
 

@@ -51,7 +51,7 @@ def has_row(pane: FilterPane, row_id: str) -> bool:
 
 def listed_first_id(store: Store) -> int:
     """The paper the list's cursor starts on: the newest."""
-    return store.list_papers()[0].id
+    return next(store.iter_papers()).id
 
 
 def listed(app) -> PaperList:
