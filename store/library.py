@@ -206,21 +206,23 @@ class Library:
         """The backlog ranked for reading next (``store.read_next``), made once per state of the library."""
         from store.read_next import ENGAGED_LIMIT, ReadNext
 
-        index, version = self.index, self._generation
-        made = self._ranking
-        if made is not None and made[0] is index and made[1] == version:
-            return made[2]
-        ranking = ReadNext(index, self.store.reading_signals(ENGAGED_LIMIT), self.now())
-        self._ranking = (index, version, ranking)
+        ranking = self._current_ranking()
+        if ranking is None:
+            index = self.index
+            ranking = ReadNext(index, self.store.reading_signals(ENGAGED_LIMIT), self.now())
+            self._ranking = (index, self._generation, ranking)
         return ranking
+
+    def _current_ranking(self) -> ReadNext | None:
+        """The ranking made for the library as it is now, if one was."""
+        made = self._ranking
+        return made[2] if made is not None and made[0] is self.index and made[1] == self._generation else None
 
     def why_next(self, paper_id: int) -> tuple[str, ...]:
         """Why a paper stands where it does in the read-next order; empty for a paper outside the
         backlog, or while the ranking for the current state is still to be made (``read_next``)."""
-        made = self._ranking
-        if made is None or made[0] is not self.index or made[1] != self._generation:
-            return ()
-        suggestion = made[2].explain(paper_id)
+        ranking = self._current_ranking()
+        suggestion = ranking.explain(paper_id) if ranking is not None else None
         return suggestion.reasons if suggestion is not None else ()
 
     def suggest(self, limit: int = 10) -> list[Suggestion]:
@@ -297,7 +299,7 @@ class Library:
         Without a query (and not ``reverse``) one cursor reads them in the database's order and the
         index is not even loaded; else the ids are picked (``select``) and ``stream`` fetches them.
         """
-        if query.strip() or reverse or shelf is not None or sort == "next":  # "next" is the index's order
+        if query.strip() or reverse or shelf is not None or not _database_order(sort):
             ids = self.select(query, sort=sort, limit=limit, offset=offset, reverse=reverse, shelf=shelf)
             return self.stream(ids)
         return self.store.iter_papers(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
@@ -321,7 +323,7 @@ class Library:
         if shelf is not None:
             query = " ".join(filter(None, (shelf.query, query)))
             filters = facet_filters(shelf.filters)
-        if not query.strip() and not filters and sort != "next":
+        if not query.strip() and not filters and _database_order(sort):
             return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit, offset=offset)
         result = self.search(
             query, sort=sort, limit=limit or 0, offset=offset, every_id=limit is None, filters=filters, facets=False
@@ -452,7 +454,7 @@ class Library:
         statuses = {
             p.id: (before[p.id][0], p.status, p.status_changed_at) for p in papers if before[p.id][0] != p.status
         }
-        return papers, Change(f"marked {len(papers)} {'paper' if len(papers) == 1 else 'papers'} {status}", statuses)
+        return papers, Change(f"marked {_papers(len(papers))} {status}", statuses)
 
     def set_priority(
         self, paper_ids: Sequence[int], *, to: int | None = None, by: int = 0
@@ -462,7 +464,7 @@ class Library:
         papers = self.store.set_priority(paper_ids, to=to, by=by)
         self._catch_up()
         changed = {p.id: (before[p.id], p.priority) for p in papers if before[p.id] != p.priority}
-        what = f"{len(papers)} {'paper' if len(papers) == 1 else 'papers'}"
+        what = _papers(len(papers))
         levels = sorted({p.priority for p in papers})
         summary = f"priority {levels[0]:+d} for {what}" if len(levels) == 1 else f"priority changed for {what}"
         return papers, Change(summary, priorities=changed)
@@ -668,8 +670,7 @@ class Library:
             self.store.to_trash(unique)
         finally:
             self._catch_up()
-        noun = "paper" if len(unique) == 1 else "papers"
-        return Change(f"moved {len(unique)} {noun} to the trash", trashed=unique)
+        return Change(f"moved {_papers(len(unique))} to the trash", trashed=unique)
 
     def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
         """Bring trashed papers back as they were; also {id: new key} where another paper took the key."""
@@ -685,3 +686,13 @@ class Library:
     def empty_trash(self, paper_ids: Sequence[int] | None = None) -> int:
         """Delete for good: these trashed papers, or the whole trash. Returns how many."""
         return self.store.empty_trash(paper_ids)
+
+
+def _papers(count: int) -> str:
+    """ "1 paper", "3 papers": a change's summary."""
+    return f"{count} {'paper' if count == 1 else 'papers'}"
+
+
+def _database_order(sort: str) -> bool:
+    """Whether the database lists in this order by itself (the index ranks "next")."""
+    return sort != "next"

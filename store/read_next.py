@@ -16,7 +16,6 @@ Papers being read or already read are not suggested; in the "next" sort they fol
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -25,10 +24,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from store.models import ReadStatus, Signals
+from store.segment import stamp_seconds
 from store.text import when
 from store.tokens import index_words
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Collection
 
     from store.search import SearchIndex
@@ -92,7 +93,9 @@ class ReadNext:
         for paper_id, stamp in signals.queued_at.items():
             row = int(index.rows_of([paper_id])[0])
             if row >= 0:
-                score[row] += _QUEUED + _WAITING * min(_days_since(stamp, now), _WAIT_DAYS) / _WAIT_DAYS
+                seconds = stamp_seconds(stamp)
+                waited = max(now.timestamp() - seconds, 0) / 86400 if seconds else 0.0
+                score[row] += _QUEUED + _WAITING * min(waited, _WAIT_DAYS) / _WAIT_DAYS
         self._score = score
         band = np.where(self._candidates, 0, np.where(index.in_status(ReadStatus.READING), 1, 2))
         points = np.where(self._candidates, -np.round(score * 1000), 0)
@@ -179,13 +182,3 @@ def _profile(index: SearchIndex, papers_words: Collection[tuple[set[str], set[st
 def _holds(rows: np.ndarray, row: int) -> bool:
     at = int(np.searchsorted(rows, row))
     return at < rows.size and int(rows[at]) == row
-
-
-def _days_since(stamp: str, now: dt.datetime) -> float:
-    try:
-        moment = dt.datetime.fromisoformat(stamp)
-    except ValueError:
-        return 0.0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return max((now - moment).total_seconds() / 86400, 0.0)

@@ -1068,17 +1068,13 @@ class Store:
 
     # -- the user's own data ---------------------------------------------------------------
 
-    def _require(self, conn: sqlite3.Connection, paper_ids: Sequence[int]) -> None:
-        """Raise PaperNotFound for the first of these ids with no paper."""
+    def _require(self, paper_ids: Sequence[int]) -> None:
+        """Raise PaperNotFound for the first of these ids with no paper (inside a write, it sees the write's rows)."""
         unique = list(dict.fromkeys(paper_ids))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            found = {
-                i for (i,) in conn.execute(f"SELECT id FROM papers WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-            }
-            missing = next((i for i in chunk if i not in found), None)
-            if missing is not None:
-                raise PaperNotFound(f"no paper with id {missing}")
+        found = {i for rows in self._by_ids("SELECT id FROM papers WHERE id IN ({ids})", unique) for (i,) in rows}
+        missing = next((i for i in unique if i not in found), None)
+        if missing is not None:
+            raise PaperNotFound(f"no paper with id {missing}")
 
     def set_status(self, paper_ids: Sequence[int], status: ReadStatus | str) -> list[Paper]:
         """Mark papers; a paper already in that status keeps its timestamp."""
@@ -1088,7 +1084,7 @@ class Store:
             raise StoreError(f"unknown status {status!r}; expected {', '.join(ReadStatus)}") from None
         now = self._now()
         with self._write() as conn:
-            self._require(conn, paper_ids)
+            self._require(paper_ids)
             changed = [
                 (i,)
                 for i in dict.fromkeys(paper_ids)
@@ -1109,7 +1105,7 @@ class Store:
         if to is not None and not -PRIORITY_LIMIT <= to <= PRIORITY_LIMIT:
             raise StoreError(f"priority {to}: expected a whole number from -{PRIORITY_LIMIT} to {PRIORITY_LIMIT}")
         with self._write() as conn:
-            self._require(conn, paper_ids)
+            self._require(paper_ids)
             conn.executemany(
                 "UPDATE papers SET priority = max(?, min(?, coalesce(?, priority + ?))) WHERE id = ?",
                 [(-PRIORITY_LIMIT, PRIORITY_LIMIT, to, by, i) for i in dict.fromkeys(paper_ids)],
@@ -1144,11 +1140,10 @@ class Store:
         texts: dict[int, tuple[str, str]] = {}
         for rows in self._by_ids("SELECT id, title, abstract FROM papers WHERE id IN ({ids})", list(engaged)):
             texts.update((i, (title, abstract)) for i, title, abstract in rows)
-        order = ("read", "reading", "tagged", "noted")
         return Signals(
             priority,
             {i: stamp or "" for i, stamp in queued.items()},
-            {i: tuple(sorted(set(how), key=order.index)) for i, how in engaged.items()},
+            {i: tuple(how) for i, how in engaged.items()},  # one row per query: read or reading, tagged, noted
             texts,
         )
 
@@ -1162,7 +1157,7 @@ class Store:
         now = self._now()
         conflict: NoteConflict | None = None
         with self._write() as conn:
-            self._require(conn, [paper_id])
+            self._require([paper_id])
             old, old_at = conn.execute("SELECT note, note_updated_at FROM papers WHERE id = ?", (paper_id,)).fetchone()
             if old == note:
                 return self.get(paper_id)
@@ -1233,14 +1228,14 @@ class Store:
         if url and (not url.lower().startswith(("http://", "https://")) or openable_url(url) != url):
             raise StoreError(f"{url!r} is not a web address: expected http:// or https:// and no spaces")
         with self._write() as conn:
-            self._require(conn, [paper_id])
+            self._require([paper_id])
             conn.execute("UPDATE papers SET user_code_url = ? WHERE id = ?", (url or None, paper_id))
         return self.get(paper_id)
 
     def tag(self, paper_ids: Sequence[int], name: str) -> list[Paper]:
         name = _tag_name(name)
         with self._write() as conn:
-            self._require(conn, paper_ids)
+            self._require(paper_ids)
             conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
             (tag_id,) = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
             conn.executemany(
@@ -1251,7 +1246,7 @@ class Store:
     def untag(self, paper_ids: Sequence[int], name: str) -> list[Paper]:
         name = _tag_name(name)
         with self._write() as conn:
-            self._require(conn, paper_ids)
+            self._require(paper_ids)
             conn.executemany(
                 "DELETE FROM paper_tags WHERE paper_id = ? AND tag_id = (SELECT id FROM tags WHERE name = ?)",
                 [(i, name) for i in paper_ids],
@@ -1267,7 +1262,7 @@ class Store:
         except edits.EditError as exc:
             raise StoreError(str(exc)) from None
         with self._write() as conn:
-            self._require(conn, [paper_id])
+            self._require([paper_id])
             edits.edit(conn, paper_id, checked)
         return self.get(paper_id)
 
@@ -1277,7 +1272,7 @@ class Store:
         if source_key(key) != key:
             raise StoreError(f"{key!r} is not a usable citation key: ASCII letters, digits and _:.+/- only")
         with self._write() as conn:
-            self._require(conn, [paper_id])
+            self._require([paper_id])
             if not _rekey(conn, paper_id, key):
                 raise StoreError(f"the citation key {key!r} is taken (by another paper, or as one's old key)")
         return self.get(paper_id)
@@ -1319,7 +1314,7 @@ class Store:
     def set_fulltext(self, paper_id: int, text: str, source: str | None) -> None:
         """Keep the text read from a paper's PDF (and which file it came from), for search."""
         with self._write() as conn:
-            self._require(conn, [paper_id])
+            self._require([paper_id])
             conn.execute("UPDATE papers SET fulltext = ?, fulltext_from = ? WHERE id = ?", (text, source, paper_id))
 
     # -- the trash ---------------------------------------------------------------------------
@@ -1328,7 +1323,7 @@ class Store:
         """Move papers to the trash with their notes, tags and history (see ``store.trash``)."""
         unique = list(dict.fromkeys(paper_ids))
         with self._write() as conn:
-            self._require(conn, unique)
+            self._require(unique)
             trash.move_to_trash(conn, unique, self._now())
 
     def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
