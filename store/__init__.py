@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_theme_line
+    from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_line
     from store.demo import demo_files, load_demo
     from store.edits import EDITABLE
     from store.exporters import (
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         PRIORITY_LIMIT,
         ImportReport,
         IndexRecord,
+        NoteVersion,
         Paper,
         PaperDraft,
         ParseResult,
@@ -53,11 +54,12 @@ if TYPE_CHECKING:
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
+    from store.sync import Peer, SyncError, SyncReport
     from store.text import DecodeError, decode, excerpt, printable, show_controls, when
     from store.trash import Trashed
 
 _HOMES = {
-    "store.config": ("COLUMNS", "DEFAULT_COLUMNS", "Config", "parse_config", "read_config", "set_theme_line"),
+    "store.config": ("COLUMNS", "DEFAULT_COLUMNS", "Config", "parse_config", "read_config", "set_line"),
     "store.demo": ("demo_files", "load_demo"),
     "store.edits": ("EDITABLE",),
     "store.exporters": ("FORMATS", "RECORD_KEYS", "byline", "citation_keys", "csl_item", "dumps", "export",
@@ -67,8 +69,9 @@ _HOMES = {
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
     "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links", "openable_url"),
-    "store.models": ("PRIORITY_LIMIT", "ImportReport", "IndexRecord", "Paper", "PaperDraft", "ParseResult",
-                     "Personal", "Problem", "ProfileStats", "ReadStatus", "Shelf", "Source", "UserData", "title_key"),
+    "store.models": ("PRIORITY_LIMIT", "ImportReport", "IndexRecord", "NoteVersion", "Paper", "PaperDraft",
+                     "ParseResult", "Personal", "Problem", "ProfileStats", "ReadStatus", "Shelf", "Source",
+                     "UserData", "title_key"),
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
     "store.read_next": ("Suggestion",),
@@ -76,6 +79,7 @@ _HOMES = {
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
     "store.text": ("DecodeError", "decode", "excerpt", "printable", "show_controls", "when"),
+    "store.sync": ("Peer", "SyncError", "SyncReport"),
     "store.trash": ("Trashed",),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -102,10 +106,12 @@ __all__ = [
     "Library",
     "LibraryBusy",
     "NoteConflict",
+    "NoteVersion",
     "Paper",
     "PaperDraft",
     "PaperNotFound",
     "ParseResult",
+    "Peer",
     "Personal",
     "Problem",
     "ProfileStats",
@@ -119,6 +125,8 @@ __all__ = [
     "Store",
     "StoreError",
     "Suggestion",
+    "SyncError",
+    "SyncReport",
     "Trashed",
     "UserData",
     "Why",
@@ -151,7 +159,7 @@ __all__ = [
     "problem_lines",
     "read_config",
     "record",
-    "set_theme_line",
+    "set_line",
     "show_controls",
     "title_key",
     "when",

@@ -6,6 +6,7 @@ config never stops papershelf from starting.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class Config:
     """Binding id (as in the help screen's ids, e.g. "paper.read") to keys ("r,ctrl+r")."""
     key_pattern: str | None = None
     """How new papers' citation keys are made, e.g. "{Author}{year}{Title}" (see store.keys)."""
+    sync_folder: str | None = None
+    """The folder ``papershelf sync`` and the app sync through (remembered by the first sync)."""
 
 
 def parse_config(text: str) -> tuple[Config, list[str]]:
@@ -78,8 +81,15 @@ def parse_config(text: str) -> tuple[Config, list[str]]:
                 values["key_pattern"] = value
             else:
                 problems.append(f"key_pattern = {value!r}: {problem}")
+        elif key == "sync_folder":
+            if isinstance(value, str) and value.strip():
+                values["sync_folder"] = value
+            else:
+                problems.append("sync_folder: expected the path of a folder, as a string")
         else:
-            problems.append(f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys, key_pattern")
+            problems.append(
+                f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys, key_pattern, sync_folder"
+            )
     return Config(**values), problems  # type: ignore[arg-type]
 
 
@@ -98,12 +108,12 @@ def read_config(path: Path) -> tuple[Config, list[str]]:
     return parse_config(text)
 
 
-def set_theme_line(text: str, theme: str) -> str:
-    """text with its theme setting changed (or added), the rest of the file left as written."""
-    line = f'theme = "{theme}"'
-    pattern = re.compile(r"^theme\s*=.*$", re.MULTILINE)
+def set_line(text: str, key: str, value: str) -> str:
+    """text with one top-level string setting changed (or added), the rest of the file left as written."""
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}"  # a JSON string is a TOML basic string
+    pattern = re.compile(rf"^{key}\s*=.*$", re.MULTILINE)
     if pattern.search(text):
-        return pattern.sub(line, text, count=1)
+        return pattern.sub(lambda _: line, text, count=1)
     first_table = re.search(r"^\[", text, re.MULTILINE)
     if first_table:  # top-level keys must come before the first [table]
         return text[: first_table.start()] + line + "\n" + text[first_table.start() :]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
-from store.models import ImportReport, Paper, ParseResult, Problem, ReadStatus, Shelf
+from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
 from store.query import facet_filters
 from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, utc_now
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from store.read_next import ReadNext, Suggestion
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.store import Clock
+    from store.sync import Peer, SyncReport
     from store.trash import Trashed
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -394,7 +396,7 @@ class Library:
     def tag_counts(self) -> list[tuple[str, int]]:
         return self.store.tag_counts()
 
-    def note_history(self, paper_id: int) -> list[tuple[str, str]]:
+    def note_history(self, paper_id: int) -> list[NoteVersion]:
         return self.store.note_history(paper_id)
 
     # -- importing ----------------------------------------------------------------------------
@@ -686,6 +688,28 @@ class Library:
     def empty_trash(self, paper_ids: Sequence[int] | None = None) -> int:
         """Delete for good: these trashed papers, or the whole trash. Returns how many."""
         return self.store.empty_trash(paper_ids)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def sync(self, folder: Path, *, name: str | None = None) -> SyncReport:
+        """One round with a sync folder: this library's changes out, the other machines' in
+        (``store.sync``). ``name`` is how other machines see this one (default: the host name)."""
+        try:
+            return self.store.sync(folder, name or socket.gethostname() or "this machine")
+        finally:
+            self._catch_up()
+
+    def sync_peers(self, folder: Path) -> list[Peer]:
+        """The other machines in a sync folder, with the files of each not read here yet."""
+        return self.store.sync_peers(folder)
+
+    def sync_pending(self) -> int:
+        """Papers whose data changed here since the last sync round."""
+        return self.store.sync_pending()
+
+    def sync_machine(self) -> str | None:
+        """This library's id in sync folders (None before its first round)."""
+        return self.store.sync_machine()
 
 
 def _papers(count: int) -> str:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from store.text import normalize, words
 
@@ -89,6 +89,15 @@ class PaperDraft:
     @property
     def key(self) -> str:
         return title_key(self.title)
+
+
+class NoteVersion(NamedTuple):
+    """One saved version of a note."""
+
+    saved_at: str
+    text: str
+    origin: str | None = None
+    """Set when a sync kept this version beside another machine's: which machine wrote it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +211,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: tuple[Problem, ...] = ()
+    paper_ids: tuple[int | None, ...] = ()
+    """The paper each draft became or was merged into, in the drafts' order (None: left out)."""
 
     @property
     def skipped(self) -> int:

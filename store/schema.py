@@ -392,3 +392,40 @@ def m014_pdf_text(db: Database) -> None:
         "INSERT INTO changes (paper_id) VALUES (new.id); END",
     ):
         db.execute(statement)
+
+
+_SYNC_WHEN = "WHEN EXISTS (SELECT 1 FROM meta WHERE name = 'sync_machine')"
+
+
+@migrations()
+def m015_sync(db: Database) -> None:
+    """What a sync round needs (see ``store.sync``), kept in the library so nothing beside it is trusted.
+
+    - ``sync_doc``: the merge engine's document, as the updates that built it (compacted now and then).
+    - ``sync_ids``: the shelf-wide id of each paper; two machines that imported one paper each gave
+      it one, so a paper may have several, and the smallest is the one it is published under.
+    - ``sync_peers``: how far each other machine's files were read, and when it was last seen.
+    - ``sync_dirty``: papers whose user data changed since the last round, by trigger from every
+      writer, but only once the library syncs (an import of a library that never syncs pays nothing).
+    - ``note_history.origin``: which machine a kept version came from, when a sync merged two.
+    """
+    for statement in (
+        "CREATE TABLE sync_doc (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+        "CREATE TABLE sync_ids (uid TEXT PRIMARY KEY, paper_id INTEGER NOT NULL)",
+        "CREATE INDEX sync_ids_paper ON sync_ids(paper_id)",
+        "CREATE TABLE sync_peers (machine TEXT PRIMARY KEY, name TEXT NOT NULL, upto INTEGER NOT NULL, "
+        "seen_at TEXT, read_at TEXT)",
+        "CREATE TABLE sync_dirty (paper_id INTEGER PRIMARY KEY)",
+        "ALTER TABLE note_history ADD COLUMN origin TEXT",
+        f"CREATE TRIGGER sync_paper_added AFTER INSERT ON papers {_SYNC_WHEN} BEGIN "
+        "INSERT OR IGNORE INTO sync_dirty VALUES (new.id); END",
+        f"CREATE TRIGGER sync_paper_removed AFTER DELETE ON papers {_SYNC_WHEN} BEGIN "
+        "INSERT OR IGNORE INTO sync_dirty VALUES (old.id); END",
+        "CREATE TRIGGER sync_paper_changed AFTER UPDATE OF status, priority, user_code_url, cite_key, note, edited "
+        f"ON papers {_SYNC_WHEN} BEGIN INSERT OR IGNORE INTO sync_dirty VALUES (new.id); END",
+        f"CREATE TRIGGER sync_tag_added AFTER INSERT ON paper_tags {_SYNC_WHEN} BEGIN "
+        "INSERT OR IGNORE INTO sync_dirty VALUES (new.paper_id); END",
+        f"CREATE TRIGGER sync_tag_removed AFTER DELETE ON paper_tags {_SYNC_WHEN} BEGIN "
+        "INSERT OR IGNORE INTO sync_dirty VALUES (old.paper_id); END",
+    ):
+        db.execute(statement)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store import edits, trash
 from store.edits import EDITABLE
@@ -27,6 +27,7 @@ from store.models import (
     PRIORITY_LIMIT,
     ImportReport,
     IndexRecord,
+    NoteVersion,
     Paper,
     PaperDraft,
     ParseResult,
@@ -43,7 +44,10 @@ from store.models import (
 )
 from store.text import label, words
 
-SCHEMA_VERSION = 14
+if TYPE_CHECKING:
+    from store.sync import Peer, SyncReport
+
+SCHEMA_VERSION = 15
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -393,6 +397,8 @@ class Store:
         """True when the file or its folder is not writable: reading works, every change is refused."""
         self._snapshot: tempfile.TemporaryDirectory[str] | None = None
         """A read-only library with unmerged WAL pages is read from a private copy, held here."""
+        self._writing = False
+        """Inside a write transaction (of the thread holding the lock): a nested write joins it."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Store:
@@ -499,13 +505,17 @@ class Store:
         """One write transaction, rolled back whole on any error.
 
         BEGIN IMMEDIATE takes the write lock up front, so a second writer waits for the busy
-        timeout instead of failing when a read lock cannot be upgraded.
+        timeout instead of failing when a read lock cannot be upgraded. A write inside another (a
+        sync round applying what other machines did through the verbs below) joins it.
         """
         if self.read_only:
             raise StoreError(
                 f"{self.path}: the library is read-only (the file or its folder is not writable); nothing was changed"
             )
         with self._lock:
+            if self._writing:
+                yield self._conn
+                return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -514,6 +524,7 @@ class Store:
                 raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
+            self._writing = True
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
@@ -523,6 +534,8 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+            finally:
+                self._writing = False
 
     @contextlib.contextmanager
     def _big_cache(self) -> Iterator[None]:
@@ -587,6 +600,7 @@ class Store:
             inserts: list[list[Any]] = []
             tagged: list[tuple[int, tuple[str, ...]]] = []
             placed: list[int] = []
+            became: list[int | None] = []
             seen_at: dict[int, int] = {}
             proposed: dict[int, str] = {}
             total = len(result.drafts)
@@ -602,6 +616,7 @@ class Store:
                     merges.append(Problem(draft.line, f"paper {gone.id} is in the trash; not imported again "
                                           f"(papershelf restore {gone.id} brings it back)", "note"))  # fmt: skip
                     unchanged += 1
+                    became.append(None)
                     continue
                 if found is None:
                     candidates.append(  # surnames and DOIs worked out when compared
@@ -621,6 +636,7 @@ class Store:
                         tagged.append((next_id, user.tags))
                     seen_at[next_id] = draft.line
                     placed.append(next_id)
+                    became.append(next_id)
                     next_id += 1
                     added += 1
                     continue
@@ -633,6 +649,7 @@ class Store:
                                           "(same title, year and authors); merged with it", "note"))  # fmt: skip
                 seen_at.setdefault(paper_id, draft.line)
                 placed.append(paper_id)
+                became.append(paper_id)
                 if paper_id >= first_new:  # twice in this file: the later entry's fields win, as a re-import's would
                     row = inserts[paper_id - first_new]
                     row[2:14] = meta
@@ -700,7 +717,7 @@ class Store:
             import_written()
         if progress is not None:
             progress(total, total)
-        return ImportReport(name, added, updated, unchanged, (*result.problems, *merges))
+        return ImportReport(name, added, updated, unchanged, (*result.problems, *merges), tuple(became))
 
     def _upsert_source(
         self, conn: sqlite3.Connection, name: str, owner: str | None, profile: ProfileStats | None, now: str
@@ -1076,13 +1093,14 @@ class Store:
         if missing is not None:
             raise PaperNotFound(f"no paper with id {missing}")
 
-    def set_status(self, paper_ids: Sequence[int], status: ReadStatus | str) -> list[Paper]:
-        """Mark papers; a paper already in that status keeps its timestamp."""
+    def set_status(self, paper_ids: Sequence[int], status: ReadStatus | str, *, at: str | None = None) -> list[Paper]:
+        """Mark papers; a paper already in that status keeps its timestamp. ``at`` is when the change
+        was made, when not now (one another machine made, arriving through a sync)."""
         try:
             status = ReadStatus(status)
         except ValueError:
             raise StoreError(f"unknown status {status!r}; expected {', '.join(ReadStatus)}") from None
-        now = self._now()
+        now = at or self._now()
         with self._write() as conn:
             self._require(paper_ids)
             changed = [
@@ -1184,10 +1202,12 @@ class Store:
             raise conflict
         return self.get(paper_id)
 
-    def note_history(self, paper_id: int) -> list[tuple[str, str]]:
-        """Every saved version of a paper's note, newest first, as (saved_at, text)."""
-        rows = self._read("SELECT saved_at, note FROM note_history WHERE paper_id = ? ORDER BY id DESC", (paper_id,))
-        return [(str(at), str(text)) for at, text in rows]
+    def note_history(self, paper_id: int) -> list[NoteVersion]:
+        """Every saved version of a paper's note, newest first."""
+        rows = self._read(
+            "SELECT saved_at, note, origin FROM note_history WHERE paper_id = ? ORDER BY id DESC", (paper_id,)
+        )
+        return [NoteVersion(str(at), str(text), origin) for at, text, origin in rows]
 
     def revert_status(
         self, changes: Mapping[int, tuple[ReadStatus, ReadStatus, str | None]]
@@ -1344,6 +1364,31 @@ class Store:
         """Delete for good: these trashed papers, or all of them. Returns how many."""
         with self._write() as conn:
             return trash.empty(conn, paper_ids)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def sync(self, folder: Path, name: str) -> SyncReport:
+        """One sync round with a folder (``store.sync``), in one transaction: whole or not at all."""
+        from store.sync import Round  # deferred: the merge engine loads only for a sync
+
+        with self._big_cache(), self._write() as conn:
+            return Round(self, conn, folder, name).run()
+
+    def sync_peers(self, folder: Path) -> list[Peer]:
+        """The other machines in a sync folder, and how many files of each this library has not read."""
+        from store.sync import peers
+
+        with self._lock:
+            return peers(self._conn, folder)
+
+    def sync_pending(self) -> int:
+        """Papers changed here since the last sync round."""
+        return int(self._read("SELECT count(*) FROM sync_dirty")[0][0])
+
+    def sync_machine(self) -> str | None:
+        """This library's machine id in sync folders (None before its first round)."""
+        rows = self._read("SELECT value FROM meta WHERE name = 'sync_machine'")
+        return str(rows[0][0]) if rows else None
 
 
 @contextlib.contextmanager

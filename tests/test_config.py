@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Config, Library, parse_config, read_config, set_theme_line
+from store import Config, Library, parse_config, read_config, set_line
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
 from tui.app import PapershelfApp, create_app
@@ -40,10 +40,10 @@ def test_each_mistake_names_its_key_and_keeps_the_default(text: str, message: st
 
 def test_the_theme_line_is_changed_and_the_rest_kept() -> None:
     text = '# my settings\nsort = "date"\n\n[keys]\n"paper.read" = "R"\n'
-    changed = set_theme_line(text, "nord")
+    changed = set_line(text, "theme", "nord")
     assert changed == '# my settings\nsort = "date"\n\ntheme = "nord"\n[keys]\n"paper.read" = "R"\n'
     assert parse_config(changed)[0].theme == "nord"
-    assert set_theme_line(changed, "dracula").count("theme =") == 1
+    assert set_line(changed, "theme", "dracula").count("theme =") == 1
 
 
 def app_with_config(library: Library, folder: Path, text: str) -> PapershelfApp:

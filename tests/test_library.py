@@ -206,7 +206,7 @@ def test_two_writers_on_one_note_never_lose_a_version(library: Library) -> None:
         assert conflict.value.theirs == "first window, draft 1"
         first.set_note(1, "first window, draft 2", expected="first window, draft 1")
         assert first.paper(1).note == "first window, draft 2"
-        versions = [text for _, text in first.note_history(1)]
+        versions = [v.text for v in first.note_history(1)]
         assert versions == ["first window, draft 2", "second window", "first window, draft 1"]
 
 
@@ -225,7 +225,7 @@ def test_an_append_keeps_a_note_saved_elsewhere_meanwhile(library: Library, monk
         monkeypatch.setattr(agent, "paper", racing_paper)
         appended = agent.append_note(1, "from the agent")
         assert appended.note == "mine, edited in a window\n\nfrom the agent"
-        versions = [text for _, text in agent.note_history(1)]
+        versions = [v.text for v in agent.note_history(1)]
         assert versions[0] == appended.note and "mine, edited in a window" in versions
         assert agent.append_note(2, "first words").note == "first words"  # no blank line before an empty note
 
@@ -244,7 +244,7 @@ def test_concurrent_processes_saving_notes_lose_nothing(library: Library, tmp_pa
     )
     writers = [subprocess.Popen([sys.executable, "-c", script, str(path), name]) for name in ("left", "right")]
     assert all(w.wait(timeout=60) == 0 for w in writers)
-    versions = {text for _, text in library.note_history(1)}
+    versions = {v.text for v in library.note_history(1)}
     assert versions >= {f"{name} {i}" for name in ("left", "right") for i in range(15)}
 
 

@@ -132,7 +132,7 @@ def test_notes_keep_their_history(store: Store) -> None:
     store.set_note(1, "second")
     assert store.get(1).note == "second"
     assert store._read("SELECT note FROM note_history WHERE paper_id = 1") == [("first",), ("second",)]
-    assert [text for _, text in store.note_history(1)] == ["second", "first"]
+    assert [v.text for v in store.note_history(1)] == ["second", "first"]
 
 
 def test_tags(store: Store) -> None:

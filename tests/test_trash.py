@@ -33,7 +33,7 @@ def test_a_deleted_paper_leaves_search_and_comes_back_whole(library: Library, fi
     assert skipped == [] and [p.id for p in papers] == [paper_id]
     after = library.paper(paper_id)
     assert (after.note, after.tags, after.status, after.cite_key) == (before.note, before.tags, "read", before.cite_key)
-    assert [text for _, text in library.note_history(paper_id)][:2] == ["zebrafish second", "zebrafish first"]
+    assert [v.text for v in library.note_history(paper_id)][:2] == ["zebrafish second", "zebrafish first"]
     assert library.search("zebrafish").total == 1 and library.trashed() == []
 
 

@@ -44,7 +44,9 @@ from store import (
     problem_lines,
     read_config,
     record,
+    set_line,
     when,
+    write_atomic,
 )
 
 if TYPE_CHECKING:
@@ -369,8 +371,9 @@ def cmd_note(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
     paper = library.paper(paper_id)
     if args.history:
         now = library.now()
-        for saved_at, text in library.note_history(paper_id):
-            out.write(f"--- {when(saved_at, now)} ({saved_at})\n{printable(text)}\n")
+        for version in library.note_history(paper_id):
+            origin = f", kept from {printable(version.origin, keep_newlines=False)} by a sync" if version.origin else ""
+            out.write(f"--- {when(version.saved_at, now)} ({version.saved_at}{origin})\n{printable(version.text)}\n")
     elif args.set is not None:
         library.set_note(paper_id, _text_given(args.set, "the note", stdin=True))
     elif args.append is not None:
@@ -587,7 +590,7 @@ def cmd_delete(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
 def cmd_trash(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.empty:
         gone = library.empty_trash(_ids(args.ids) if args.ids else None)
-        err.write(f"papershelf: deleted {gone} {'paper' if gone == 1 else 'papers'} for good\n")
+        err.write(f"papershelf: deleted {_papers(gone)} for good\n")
         return EXIT_OK
     if args.ids:
         raise UsageError("ids go with --empty: papershelf trash --empty [ID...]")
@@ -618,6 +621,76 @@ def cmd_restore(library: Library, args: argparse.Namespace, out: TextIO, err: Te
     for paper_id, key in renamed.items():
         err.write(f"papershelf: paper {paper_id}'s citation key was taken meanwhile; it is now {key}\n")
     return EXIT_OK
+
+
+def cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config, _ = read_config(config_path())
+    given = args.folder
+    if given is None and config.sync_folder is None:
+        raise UsageError("no sync folder yet: papershelf sync DIR (the first one given is remembered)")
+    folder = Path(given or config.sync_folder or "").expanduser().absolute()
+    if args.status:
+        return _sync_status(library, folder, args.json, out)
+    try:
+        report = library.sync(folder)
+    except StoreError as exc:
+        err.write(f"papershelf: error: {printable(str(exc), keep_newlines=False)}\n")
+        return EXIT_USAGE
+    if given is not None and config.sync_folder is None:
+        _remember_sync_folder(folder, err)
+    for line in report.skipped:
+        err.write(f"papershelf: {printable(line, keep_newlines=False)}\n")
+    if args.json:
+        out.write(dumps({"folder": str(folder), "machine": report.machine, "sent": report.sent,
+                         "received": report.received, "added": report.added, "conflicts": report.conflicts,
+                         "skipped": report.skipped}) + "\n")  # fmt: skip
+    else:
+        out.write(
+            f"synced with {printable(str(folder), keep_newlines=False)}: {report.sent} changes sent, "
+            f"{_papers(report.received)} changed here, {report.added} new\n"
+        )
+        for line in report.conflicts:
+            out.write(f"conflict: {printable(line, keep_newlines=False)}\n")
+    return EXIT_ERROR if report.conflicts else EXIT_OK
+
+
+def _sync_status(library: Library, folder: Path, as_json: bool, out: TextIO) -> int:
+    peers = library.sync_peers(folder)
+    pending = library.sync_pending()
+    if as_json:
+        out.write(dumps({"folder": str(folder), "machine": library.sync_machine(), "pending": pending,
+                         "peers": [{"machine": p.machine, "name": p.name, "last_seen": p.seen_at,
+                                    "unread_files": p.pending} for p in peers]}) + "\n")  # fmt: skip
+        return EXIT_OK
+    now = library.now()
+    out.write(f"sync folder: {printable(str(folder), keep_newlines=False)}\n")
+    if library.sync_machine() is None:
+        out.write("this library has not synced yet\n")
+    else:
+        out.write(f"changed here since the last round: {_papers(pending)}\n")
+    for peer in peers:
+        seen = when(peer.seen_at, now) if peer.seen_at else "never"
+        waiting = f", {peer.pending} files not read yet" if peer.pending else ""
+        out.write(f"  {printable(peer.name, keep_newlines=False)} ({peer.machine[:8]}): last synced {seen}{waiting}\n")
+    if not peers:
+        out.write("no other machine has synced through this folder yet\n")
+    return EXIT_OK
+
+
+def _remember_sync_folder(folder: Path, err: TextIO) -> None:
+    path = config_path()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, (set_line(text, "sync_folder", str(folder)),))
+    except (OSError, UnicodeDecodeError) as exc:
+        err.write(f"papershelf: could not remember the sync folder in {path}: {exc}\n")
+        return
+    err.write(f"papershelf: {printable(str(folder), keep_newlines=False)} is now the sync folder (kept in {path})\n")
+
+
+def _papers(count: int) -> str:
+    return f"{count} {'paper' if count == 1 else 'papers'}"
 
 
 def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -883,6 +956,15 @@ def build_parser() -> Parser:
         help="bibtex: include each paper's reading status (as readstatus, JabRef's field), which import reads back",
     )
     paging(p, "all")
+
+    p = command(
+        "sync",
+        cmd_sync,
+        "one sync round with a folder another program keeps in step between machines (Syncthing, Dropbox, rsync)",
+    )
+    p.add_argument("folder", nargs="?", metavar="DIR", help="the sync folder (the first one given is remembered)")
+    p.add_argument("--status", action="store_true", help="what is pending here, and when each other machine synced")
+    p.add_argument("--json", action="store_true")
 
     p = command("stats", cmd_stats, "counts by status, category, year and source")
     p.add_argument("--json", action="store_true")

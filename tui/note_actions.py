@@ -17,6 +17,8 @@ from tui.screens.note_editor import NoteEditorScreen
 if TYPE_CHECKING:
     import datetime as dt
 
+    from store import NoteVersion
+
 
 class NoteActions(PaperActions):
     """e, E and H, for the paper in front; each save is a compare-and-set against the stored note."""
@@ -100,11 +102,11 @@ class NoteActions(PaperActions):
             self.notify("This paper's note has no saved versions", timeout=3)
             return
         now = self.shelf.now()
-        choices = [(_version_label(saved, text, paper.note, now), str(i)) for i, (saved, text) in enumerate(versions)]
+        choices = [(_version_label(version, paper.note, now), str(i)) for i, version in enumerate(versions)]
 
         def chosen(index: str | None) -> None:
-            if index is not None and versions[int(index)][1] != paper.note:
-                self.save_note(paper.id, versions[int(index)][1], paper.note)
+            if index is not None and versions[int(index)].text != paper.note:
+                self.save_note(paper.id, versions[int(index)].text, paper.note)
 
         self.push_screen(ChooseScreen(f"Versions of the note ({len(versions)}) — enter restores one", choices), chosen)
 
@@ -135,7 +137,9 @@ class NoteActions(PaperActions):
             self.save_note(paper.id, edited.text, paper.note, edited)
 
 
-def _version_label(saved_at: str, text: str, current: str, now: dt.datetime) -> str:
-    """One line for a note version: when it was saved, and how it begins."""
+def _version_label(version: NoteVersion, current: str, now: dt.datetime) -> str:
+    """One line for a note version: when it was saved, where from when a sync kept it, how it begins."""
+    text = version.text
     first = text.strip().splitlines()[0][:70] if text.strip() else "(empty)"
-    return f"{when(saved_at, now)} · {first}" + (" (current)" if text == current else "")
+    origin = f" · from {version.origin} (sync conflict)" if version.origin else ""
+    return f"{when(version.saved_at, now)}{origin} · {first}" + (" (current)" if text == current else "")

@@ -97,6 +97,17 @@ def _text(value: Any, name: str) -> str:
     return value
 
 
+def draft_of(item: Any) -> PaperDraft:
+    """A paper record that arrived some other way (a sync), checked as an imported file's would be:
+    TypeError or ValueError says what is wrong with it."""
+    if not isinstance(item, dict):
+        raise TypeError("a paper record is not an object")
+    draft = _record(item, 0)
+    if not title_key(draft.title):
+        raise ValueError("the paper record has no title")
+    return draft
+
+
 def _record(item: dict[str, Any], line: int) -> PaperDraft:
     """A papershelf record, as ``export --format json`` writes it."""
     date_text = item.get("date")

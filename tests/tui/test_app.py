@@ -441,7 +441,7 @@ async def test_a_note_changed_elsewhere_while_editing_is_never_overwritten(app, 
         assert store.get(paper.id).note == "theirs"  # not overwritten by the autosave
         await pilot.press("enter")  # "Keep mine"
         await wait_until(pilot, lambda: store.get(paper.id).note == "mine")
-        assert [text for _, text in store.note_history(paper.id)][:2] == ["mine", "theirs"]
+        assert [v.text for v in store.note_history(paper.id)][:2] == ["mine", "theirs"]
         await pilot.press("escape")
         await settle(pilot)
 

@@ -233,7 +233,7 @@ async def test_note_history_lists_every_version_and_restores_one(app, fixed_cloc
         ]  # fmt: skip
         await pilot.press("down", "down", "enter")
         await wait_until(pilot, lambda: app.shelf.paper(paper).note == "first thoughts")
-        assert [text for _, text in app.shelf.note_history(paper)][:2] == ["first thoughts", "third thoughts"]
+        assert [v.text for v in app.shelf.note_history(paper)][:2] == ["first thoughts", "third thoughts"]
 
 
 def detail_lines(app) -> list:

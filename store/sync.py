@@ -1,0 +1,775 @@
+"""One shelf on several machines: a sync round through a folder another program keeps in step.
+
+The folder (Syncthing, Dropbox, Nextcloud, rsync, a USB stick, an SSH mount) never holds the SQLite
+file. Each machine writes only files of its own, in a sub-folder named by its id, and reads the
+others':
+
+    DIR/<machine>/machine.json       its name and when it last synced (replaced whole)
+    DIR/<machine>/<seq>.update       one round's changes, never rewritten; a snapshot holds all the
+                                      machine knew, and its older files are then removed
+
+A file is a magic line, a JSON header line (machine, seq, size, sha256, snapshot) and a Yjs update.
+One whose size or digest does not match is being copied and is read next round; a duplicate the
+syncing program made (``… (conflicted copy).update``, ``.sync-conflict-…``) is read too, since
+applying an update twice changes nothing; anything else is reported in one line and skipped.
+
+The merge engine is pycrdt, the Rust Yjs (Yrs) bindings that Jupyter's collaboration uses: updates
+commute, apply in any order and any number of times, and two offline edits of one note merge
+character by character. The document holds:
+
+    records  uid -> the paper as imported (export's JSON record, without the user's data)
+    regs     "uid\\tfield\\tmachine" -> [ms, counter, machine, value]: each machine writes only its
+             own register per field, so Yjs never has to pick between two writers of one key; the
+             value with the newest hybrid logical clock wins (a clock that never runs behind any
+             change its machine has seen, so an edit made after seeing another wins over it
+             whatever the wall clocks say). Fields: status, priority, code, key, edits, trashed,
+             tag:<name>.
+    notes    uid -> Text, created by the first machine that writes the paper's note
+
+A paper imported on two machines before they met has two uids; each machine maps both to its one
+paper (``sync_ids``) and publishes under the smaller. Invariant after a round: for every paper the
+document knows, the database holds what the document says, and ``sync_dirty`` is empty. A round is
+one write transaction: it applies whole or not at all, and other writers wait for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pycrdt import Doc, Map, MapEvent, Text
+
+from store.edits import EDITABLE
+from store.exporters import record
+from store.importers.records import draft_of
+from store.models import PRIORITY_LIMIT, ParseResult, ReadStatus
+from store.store import StoreError
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+    from store.models import Paper
+    from store.store import Store
+
+FORMAT = 1
+MAGIC = b"papershelf-sync 1\n"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""A file larger than this is not read: no library of papers needs it, and reading it could exhaust memory."""
+COMPACT_AFTER = 64
+"""A machine replaces its own update files with one snapshot once it has written this many."""
+_DOC_ROWS = 32
+"""The document is kept in the database as its updates; past this many rows they become one."""
+_FUTURE_MS = 30 * 24 * 3600 * 1000
+"""A change stamped further ahead of this machine's clock than this is refused: it would win every
+later edit for as long (a clock hours off is fine; a garbled or hostile stamp is not)."""
+_UPDATE_NAME = re.compile(r"(\d{10})\.update")
+_DUPLICATE_NAME = re.compile(r"(\d{10})\b.+\.update")
+_MACHINE_ID = re.compile(r"[0-9a-f]{32}")
+_USER_FIELDS = ("status", "priority", "code", "key", "edits", "trashed")
+_RECORD_DROPS = ("id", "status", "note", "tags", "added_at", "status_changed_at", "priority")
+"""What a paper's record leaves out: the local id, and the user's data (which travels as registers)."""
+
+
+class SyncError(StoreError):
+    """The round could not run at all (no folder, an unwritable folder): nothing was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """Another machine, as its files in the folder show it."""
+
+    machine: str
+    name: str
+    seen_at: str | None
+    pending: int
+    """Files of it this library has not read yet."""
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one round did."""
+
+    folder: Path
+    machine: str
+    sent: int = 0
+    """Changes of this library written to the folder."""
+    received: int = 0
+    """Papers whose data changed here from other machines."""
+    added: int = 0
+    """Papers new to this library."""
+    conflicts: list[str] = field(default_factory=list)
+    """Notes edited on two machines: both versions kept in the note's history."""
+    skipped: list[str] = field(default_factory=list)
+    """Files or values not applied, each with why (waiting for a copy to finish is one)."""
+    changed_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Stamp:
+    """A hybrid logical clock reading: wall milliseconds, a counter, the machine (the tie-break)."""
+
+    ms: int
+    counter: int
+    machine: str
+
+
+@dataclass(slots=True)
+class _Register:
+    stamp: Stamp
+    value: Any
+
+
+class _Clock:
+    """A hybrid logical clock: never behind the wall clock, never behind any stamp it has seen."""
+
+    def __init__(self, state: str, machine: str) -> None:
+        ms, _, counter = state.partition(".")
+        self.ms, self.counter, self.machine = int(ms or 0), int(counter or 0), machine
+
+    def tick(self, physical_ms: int) -> Stamp:
+        if physical_ms > self.ms:
+            self.ms, self.counter = physical_ms, 0
+        else:
+            self.counter += 1
+        return Stamp(self.ms, self.counter, self.machine)
+
+    def observe(self, stamp: Stamp) -> None:
+        if (stamp.ms, stamp.counter) > (self.ms, self.counter):
+            self.ms, self.counter = stamp.ms, stamp.counter
+
+    def state(self) -> str:
+        return f"{self.ms}.{self.counter}"
+
+
+def _ms(stamp: str | None, fallback: int) -> int:
+    if not stamp:
+        return fallback
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    return int(moment.timestamp() * 1000)
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- the folder --------------------------------------------------------------------------------
+
+
+def _encode_file(machine: str, seq: int, payload: bytes, *, snapshot: bool) -> bytes:
+    header = {"machine": machine, "seq": seq, "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest(),
+              "snapshot": snapshot, "format": FORMAT}  # fmt: skip
+    return MAGIC + json.dumps(header).encode() + b"\n" + payload
+
+
+class _Unreadable(Exception):
+    """A file not applied; ``waiting`` when it may be whole next round (still being copied)."""
+
+    def __init__(self, message: str, *, waiting: bool = False) -> None:
+        super().__init__(message)
+        self.waiting = waiting
+
+
+def _decode_file(path: Path, machine: str, seq: int) -> bytes:
+    """The update a file carries; _Unreadable says what is wrong with it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _Unreadable(f"{size:,} bytes, larger than any sync file; skipped")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Unreadable(f"cannot be read ({exc.strerror})", waiting=True) from None
+    if not data.startswith(MAGIC):
+        raise _Unreadable("not a papershelf sync file", waiting=len(data) < len(MAGIC))
+    line_end = data.find(b"\n", len(MAGIC))
+    if line_end < 0:
+        raise _Unreadable("incomplete (still being copied?)", waiting=True)
+    try:
+        header = json.loads(data[len(MAGIC) : line_end])
+        claimed, number, length, digest = header["machine"], header["seq"], header["size"], header["sha256"]
+    except (ValueError, KeyError, TypeError):
+        raise _Unreadable("its header is not valid") from None
+    if claimed != machine or number != seq:
+        raise _Unreadable(f"claims to be file {number!r} of machine {str(claimed)[:40]!r}; skipped")
+    payload = data[line_end + 1 :]
+    if len(payload) < length:
+        raise _Unreadable(f"incomplete ({len(payload):,} of {length:,} bytes; still being copied?)", waiting=True)
+    if len(payload) > length or hashlib.sha256(payload).hexdigest() != digest:
+        raise _Unreadable("damaged (its digest does not match)")
+    return payload
+
+
+def _write_file(folder: Path, name: str, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary name the readers ignore, then a rename."""
+    temporary = folder / f".{name}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, folder / name)
+
+
+def _updates(folder: Path) -> Iterator[tuple[int, Path, bool]]:
+    """(seq, path, is a duplicate) for each update file in a machine's folder."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if found := _UPDATE_NAME.fullmatch(name):
+            yield int(found[1]), folder / name, False
+        elif found := _DUPLICATE_NAME.fullmatch(name):
+            yield int(found[1]), folder / name, True
+
+
+def _machine_info(folder: Path) -> tuple[str, str | None]:
+    """A machine's name and when it last synced, as its machine.json says (its id when unreadable)."""
+    try:
+        info = json.loads((folder / "machine.json").read_text(encoding="utf-8"))
+        name, seen = info.get("name"), info.get("seen_at")
+    except (OSError, ValueError, AttributeError):
+        return folder.name[:8], None
+    name = name if isinstance(name, str) and name.isprintable() and 0 < len(name) <= 64 else folder.name[:8]
+    return name, seen if isinstance(seen, str) and len(seen) <= 40 else None
+
+
+# -- the round ---------------------------------------------------------------------------------
+
+
+class Round:
+    """One sync round of a store with a folder; ``run`` inside the store's write transaction."""
+
+    def __init__(self, store: Store, conn: sqlite3.Connection, folder: Path, name: str) -> None:
+        self.store, self.conn, self.folder, self.name = store, conn, folder, name
+        self.machine = self._meta("sync_machine") or ""
+        self.report = SyncReport(folder, self.machine)
+        self.doc: Doc[Any] = Doc()
+        self.records: Map[Any] = self.doc.get("records", type=Map)
+        self.regs: Map[Any] = self.doc.get("regs", type=Map)
+        self.notes: Map[Any] = self.doc.get("notes", type=Map)
+        self.by_uid: dict[str, list[str]] = {}
+        """Each uid's register keys, kept current as the round writes and reads."""
+        self.touched: set[str] = set()
+        """uids whose registers or note other machines changed this round."""
+        self.replaced: set[str] = set()
+        """uids whose note's Text another machine's replaced (both wrote the paper's first note offline)."""
+        self.lost_notes: dict[str, str] = {}
+        """uid -> a note text to add to the paper's note (this machine's, under a uid it no longer uses)."""
+        self.new_records: list[str] = []
+        self.payloads: list[bytes] = []
+        """Every update read from the folder this round (to show the other side of a note conflict)."""
+        self.reading = ""
+        """The name of the machine whose files are being read."""
+        self.note_from: dict[str, str] = {}
+        self.scratch: Doc[Any] | None = None
+        self.now_ms = int(store.now().timestamp() * 1000)
+
+    # -- state in the database
+
+    def _meta(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, name: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+
+    def _load(self) -> None:
+        first = not self.machine
+        if first:
+            self.machine = self.report.machine = secrets.token_hex(16)
+            self._set_meta("sync_machine", self.machine)  # from now on the triggers note every change
+        self.doc = Doc(client_id=_client_id(self.machine))
+        for (data,) in self.conn.execute("SELECT data FROM sync_doc ORDER BY id"):
+            self.doc.apply_update(data)
+        self.records = self.doc.get("records", type=Map)
+        self.regs = self.doc.get("regs", type=Map)
+        self.notes = self.doc.get("notes", type=Map)
+        for key in self.regs.keys():  # noqa: SIM118 (a Map is not typed as iterable)
+            self.by_uid.setdefault(key.split("\t", 1)[0], []).append(key)
+        self.clock = _Clock(self._meta("sync_clock") or "0.0", self.machine)
+
+    def _save(self, before: bytes) -> None:
+        delta = self.doc.get_update(before)
+        (rows,) = self.conn.execute("SELECT count(*) FROM sync_doc").fetchone()
+        if rows >= _DOC_ROWS:
+            self.conn.execute("DELETE FROM sync_doc")
+            self.conn.execute("INSERT INTO sync_doc (data) VALUES (?)", (self.doc.get_update(),))
+        elif self.doc.get_state() != before:
+            self.conn.execute("INSERT INTO sync_doc (data) VALUES (?)", (delta,))
+        self._set_meta("sync_clock", self.clock.state())
+        self.conn.execute("DELETE FROM sync_dirty")
+
+    # -- ids
+
+    def _uids(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for uid, paper_id in self.conn.execute("SELECT uid, paper_id FROM sync_ids ORDER BY uid"):
+            found.setdefault(paper_id, []).append(uid)
+        return found
+
+    # -- registers
+
+    def _registers(self, uids: Iterable[str]) -> dict[str, list[_Register]]:
+        """Every valid register of these uids, by field."""
+        found: dict[str, list[_Register]] = {}
+        for uid in uids:
+            for key in self.by_uid.get(uid, ()):
+                parts = key.split("\t")
+                register = _register(self.regs.get(key), parts)
+                if register is not None and register.stamp.ms <= self.now_ms + _FUTURE_MS:
+                    found.setdefault(parts[1], []).append(register)
+        return found
+
+    def _effective(self, uids: Iterable[str]) -> dict[str, Any]:
+        """Each field's value by the newest register (fields never set are absent)."""
+        return {f: max(rs, key=lambda r: r.stamp).value for f, rs in self._registers(uids).items()}
+
+    def _publish(self, uid: str, name: str, value: Any, physical_ms: int | None = None) -> None:
+        stamp = self.clock.tick(physical_ms or self.now_ms)
+        key = f"{uid}\t{name}\t{self.machine}"
+        if key not in self.regs:
+            self.by_uid.setdefault(uid, []).append(key)
+        self.regs[key] = json.dumps([stamp.ms, stamp.counter, self.machine, value], ensure_ascii=False)
+        self.report.sent += 1
+
+    # -- 1. what changed here goes into the document
+
+    def _send(self, everything: bool) -> None:
+        uids = self._uids()
+        chosen = "" if everything else " WHERE id IN (SELECT paper_id FROM sync_dirty)"
+        ids = [i for (i,) in self.conn.execute(f"SELECT id FROM papers{chosen} ORDER BY id")]
+        gone = [] if everything else [i for (i,) in self.conn.execute(
+            "SELECT paper_id FROM sync_dirty WHERE paper_id IN (SELECT paper_id FROM trash)")]  # fmt: skip
+        with self.doc.transaction():
+            for paper in self.store.get_many(ids) if ids else ():
+                if paper.id not in uids:
+                    uids[paper.id] = [self._new_uid(paper)]
+                self._send_paper(paper, uids[paper.id])
+            for paper_id in gone:  # moved to the trash here
+                known = uids.get(paper_id)
+                if known and self._effective(known).get("trashed") is not True:
+                    self._publish(min(known), "trashed", True)
+
+    def _new_uid(self, paper: Paper) -> str:
+        uid = secrets.token_hex(16)
+        self.conn.execute("INSERT INTO sync_ids (uid, paper_id) VALUES (?, ?)", (uid, paper.id))
+        kept = record(paper)
+        for name in _RECORD_DROPS:
+            kept.pop(name, None)
+        self.records[uid] = json.dumps(kept, ensure_ascii=False)
+        return uid
+
+    def _send_paper(self, paper: Paper, uids: list[str]) -> None:
+        uid = min(uids)
+        now = self._effective(uids)
+        mine = _user_values(paper)
+        for name, default in _DEFAULTS.items():
+            if now.get(name, default) != mine[name]:
+                self._publish(uid, name, mine[name], _ms(paper.status_changed_at, 0) if name == "status" else None)
+        for name in sorted(n for n in {*now, *mine} if n.startswith("tag:")):
+            if bool(now.get(name)) != (name in mine):
+                self._publish(uid, name, name in mine)
+        if now.get("trashed") is True:
+            self._publish(uid, "trashed", False)
+        text = self.notes.get(uid)
+        if paper.note and not isinstance(text, Text):
+            self.notes[uid] = Text(paper.note)
+            self.report.sent += 1
+        elif isinstance(text, Text) and str(text) != paper.note:
+            _edit_text(text, paper.note)
+            self.report.sent += 1
+
+    # -- 2. the folder: this machine's file out, the others' in
+
+    def _write_update(self, since: bytes) -> None:
+        """This machine's changes to the document since that state, as its next file."""
+        if self.doc.get_state() == since:
+            return
+        seq = int(self._meta("sync_seq") or 0) + 1
+        payload = self.doc.get_update(since)
+        _write_file(self.own, f"{seq:010d}.update", _encode_file(self.machine, seq, payload, snapshot=False))
+        self._set_meta("sync_seq", str(seq))
+
+    def _tidy_own(self) -> None:
+        """Many files of this machine become one snapshot; and machine.json says it was here."""
+        written = sorted(s for s, _, duplicate in _updates(self.own) if not duplicate)
+        if len(written) > COMPACT_AFTER:
+            seq = int(self._meta("sync_seq") or 0) + 1
+            data = _encode_file(self.machine, seq, self.doc.get_update(), snapshot=True)
+            _write_file(self.own, f"{seq:010d}.update", data)
+            self._set_meta("sync_seq", str(seq))
+            for old in written:
+                (self.own / f"{old:010d}.update").unlink(missing_ok=True)
+        info = {"machine": self.machine, "name": self.name, "seen_at": _iso(self.now_ms), "format": FORMAT}
+        _write_file(self.own, "machine.json", json.dumps(info, ensure_ascii=False).encode())
+
+    def _claimed_by_another(self) -> bool:
+        """Whether the folder holds files of this machine's id that this library never wrote (it was
+        copied, and the copy syncs too): then this library takes a new id."""
+        seq = int(self._meta("sync_seq") or 0)
+        return any(s > seq for s, _, duplicate in _updates(self.folder / self.machine) if not duplicate)
+
+    def _receive(self) -> None:
+        peers = {m: (upto, name) for m, name, upto in self.conn.execute("SELECT machine, name, upto FROM sync_peers")}
+        try:
+            entries = sorted(os.listdir(self.folder))
+        except OSError as exc:
+            raise SyncError(f"{self.folder}: cannot read the sync folder ({exc.strerror})") from None
+        for entry in entries:
+            if entry.startswith(".") or entry == self.machine or not (self.folder / entry).is_dir():
+                continue
+            if not _MACHINE_ID.fullmatch(entry):
+                self.report.skipped.append(f"{self.folder / entry}: not a papershelf machine folder; skipped")
+                continue
+            upto, _ = peers.get(entry, (0, ""))
+            name, seen = _machine_info(self.folder / entry)
+            upto = self._read_peer(self.folder / entry, entry, upto)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO sync_peers (machine, name, upto, seen_at, read_at) VALUES (?, ?, ?, ?, ?)",
+                (entry, name, upto, seen, _iso(self.now_ms)),
+            )
+
+    def _read_peer(self, folder: Path, machine: str, upto: int) -> int:
+        """Apply a machine's files past upto; returns how far they are now read without a gap."""
+        files = sorted(f for f in _updates(folder) if f[0] > upto or f[2])
+        snapshots = [s for s, path, duplicate in files if not duplicate and _is_snapshot(path)]
+        start = max(snapshots, default=0)  # a snapshot holds everything before it
+        self.reading = _machine_info(folder)[0]
+        for seq, path, duplicate in files:
+            if seq < start and not duplicate:
+                continue
+            try:
+                payload = _decode_file(path, machine, seq)
+                self.doc.apply_update(payload)
+            except _Unreadable as exc:
+                self.report.skipped.append(f"{path}: {exc}")
+                if exc.waiting and not duplicate:
+                    break  # the rest waits for this one to arrive whole
+                continue
+            except ValueError as exc:
+                self.report.skipped.append(f"{path}: not a valid update ({exc}); skipped")
+                continue
+            self.payloads.append(payload)
+            if not duplicate and seq in (upto + 1, start):
+                upto = seq
+        return upto
+
+    def _watch(self) -> list[Any]:
+        def on_regs(event: MapEvent) -> None:
+            for key in _changed(event):
+                uid = key.split("\t", 1)[0]
+                if key not in self.by_uid.setdefault(uid, []):
+                    self.by_uid[uid].append(key)
+                self.touched.add(uid)
+
+        def on_records(event: MapEvent) -> None:
+            self.new_records.extend(k for k, change in _changed(event).items() if change["action"] == "add")
+
+        def on_notes(events: list[Any]) -> None:
+            for event in events:
+                if not event.path:  # the map itself: a note's Text added, or replaced by another machine's
+                    for uid, change in _changed(event).items():
+                        if change["action"] == "update":  # this machine's Text lost: its text is in the database
+                            self.replaced.add(uid)
+                        self.touched.add(uid)
+                        self.note_from[uid] = self.reading
+                else:
+                    self.touched.add(event.path[0])
+                    self.note_from[event.path[0]] = self.reading
+
+        return [self.regs.observe(on_regs), self.records.observe(on_records), self.notes.observe_deep(on_notes)]
+
+    # -- 3. what arrived goes into the database
+
+    def _add_papers(self) -> dict[int, list[str]]:
+        uids = self._uids()
+        known = {u for us in uids.values() for u in us}
+        fresh = [u for u in dict.fromkeys(self.new_records) if u not in known]
+        by_source: dict[str, list[tuple[str, Any]]] = {}
+        for uid in fresh:
+            try:
+                item = json.loads(self.records[uid])
+                draft = draft_of(item)
+                sources = item.get("sources") or ["sync"]
+                source = str(sources[0])
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                self.report.skipped.append(f"paper {uid[:8]} from the folder: {exc}; skipped")
+                continue
+            by_source.setdefault(source, []).append((uid, draft))
+        for source, pairs in by_source.items():
+            report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), ()), source)
+            self.report.added += report.added
+            for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True):
+                if paper_id is None:
+                    continue
+                self.conn.execute("INSERT OR IGNORE INTO sync_ids (uid, paper_id) VALUES (?, ?)", (uid, paper_id))
+                merged_into = uids.setdefault(paper_id, [])
+                if merged_into and uid < min(merged_into):  # two uids for one paper: its note moves to the smaller
+                    self._join_notes(uid, min(merged_into))
+                merged_into.append(uid)
+                self.touched.add(uid)
+        return uids
+
+    def _join_notes(self, canonical: str, other: str) -> None:
+        mine, target = self.notes.get(other), self.notes.get(canonical)
+        if not isinstance(mine, Text) or not str(mine):
+            return
+        if not isinstance(target, Text):
+            self.notes[canonical] = Text(str(mine))
+        elif str(target) != str(mine):
+            self.lost_notes[canonical] = str(mine)
+
+    def _apply(self, uids: dict[int, list[str]]) -> None:
+        paper_of = {u: p for p, us in uids.items() for u in us}
+        affected = sorted({paper_of[u] for u in self.touched if u in paper_of})
+        present = {i for (i,) in self.conn.execute("SELECT id FROM papers")} if affected else set()
+        in_trash = {i for (i,) in self.conn.execute("SELECT paper_id FROM trash")}
+        dirty = {i for (i,) in self.conn.execute("SELECT paper_id FROM sync_dirty")}
+        for paper_id in affected:
+            if paper_id not in present and paper_id not in in_trash:
+                continue  # emptied from this library's trash: gone here for good
+            for register in (r for rs in self._registers(uids[paper_id]).values() for r in rs):
+                self.clock.observe(register.stamp)
+            try:
+                changed = self._apply_paper(paper_id, uids[paper_id], paper_id in in_trash, paper_id in dirty)
+            except StoreError as exc:  # a value another machine sent that this library refuses
+                self.report.skipped.append(f"paper {paper_id}: {exc}; left as it was")
+                continue
+            if changed:
+                self.report.received += 1
+                self.report.changed_ids.add(paper_id)
+
+    def _apply_paper(self, paper_id: int, uids: list[str], trashed: bool, edited_here: bool) -> bool:
+        store, now = self.store, self._effective(uids)
+        if now.get("trashed") is True:
+            if not trashed:
+                store.to_trash([paper_id])
+            return not trashed
+        if trashed:
+            store.restore([paper_id])
+        paper = store.get(paper_id)
+        mine = _user_values(paper)
+        changed = trashed
+        if now.get("status", mine["status"]) != mine["status"]:
+            stamp = max(self._registers(uids)["status"], key=lambda r: r.stamp).stamp
+            store.set_status([paper_id], now["status"], at=_iso(stamp.ms))
+            changed = True
+        if now.get("priority", mine["priority"]) != mine["priority"]:
+            store.set_priority([paper_id], to=now["priority"])
+            changed = True
+        if now.get("code", mine["code"]) != mine["code"]:
+            store.set_code_url(paper_id, now["code"])
+            changed = True
+        if now.get("key") and now["key"] != paper.cite_key:
+            store.set_key(paper_id, now["key"])
+            changed = True
+        if now.get("edits", mine["edits"]) != mine["edits"]:
+            wanted = now["edits"]
+            store.edit(paper_id, {f: wanted.get(f) for f in EDITABLE if f in wanted or f in mine["edits"]})
+            changed = True
+        for name, value in now.items():
+            if name.startswith("tag:") and value != (name in mine):
+                (store.tag if value else store.untag)([paper_id], name[4:])
+                changed = True
+        return self._apply_note(paper, min(uids), edited_here) or changed
+
+    def _apply_note(self, paper: Paper, uid: str, edited_here: bool) -> bool:
+        """The note as the document has it; when it was edited here too, the other side's version
+        goes into the history beside this machine's, marked with where it came from."""
+        text = self.notes.get(uid)
+        merged = str(text) if isinstance(text, Text) else paper.note
+        theirs: str | None = None
+        lost = self.lost_notes.pop(uid, paper.note if uid in self.replaced and paper.note else None)
+        if lost is not None and lost not in merged:  # both wrote the paper's first note: the other's Text won
+            theirs, merged = merged, f"{merged}\n\n{lost}" if merged else lost
+            if isinstance(text, Text):
+                _edit_text(text, merged)
+        if merged == paper.note:
+            return False
+        if theirs is None and edited_here and paper.note:
+            theirs = self._theirs(uid)
+        if theirs is not None and theirs != paper.note:
+            origin = self.note_from.get(uid) or "another machine"
+            self.report.conflicts.append(
+                f"paper {paper.id}: its note was edited here and on {origin}; both versions kept and merged "
+                f"(papershelf note {paper.id} --history)"
+            )
+            self.conn.execute(
+                "INSERT INTO note_history (paper_id, note, saved_at, origin) VALUES (?, ?, ?, ?)",
+                (paper.id, theirs, self.store._now(), origin),
+            )
+        self.store.set_note(paper.id, merged)
+        return True
+
+    def _theirs(self, uid: str) -> str:
+        """A note as the other machines left it: the document before this round, plus what they sent."""
+        if self.scratch is None:
+            self.scratch = Doc()
+            for (data,) in self.conn.execute("SELECT data FROM sync_doc ORDER BY id"):
+                self.scratch.apply_update(data)
+            for payload in self.payloads:
+                self.scratch.apply_update(payload)
+        text = self.scratch.get("notes", type=Map).get(uid)
+        return str(text) if isinstance(text, Text) else ""
+
+    def run(self) -> SyncReport:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SyncError(f"{self.folder}: cannot use it as the sync folder ({exc.strerror})") from None
+        if not self.folder.is_dir():
+            raise SyncError(f"{self.folder}: not a folder")
+        first = not self.machine
+        self._load()
+        if not first and self._claimed_by_another():
+            old = self.machine
+            self.machine = self.report.machine = secrets.token_hex(16)
+            self._set_meta("sync_machine", self.machine)
+            self._set_meta("sync_seq", "0")
+            self.report.skipped.append(
+                f"another copy of this library syncs as machine {old[:8]}; this one is now {self.machine[:8]}"
+            )
+            self.doc = _reloaded(self.doc, self.machine)
+            self.records = self.doc.get("records", type=Map)
+            self.regs = self.doc.get("regs", type=Map)
+            self.notes = self.doc.get("notes", type=Map)
+            self.clock.machine = self.machine
+        loaded = self.doc.get_state()
+        self.own = self.folder / self.machine
+        self._send(everything=first)
+        try:
+            self.own.mkdir(exist_ok=True)
+            self._write_update(loaded)
+            subscriptions = self._watch()
+            try:
+                self._receive()
+            finally:
+                for subscription, target in zip(subscriptions, (self.regs, self.records, self.notes), strict=True):
+                    target.unobserve(subscription)
+            uids = self._add_papers()
+            received = self.doc.get_state()
+            self._apply(uids)
+            self._write_update(received)  # notes this machine joined while applying
+            self._tidy_own()
+        except OSError as exc:
+            raise SyncError(f"{self.folder}: cannot write this machine's files ({exc.strerror})") from None
+        self._save(loaded)
+        return self.report
+
+
+def _changed(event: MapEvent) -> dict[str, dict[str, Any]]:
+    """The keys a map event changed, each with its action and values (pycrdt leaves the slot untyped)."""
+    changed: dict[str, dict[str, Any]] = event.keys  # type: ignore[attr-defined]
+    return changed
+
+
+def _reloaded(doc: Doc[Any], machine: str) -> Doc[Any]:
+    copy: Doc[Any] = Doc(client_id=_client_id(machine))
+    copy.apply_update(doc.get_update())
+    return copy
+
+
+def _client_id(machine: str) -> int:
+    """The Yjs client id of a machine: from its random id, below 2**53 as Yjs needs."""
+    return int(machine[:13], 16)
+
+
+def _is_snapshot(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(MAGIC) + 400)
+    except OSError:
+        return False
+    return b'"snapshot": true' in head
+
+
+_DEFAULTS: dict[str, Any] = {"status": "unread", "priority": 0, "code": None, "key": None, "edits": {}}
+
+
+def _user_values(paper: Paper) -> dict[str, Any]:
+    """A paper's user data as registers hold it."""
+    values: dict[str, Any] = {
+        "status": paper.status.value,
+        "priority": paper.priority,
+        "code": paper.code_url,
+        "key": paper.cite_key if paper.key_aliases else None,
+        "edits": _edits(paper),
+    }
+    values.update((f"tag:{t}", True) for t in paper.tags)
+    return values
+
+
+def _edits(paper: Paper) -> dict[str, Any]:
+    shown: dict[str, Any] = {"title": paper.title, "authors": list(paper.authors), "year": paper.year,
+                             "category": paper.category, "url": paper.links[0] if paper.links else ""}  # fmt: skip
+    return {f: shown[f] for f in paper.edited}
+
+
+def _register(raw: Any, parts: list[str]) -> _Register | None:
+    """A register as stored, or None when it is not one this version understands (never trusted)."""
+    if len(parts) != 3 or not isinstance(raw, str) or len(raw) > 100_000:
+        return None
+    try:
+        ms, counter, machine, value = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if not (isinstance(ms, int) and isinstance(counter, int) and machine == parts[2]):
+        return None
+    if not _valid(parts[1], value):
+        return None
+    return _Register(Stamp(ms, counter, machine), value)
+
+
+def _valid(name: str, value: Any) -> bool:
+    if name == "status":
+        return value in ReadStatus._value2member_map_
+    if name == "priority":
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= PRIORITY_LIMIT
+    if name in ("code", "key"):
+        return value is None or (isinstance(value, str) and len(value) <= 2000)
+    if name == "edits":
+        return isinstance(value, dict) and set(value) <= set(EDITABLE)
+    return (name == "trashed" or name.startswith("tag:")) and isinstance(value, bool)
+
+
+def _edit_text(text: Text, new: str) -> None:
+    """Turn a Text into new by the smallest edits, so an edit made elsewhere meanwhile survives the merge.
+    Yrs counts positions in UTF-8 bytes."""
+    old = str(text)
+    offsets = [0]
+    for char in old:
+        offsets.append(offsets[-1] + len(char.encode()))
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag in ("replace", "delete"):
+            del text[offsets[i1] : offsets[i2]]
+        if tag in ("replace", "insert"):
+            text.insert(offsets[i1], new[j1:j2])
+
+
+def peers(conn: sqlite3.Connection, folder: Path) -> list[Peer]:
+    """The other machines in the folder, with how many of each one's files this library has not read."""
+    row = conn.execute("SELECT value FROM meta WHERE name = 'sync_machine'").fetchone()
+    read = dict(conn.execute("SELECT machine, upto FROM sync_peers").fetchall())
+    try:
+        entries = sorted(e for e in os.listdir(folder) if _MACHINE_ID.fullmatch(e) and (row is None or e != row[0]))
+    except OSError:
+        entries = []
+    listed = []
+    for entry in entries:
+        name, seen = _machine_info(folder / entry)
+        upto = read.get(entry, 0)
+        pending = sum(1 for s, _, duplicate in _updates(folder / entry) if not duplicate and s > upto)
+        listed.append(Peer(entry, name, seen, pending))
+    return listed
