@@ -15,12 +15,13 @@ from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from store import Config, DecodeError, config_path, decode, printable, read_config, set_theme_line, write_atomic
+from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded
 from tui.note_actions import NoteActions
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
+from tui.syncing import Syncing
 from tui.transfers import Transfers
 from tui.widgets.filter_pane import FilterPane
 from tui.widgets.paper_list import PaperList
@@ -81,6 +82,7 @@ class PapershelfApp(NoteActions, Transfers):
     the paper, note and transfer actions it inherits."""
 
     CSS_PATH = "app.tcss"
+    _quitting = False
     TITLE = "papershelf"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit papershelf"),
@@ -106,6 +108,8 @@ class PapershelfApp(NoteActions, Transfers):
         self.library = LibraryScreen(library)
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
+        folder = self.config.sync_folder
+        self.syncing = Syncing(self, library, Path(folder).expanduser()) if folder and not library.read_only else None
 
     def _quit_on_signals(self, *, listen: bool) -> None:
         """A closed terminal (SIGHUP) or a SIGTERM quits as ctrl+q does, so screens close and what was
@@ -211,6 +215,17 @@ class PapershelfApp(NoteActions, Transfers):
     @on(LibraryLoaded)
     def _loaded(self) -> None:
         self.watch_for_changes()
+        if self.syncing is not None:
+            self.syncing.start()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: with a sync folder, one last round first (a second ctrl+q does not wait for it)."""
+        if self.syncing is None or self._quitting:
+            self.exit()
+            return
+        self._quitting = True
+        self.notify("Syncing before quitting… (ctrl+q again quits now)", title="Sync", timeout=5)
+        self.syncing.round(then=self.exit)
 
     def _remember_theme(self, theme: Theme) -> None:
         """A theme chosen in the app is written to the config file, the rest of the file untouched."""
@@ -219,7 +234,7 @@ class PapershelfApp(NoteActions, Transfers):
         try:
             text = decode(self._config_file.read_bytes()) if self._config_file.exists() else ""
             self._config_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._config_file, (set_theme_line(text, theme.name),))
+            write_atomic(self._config_file, (set_line(text, "theme", theme.name),))
         except (OSError, DecodeError) as exc:
             self.notify(f"Could not save the theme to {self._config_file}: {getattr(exc, 'strerror', None) or exc}",
                         severity="warning")  # fmt: skip

@@ -37,9 +37,17 @@ class Position(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
+        self._said = ""
+        self._tail = ""
 
     def say(self, text: str) -> None:
-        self.update(Text(text, style="dim"), layout=False)
+        self._said = text
+        self.update(Text(f"{text} · {self._tail}" if self._tail else text, style="dim"), layout=False)
+
+    def set_tail(self, text: str) -> None:
+        """A standing note after the position (the sync's state), kept as the position changes."""
+        self._tail = printable(text, keep_newlines=False)
+        self.say(self._said)
 
     def show(self, *, cursor: int, count: int, total: int, sort: str, selected: int) -> None:
         at = f"{cursor + 1:,} of {count:,}" if count else "no matches" if total else "empty library"

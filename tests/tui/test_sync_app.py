@@ -1,0 +1,89 @@
+"""The app syncs by itself when a sync folder is configured: on start, while open, and on quit."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pytest
+
+from store import Library
+from tests.conftest import TODAY
+from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
+from tui.app import create_app
+from tui.widgets.status_line import Position
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+async def test_the_app_syncs_on_start_and_on_quit(tmp_path: Path) -> None:
+    folder = tmp_path / "Sync"
+    with Library.open(tmp_path / "other.db") as other:
+        other.load_demo(today=TODAY)
+        other.set_status(other.select("")[:3], "read")
+        other.sync(folder, name="desk")
+    config = tmp_path / "config.toml"
+    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
+    library = Library.open(tmp_path / "mine.db")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(notifications=True) as pilot:
+        await wait_until(pilot, lambda: len(app.library.library.index) == 40)  # arrived, and listed
+        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: "synced" in str(position.render()))
+        await settle(pilot)
+        assert re.search(r" · synced \d\d:\d\d$", str(position.render()))
+        await pilot.press("slash", *"is:read", "tab")
+        await settle(pilot)
+        assert re.match(r"1 of 3 \(library 40\) · sort: \w+ · synced", str(position.render()))
+        await pilot.press("u")  # the first read paper back to unread
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running)
+    library.close()
+    with Library.open(tmp_path / "other.db") as other:
+        other.sync(folder, name="desk")
+        assert len(other.select("is:read")) == 2  # the change made in the app reached the other machine
+
+
+async def test_a_sync_folder_that_cannot_be_used_is_said_once(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'sync_folder = "{blocker}"\n', encoding="utf-8")
+    library = Library.open(tmp_path / "mine.db")
+    library.load_demo(today=TODAY)
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(notifications=True) as pilot:
+        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: "sync failed" in str(position.render()))
+        assert any("cannot use it as the sync folder" in t for t in toasts(app))
+        app.syncing.round()
+        await settle(pilot)
+        assert sum("cannot use it as the sync folder" in t for t in toasts(app)) == 1
+    library.close()
+
+
+async def test_what_another_machine_syncs_appears_while_the_app_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.syncing.SYNC_SECONDS", 0.2)
+    folder = tmp_path / "Sync"
+    config = tmp_path / "config.toml"
+    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
+    library = Library.open(tmp_path / "mine.db")
+    library.load_demo(today=TODAY)
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(notifications=True) as pilot:
+        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: "synced" in str(position.render()))
+        with Library.open(tmp_path / "other.db") as other:
+            other.sync(folder, name="desk")
+            other.tag(other.select("")[:2], "from-desk")
+            other.sync(folder, name="desk")
+        await pilot.press("slash", *"tag:from-desk")
+        await wait_until(pilot, lambda: str(position.render()).startswith("1 of 2 "), timeout=10)
+    library.close()

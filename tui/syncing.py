@@ -1,0 +1,89 @@
+"""The app's side of sync: a round on start, every SYNC_SECONDS while open, and one on quit.
+
+Rounds run in a thread through the same ``Library.sync`` the CLI calls; the status line says when
+the last one finished and what it found, a conflict or a file that could not be read is a toast
+(once, not every half minute), and what arrived is shown like any other writer's change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from store import StoreError
+from tui.messages import LibraryChanged
+from tui.widgets.status_line import Position
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from textual.app import App
+
+    from store import Library, SyncReport
+
+SYNC_SECONDS = 30.0
+
+
+class Syncing:
+    """Sync rounds with one folder on behalf of an app."""
+
+    def __init__(self, app: App[Any], library: Library, folder: Path) -> None:
+        self.app, self.library, self.folder = app, library, folder
+        self.running = False
+        self._then: Callable[[], object] | None = None
+        self._told: set[str] = set()
+        """Skipped files already shown in a toast: the same one is not shown again every round."""
+
+    def start(self) -> None:
+        self.round()
+        self.app.set_interval(SYNC_SECONDS, self.round)
+
+    def round(self, then: Callable[[], object] | None = None) -> None:
+        """Start a round unless one is running; ``then`` runs on the app's thread when it is over."""
+        if self.running:
+            if then is not None:
+                self._then = then
+            return
+        self.running = True
+        self._then = then
+        self._tell("syncing…")
+        self.app.run_worker(self._run, thread=True, group="sync", exit_on_error=False, description="Syncing")
+
+    def _run(self) -> None:
+        try:
+            report = self.library.sync(self.folder)
+        except StoreError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+        else:
+            self.app.call_from_thread(self._done, report)
+        finally:
+            self.app.call_from_thread(self._over)
+
+    def _over(self) -> None:
+        self.running = False
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def _done(self, report: SyncReport) -> None:
+        conflicts = f" · {len(report.conflicts)} note conflicts (H)" if report.conflicts else ""
+        self._tell(f"synced {self.library.now().astimezone():%H:%M}{conflicts}")
+        if report.received or report.added:
+            self.app.post_message(LibraryChanged())
+        for line in report.conflicts:
+            self.app.notify(line, title="Sync: both versions kept", severity="warning", timeout=15)
+        for line in report.skipped:
+            if line not in self._told:
+                self._told.add(line)
+                self.app.notify(line, title="Sync", severity="warning", timeout=10)
+
+    def _failed(self, reason: str) -> None:
+        self._tell("sync failed")
+        if reason not in self._told:
+            self._told.add(reason)
+            self.app.notify(reason, title="Sync failed", severity="error", timeout=15)
+
+    def _tell(self, text: str) -> None:
+        for screen in self.app.screen_stack:
+            for position in screen.query(Position):
+                position.set_tail(text)
