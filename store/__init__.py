@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from store.sync import Peer, SyncError, SyncReport
     from store.text import DecodeError, decode, excerpt, printable, show_controls, when
     from store.trash import Trashed
+    from store.vault import VaultReport
 
 _HOMES = {
     "store.config": ("COLUMNS", "DEFAULT_COLUMNS", "Config", "parse_config", "read_config", "set_line"),
@@ -81,6 +82,7 @@ _HOMES = {
     "store.text": ("DecodeError", "decode", "excerpt", "printable", "show_controls", "when"),
     "store.sync": ("Peer", "SyncError", "SyncReport"),
     "store.trash": ("Trashed",),
+    "store.vault": ("VaultReport",),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -129,6 +131,7 @@ __all__ = [
     "SyncReport",
     "Trashed",
     "UserData",
+    "VaultReport",
     "Why",
     "byline",
     "can_read_pdfs",

@@ -23,6 +23,7 @@ COLUMNS = ("year", "category", "author", "score", "marks")
 """The list's optional columns; the title always shows."""
 DEFAULT_COLUMNS = ("year", "category", "author", "marks")
 """Those shown unless the config says otherwise: the profile's score only when asked for."""
+_SETTINGS = ("sort", "theme", "columns", "keys", "key_pattern", "sync_folder", "notes_vault")
 _BINDING_ID = re.compile(r"[a-z_]+\.[a-z_]+")
 
 
@@ -38,6 +39,8 @@ class Config:
     """How new papers' citation keys are made, e.g. "{Author}{year}{Title}" (see store.keys)."""
     sync_folder: str | None = None
     """The folder ``papershelf sync`` and the app sync through (remembered by the first sync)."""
+    notes_vault: str | None = None
+    """A folder of note files (an Obsidian vault) synced on every round (remembered by the first sync-notes)."""
 
 
 def parse_config(text: str) -> tuple[Config, list[str]]:
@@ -81,15 +84,13 @@ def parse_config(text: str) -> tuple[Config, list[str]]:
                 values["key_pattern"] = value
             else:
                 problems.append(f"key_pattern = {value!r}: {problem}")
-        elif key == "sync_folder":
+        elif key in ("sync_folder", "notes_vault"):
             if isinstance(value, str) and value.strip():
-                values["sync_folder"] = value
+                values[key] = value
             else:
-                problems.append("sync_folder: expected the path of a folder, as a string")
+                problems.append(f"{key}: expected the path of a folder, as a string")
         else:
-            problems.append(
-                f"unknown setting {key!r} (ignored); settings are sort, theme, columns, keys, key_pattern, sync_folder"
-            )
+            problems.append(f"unknown setting {key!r} (ignored); settings are {', '.join(_SETTINGS)}")
     return Config(**values), problems  # type: ignore[arg-type]
 
 

@@ -628,28 +628,37 @@ def _front_matter(fields: Mapping[str, Any]) -> str:
 
 
 def note_files(papers: Sequence[Paper]) -> dict[str, str]:
-    """One Markdown file per paper with a note: YAML front matter, then the note.
-
-    File names come from the citation key, so they stay stable from one export to the next.
-    The front matter is written by PyYAML, which escapes whatever YAML cannot hold raw.
-    """
+    """One Markdown file per paper with a note (``note_file``), by file name."""
     keys = citation_keys(papers)
-    files = {}
-    for paper in sorted(papers, key=lambda p: p.id):
-        if not paper.note.strip():
-            continue
-        front = {
-            "title": paper.title,
-            "authors": list(paper.authors),
-            "year": paper.year,
-            "status": paper.status.value,
-            "tags": list(paper.tags),
-            "links": list(dict.fromkeys((*paper.all_code_urls, *paper.links))),
-            "papershelf_id": paper.id,
-        }
-        header = _front_matter(front)
-        files[safe_file_name(keys[paper.id], ".md")] = f"---\n{header}---\n\n{paper.note.rstrip()}\n"
-    return files
+    return dict(note_file(p, keys[p.id]) for p in sorted(papers, key=lambda p: p.id) if p.note.strip())
+
+
+def note_file(paper: Paper, key: str) -> tuple[str, str]:
+    """A paper's note as a Markdown file: its name, and YAML front matter then the note.
+
+    The name comes from the citation key, so it stays stable from one export to the next. The
+    front matter is written by PyYAML, which escapes whatever YAML cannot hold raw.
+    """
+    front = {
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "year": paper.year,
+        "status": paper.status.value,
+        "tags": list(paper.tags),
+        "links": list(dict.fromkeys((*paper.all_code_urls, *paper.links))),
+        "papershelf_id": paper.id,
+    }
+    return safe_file_name(key, ".md"), f"---\n{_front_matter(front)}---\n\n{paper.note.rstrip()}\n"
+
+
+def note_of_file(text: str) -> str:
+    """The note a note file holds: what follows its front matter (the front matter is papershelf's)."""
+    text = text.replace("\r\n", "\n")
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 3)
+        if end >= 0:
+            text = text[end + 5 :]
+    return text.strip("\n").rstrip()
 
 
 def export_chunks(papers: Iterable[Paper], fmt: str) -> Iterator[str]:

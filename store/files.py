@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
     from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -121,9 +121,10 @@ MANIFEST = ".papershelf-notes.json"
 """In the notes folder: a digest of each file as papershelf last wrote it, to see the user's edits."""
 
 
-def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
+def write_folder(folder: Path, files: Mapping[str, str], *, absorbed: Collection[str] = ()) -> FolderReport:
     """Write each named file into folder atomically; a file edited since papershelf wrote it, a file
-    papershelf did not write, a symlink or a non-file in the way is left alone and named.
+    papershelf did not write, a symlink or a non-file in the way is left alone and named (unless
+    its edits are ``absorbed``: read back into the library already, so replacing it loses nothing).
 
     Other files in the folder are not touched. Raises OSError when the folder cannot be made.
     """
@@ -148,7 +149,7 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
             unchanged += 1
             ours[name] = _digest(text)
             continue
-        if current is not None and ours.get(name) != _digest(current):
+        if current is not None and ours.get(name) != _digest(current) and name not in absorbed:
             why = "edited since papershelf wrote it" if name in ours else "not written by papershelf"
             skipped.append((name, f"{why}; not overwritten (move it aside to take the library's version)"))
             continue
@@ -158,6 +159,13 @@ def write_folder(folder: Path, files: Mapping[str, str]) -> FolderReport:
     if ours != before:  # an export that changed nothing writes nothing, its fsyncs included
         write_atomic(folder / MANIFEST, (json.dumps(ours, indent=0, sort_keys=True) + "\n",))
     return FolderReport(written, unchanged, tuple(skipped))
+
+
+def as_written(folder: Path, name: str, text: str) -> bool | None:
+    """Whether a file in a folder papershelf writes still holds what papershelf last wrote there
+    (None: papershelf never wrote it)."""
+    digest = _manifest(folder).get(name)
+    return None if digest is None else digest == _digest(text)
 
 
 def _manifest(folder: Path) -> dict[str, str]:

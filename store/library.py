@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from store.store import Clock
     from store.sync import Peer, SyncReport
     from store.trash import Trashed
+    from store.vault import VaultReport
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 NOTE_PATIENCE_S = 60.0
@@ -696,6 +697,18 @@ class Library:
         (``store.sync``). ``name`` is how other machines see this one (default: the host name)."""
         try:
             return self.store.sync(folder, name or socket.gethostname() or "this machine")
+        finally:
+            self._catch_up()
+
+    def sync_notes(self, folder: Path) -> VaultReport:
+        """One round with a folder of note files (an Obsidian vault): edits made in the files come in,
+        the library's go out, both kept when both changed (``store.vault``)."""
+        from store.vault import sync_notes
+
+        try:
+            return sync_notes(self.store, folder)
+        except OSError as exc:
+            raise StoreError(f"{folder}: cannot use it as the notes folder ({exc.strerror or exc})") from None
         finally:
             self._catch_up()
 

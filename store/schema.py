@@ -429,3 +429,13 @@ def m015_sync(db: Database) -> None:
         "INSERT OR IGNORE INTO sync_dirty VALUES (old.paper_id); END",
     ):
         db.execute(statement)
+
+
+@migrations()
+def m016_notes_vault(db: Database) -> None:
+    """For each notes folder a paper's note was written to: the file, and the note text the file and the
+    library last agreed on, so a round can tell which side changed since (see ``store.vault``)."""
+    db.execute(
+        "CREATE TABLE vault_notes (folder TEXT NOT NULL, paper_id INTEGER NOT NULL, name TEXT NOT NULL, "
+        "base TEXT NOT NULL, PRIMARY KEY (folder, paper_id))"
+    )

@@ -47,7 +47,7 @@ from store.text import label, words
 if TYPE_CHECKING:
     from store.sync import Peer, SyncReport
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
@@ -1384,6 +1384,36 @@ class Store:
     def sync_pending(self) -> int:
         """Papers changed here since the last sync round."""
         return int(self._read("SELECT count(*) FROM sync_dirty")[0][0])
+
+    def vault_state(self, folder: str) -> dict[int, tuple[str, str]]:
+        """For a notes folder: each paper's file, and the note text the file and the library last agreed on."""
+        rows = self._read("SELECT paper_id, name, base FROM vault_notes WHERE folder = ?", (folder,))
+        return {i: (name, base) for i, name, base in rows}
+
+    def set_vault_state(self, folder: str, states: Mapping[int, tuple[str, str] | None]) -> None:
+        with self._write() as conn:
+            conn.executemany("DELETE FROM vault_notes WHERE folder = ? AND paper_id = ?",
+                             [(folder, i) for i, state in states.items() if state is None])  # fmt: skip
+            conn.executemany(
+                "INSERT OR REPLACE INTO vault_notes (folder, paper_id, name, base) VALUES (?, ?, ?, ?)",
+                [(folder, i, *state) for i, state in states.items() if state is not None],
+            )
+
+    def ids_with_notes(self) -> list[int]:
+        return [i for (i,) in self._read("SELECT id FROM papers WHERE note != '' ORDER BY id")]
+
+    def existing(self, paper_ids: Sequence[int]) -> list[int]:
+        """Those of these ids that are papers in the library (not deleted, not in the trash)."""
+        return [i for rows in self._by_ids("SELECT id FROM papers WHERE id IN ({ids}) ORDER BY id", paper_ids)
+                for (i,) in rows]  # fmt: skip
+
+    def keep_note_version(self, paper_id: int, text: str, origin: str) -> None:
+        """Put a version of a note that came from elsewhere (a sync, a notes folder) into its history."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO note_history (paper_id, note, saved_at, origin) VALUES (?, ?, ?, ?)",
+                (paper_id, text, self._now(), origin),
+            )
 
     def sync_machine(self) -> str | None:
         """This library's machine id in sync folders (None before its first round)."""

@@ -533,7 +533,7 @@ class Round:
     def _apply(self, uids: dict[int, list[str]]) -> None:
         paper_of = {u: p for p, us in uids.items() for u in us}
         affected = sorted({paper_of[u] for u in self.touched if u in paper_of})
-        present = {i for (i,) in self.conn.execute("SELECT id FROM papers")} if affected else set()
+        present = set(self.store.existing(affected))
         in_trash = {i for (i,) in self.conn.execute("SELECT paper_id FROM trash")}
         dirty = {i for (i,) in self.conn.execute("SELECT paper_id FROM sync_dirty")}
         for paper_id in affected:
@@ -605,10 +605,7 @@ class Round:
                 f"paper {paper.id}: its note was edited here and on {origin}; both versions kept and merged "
                 f"(papershelf note {paper.id} --history)"
             )
-            self.conn.execute(
-                "INSERT INTO note_history (paper_id, note, saved_at, origin) VALUES (?, ?, ?, ?)",
-                (paper.id, theirs, self.store._now(), origin),
-            )
+            self.store.keep_note_version(paper.id, theirs, origin)
         self.store.set_note(paper.id, merged)
         return True
 
@@ -756,6 +753,20 @@ def _edit_text(text: Text, new: str) -> None:
             del text[offsets[i1] : offsets[i2]]
         if tag in ("replace", "insert"):
             text.insert(offsets[i1], new[j1:j2])
+
+
+def merge_texts(base: str, mine: str, theirs: str) -> str:
+    """Two edits of one text merged by the engine: each survives where they touch different places."""
+    here: Doc[Any] = Doc(client_id=1)
+    text = here.get("text", type=Text)
+    text.insert(0, base)
+    there: Doc[Any] = Doc(client_id=2)
+    there.apply_update(here.get_update())
+    start = here.get_state()
+    _edit_text(text, mine)
+    _edit_text(there.get("text", type=Text), theirs)
+    here.apply_update(there.get_update(start))
+    return str(text)
 
 
 def peers(conn: sqlite3.Connection, folder: Path) -> list[Peer]:

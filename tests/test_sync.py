@@ -413,7 +413,7 @@ def test_cli_sync_remembers_its_folder_and_reports(tmp_path: Path, capsys: pytes
     assert main(["--db", str(db), "import", "--year", "2026", str(_demo_file(tmp_path))]) == 0
     capsys.readouterr()
     assert main(["--db", str(db), "sync"]) == 2
-    assert "no sync folder yet" in capsys.readouterr().err
+    assert "no folder yet" in capsys.readouterr().err
     folder = tmp_path / "Sync"
     assert main(["--db", str(db), "sync", str(folder)]) == 0
     captured = capsys.readouterr()

@@ -108,8 +108,10 @@ class PapershelfApp(NoteActions, Transfers):
         self.library = LibraryScreen(library)
         self.library.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library.columns = self.config.columns
-        folder = self.config.sync_folder
-        self.syncing = Syncing(self, library, Path(folder).expanduser()) if folder and not library.read_only else None
+        folder, vault = (
+            Path(f).expanduser() if f else None for f in (self.config.sync_folder, self.config.notes_vault)
+        )
+        self.syncing = Syncing(self, library, folder, vault) if (folder or vault) and not library.read_only else None
 
     def _quit_on_signals(self, *, listen: bool) -> None:
         """A closed terminal (SIGHUP) or a SIGTERM quits as ctrl+q does, so screens close and what was

@@ -52,6 +52,8 @@ from store import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from store import VaultReport
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 """EXIT_PARTIAL: an import stored what it could read and skipped some entries (each named on stderr)."""
 _PROGRESS_MIN_BYTES = 1024 * 1024
@@ -625,33 +627,75 @@ def cmd_restore(library: Library, args: argparse.Namespace, out: TextIO, err: Te
 
 def cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, _ = read_config(config_path())
-    given = args.folder
-    if given is None and config.sync_folder is None:
-        raise UsageError("no sync folder yet: papershelf sync DIR (the first one given is remembered)")
-    folder = Path(given or config.sync_folder or "").expanduser().absolute()
+    folder = _remembered(args.folder, config.sync_folder, "papershelf sync DIR")
     if args.status:
         return _sync_status(library, folder, args.json, out)
     try:
         report = library.sync(folder)
+        vault = library.sync_notes(Path(config.notes_vault).expanduser()) if config.notes_vault else None
     except StoreError as exc:
         err.write(f"papershelf: error: {printable(str(exc), keep_newlines=False)}\n")
         return EXIT_USAGE
-    if given is not None and config.sync_folder is None:
-        _remember_sync_folder(folder, err)
-    for line in report.skipped:
+    if args.folder is not None and config.sync_folder is None:
+        _remember(config_path(), "sync_folder", folder, "the sync folder", err)
+    for line in (*report.skipped, *(vault.problems if vault else ())):
         err.write(f"papershelf: {printable(line, keep_newlines=False)}\n")
+    conflicts = [*report.conflicts, *(vault.conflicts if vault else ())]
     if args.json:
+        notes = {"notes": _vault_json(vault)} if vault else {}
         out.write(dumps({"folder": str(folder), "machine": report.machine, "sent": report.sent,
-                         "received": report.received, "added": report.added, "conflicts": report.conflicts,
-                         "skipped": report.skipped}) + "\n")  # fmt: skip
+                         "received": report.received, "added": report.added, "conflicts": conflicts,
+                         "skipped": report.skipped, **notes}) + "\n")  # fmt: skip
     else:
         out.write(
             f"synced with {printable(str(folder), keep_newlines=False)}: {report.sent} changes sent, "
             f"{_papers(report.received)} changed here, {report.added} new\n"
         )
+        if vault is not None:
+            out.write(_vault_line(vault))
+        for line in conflicts:
+            out.write(f"conflict: {printable(line, keep_newlines=False)}\n")
+    return EXIT_ERROR if conflicts else EXIT_OK
+
+
+def cmd_sync_notes(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config, _ = read_config(config_path())
+    folder = _remembered(args.folder, config.notes_vault, "papershelf sync-notes VAULT")
+    try:
+        report = library.sync_notes(folder)
+    except StoreError as exc:
+        err.write(f"papershelf: error: {printable(str(exc), keep_newlines=False)}\n")
+        return EXIT_USAGE
+    if args.folder is not None and config.notes_vault is None:
+        _remember(config_path(), "notes_vault", folder, "the notes folder synced on every round", err)
+    for line in report.problems:
+        err.write(f"papershelf: {printable(line, keep_newlines=False)}\n")
+    if args.json:
+        out.write(dumps(_vault_json(report)) + "\n")
+    else:
+        out.write(_vault_line(report))
         for line in report.conflicts:
             out.write(f"conflict: {printable(line, keep_newlines=False)}\n")
     return EXIT_ERROR if report.conflicts else EXIT_OK
+
+
+def _remembered(given: str | None, kept: str | None, usage: str) -> Path:
+    """The folder given, else the one the config remembers; a usage error when there is neither."""
+    if given is None and kept is None:
+        raise UsageError(f"no folder yet: {usage} (the first one given is remembered)")
+    return Path(given or kept or "").expanduser().absolute()
+
+
+def _vault_json(report: VaultReport) -> dict[str, Any]:
+    return {"folder": str(report.folder), "written": report.written, "taken": report.taken,
+            "conflicts": report.conflicts, "problems": report.problems}  # fmt: skip
+
+
+def _vault_line(report: VaultReport) -> str:
+    return (
+        f"notes in {printable(str(report.folder), keep_newlines=False)}: {_papers(len(report.taken))} taken from "
+        f"their files, {report.written} files written\n"
+    )
 
 
 def _sync_status(library: Library, folder: Path, as_json: bool, out: TextIO) -> int:
@@ -677,16 +721,16 @@ def _sync_status(library: Library, folder: Path, as_json: bool, out: TextIO) -> 
     return EXIT_OK
 
 
-def _remember_sync_folder(folder: Path, err: TextIO) -> None:
-    path = config_path()
+def _remember(path: Path, setting: str, folder: Path, what: str, err: TextIO) -> None:
+    """Keep a folder in the config file, the rest of the file as the user wrote it."""
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, (set_line(text, "sync_folder", str(folder)),))
+        write_atomic(path, (set_line(text, setting, str(folder)),))
     except (OSError, UnicodeDecodeError) as exc:
-        err.write(f"papershelf: could not remember the sync folder in {path}: {exc}\n")
+        err.write(f"papershelf: could not remember {what} in {path}: {exc}\n")
         return
-    err.write(f"papershelf: {printable(str(folder), keep_newlines=False)} is now the sync folder (kept in {path})\n")
+    err.write(f"papershelf: {printable(str(folder), keep_newlines=False)} is now {what} (kept in {path})\n")
 
 
 def _papers(count: int) -> str:
@@ -964,6 +1008,14 @@ def build_parser() -> Parser:
     )
     p.add_argument("folder", nargs="?", metavar="DIR", help="the sync folder (the first one given is remembered)")
     p.add_argument("--status", action="store_true", help="what is pending here, and when each other machine synced")
+    p.add_argument("--json", action="store_true")
+
+    p = command(
+        "sync-notes",
+        cmd_sync_notes,
+        "bring edits made in a folder of note files (an Obsidian vault) back into the notes, and the notes out",
+    )
+    p.add_argument("folder", nargs="?", metavar="VAULT", help="the notes folder (the first one given is remembered)")
     p.add_argument("--json", action="store_true")
 
     p = command("stats", cmd_stats, "counts by status, category, year and source")

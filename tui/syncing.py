@@ -1,6 +1,7 @@
 """The app's side of sync: a round on start, every SYNC_SECONDS while open, and one on quit.
 
-Rounds run in a thread through the same ``Library.sync`` the CLI calls; the status line says when
+A round syncs with the sync folder and then the notes folder, whichever the config names. Rounds
+run in a thread through the same ``Library.sync`` and ``Library.sync_notes`` the CLI calls; the status line says when
 the last one finished and what it found, a conflict or a file that could not be read is a toast
 (once, not every half minute), and what arrived is shown like any other writer's change.
 """
@@ -19,16 +20,16 @@ if TYPE_CHECKING:
 
     from textual.app import App
 
-    from store import Library, SyncReport
+    from store import Library, SyncReport, VaultReport
 
 SYNC_SECONDS = 30.0
 
 
 class Syncing:
-    """Sync rounds with one folder on behalf of an app."""
+    """Sync rounds with a sync folder and a notes folder (either may be None) on behalf of an app."""
 
-    def __init__(self, app: App[Any], library: Library, folder: Path) -> None:
-        self.app, self.library, self.folder = app, library, folder
+    def __init__(self, app: App[Any], library: Library, folder: Path | None, vault: Path | None) -> None:
+        self.app, self.library, self.folder, self.vault = app, library, folder, vault
         self.running = False
         self._then: Callable[[], object] | None = None
         self._told: set[str] = set()
@@ -51,11 +52,12 @@ class Syncing:
 
     def _run(self) -> None:
         try:
-            report = self.library.sync(self.folder)
+            report = self.library.sync(self.folder) if self.folder is not None else None
+            notes = self.library.sync_notes(self.vault) if self.vault is not None else None
         except StoreError as exc:
             self.app.call_from_thread(self._failed, str(exc))
         else:
-            self.app.call_from_thread(self._done, report)
+            self.app.call_from_thread(self._done, report, notes)
         finally:
             self.app.call_from_thread(self._over)
 
@@ -65,14 +67,15 @@ class Syncing:
         if then is not None:
             then()
 
-    def _done(self, report: SyncReport) -> None:
-        conflicts = f" · {len(report.conflicts)} note conflicts (H)" if report.conflicts else ""
-        self._tell(f"synced {self.library.now().astimezone():%H:%M}{conflicts}")
-        if report.received or report.added:
+    def _done(self, report: SyncReport | None, notes: VaultReport | None) -> None:
+        conflicts = [*(report.conflicts if report else ()), *(notes.conflicts if notes else ())]
+        more = f" · {len(conflicts)} note conflicts (H)" if conflicts else ""
+        self._tell(f"synced {self.library.now().astimezone():%H:%M}{more}")
+        if (report and (report.received or report.added)) or (notes and (notes.taken or notes.conflicts)):
             self.app.post_message(LibraryChanged())
-        for line in report.conflicts:
+        for line in conflicts:
             self.app.notify(line, title="Sync: both versions kept", severity="warning", timeout=15)
-        for line in report.skipped:
+        for line in (*(report.skipped if report else ()), *(notes.problems if notes else ())):
             if line not in self._told:
                 self._told.add(line)
                 self.app.notify(line, title="Sync", severity="warning", timeout=10)

@@ -87,3 +87,26 @@ async def test_what_another_machine_syncs_appears_while_the_app_is_open(
         await pilot.press("slash", *"tag:from-desk")
         await wait_until(pilot, lambda: str(position.render()).startswith("1 of 2 "), timeout=10)
     library.close()
+
+
+async def test_an_edit_made_in_the_notes_folder_reaches_the_open_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.syncing.SYNC_SECONDS", 0.2)
+    vault = tmp_path / "Vault"
+    library = Library.open(tmp_path / "mine.db")
+    library.load_demo(today=TODAY)
+    library.set_note(library.select("")[0], "written in papershelf")
+    library.sync_notes(vault)
+    config = tmp_path / "config.toml"
+    config.write_text(f'notes_vault = "{vault}"\n', encoding="utf-8")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(notifications=True) as pilot:
+        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: "synced" in str(position.render()))
+        (path,) = vault.glob("*.md")
+        path.write_text(path.read_text(encoding="utf-8").replace("papershelf", "obsidian"), encoding="utf-8")
+        await pilot.press("slash", *"note:obsidian")
+        await wait_until(pilot, lambda: str(position.render()).startswith("1 of 1 "), timeout=10)
+    library.close()
