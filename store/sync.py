@@ -8,16 +8,19 @@ others':
     DIR/<machine>/<seq>.update       one round's changes, never rewritten; a snapshot holds all the
                                       machine knew, and its older files are then removed
 
-A file is a magic line, a JSON header line (machine, seq, size, sha256, snapshot) and a Yjs update.
+A file is a magic line, a JSON header line (machine, seq, sizes and digests of its two parts,
+snapshot) and two parts: a Yjs update, and the papers the machine brought in that round, as
+zlib-compressed JSON lines (a paper's record never changes once published, so it needs no merging,
+and keeping 100k abstracts out of the document keeps each round's load of it small).
 One whose size or digest does not match is being copied and is read next round; a duplicate the
 syncing program made (``… (conflicted copy).update``, ``.sync-conflict-…``) is read too, since
 applying an update twice changes nothing; anything else is reported in one line and skipped.
 
 The merge engine is pycrdt, the Rust Yjs (Yrs) bindings that Jupyter's collaboration uses: updates
 commute, apply in any order and any number of times, and two offline edits of one note merge
-character by character. The document holds:
+character by character. A paper travels as ``{"uid", "record"}`` (export's JSON record without
+the user's data); the document holds the user's data:
 
-    records  uid -> the paper as imported (export's JSON record, without the user's data)
     regs     "uid\\tfield\\tmachine" -> [ms, counter, machine, value]: each machine writes only its
              own register per field, so Yjs never has to pick between two writers of one key; the
              value with the newest hybrid logical clock wins (a clock that never runs behind any
@@ -41,6 +44,7 @@ import json
 import os
 import re
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +68,8 @@ FORMAT = 1
 MAGIC = b"papershelf-sync 1\n"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """A file larger than this is not read: no library of papers needs it, and reading it could exhaust memory."""
+MAX_RECORDS_BYTES = 2 * 1024**3
+"""What a file's papers may take once decompressed (a million papers with long abstracts fit)."""
 COMPACT_AFTER = 64
 """A machine replaces its own update files with one snapshot once it has written this many."""
 _DOC_ROWS = 32
@@ -167,10 +173,17 @@ def _iso(ms: int) -> str:
 # -- the folder --------------------------------------------------------------------------------
 
 
-def _encode_file(machine: str, seq: int, payload: bytes, *, snapshot: bool) -> bytes:
+def _encode_file(machine: str, seq: int, payload: bytes, records: bytes, *, snapshot: bool) -> bytes:
     header = {"machine": machine, "seq": seq, "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest(),
-              "snapshot": snapshot, "format": FORMAT}  # fmt: skip
-    return MAGIC + json.dumps(header).encode() + b"\n" + payload
+              "records": len(records), "records_sha256": hashlib.sha256(records).hexdigest(), "snapshot": snapshot,
+              "format": FORMAT}  # fmt: skip
+    return MAGIC + json.dumps(header).encode() + b"\n" + payload + records
+
+
+def _records_blob(records: Iterable[tuple[str, dict[str, Any]]]) -> bytes:
+    lines = (json.dumps({"uid": uid, "record": item}, ensure_ascii=False) for uid, item in records)
+    text = "\n".join(lines)
+    return zlib.compress(text.encode(), 1) if text else b""  # level 1: a third of the size, at disk speed
 
 
 class _Unreadable(Exception):
@@ -181,8 +194,8 @@ class _Unreadable(Exception):
         self.waiting = waiting
 
 
-def _decode_file(path: Path, machine: str, seq: int) -> bytes:
-    """The update a file carries; _Unreadable says what is wrong with it."""
+def _decode_file(path: Path, machine: str, seq: int) -> tuple[bytes, dict[str, Any]]:
+    """The update a file carries and the papers it brings ({uid: record}); _Unreadable says what is wrong."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -198,16 +211,42 @@ def _decode_file(path: Path, machine: str, seq: int) -> bytes:
     try:
         header = json.loads(data[len(MAGIC) : line_end])
         claimed, number, length, digest = header["machine"], header["seq"], header["size"], header["sha256"]
+        extra, extra_digest = int(header.get("records", 0)), header.get("records_sha256")
     except (ValueError, KeyError, TypeError):
         raise _Unreadable("its header is not valid") from None
     if claimed != machine or number != seq:
         raise _Unreadable(f"claims to be file {number!r} of machine {str(claimed)[:40]!r}; skipped")
-    payload = data[line_end + 1 :]
-    if len(payload) < length:
-        raise _Unreadable(f"incomplete ({len(payload):,} of {length:,} bytes; still being copied?)", waiting=True)
-    if len(payload) > length or hashlib.sha256(payload).hexdigest() != digest:
+    body = data[line_end + 1 :]
+    if not isinstance(length, int) or len(body) < length + extra:
+        raise _Unreadable(f"incomplete ({len(body):,} of {length + extra:,} bytes; still being copied?)", waiting=True)
+    payload, blob = body[:length], body[length:]
+    if (
+        len(body) > length + extra
+        or hashlib.sha256(payload).hexdigest() != digest
+        or (extra and hashlib.sha256(blob).hexdigest() != extra_digest)
+    ):
         raise _Unreadable("damaged (its digest does not match)")
-    return payload
+    return payload, _records(blob)
+
+
+def _records(blob: bytes) -> dict[str, Any]:
+    if not blob:
+        return {}
+    inflate = zlib.decompressobj()
+    try:
+        text = inflate.decompress(blob, MAX_RECORDS_BYTES)
+    except zlib.error:
+        raise _Unreadable("damaged (its papers do not decompress)") from None
+    if inflate.unconsumed_tail:
+        raise _Unreadable(f"its papers take more than {MAX_RECORDS_BYTES:,} bytes; skipped")
+    found: dict[str, Any] = {}
+    for line in text.split(b"\n"):
+        try:
+            item = json.loads(line)
+            found[str(item["uid"])] = item["record"]
+        except (ValueError, KeyError, TypeError):
+            raise _Unreadable("damaged (a paper in it is not valid JSON)") from None
+    return found
 
 
 def _write_file(folder: Path, name: str, data: bytes) -> None:
@@ -255,7 +294,6 @@ class Round:
         self.machine = self._meta("sync_machine") or ""
         self.report = SyncReport(folder, self.machine)
         self.doc: Doc[Any] = Doc()
-        self.records: Map[Any] = self.doc.get("records", type=Map)
         self.regs: Map[Any] = self.doc.get("regs", type=Map)
         self.notes: Map[Any] = self.doc.get("notes", type=Map)
         self.by_uid: dict[str, list[str]] = {}
@@ -266,7 +304,11 @@ class Round:
         """uids whose note's Text another machine's replaced (both wrote the paper's first note offline)."""
         self.lost_notes: dict[str, str] = {}
         """uid -> a note text to add to the paper's note (this machine's, under a uid it no longer uses)."""
-        self.new_records: list[str] = []
+        self.outgoing: list[tuple[str, dict[str, Any]]] = []
+        """Papers this round publishes: (uid, record)."""
+        self.new_ids: list[tuple[str, int]] = []
+        self.incoming: dict[str, Any] = {}
+        """Papers other machines published, read this round: uid -> record (not checked yet)."""
         self.payloads: list[bytes] = []
         """Every update read from the folder this round (to show the other side of a note conflict)."""
         self.reading = ""
@@ -292,7 +334,6 @@ class Round:
         self.doc = Doc(client_id=_client_id(self.machine))
         for (data,) in self.conn.execute("SELECT data FROM sync_doc ORDER BY id"):
             self.doc.apply_update(data)
-        self.records = self.doc.get("records", type=Map)
         self.regs = self.doc.get("regs", type=Map)
         self.notes = self.doc.get("notes", type=Map)
         for key in self.regs.keys():  # noqa: SIM118 (a Map is not typed as iterable)
@@ -312,11 +353,18 @@ class Round:
 
     # -- ids
 
-    def _uids(self) -> dict[int, list[str]]:
+    def _uids(self, paper_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Each of these papers' uids (a paper imported on two machines before they met has two)."""
         found: dict[int, list[str]] = {}
-        for uid, paper_id in self.conn.execute("SELECT uid, paper_id FROM sync_ids ORDER BY uid"):
-            found.setdefault(paper_id, []).append(uid)
+        for rows in _chunks(self.conn, "SELECT paper_id, uid FROM sync_ids WHERE paper_id IN ({marks})", paper_ids):
+            for paper_id, uid in rows:
+                found.setdefault(paper_id, []).append(uid)
         return found
+
+    def _papers_of(self, uids: Iterable[str]) -> dict[str, int]:
+        """The paper each of these uids stands for here (those it knows)."""
+        return {u: p for rows in _chunks(self.conn, "SELECT uid, paper_id FROM sync_ids WHERE uid IN ({marks})", uids)
+                for u, p in rows}  # fmt: skip
 
     # -- registers
 
@@ -346,16 +394,17 @@ class Round:
     # -- 1. what changed here goes into the document
 
     def _send(self, everything: bool) -> None:
-        uids = self._uids()
         chosen = "" if everything else " WHERE id IN (SELECT paper_id FROM sync_dirty)"
         ids = [i for (i,) in self.conn.execute(f"SELECT id FROM papers{chosen} ORDER BY id")]
         gone = [] if everything else [i for (i,) in self.conn.execute(
             "SELECT paper_id FROM sync_dirty WHERE paper_id IN (SELECT paper_id FROM trash)")]  # fmt: skip
+        uids = self._uids([*ids, *gone])
         with self.doc.transaction():
             for paper in self.store.get_many(ids) if ids else ():
                 if paper.id not in uids:
                     uids[paper.id] = [self._new_uid(paper)]
                 self._send_paper(paper, uids[paper.id])
+            self.conn.executemany("INSERT INTO sync_ids (uid, paper_id) VALUES (?, ?)", self.new_ids)
             for paper_id in gone:  # moved to the trash here
                 known = uids.get(paper_id)
                 if known and self._effective(known).get("trashed") is not True:
@@ -363,11 +412,8 @@ class Round:
 
     def _new_uid(self, paper: Paper) -> str:
         uid = secrets.token_hex(16)
-        self.conn.execute("INSERT INTO sync_ids (uid, paper_id) VALUES (?, ?)", (uid, paper.id))
-        kept = record(paper)
-        for name in _RECORD_DROPS:
-            kept.pop(name, None)
-        self.records[uid] = json.dumps(kept, ensure_ascii=False)
+        self.outgoing.append((uid, _published(paper)))
+        self.new_ids.append((uid, paper.id))
         return uid
 
     def _send_paper(self, paper: Paper, uids: list[str]) -> None:
@@ -393,26 +439,39 @@ class Round:
     # -- 2. the folder: this machine's file out, the others' in
 
     def _write_update(self, since: bytes) -> None:
-        """This machine's changes to the document since that state, as its next file."""
-        if self.doc.get_state() == since:
+        """This machine's changes to the document since that state, and the papers it brought in, as
+        its next file."""
+        if self.doc.get_state() == since and not self.outgoing:
             return
         seq = int(self._meta("sync_seq") or 0) + 1
-        payload = self.doc.get_update(since)
-        _write_file(self.own, f"{seq:010d}.update", _encode_file(self.machine, seq, payload, snapshot=False))
+        data = _encode_file(self.machine, seq, self.doc.get_update(since), _records_blob(self.outgoing), snapshot=False)
+        _write_file(self.own, f"{seq:010d}.update", data)
         self._set_meta("sync_seq", str(seq))
+        self.outgoing = []
 
     def _tidy_own(self) -> None:
         """Many files of this machine become one snapshot; and machine.json says it was here."""
         written = sorted(s for s, _, duplicate in _updates(self.own) if not duplicate)
         if len(written) > COMPACT_AFTER:
             seq = int(self._meta("sync_seq") or 0) + 1
-            data = _encode_file(self.machine, seq, self.doc.get_update(), snapshot=True)
+            data = _encode_file(self.machine, seq, self.doc.get_update(), _records_blob(self._every_record()),
+                                snapshot=True)  # fmt: skip
             _write_file(self.own, f"{seq:010d}.update", data)
             self._set_meta("sync_seq", str(seq))
             for old in written:
                 (self.own / f"{old:010d}.update").unlink(missing_ok=True)
         info = {"machine": self.machine, "name": self.name, "seen_at": _iso(self.now_ms), "format": FORMAT}
         _write_file(self.own, "machine.json", json.dumps(info, ensure_ascii=False).encode())
+
+    def _every_record(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every paper this library holds, under each of its uids: a snapshot stands for all files before it."""
+        ids = [i for (i,) in self.conn.execute("SELECT id FROM papers WHERE id IN (SELECT paper_id FROM sync_ids)")]
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            uids = self._uids(chunk)
+            for paper in self.store.get_many(chunk):
+                kept = _published(paper)
+                yield from ((uid, kept) for uid in uids.get(paper.id, ()))
 
     def _claimed_by_another(self) -> bool:
         """Whether the folder holds files of this machine's id that this library never wrote (it was
@@ -450,7 +509,7 @@ class Round:
             if seq < start and not duplicate:
                 continue
             try:
-                payload = _decode_file(path, machine, seq)
+                payload, records = _decode_file(path, machine, seq)
                 self.doc.apply_update(payload)
             except _Unreadable as exc:
                 self.report.skipped.append(f"{path}: {exc}")
@@ -461,6 +520,7 @@ class Round:
                 self.report.skipped.append(f"{path}: not a valid update ({exc}); skipped")
                 continue
             self.payloads.append(payload)
+            self.incoming.update(records)
             if not duplicate and seq in (upto + 1, start):
                 upto = seq
         return upto
@@ -472,9 +532,6 @@ class Round:
                 if key not in self.by_uid.setdefault(uid, []):
                     self.by_uid[uid].append(key)
                 self.touched.add(uid)
-
-        def on_records(event: MapEvent) -> None:
-            self.new_records.extend(k for k, change in _changed(event).items() if change["action"] == "add")
 
         def on_notes(events: list[Any]) -> None:
             for event in events:
@@ -488,38 +545,41 @@ class Round:
                     self.touched.add(event.path[0])
                     self.note_from[event.path[0]] = self.reading
 
-        return [self.regs.observe(on_regs), self.records.observe(on_records), self.notes.observe_deep(on_notes)]
+        return [self.regs.observe(on_regs), self.notes.observe_deep(on_notes)]
 
     # -- 3. what arrived goes into the database
 
-    def _add_papers(self) -> dict[int, list[str]]:
-        uids = self._uids()
-        known = {u for us in uids.values() for u in us}
-        fresh = [u for u in dict.fromkeys(self.new_records) if u not in known]
+    def _add_papers(self) -> None:
+        """Papers other machines published that this library has not mapped: imported as a file's
+        entries are (so one it already holds is recognised, not duplicated), then mapped."""
+        known = self._papers_of(self.incoming)
         by_source: dict[str, list[tuple[str, Any]]] = {}
-        for uid in fresh:
+        for uid, item in self.incoming.items():
+            if uid in known:
+                continue
             try:
-                item = json.loads(self.records[uid])
+                if not _MACHINE_ID.fullmatch(uid):
+                    raise ValueError("its id is not one papershelf makes")
                 draft = draft_of(item)
-                sources = item.get("sources") or ["sync"]
-                source = str(sources[0])
+                sources = item.get("sources")
+                source = str(sources[0]) if isinstance(sources, list) and sources else "sync"
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                self.report.skipped.append(f"paper {uid[:8]} from the folder: {exc}; skipped")
+                self.report.skipped.append(f"paper {uid[:32]!r} from the folder: {exc}; skipped")
                 continue
             by_source.setdefault(source, []).append((uid, draft))
         for source, pairs in by_source.items():
             report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), ()), source)
             self.report.added += report.added
+            before = self._uids(i for i in report.paper_ids if i is not None)
             for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True):
                 if paper_id is None:
                     continue
                 self.conn.execute("INSERT OR IGNORE INTO sync_ids (uid, paper_id) VALUES (?, ?)", (uid, paper_id))
-                merged_into = uids.setdefault(paper_id, [])
+                merged_into = before.setdefault(paper_id, [])
                 if merged_into and uid < min(merged_into):  # two uids for one paper: its note moves to the smaller
                     self._join_notes(uid, min(merged_into))
                 merged_into.append(uid)
                 self.touched.add(uid)
-        return uids
 
     def _join_notes(self, canonical: str, other: str) -> None:
         mine, target = self.notes.get(other), self.notes.get(canonical)
@@ -530,9 +590,9 @@ class Round:
         elif str(target) != str(mine):
             self.lost_notes[canonical] = str(mine)
 
-    def _apply(self, uids: dict[int, list[str]]) -> None:
-        paper_of = {u: p for p, us in uids.items() for u in us}
-        affected = sorted({paper_of[u] for u in self.touched if u in paper_of})
+    def _apply(self) -> None:
+        affected = sorted(set(self._papers_of(self.touched).values()))
+        uids = self._uids(affected)
         present = set(self.store.existing(affected))
         in_trash = {i for (i,) in self.conn.execute("SELECT paper_id FROM trash")}
         dirty = {i for (i,) in self.conn.execute("SELECT paper_id FROM sync_dirty")}
@@ -638,7 +698,6 @@ class Round:
                 f"another copy of this library syncs as machine {old[:8]}; this one is now {self.machine[:8]}"
             )
             self.doc = _reloaded(self.doc, self.machine)
-            self.records = self.doc.get("records", type=Map)
             self.regs = self.doc.get("regs", type=Map)
             self.notes = self.doc.get("notes", type=Map)
             self.clock.machine = self.machine
@@ -652,11 +711,11 @@ class Round:
             try:
                 self._receive()
             finally:
-                for subscription, target in zip(subscriptions, (self.regs, self.records, self.notes), strict=True):
+                for subscription, target in zip(subscriptions, (self.regs, self.notes), strict=True):
                     target.unobserve(subscription)
-            uids = self._add_papers()
+            self._add_papers()
             received = self.doc.get_state()
-            self._apply(uids)
+            self._apply()
             self._write_update(received)  # notes this machine joined while applying
             self._tidy_own()
         except OSError as exc:
@@ -691,6 +750,22 @@ def _is_snapshot(path: Path) -> bool:
     return b'"snapshot": true' in head
 
 
+def _chunks(conn: sqlite3.Connection, sql: str, values: Iterable[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of sql for these values, 500 at a time: ``{marks}`` is where they go."""
+    listed = list(values)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        yield conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk).fetchall()
+
+
+def _published(paper: Paper) -> dict[str, Any]:
+    """A paper as other machines receive it: export's record, without the user's data (registers carry it)."""
+    kept = record(paper)
+    for name in _RECORD_DROPS:
+        kept.pop(name, None)
+    return kept
+
+
 _DEFAULTS: dict[str, Any] = {"status": "unread", "priority": 0, "code": None, "key": None, "edits": {}}
 
 
@@ -708,6 +783,8 @@ def _user_values(paper: Paper) -> dict[str, Any]:
 
 
 def _edits(paper: Paper) -> dict[str, Any]:
+    if not paper.edited:
+        return {}
     shown: dict[str, Any] = {"title": paper.title, "authors": list(paper.authors), "year": paper.year,
                              "category": paper.category, "url": paper.links[0] if paper.links else ""}  # fmt: skip
     return {f: shown[f] for f in paper.edited}

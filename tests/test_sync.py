@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 import shutil
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library, title_key
-from store.sync import MAGIC, _encode_file
+from store.sync import MAGIC, _encode_file, _records_blob
 from tests.conftest import TODAY, FixedClock
 from tui.cli import main
 
@@ -276,7 +277,7 @@ def test_hostile_files_are_reported_and_change_nothing(machines: list[Machine]) 
     stranger = laptop.folder / ("ab" * 16)
     stranger.mkdir()
     (stranger / "0000000001.update").write_bytes(b"\x1b[2J\x1b]0;pwned\x07" * 100)
-    (stranger / "0000000002.update").write_bytes(_encode_file("cd" * 16, 2, b"\x00\x01", snapshot=False))
+    (stranger / "0000000002.update").write_bytes(_encode_file("cd" * 16, 2, b"\x00\x01", b"", snapshot=False))
     (stranger / "0000000003.update").write_bytes(MAGIC + b'{"machine": "' + b"ab" * 16 + b'", "seq": 3, "size": 4,'
                                                  b' "sha256": "00"}\n\x00\x00\x00\x00')  # fmt: skip
     with open(stranger / "0000000004.update", "wb") as huge:  # sparse: costs no disk
@@ -293,6 +294,34 @@ def test_hostile_files_are_reported_and_change_nothing(machines: list[Machine]) 
     assert "not-a-machine: not a papershelf machine folder" in text
     (peer,) = [p for p in desk.library.sync_peers(desk.folder) if p.machine == "ab" * 16]
     assert "\x1b" not in peer.name and peer.seen_at is None
+
+
+def test_papers_from_the_folder_are_checked_like_an_imported_file(
+    machines: list[Machine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, desk, _ = machines
+    _converge([laptop, desk])
+    before = desk.state()
+    machine = "ef" * 16
+    folder = laptop.folder / machine
+    folder.mkdir()
+    good = {"title": "A \x1b]52;c;cHduZWQ=\x07 Title Kept as Text", "authors": ["Ann Lee"], "date": "2024-01-01"}
+    records = [("0" * 32, good), ("1" * 32, {"authors": ["no title"]}), ("not-an-id", good), ("2" * 32, ["x"])]
+    (folder / "0000000001.update").write_bytes(_encode_file(machine, 1, b"\x00\x00", _records_blob(records),
+                                                            snapshot=False))  # fmt: skip
+    (folder / "0000000002.update").write_bytes(_encode_file(machine, 2, b"\x00\x00", b"not zlib", snapshot=False))
+    bomb = zlib.compress(b"\n" * 5_000_000)
+    monkeypatch.setattr("store.sync.MAX_RECORDS_BYTES", 1_000_000)
+    (folder / "0000000003.update").write_bytes(_encode_file(machine, 3, b"\x00\x00", bomb, snapshot=False))
+    report = desk.sync()
+    text = "\n".join(report.skipped)
+    assert report.added == 1 and "has no title" in text and "not one papershelf makes" in text
+    assert "a paper record is not an object" in text
+    assert "do not decompress" in text and "take more than 1,000,000 bytes" in text
+    added = set(desk.state()) - set(before)
+    assert len(added) == 1  # the one good paper, its title stored as the text it is
+    (paper_id,) = desk.library.select("kept")
+    assert "\x1b]52" in desk.library.paper(paper_id).title
 
 
 def test_values_this_library_refuses_are_skipped_not_applied(machines: list[Machine]) -> None:
@@ -317,7 +346,7 @@ def test_values_this_library_refuses_are_skipped_not_applied(machines: list[Mach
     regs[f"{uid}\tcode\t{machine}"] = json.dumps([soon + 10**12, 0, machine, "https://evil.example/"])  # decades ahead
     folder = laptop.folder / machine
     folder.mkdir()
-    (folder / "0000000001.update").write_bytes(_encode_file(machine, 1, doc.get_update(before), snapshot=False))
+    (folder / "0000000001.update").write_bytes(_encode_file(machine, 1, doc.get_update(before), b"", snapshot=False))
     state = desk.state()
     report = desk.sync()
     assert desk.state() == state
