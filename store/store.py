@@ -1356,6 +1356,16 @@ class Store:
                 raise PaperNotFound(f"no paper with id {exc.args[0]} in the trash") from None
         return self.get_many(unique), renamed
 
+    def in_trash(self, paper_ids: Sequence[int]) -> list[Paper]:
+        """Papers in the trash as they were when deleted (user data, tags and all; sources left out)."""
+        names = [c.strip() for c in _PAPER_COLUMNS.split(",")]
+        found = []
+        for rows in self._by_ids("SELECT data FROM trash WHERE paper_id IN ({ids}) ORDER BY paper_id", paper_ids):
+            for (data,) in rows:
+                kept = json.loads(data)
+                found.append(_paper([kept["paper"].get(n) for n in names], tuple(sorted(kept["tags"])), ()))
+        return found
+
     def trashed(self) -> list[trash.Trashed]:
         with self._lock:
             return trash.listed(self._conn)

@@ -307,6 +307,8 @@ class Round:
         self.outgoing: list[tuple[str, dict[str, Any]]] = []
         """Papers this round publishes: (uid, record)."""
         self.new_ids: list[tuple[str, int]] = []
+        self.ahead: set[str] = set()
+        """Machines with changes stamped too far ahead of this one's clock to be applied."""
         self.incoming: dict[str, Any] = {}
         """Papers other machines published, read this round: uid -> record (not checked yet)."""
         self.payloads: list[bytes] = []
@@ -375,8 +377,12 @@ class Round:
             for key in self.by_uid.get(uid, ()):
                 parts = key.split("\t")
                 register = _register(self.regs.get(key), parts)
-                if register is not None and register.stamp.ms <= self.now_ms + _FUTURE_MS:
-                    found.setdefault(parts[1], []).append(register)
+                if register is None:
+                    continue
+                if register.stamp.ms > self.now_ms + _FUTURE_MS:
+                    self.ahead.add(parts[2])
+                    continue
+                found.setdefault(parts[1], []).append(register)
         return found
 
     def _effective(self, uids: Iterable[str]) -> dict[str, Any]:
@@ -405,9 +411,10 @@ class Round:
                     uids[paper.id] = [self._new_uid(paper)]
                 self._send_paper(paper, uids[paper.id])
             self.conn.executemany("INSERT INTO sync_ids (uid, paper_id) VALUES (?, ?)", self.new_ids)
-            for paper_id in gone:  # moved to the trash here
-                known = uids.get(paper_id)
+            for paper in self.store.in_trash(gone) if gone else ():  # moved to the trash here
+                known = uids.get(paper.id)
                 if known and self._effective(known).get("trashed") is not True:
+                    self._send_paper(paper, known)  # what was done to it before it went goes too
                     self._publish(min(known), "trashed", True)
 
     def _new_uid(self, paper: Paper) -> str:
@@ -426,7 +433,7 @@ class Round:
         for name in sorted(n for n in {*now, *mine} if n.startswith("tag:")):
             if bool(now.get(name)) != (name in mine):
                 self._publish(uid, name, name in mine)
-        if now.get("trashed") is True:
+        if now.get("trashed") is True:  # restored here
             self._publish(uid, "trashed", False)
         text = self.notes.get(uid)
         if paper.note and not isinstance(text, Text):
@@ -587,6 +594,7 @@ class Round:
             return
         if not isinstance(target, Text):
             self.notes[canonical] = Text(str(mine))
+            self.report.sent += 1
         elif str(target) != str(mine):
             self.lost_notes[canonical] = str(mine)
 
@@ -611,38 +619,49 @@ class Round:
                 self.report.changed_ids.add(paper_id)
 
     def _apply_paper(self, paper_id: int, uids: list[str], trashed: bool, edited_here: bool) -> bool:
+        """Bring one paper level with the document. A paper in the trash is brought level too (taken
+        out and put back), so that the trash always holds what the shelf holds and a restore, here or
+        anywhere, brings back the merged state rather than a stale one."""
         store, now = self.store, self._effective(uids)
-        if now.get("trashed") is True:
-            if not trashed:
-                store.to_trash([paper_id])
-            return not trashed
+        gone = now.get("trashed") is True
+        paper = store.in_trash([paper_id])[0] if trashed else store.get(paper_id)
+        changed = trashed != gone or self._differs(paper, min(uids), now)
+        if not changed:
+            return False
         if trashed:
-            store.restore([paper_id])
-        paper = store.get(paper_id)
+            paper = store.restore([paper_id])[0][0]
         mine = _user_values(paper)
-        changed = trashed
         if now.get("status", mine["status"]) != mine["status"]:
             stamp = max(self._registers(uids)["status"], key=lambda r: r.stamp).stamp
             store.set_status([paper_id], now["status"], at=_iso(stamp.ms))
-            changed = True
         if now.get("priority", mine["priority"]) != mine["priority"]:
             store.set_priority([paper_id], to=now["priority"])
-            changed = True
         if now.get("code", mine["code"]) != mine["code"]:
             store.set_code_url(paper_id, now["code"])
-            changed = True
         if now.get("key") and now["key"] != paper.cite_key:
             store.set_key(paper_id, now["key"])
-            changed = True
         if now.get("edits", mine["edits"]) != mine["edits"]:
             wanted = now["edits"]
             store.edit(paper_id, {f: wanted.get(f) for f in EDITABLE if f in wanted or f in mine["edits"]})
-            changed = True
         for name, value in now.items():
             if name.startswith("tag:") and value != (name in mine):
                 (store.tag if value else store.untag)([paper_id], name[4:])
-                changed = True
-        return self._apply_note(paper, min(uids), edited_here) or changed
+        self._apply_note(paper, min(uids), edited_here)
+        if gone:
+            store.to_trash([paper_id])
+        return True
+
+    def _differs(self, paper: Paper, uid: str, now: dict[str, Any]) -> bool:
+        """Whether the document says something else of this paper than the library holds."""
+        mine = _user_values(paper)
+        if any(now.get(name, mine[name]) != mine[name] for name in _DEFAULTS) or (
+            now.get("key") and now["key"] != paper.cite_key
+        ):
+            return True
+        if any(n.startswith("tag:") and v != (n in mine) for n, v in now.items()):
+            return True
+        text = self.notes.get(uid)
+        return (isinstance(text, Text) and str(text) != paper.note) or uid in self.replaced or uid in self.lost_notes
 
     def _apply_note(self, paper: Paper, uid: str, edited_here: bool) -> bool:
         """The note as the document has it; when it was edited here too, the other side's version
@@ -655,6 +674,7 @@ class Round:
             theirs, merged = merged, f"{merged}\n\n{lost}" if merged else lost
             if isinstance(text, Text):
                 _edit_text(text, merged)
+                self.report.sent += 1
         if merged == paper.note:
             return False
         if theirs is None and edited_here and paper.note:
@@ -718,6 +738,11 @@ class Round:
             self._apply()
             self._write_update(received)  # notes this machine joined while applying
             self._tidy_own()
+            self.report.skipped.extend(
+                f"changes from machine {m[:8]} are stamped more than 30 days ahead of this machine's clock; not "
+                "applied (is a clock wrong?)"
+                for m in sorted(self.ahead)
+            )
         except OSError as exc:
             raise SyncError(f"{self.folder}: cannot write this machine's files ({exc.strerror})") from None
         self._save(loaded)
