@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 
 from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
 from tui.clipboard import SystemClipboard
-from tui.messages import LibraryLoaded
+from tui.messages import LibraryLoaded, SyncFinished
 from tui.note_actions import NoteActions
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
@@ -219,6 +219,11 @@ class PapershelfApp(NoteActions, Transfers):
         self.watch_for_changes()
         if self.syncing is not None:
             self.syncing.start()
+
+    @on(SyncFinished)
+    def _synced(self, message: SyncFinished) -> None:
+        if self.syncing is not None:
+            self.syncing.finished(message)
 
     async def action_quit(self) -> None:
         """ctrl+q: with a sync folder, one last round first (a second ctrl+q does not wait for it)."""

@@ -11,7 +11,7 @@ from textual.worker import Worker, WorkerState
 from store import StoreError
 
 if TYPE_CHECKING:
-    from store import Change, ImportReport, Paper, SearchResult
+    from store import Change, ImportReport, Paper, SearchResult, SyncReport, VaultReport
 
 
 @dataclass
@@ -25,6 +25,15 @@ class LibraryChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LibraryChanged)
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync round is over: what it did with the sync folder and the notes folder, or why it failed."""
+
+    report: SyncReport | None = None
+    notes: VaultReport | None = None
+    error: str | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from store import StoreError
-from tui.messages import LibraryChanged
+from tui.messages import LibraryChanged, SyncFinished
 from tui.widgets.status_line import Position
 
 if TYPE_CHECKING:
@@ -55,13 +55,19 @@ class Syncing:
             report = self.library.sync(self.folder) if self.folder is not None else None
             notes = self.library.sync_notes(self.vault) if self.vault is not None else None
         except StoreError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.app.post_message(SyncFinished(error=str(exc)))
+        except BaseException:
+            self.app.post_message(SyncFinished(error="the round stopped on an error (see the worker's report)"))
+            raise
         else:
-            self.app.call_from_thread(self._done, report, notes)
-        finally:
-            self.app.call_from_thread(self._over)
+            self.app.post_message(SyncFinished(report, notes))
 
-    def _over(self) -> None:
+    def finished(self, message: SyncFinished) -> None:
+        """On the app's thread: what the round did, said; and whatever waited for it, done."""
+        if message.error is not None:
+            self._failed(message.error)
+        else:
+            self._done(message.report, message.notes)
         self.running = False
         then, self._then = self._then, None
         if then is not None:
