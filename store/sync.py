@@ -46,6 +46,7 @@ import re
 import secrets
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map, MapEvent, Text
@@ -58,7 +59,7 @@ from store.store import StoreError
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from store.models import Paper
@@ -609,12 +610,7 @@ class Round:
                 continue  # emptied from this library's trash: gone here for good
             for register in (r for rs in self._registers(uids[paper_id]).values() for r in rs):
                 self.clock.observe(register.stamp)
-            try:
-                changed = self._apply_paper(paper_id, uids[paper_id], paper_id in in_trash, paper_id in dirty)
-            except StoreError as exc:  # a value another machine sent that this library refuses
-                self.report.skipped.append(f"paper {paper_id}: {exc}; left as it was")
-                continue
-            if changed:
+            if self._apply_paper(paper_id, uids[paper_id], paper_id in in_trash, paper_id in dirty):
                 self.report.received += 1
                 self.report.changed_ids.add(paper_id)
 
@@ -631,21 +627,27 @@ class Round:
         if trashed:
             paper = store.restore([paper_id])[0][0]
         mine = _user_values(paper)
+        steps: list[tuple[str, Callable[[], object]]] = []
         if now.get("status", mine["status"]) != mine["status"]:
             stamp = max(self._registers(uids)["status"], key=lambda r: r.stamp).stamp
-            store.set_status([paper_id], now["status"], at=_iso(stamp.ms))
+            steps.append(("status", lambda: store.set_status([paper_id], now["status"], at=_iso(stamp.ms))))
         if now.get("priority", mine["priority"]) != mine["priority"]:
-            store.set_priority([paper_id], to=now["priority"])
+            steps.append(("priority", lambda: store.set_priority([paper_id], to=now["priority"])))
         if now.get("code", mine["code"]) != mine["code"]:
-            store.set_code_url(paper_id, now["code"])
+            steps.append(("code link", lambda: store.set_code_url(paper_id, now["code"])))
         if now.get("key") and now["key"] != paper.cite_key:
-            store.set_key(paper_id, now["key"])
+            steps.append(("citation key", lambda: store.set_key(paper_id, now["key"])))
         if now.get("edits", mine["edits"]) != mine["edits"]:
-            wanted = now["edits"]
-            store.edit(paper_id, {f: wanted.get(f) for f in EDITABLE if f in wanted or f in mine["edits"]})
+            wanted = {f: now["edits"].get(f) for f in EDITABLE if f in now["edits"] or f in mine["edits"]}
+            steps.append(("corrections", lambda: store.edit(paper_id, wanted)))
         for name, value in now.items():
             if name.startswith("tag:") and value != (name in mine):
-                (store.tag if value else store.untag)([paper_id], name[4:])
+                steps.append((f"tag {name[4:]}", partial(store.tag if value else store.untag, [paper_id], name[4:])))
+        for what, step in steps:  # each value on its own: one this library refuses leaves the others applied
+            try:
+                step()
+            except StoreError as exc:
+                self.report.skipped.append(f"paper {paper_id}: its {what} from another machine: {exc}; left as it was")
         self._apply_note(paper, min(uids), edited_here)
         if gone:
             store.to_trash([paper_id])

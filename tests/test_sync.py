@@ -232,6 +232,22 @@ def test_a_restore_brings_back_what_the_shelf_holds_and_keeps_what_came_after(ma
     assert laptop.state() == desk.state()
 
 
+def test_a_value_this_library_refuses_leaves_the_papers_other_changes_applied(machines: list[Machine]) -> None:
+    laptop, desk, _ = machines
+    _converge([laptop, desk])
+    first, second = (laptop.title(i) for i in laptop.library.select("")[:2])
+    desk.library.set_key(desk.id_of(second), "taken2024")  # desk gives the key to another paper, offline
+    paper = laptop.id_of(first)
+    laptop.library.set_key(paper, "taken2024")
+    laptop.library.set_status([paper], "read")
+    laptop.sync()
+    report = desk.sync()
+    there = desk.library.paper(desk.id_of(first))
+    assert there.status.value == "read"
+    assert there.cite_key != "taken2024"
+    assert any("its citation key from another machine" in line and "taken" in line for line in report.skipped)
+
+
 def test_a_skewed_clock_cannot_undo_a_change_made_after_seeing_its_own(machines: list[Machine], tmp_path: Path) -> None:
     laptop, desk, _ = machines
     laptop.clock.advance(5 * 3600)  # the laptop's clock is five hours fast
