@@ -1107,8 +1107,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     if args.handler is cmd_where:
         return int(cmd_where(None, args, out, err))
     db_path = demo_db_path() if args.handler is cmd_demo else default_db_path(args.db)
-    if _served():
-        os.setpgrp()  # ctrl+c in the server's terminal stops the server, which then closes each window
     if args.handler in (cmd_tui, cmd_demo) and not getattr(args, "list", False) and not _has_terminal(out):
         err.write(
             "papershelf: the app needs a terminal, and this is not one (a pipe, a cron job?).\n"
