@@ -45,7 +45,7 @@ import os
 import re
 import secrets
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ from pycrdt import Doc, Map, MapEvent, Text
 from store.edits import EDITABLE
 from store.exporters import record
 from store.importers.records import draft_of
-from store.models import PRIORITY_LIMIT, ParseResult, ReadStatus
+from store.models import PRIORITY_LIMIT, ParseResult, ReadStatus, UserData
 from store.store import StoreError
 
 if TYPE_CHECKING:
@@ -299,6 +299,8 @@ class Round:
         self.notes: Map[Any] = self.doc.get("notes", type=Map)
         self.by_uid: dict[str, list[str]] = {}
         """Each uid's register keys, kept current as the round writes and reads."""
+        self.noted: set[str] = set()
+        """uids with a note's Text: asking the map for one it lacks costs as much as a lookup that finds one."""
         self.touched: set[str] = set()
         """uids whose registers or note other machines changed this round."""
         self.replaced: set[str] = set()
@@ -341,6 +343,7 @@ class Round:
         self.notes = self.doc.get("notes", type=Map)
         for key in self.regs.keys():  # noqa: SIM118 (a Map is not typed as iterable)
             self.by_uid.setdefault(key.split("\t", 1)[0], []).append(key)
+        self.noted = set(self.notes.keys())
         self.clock = _Clock(self._meta("sync_clock") or "0.0", self.machine)
 
     def _save(self, before: bytes) -> None:
@@ -388,7 +391,11 @@ class Round:
 
     def _effective(self, uids: Iterable[str]) -> dict[str, Any]:
         """Each field's value by the newest register (fields never set are absent)."""
-        return {f: max(rs, key=lambda r: r.stamp).value for f, rs in self._registers(uids).items()}
+        return _newest(self._registers(uids))
+
+    def _note(self, uid: str) -> Text | None:
+        text = self.notes.get(uid) if uid in self.noted else None
+        return text if isinstance(text, Text) else None
 
     def _publish(self, uid: str, name: str, value: Any, physical_ms: int | None = None) -> None:
         stamp = self.clock.tick(physical_ms or self.now_ms)
@@ -436,9 +443,10 @@ class Round:
                 self._publish(uid, name, name in mine)
         if now.get("trashed") is True:  # restored here
             self._publish(uid, "trashed", False)
-        text = self.notes.get(uid)
+        text = self._note(uid)
         if paper.note and not isinstance(text, Text):
             self.notes[uid] = Text(paper.note)
+            self.noted.add(uid)
             self.report.sent += 1
         elif isinstance(text, Text) and str(text) != paper.note:
             _edit_text(text, paper.note)
@@ -545,6 +553,7 @@ class Round:
             for event in events:
                 if not event.path:  # the map itself: a note's Text added, or replaced by another machine's
                     for uid, change in _changed(event).items():
+                        self.noted.add(uid)
                         if change["action"] == "update":  # this machine's Text lost: its text is in the database
                             self.replaced.add(uid)
                         self.touched.add(uid)
@@ -569,6 +578,8 @@ class Round:
                 if not _MACHINE_ID.fullmatch(uid):
                     raise ValueError("its id is not one papershelf makes")
                 draft = draft_of(item)
+                if isinstance(text := self._note(uid), Text) and str(text):  # its note comes in with it
+                    draft = replace(draft, user=UserData(note=str(text)))
                 sources = item.get("sources")
                 source = str(sources[0]) if isinstance(sources, list) and sources else "sync"
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -579,10 +590,9 @@ class Round:
             report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), ()), source)
             self.report.added += report.added
             before = self._uids(i for i in report.paper_ids if i is not None)
-            for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True):
-                if paper_id is None:
-                    continue
-                self.conn.execute("INSERT OR IGNORE INTO sync_ids (uid, paper_id) VALUES (?, ?)", (uid, paper_id))
+            placed = [(uid, paper_id) for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True) if paper_id]
+            self.conn.executemany("INSERT OR IGNORE INTO sync_ids (uid, paper_id) VALUES (?, ?)", placed)
+            for uid, paper_id in placed:
                 merged_into = before.setdefault(paper_id, [])
                 if merged_into and uid < min(merged_into):  # two uids for one paper: its note moves to the smaller
                     self._join_notes(uid, min(merged_into))
@@ -590,39 +600,45 @@ class Round:
                 self.touched.add(uid)
 
     def _join_notes(self, canonical: str, other: str) -> None:
-        mine, target = self.notes.get(other), self.notes.get(canonical)
+        mine, target = self._note(other), self._note(canonical)
         if not isinstance(mine, Text) or not str(mine):
             return
         if not isinstance(target, Text):
             self.notes[canonical] = Text(str(mine))
+            self.noted.add(canonical)
             self.report.sent += 1
         elif str(target) != str(mine):
             self.lost_notes[canonical] = str(mine)
 
     def _apply(self) -> None:
-        affected = sorted(set(self._papers_of(self.touched).values()))
+        said = {u for u in self.touched if u in self.by_uid or u in self.noted or u in self.replaced}
+        affected = sorted(set(self._papers_of(said).values()))  # a paper nothing was said of is as it came
         uids = self._uids(affected)
-        present = set(self.store.existing(affected))
-        in_trash = {i for (i,) in self.conn.execute("SELECT paper_id FROM trash")}
         dirty = {i for (i,) in self.conn.execute("SELECT paper_id FROM sync_dirty")}
-        for paper_id in affected:
-            if paper_id not in present and paper_id not in in_trash:
-                continue  # emptied from this library's trash: gone here for good
-            for register in (r for rs in self._registers(uids[paper_id]).values() for r in rs):
-                self.clock.observe(register.stamp)
-            if self._apply_paper(paper_id, uids[paper_id], paper_id in in_trash, paper_id in dirty):
-                self.report.received += 1
-                self.report.changed_ids.add(paper_id)
+        for start in range(0, len(affected), 500):  # read a chunk of papers at a time, not one by one
+            chunk = affected[start : start + 500]
+            held = {p.id: (p, False) for p in self.store.get_many(self.store.existing(chunk))}
+            held.update((p.id, (p, True)) for p in self.store.in_trash([i for i in chunk if i not in held]))
+            for paper_id in chunk:
+                if paper_id not in held:
+                    continue  # emptied from this library's trash: gone here for good
+                registers = self._registers(uids[paper_id])
+                for register in (r for rs in registers.values() for r in rs):
+                    self.clock.observe(register.stamp)
+                paper, trashed = held[paper_id]
+                if self._apply_paper(paper, uids[paper_id], _newest(registers), trashed, paper_id in dirty):
+                    self.report.received += 1
+                    self.report.changed_ids.add(paper_id)
 
-    def _apply_paper(self, paper_id: int, uids: list[str], trashed: bool, edited_here: bool) -> bool:
-        """Bring one paper level with the document. A paper in the trash is brought level too (taken
-        out and put back), so that the trash always holds what the shelf holds and a restore, here or
-        anywhere, brings back the merged state rather than a stale one."""
-        store, now = self.store, self._effective(uids)
+    def _apply_paper(
+        self, paper: Paper, uids: list[str], now: dict[str, Any], trashed: bool, edited_here: bool
+    ) -> bool:
+        """Bring one paper level with the document (``now``: its fields' newest values). A paper in the
+        trash is brought level too (taken out and put back), so that the trash always holds what the
+        shelf holds and a restore, here or anywhere, brings back the merged state rather than a stale one."""
+        store, paper_id = self.store, paper.id
         gone = now.get("trashed") is True
-        paper = store.in_trash([paper_id])[0] if trashed else store.get(paper_id)
-        changed = trashed != gone or self._differs(paper, min(uids), now)
-        if not changed:
+        if not (trashed != gone or self._differs(paper, min(uids), now)):
             return False
         if trashed:
             paper = store.restore([paper_id])[0][0]
@@ -662,13 +678,13 @@ class Round:
             return True
         if any(n.startswith("tag:") and v != (n in mine) for n, v in now.items()):
             return True
-        text = self.notes.get(uid)
+        text = self._note(uid)
         return (isinstance(text, Text) and str(text) != paper.note) or uid in self.replaced or uid in self.lost_notes
 
     def _apply_note(self, paper: Paper, uid: str, edited_here: bool) -> bool:
         """The note as the document has it; when it was edited here too, the other side's version
         goes into the history beside this machine's, marked with where it came from."""
-        text = self.notes.get(uid)
+        text = self._note(uid)
         merged = str(text) if isinstance(text, Text) else paper.note
         theirs: str | None = None
         lost = self.lost_notes.pop(uid, paper.note if uid in self.replaced and paper.note else None)
@@ -775,6 +791,10 @@ def _is_snapshot(path: Path) -> bool:
     except OSError:
         return False
     return b'"snapshot": true' in head
+
+
+def _newest(registers: dict[str, list[_Register]]) -> dict[str, Any]:
+    return {f: max(rs, key=lambda r: r.stamp).value for f, rs in registers.items()}
 
 
 def _chunks(conn: sqlite3.Connection, sql: str, values: Iterable[Any]) -> Iterator[list[tuple[Any, ...]]]:
