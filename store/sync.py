@@ -117,7 +117,6 @@ class SyncReport:
     """Notes edited on two machines: both versions kept in the note's history."""
     skipped: list[str] = field(default_factory=list)
     """Files or values not applied, each with why (waiting for a copy to finish is one)."""
-    changed_ids: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -347,13 +346,14 @@ class Round:
         self.clock = _Clock(self._meta("sync_clock") or "0.0", self.machine)
 
     def _save(self, before: bytes) -> None:
-        delta = self.doc.get_update(before)
+        """The document as this round left it (as one more update, or as one whole now and then), in the
+        same transaction as everything the round wrote."""
         (rows,) = self.conn.execute("SELECT count(*) FROM sync_doc").fetchone()
         if rows >= _DOC_ROWS:
             self.conn.execute("DELETE FROM sync_doc")
             self.conn.execute("INSERT INTO sync_doc (data) VALUES (?)", (self.doc.get_update(),))
         elif self.doc.get_state() != before:
-            self.conn.execute("INSERT INTO sync_doc (data) VALUES (?)", (delta,))
+            self.conn.execute("INSERT INTO sync_doc (data) VALUES (?)", (self.doc.get_update(before),))
         self._set_meta("sync_clock", self.clock.state())
         self.conn.execute("DELETE FROM sync_dirty")
 
@@ -628,7 +628,6 @@ class Round:
                 paper, trashed = held[paper_id]
                 if self._apply_paper(paper, uids[paper_id], _newest(registers), trashed, paper_id in dirty):
                     self.report.received += 1
-                    self.report.changed_ids.add(paper_id)
 
     def _apply_paper(
         self, paper: Paper, uids: list[str], now: dict[str, Any], trashed: bool, edited_here: bool
