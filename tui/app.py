@@ -82,7 +82,6 @@ class PapershelfApp(NoteActions, Transfers):
     the paper, note and transfer actions it inherits."""
 
     CSS_PATH = "app.tcss"
-    _quitting = False
     TITLE = "papershelf"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit papershelf"),
@@ -98,6 +97,7 @@ class PapershelfApp(NoteActions, Transfers):
         config: Config | None = None,
         config_problems: Iterable[str] = (),
         config_file: Path | None = None,
+        sync: bool = True,
     ) -> None:
         clipboard = clipboard or SystemClipboard(self.copy_to_clipboard, in_browser=lambda: self.is_web)
         super().__init__(library, clipboard, open_url=open_url or self._open_in_browser, today=today)
@@ -111,7 +111,8 @@ class PapershelfApp(NoteActions, Transfers):
         folder, vault = (
             Path(f).expanduser() if f else None for f in (self.config.sync_folder, self.config.notes_vault)
         )
-        self.syncing = Syncing(self, library, folder, vault) if (folder or vault) and not library.read_only else None
+        wanted = sync and (folder or vault) and not library.read_only
+        self.syncing = Syncing(self, library, folder, vault) if wanted else None
 
     def _quit_on_signals(self, *, listen: bool) -> None:
         """A closed terminal (SIGHUP) or a SIGTERM quits as ctrl+q does, so screens close and what was
@@ -225,15 +226,6 @@ class PapershelfApp(NoteActions, Transfers):
         if self.syncing is not None:
             self.syncing.finished(message)
 
-    async def action_quit(self) -> None:
-        """ctrl+q: with a sync folder, one last round first (a second ctrl+q does not wait for it)."""
-        if self.syncing is None or self._quitting:
-            self.exit()
-            return
-        self._quitting = True
-        self.notify("Syncing before quitting… (ctrl+q again quits now)", title="Sync", timeout=5)
-        self.syncing.round(then=self.exit)
-
     def _remember_theme(self, theme: Theme) -> None:
         """A theme chosen in the app is written to the config file, the rest of the file untouched."""
         if self._config_file is None or theme.name == self.config.theme:
@@ -263,8 +255,10 @@ def create_app(
     open_url: Callable[[str], bool] | None = None,
     today: Callable[[], dt.date] = dt.date.today,
     config_file: Path | None = None,
+    sync: bool = True,
 ) -> PapershelfApp:
-    """The app on a library; tests inject a fake clipboard, browser, date and config file."""
+    """The app on a library; tests inject a fake clipboard, browser, date and config file. ``sync``
+    False keeps the configured sync folders out of it (the demo library must never reach them)."""
     config, problems = read_config(config_file) if config_file is not None else (Config(), [])
     return PapershelfApp(
         library,
@@ -274,6 +268,7 @@ def create_app(
         config=config,
         config_problems=problems,
         config_file=config_file,
+        sync=sync,
     )
 
 
@@ -303,6 +298,11 @@ def _binding_ids() -> set[str]:
     return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
 
-def run(library: Library) -> int:
-    create_app(library, config_file=config_path()).run()
+def run(library: Library, *, sync: bool = True) -> int:
+    """The app in this terminal; with a sync folder, one last round once it has closed, so that what
+    every screen saved on the way out (a note being typed) goes too."""
+    app = create_app(library, config_file=config_path(), sync=sync)
+    app.run()
+    if app.syncing is not None:
+        app.syncing.last_round()
     return 0

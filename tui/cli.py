@@ -785,10 +785,10 @@ def cmd_where(library: Library | None, args: argparse.Namespace, out: TextIO, er
     return EXIT_OK
 
 
-def _open_tui(library: Library) -> int:
+def _open_tui(library: Library, *, sync: bool = True) -> int:
     from tui.app import run  # deferred: only the TUI pays for importing Textual
 
-    return run(library)
+    return run(library, sync=sync)
 
 
 def cmd_demo(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -797,7 +797,7 @@ def cmd_demo(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         for paper in library.iter_papers():
             out.write(_paper_line(paper, shutil.get_terminal_size((120, 24)).columns) + "\n")
         return EXIT_OK
-    return _open_tui(library)
+    return _open_tui(library, sync=False)  # the demo's papers never go to the user's sync folder
 
 
 def cmd_tui(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

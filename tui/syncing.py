@@ -1,4 +1,4 @@
-"""The app's side of sync: a round on start, every SYNC_SECONDS while open, and one on quit.
+"""The app's side of sync: a round on start, every SYNC_SECONDS while open, and one after it closes.
 
 A round syncs with the sync folder and then the notes folder, whichever the config names. Rounds
 run in a thread through the same ``Library.sync`` and ``Library.sync_notes`` the CLI calls; the status line says when
@@ -8,14 +8,15 @@ the last one finished and what it found, a conflict or a file that could not be 
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from typing import TYPE_CHECKING, Any
 
-from store import StoreError
+from store import StoreError, printable
 from tui.messages import LibraryChanged, SyncFinished
 from tui.widgets.status_line import Position
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from textual.app import App
@@ -31,7 +32,6 @@ class Syncing:
     def __init__(self, app: App[Any], library: Library, folder: Path | None, vault: Path | None) -> None:
         self.app, self.library, self.folder, self.vault = app, library, folder, vault
         self.running = False
-        self._then: Callable[[], object] | None = None
         self._told: set[str] = set()
         """Skipped files already shown in a toast: the same one is not shown again every round."""
 
@@ -39,14 +39,11 @@ class Syncing:
         self.round()
         self.app.set_interval(SYNC_SECONDS, self.round)
 
-    def round(self, then: Callable[[], object] | None = None) -> None:
-        """Start a round unless one is running; ``then`` runs on the app's thread when it is over."""
+    def round(self) -> None:
+        """Start a round in a thread, unless one is running."""
         if self.running:
-            if then is not None:
-                self._then = then
             return
         self.running = True
-        self._then = then
         self._tell("syncing…")
         self.app.run_worker(self._run, thread=True, group="sync", exit_on_error=False, description="Syncing")
 
@@ -63,15 +60,26 @@ class Syncing:
             self.app.post_message(SyncFinished(report, notes))
 
     def finished(self, message: SyncFinished) -> None:
-        """On the app's thread: what the round did, said; and whatever waited for it, done."""
+        """On the app's thread: what the round did, said."""
         if message.error is not None:
             self._failed(message.error)
         else:
             self._done(message.report, message.notes)
         self.running = False
-        then, self._then = self._then, None
-        if then is not None:
-            then()
+
+    def last_round(self) -> None:
+        """One round after the app has closed (and its screens saved what was typed), said in one line.
+        The terminal may be gone (it was closed): then nothing is said."""
+        try:
+            if self.folder is not None:
+                self.library.sync(self.folder)
+            if self.vault is not None:
+                self.library.sync_notes(self.vault)
+            said = f"papershelf: synced with {self.folder or self.vault}\n"
+        except StoreError as exc:
+            said = f"papershelf: the last sync round failed: {printable(str(exc), keep_newlines=False)}\n"
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(said)
 
     def _done(self, report: SyncReport | None, notes: VaultReport | None) -> None:
         conflicts = [*(report.conflicts if report else ()), *(notes.conflicts if notes else ())]

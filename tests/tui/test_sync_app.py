@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-async def test_the_app_syncs_on_start_and_on_quit(tmp_path: Path) -> None:
+async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Path) -> None:
     folder = tmp_path / "Sync"
     with Library.open(tmp_path / "other.db") as other:
         other.load_demo(today=TODAY)
@@ -39,12 +39,15 @@ async def test_the_app_syncs_on_start_and_on_quit(tmp_path: Path) -> None:
         assert re.match(r"1 of 3 \(library 40\) · sort: \w+ · synced", str(position.render()))
         await pilot.press("u")  # the first read paper back to unread
         await settle(pilot)
+        await pilot.press("e", *"typed as the app closes")  # saved as the editor closes, after the last timer
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: not app.is_running)
+    assert app.syncing is not None
+    app.syncing.last_round()  # as tui.app.run does once the app has closed
     library.close()
     with Library.open(tmp_path / "other.db") as other:
         other.sync(folder, name="desk")
         assert len(other.select("is:read")) == 2  # the change made in the app reached the other machine
+        assert other.select("typed closes") != []
 
 
 async def test_a_sync_folder_that_cannot_be_used_is_said_once(tmp_path: Path) -> None:
@@ -110,3 +113,20 @@ async def test_an_edit_made_in_the_notes_folder_reaches_the_open_app(
         await pilot.press("slash", *"note:obsidian")
         await wait_until(pilot, lambda: str(position.render()).startswith("1 of 1 "), timeout=10)
     library.close()
+
+
+def test_the_demo_library_never_reaches_the_sync_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui import cli
+
+    folder = tmp_path / "Sync"
+    config = tmp_path / "home" / "config" / "papershelf" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
+    made: list[object] = []
+    monkeypatch.setattr("tui.app.PapershelfApp.run", lambda self: made.append(self))
+    monkeypatch.setattr("tui.cli._has_terminal", lambda out: True)
+    assert cli.main(["demo"]) == 0
+    assert made and made[0].syncing is None  # type: ignore[attr-defined]
+    assert not folder.exists()
+    assert cli.main(["--create"]) == 0
+    assert made[1].syncing is not None  # type: ignore[attr-defined]
