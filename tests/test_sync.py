@@ -521,7 +521,9 @@ def test_cli_sync_remembers_its_folder_and_reports(tmp_path: Path, capsys: pytes
     assert set(json.loads(capsys.readouterr().out)) == {"folder", "machine", "sent", "received", "added", "conflicts",
                                                         "skipped"}  # fmt: skip
     other = tmp_path / "other.db"
-    assert main(["--db", str(other), "--create", "sync", "--json"]) == 0
+    assert main(["--db", str(other), "sync", "--status"]) == 1  # a status makes no library
+    assert not other.exists()
+    assert main(["--db", str(other), "sync", "--json"]) == 0  # a round does: a new machine starts so
     assert json.loads(capsys.readouterr().out)["added"] == 20
     assert main(["--db", str(other), "mark", "1", "read"]) == 0
     assert main(["--db", str(other), "sync"]) == 0

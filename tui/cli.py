@@ -1114,8 +1114,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             "Use a command instead: papershelf list | search | show | export ... (papershelf --help lists them)\n"
         )
         return EXIT_USAGE
-    # A mistyped --db must not quietly become a new, empty library: only import (or --create) makes one.
-    create = args.create or args.handler in (cmd_import, cmd_demo) or not (args.db or os.environ.get(DB_ENV))
+    # A mistyped --db must not quietly become a new, empty library: only import (or --create) makes one, and
+    # sync too: a new machine's first round is how its library gets its papers.
+    makes = args.handler in (cmd_import, cmd_demo) or (args.handler is cmd_sync and not args.status)
+    create = args.create or makes or not (args.db or os.environ.get(DB_ENV))
     if not create and not args.db and not db_path.exists():
         err.write(
             f"papershelf: error: ${DB_ENV} is {printable(str(db_path), keep_newlines=False)}, and there is no library "
