@@ -708,10 +708,12 @@ def _sync_status(library: Library, folder: Path, as_json: bool, out: TextIO) -> 
         return EXIT_OK
     now = library.now()
     out.write(f"sync folder: {printable(str(folder), keep_newlines=False)}\n")
-    if library.sync_machine() is None:
+    if (machine := library.sync_machine()) is None:
         out.write("this library has not synced yet\n")
     else:
-        out.write(f"changed here since the last round: {_plural(pending, 'paper')}\n")
+        out.write(
+            f"this library syncs as {machine[:8]}; changed here since its last round: {_plural(pending, 'paper')}\n"
+        )
     for peer in peers:
         seen = when(peer.seen_at, now) if peer.seen_at else "never"
         waiting = f", {peer.pending} files not read yet" if peer.pending else ""
