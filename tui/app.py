@@ -73,6 +73,7 @@ _PALETTE = (
     ("view: reading statistics", "Papers read per week, the backlog, read/unread by category and profile", "stats"),
     ("filters: clear all", "Remove every facet filter", "clear_filters"),
     ("import: file…", "Import a profile dump into the library", "import"),
+    ("sync: now", "A sync round now with the sync folder and the notes folder (papershelf sync)", "sync_now"),
     ("help: keys and search syntax", "Every binding and the query language", "help"),
 )
 
@@ -220,6 +221,12 @@ class PapershelfApp(NoteActions, Transfers):
         self.watch_for_changes()
         if self.syncing is not None:
             self.syncing.start()
+
+    def action_sync_now(self) -> None:
+        if self.syncing is None:
+            self.notify("No sync folder: papershelf sync DIR sets one (in config.toml, sync_folder)", title="Sync")
+        else:
+            self.syncing.round()
 
     @on(SyncFinished)
     def _synced(self, message: SyncFinished) -> None:

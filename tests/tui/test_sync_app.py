@@ -130,3 +130,30 @@ def test_the_demo_library_never_reaches_the_sync_folder(tmp_path: Path, monkeypa
     assert not folder.exists()
     assert cli.main(["--create"]) == 0
     assert made[1].syncing is not None  # type: ignore[attr-defined]
+
+
+async def test_the_palette_syncs_now_or_says_how_to_set_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "Sync"
+    library = Library.open(tmp_path / "mine.db")
+    library.load_demo(today=TODAY)
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    async with app.run_test(notifications=True) as pilot:
+        await settle(pilot)
+        await app.run_action("sync_now")
+        await settle(pilot)
+        assert any("papershelf sync DIR sets one" in t for t in toasts(app))
+    config = tmp_path / "config.toml"
+    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                     config_file=config)  # fmt: skip
+    async with app.run_test(notifications=True) as pilot:
+        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: "synced" in str(position.render()))
+        with Library.open(tmp_path / "other.db") as other:
+            other.sync(folder, name="desk")
+            other.tag(other.select("")[:1], "now")
+            other.sync(folder, name="desk")
+        await pilot.press("ctrl+p", *"sync: now", "enter")
+        await pilot.press("slash", *"tag:now")
+        await wait_until(pilot, lambda: str(position.render()).startswith("1 of 1 "))
+    library.close()
