@@ -517,7 +517,9 @@ class Round:
 
     def _read_peer(self, folder: Path, machine: str, upto: int) -> int:
         """Apply a machine's files past upto; returns how far they are now read without a gap."""
-        files = sorted(f for f in _updates(folder) if f[0] > upto or f[2])
+        # A duplicate the syncing program made is read with the file it copies, never again after: a
+        # conflicted copy of a snapshot would otherwise be read every round, forever.
+        files = sorted(f for f in _updates(folder) if f[0] > upto)
         snapshots = [s for s, path, duplicate in files if not duplicate and _is_snapshot(path)]
         start = max(snapshots, default=0)  # a snapshot holds everything before it
         self.reading = _machine_info(folder)[0]

@@ -308,6 +308,8 @@ def test_duplicates_a_syncing_program_made_are_harmless(machines: list[Machine])
     report = desk.sync()
     assert not report.skipped and not report.conflicts
     assert laptop.state() == desk.state()
+    (own / f"{first.stem}.sync-conflict-20261206-101010-ABCDEFG.update").write_bytes(b"garbled")
+    assert not desk.sync().skipped  # read with its file once, never again
 
 
 def test_hostile_files_are_reported_and_change_nothing(machines: list[Machine]) -> None:
