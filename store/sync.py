@@ -13,8 +13,10 @@ snapshot) and two parts: a Yjs update, and the papers the machine brought in tha
 zlib-compressed JSON lines (a paper's record never changes once published, so it needs no merging,
 and keeping 100k abstracts out of the document keeps each round's load of it small).
 One whose size or digest does not match is being copied and is read next round; a duplicate the
-syncing program made (``… (conflicted copy).update``, ``.sync-conflict-…``) is read too, since
-applying an update twice changes nothing; anything else is reported in one line and skipped.
+syncing program made (``… (conflicted copy).update``, ``.sync-conflict-…``) is read along with the
+file it copies (applying an update twice changes nothing); anything else is reported in one line
+and skipped. Two ids, two clients: a copied library that syncs under an id another copy already
+wrote files for takes a new one, so Yjs never sees one client write two histories.
 
 The merge engine is pycrdt, the Rust Yjs (Yrs) bindings that Jupyter's collaboration uses: updates
 commute, apply in any order and any number of times, and two offline edits of one note merge
@@ -27,7 +29,8 @@ the user's data); the document holds the user's data:
              change its machine has seen, so an edit made after seeing another wins over it
              whatever the wall clocks say). Fields: status, priority, code, key, edits, trashed,
              tag:<name>.
-    notes    uid -> Text, created by the first machine that writes the paper's note
+    notes    uid -> Text, created by the first machine that writes the paper's note; when two
+             create it offline, Yjs keeps one and the machine whose Text lost adds its text back
 
 A paper imported on two machines before they met has two uids; each machine maps both to its one
 paper (``sync_ids``) and publishes under the smaller. Invariant after a round: for every paper the
