@@ -1,9 +1,10 @@
 """The app's side of sync: a round on start, every SYNC_SECONDS while open, and one after it closes.
 
 A round syncs with the sync folder and then the notes folder, whichever the config names. Rounds
-run in a thread through the same ``Library.sync`` and ``Library.sync_notes`` the CLI calls; the status line says when
-the last one finished and what it found, a conflict or a file that could not be read is a toast
-(once, not every half minute), and what arrived is shown like any other writer's change.
+run in a thread through the same ``Library.sync`` and ``Library.sync_notes`` the CLI calls; the
+status line says when the last one finished and what it found, a conflict or a file that could not
+be read is a toast (once, not every half minute), and what arrived is shown like any other
+writer's change.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Syncing:
 
     def _done(self, report: SyncReport | None, notes: VaultReport | None) -> None:
         conflicts = [*(report.conflicts if report else ()), *(notes.conflicts if notes else ())]
-        more = f" · {len(conflicts)} note conflicts (H)" if conflicts else ""
+        more = f" · {len(conflicts)} note {'conflict' if len(conflicts) == 1 else 'conflicts'} (H)" if conflicts else ""
         self._tell(f"synced {self.library.now().astimezone():%H:%M}{more}")
         if (report and (report.received or report.added)) or (notes and (notes.taken or notes.conflicts)):
             self.app.post_message(LibraryChanged())
