@@ -107,6 +107,15 @@ def read_regular(path: Path, *, limit: int, follow_links: bool = True) -> bytes:
         return data
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first bytes of a regular file ("" for anything else: a pipe never answers, a device never ends)."""
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb", buffering=0) as file:
+            return file.read(size) if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else b""
+    except OSError:
+        return b""
+
+
 @dataclass(frozen=True, slots=True)
 class FolderReport:
     """What writing a folder of files did."""

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import hashlib
 import json
 import os
@@ -56,6 +57,7 @@ from pycrdt import Doc, Map, MapEvent, Text
 
 from store.edits import EDITABLE
 from store.exporters import record
+from store.files import Unreadable, read_head, read_regular
 from store.importers.records import draft_of
 from store.models import PRIORITY_LIMIT, ParseResult, ReadStatus, UserData
 from store.store import StoreError
@@ -200,10 +202,11 @@ class _Unreadable(Exception):
 def _decode_file(path: Path, machine: str, seq: int) -> tuple[bytes, dict[str, Any]]:
     """The update a file carries and the papers it brings ({uid: record}); _Unreadable says what is wrong."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _Unreadable(f"{size:,} bytes, larger than any sync file; skipped")
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_FILE_BYTES)
+    except Unreadable as exc:
+        if exc.errno == errno.EFBIG:
+            raise _Unreadable(f"larger than any sync file ({MAX_FILE_BYTES // 2**20} MiB); skipped") from None
+        raise _Unreadable("not a regular file (a device, pipe or socket); skipped") from None
     except OSError as exc:
         raise _Unreadable(f"cannot be read ({exc.strerror})", waiting=True) from None
     if not data.startswith(MAGIC):
@@ -278,7 +281,7 @@ def _updates(folder: Path) -> Iterator[tuple[int, Path, bool]]:
 def _machine_info(folder: Path) -> tuple[str, str | None]:
     """A machine's name and when it last synced, as its machine.json says (its id when unreadable)."""
     try:
-        info = json.loads((folder / "machine.json").read_text(encoding="utf-8"))
+        info = json.loads(read_regular(folder / "machine.json", limit=65536))
         name, seen = info.get("name"), info.get("seen_at")
     except (OSError, ValueError, AttributeError):
         return folder.name[:8], None
@@ -789,12 +792,7 @@ def _client_id(machine: str) -> int:
 
 
 def _is_snapshot(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(MAGIC) + 400)
-    except OSError:
-        return False
-    return b'"snapshot": true' in head
+    return b'"snapshot": true' in read_head(path, len(MAGIC) + 400)
 
 
 def _newest(registers: dict[str, list[_Register]]) -> dict[str, Any]:

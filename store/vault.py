@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from store.exporters import note_file, note_of_file
-from store.files import MAX_NOTE_FILE_BYTES, as_written, read_regular, write_folder
+from store.files import MAX_NOTE_FILE_BYTES, as_written, read_head, read_regular, write_folder
 from store.sync import merge_texts
 
 if TYPE_CHECKING:
@@ -131,11 +131,7 @@ def _missing(folder: Path, name: str, paper_id: int) -> str:
     except OSError:
         entries = []
     for entry in entries:
-        try:
-            head = (folder / entry).open(encoding="utf-8", errors="replace").read(4096)
-        except OSError:
-            continue
-        found = _ID_LINE.search(head)
+        found = _ID_LINE.search(read_head(folder / entry, 4096).decode("utf-8", "replace"))
         if found and int(found[1]) == paper_id:
             return f"renamed to {entry}? edits there are not read back until it has its old name again"
     return "missing from the folder (deleted or moved?)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import shutil
 import zlib
@@ -326,7 +327,12 @@ def test_hostile_files_are_reported_and_change_nothing(machines: list[Machine]) 
     with open(stranger / "0000000004.update", "wb") as huge:  # sparse: costs no disk
         huge.truncate(600 * 1024 * 1024)
     (stranger / "machine.json").write_text(json.dumps({"name": "\x1b[31mevil", "seen_at": "x" * 1000}))
+    os.mkfifo(stranger / "0000000005.update")  # a pipe would block a read for ever
+    (stranger / "0000000006.update").symlink_to("/dev/zero")
     (laptop.folder / "not-a-machine").mkdir()
+    piped = laptop.folder / ("cd" * 16)
+    piped.mkdir()
+    os.mkfifo(piped / "machine.json")
     report = desk.sync()
     assert desk.state() == before
     text = "\n".join(report.skipped)
@@ -334,6 +340,7 @@ def test_hostile_files_are_reported_and_change_nothing(machines: list[Machine]) 
     assert "claims to be file" in text
     assert "damaged" in text
     assert "larger than any sync file" in text
+    assert text.count("not a regular file (a device, pipe or socket)") == 2
     assert "not-a-machine: not a papershelf machine folder" in text
     (peer,) = [p for p in desk.library.sync_peers(desk.folder) if p.machine == "ab" * 16]
     assert "\x1b" not in peer.name and peer.seen_at is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -77,6 +78,7 @@ def test_a_deleted_or_renamed_file_is_reported_and_never_deletes_the_note(librar
     first, second = _file(vault, library, 1), _file(vault, library, 2)
     first.unlink()
     second.rename(vault / "renamed by me.md")
+    os.mkfifo(vault / "a pipe.md")  # read by nobody: a pipe would block for ever
     report = library.sync_notes(vault)
     text = "\n".join(report.problems)
     assert f"{first.name}: missing from the folder" in text
