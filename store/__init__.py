@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from store.segment import Segment
     from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
     from store.sync import Peer, SyncError, SyncReport
-    from store.text import DecodeError, decode, excerpt, printable, show_controls, when
+    from store.text import DecodeError, counted, decode, excerpt, printable, show_controls, when
     from store.trash import Trashed
     from store.vault import VaultReport
 
@@ -79,7 +79,7 @@ _HOMES = {
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
     "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
-    "store.text": ("DecodeError", "decode", "excerpt", "printable", "show_controls", "when"),
+    "store.text": ("DecodeError", "counted", "decode", "excerpt", "printable", "show_controls", "when"),
     "store.sync": ("Peer", "SyncError", "SyncReport"),
     "store.trash": ("Trashed",),
     "store.vault": ("VaultReport",),
@@ -137,6 +137,7 @@ __all__ = [
     "can_read_pdfs",
     "citation_keys",
     "config_path",
+    "counted",
     "csl_item",
     "data_dir",
     "decode",

@@ -648,7 +648,12 @@ def note_file(paper: Paper, key: str) -> tuple[str, str]:
         "links": list(dict.fromkeys((*paper.all_code_urls, *paper.links))),
         "papershelf_id": paper.id,
     }
-    return safe_file_name(key, ".md"), f"---\n{_front_matter(front)}---\n\n{paper.note.rstrip()}\n"
+    return note_file_name(key), f"---\n{_front_matter(front)}---\n\n{paper.note.rstrip()}\n"
+
+
+def note_file_name(key: str) -> str:
+    """The file a paper's note is written to, named by its citation key (stable across exports)."""
+    return safe_file_name(key, ".md")
 
 
 def note_of_file(text: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping
     from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -170,11 +170,16 @@ def write_folder(folder: Path, files: Mapping[str, str], *, absorbed: Collection
     return FolderReport(written, unchanged, tuple(skipped))
 
 
-def as_written(folder: Path, name: str, text: str) -> bool | None:
-    """Whether a file in a folder papershelf writes still holds what papershelf last wrote there
-    (None: papershelf never wrote it)."""
-    digest = _manifest(folder).get(name)
-    return None if digest is None else digest == _digest(text)
+def written_here(folder: Path) -> Callable[[str, str], bool | None]:
+    """For a folder papershelf writes: whether a file (name, text) still holds what papershelf last
+    wrote there, None when papershelf never wrote it. The manifest is read once."""
+    ours = _manifest(folder)
+
+    def as_written(name: str, text: str) -> bool | None:
+        digest = ours.get(name)
+        return None if digest is None else digest == _digest(text)
+
+    return as_written
 
 
 def _manifest(folder: Path) -> dict[str, str]:

@@ -24,6 +24,7 @@ from store.live_index import LiveIndex
 from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
 from store.query import facet_filters
 from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, utc_now
+from store.text import counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -457,7 +458,7 @@ class Library:
         statuses = {
             p.id: (before[p.id][0], p.status, p.status_changed_at) for p in papers if before[p.id][0] != p.status
         }
-        return papers, Change(f"marked {_papers(len(papers))} {status}", statuses)
+        return papers, Change(f"marked {counted(len(papers), 'paper')} {status}", statuses)
 
     def set_priority(
         self, paper_ids: Sequence[int], *, to: int | None = None, by: int = 0
@@ -467,7 +468,7 @@ class Library:
         papers = self.store.set_priority(paper_ids, to=to, by=by)
         self._catch_up()
         changed = {p.id: (before[p.id], p.priority) for p in papers if before[p.id] != p.priority}
-        what = _papers(len(papers))
+        what = counted(len(papers), "paper")
         levels = sorted({p.priority for p in papers})
         summary = f"priority {levels[0]:+d} for {what}" if len(levels) == 1 else f"priority changed for {what}"
         return papers, Change(summary, priorities=changed)
@@ -673,7 +674,7 @@ class Library:
             self.store.to_trash(unique)
         finally:
             self._catch_up()
-        return Change(f"moved {_papers(len(unique))} to the trash", trashed=unique)
+        return Change(f"moved {counted(len(unique), 'paper')} to the trash", trashed=unique)
 
     def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
         """Bring trashed papers back as they were; also {id: new key} where another paper took the key."""
@@ -723,11 +724,6 @@ class Library:
     def sync_machine(self) -> str | None:
         """This library's id in sync folders (None before its first round)."""
         return self.store.sync_machine()
-
-
-def _papers(count: int) -> str:
-    """ "1 paper", "3 papers": a change's summary."""
-    return f"{count} {'paper' if count == 1 else 'papers'}"
 
 
 def _database_order(sort: str) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 
 from store.models import ReadStatus, Signals
 from store.segment import stamp_seconds
-from store.text import when
+from store.text import counted, when
 from store.tokens import index_words
 
 if TYPE_CHECKING:
@@ -156,8 +156,7 @@ class ReadNext:
         hows = sorted({how for p in papers for how in self._signals.engaged.get(p, ())}, key=list(_HOW).index)
         said = [_HOW[h] for h in hows]
         verbs = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} or {said[-1]}"
-        noun = "paper" if len(papers) == 1 else "papers"
-        return f"close to {len(papers)} {noun} you {verbs} on {', '.join(shared)}"
+        return f"close to {counted(len(papers), 'paper')} you {verbs} on {', '.join(shared)}"
 
 
 def _profile(index: SearchIndex, papers_words: Collection[tuple[set[str], set[str]]]) -> list[tuple[str, float]]:

@@ -785,8 +785,9 @@ class Store:
         )
         return [_paper(r, tags.get(r[0], ()), sources.get(r[0], ())) for r in rows]
 
-    def _by_ids(self, sql: str, paper_ids: Sequence[int]) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of sql for these ids, a chunk of ids at a time; ``{ids}`` in sql is where they go."""
+    def _by_ids(self, sql: str, paper_ids: Sequence[Any]) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of sql for these ids (papers', or sync uids), a chunk at a time; ``{ids}`` in sql is where
+        they go."""
         for start in range(0, len(paper_ids), _CHUNK):
             chunk = list(paper_ids[start : start + _CHUNK])
             yield self._read(sql.format(ids=", ".join("?" * len(chunk))), chunk)
@@ -1088,7 +1089,7 @@ class Store:
     def _require(self, paper_ids: Sequence[int]) -> None:
         """Raise PaperNotFound for the first of these ids with no paper (inside a write, it sees the write's rows)."""
         unique = list(dict.fromkeys(paper_ids))
-        found = {i for rows in self._by_ids("SELECT id FROM papers WHERE id IN ({ids})", unique) for (i,) in rows}
+        found = set(self.existing(unique))
         missing = next((i for i in unique if i not in found), None)
         if missing is not None:
             raise PaperNotFound(f"no paper with id {missing}")
@@ -1424,6 +1425,19 @@ class Store:
                 "INSERT INTO note_history (paper_id, note, saved_at, origin) VALUES (?, ?, ?, ?)",
                 (paper_id, text, self._now(), origin),
             )
+
+    def sync_uids(self, paper_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Each of these papers' ids in sync folders (a paper imported on two machines before they met has two)."""
+        found: dict[int, list[str]] = {}
+        for rows in self._by_ids("SELECT paper_id, uid FROM sync_ids WHERE paper_id IN ({ids})", list(paper_ids)):
+            for paper_id, uid in rows:
+                found.setdefault(paper_id, []).append(uid)
+        return found
+
+    def sync_papers(self, uids: Iterable[str]) -> dict[str, int]:
+        """The paper each of these sync ids stands for here (those it knows)."""
+        rows = self._by_ids("SELECT uid, paper_id FROM sync_ids WHERE uid IN ({ids})", list(uids))
+        return {uid: paper_id for chunk in rows for uid, paper_id in chunk}
 
     def sync_machine(self) -> str | None:
         """This library's machine id in sync folders (None before its first round)."""

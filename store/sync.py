@@ -365,19 +365,6 @@ class Round:
 
     # -- ids
 
-    def _uids(self, paper_ids: Iterable[int]) -> dict[int, list[str]]:
-        """Each of these papers' uids (a paper imported on two machines before they met has two)."""
-        found: dict[int, list[str]] = {}
-        for rows in _chunks(self.conn, "SELECT paper_id, uid FROM sync_ids WHERE paper_id IN ({marks})", paper_ids):
-            for paper_id, uid in rows:
-                found.setdefault(paper_id, []).append(uid)
-        return found
-
-    def _papers_of(self, uids: Iterable[str]) -> dict[str, int]:
-        """The paper each of these uids stands for here (those it knows)."""
-        return {u: p for rows in _chunks(self.conn, "SELECT uid, paper_id FROM sync_ids WHERE uid IN ({marks})", uids)
-                for u, p in rows}  # fmt: skip
-
     # -- registers
 
     def _registers(self, uids: Iterable[str]) -> dict[str, list[_Register]]:
@@ -418,7 +405,7 @@ class Round:
         ids = [i for (i,) in self.conn.execute(f"SELECT id FROM papers{chosen} ORDER BY id")]
         gone = [] if everything else [i for (i,) in self.conn.execute(
             "SELECT paper_id FROM sync_dirty WHERE paper_id IN (SELECT paper_id FROM trash)")]  # fmt: skip
-        uids = self._uids([*ids, *gone])
+        uids = self.store.sync_uids([*ids, *gone])
         with self.doc.transaction():
             for paper in self.store.get_many(ids) if ids else ():
                 if paper.id not in uids:
@@ -490,7 +477,7 @@ class Round:
         ids = [i for (i,) in self.conn.execute("SELECT id FROM papers WHERE id IN (SELECT paper_id FROM sync_ids)")]
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
-            uids = self._uids(chunk)
+            uids = self.store.sync_uids(chunk)
             for paper in self.store.get_many(chunk):
                 kept = _published(paper)
                 yield from ((uid, kept) for uid in uids.get(paper.id, ()))
@@ -502,7 +489,7 @@ class Round:
         return any(s > seq for s, _, duplicate in _updates(self.folder / self.machine) if not duplicate)
 
     def _receive(self) -> None:
-        peers = {m: (upto, name) for m, name, upto in self.conn.execute("SELECT machine, name, upto FROM sync_peers")}
+        read = dict(self.conn.execute("SELECT machine, upto FROM sync_peers").fetchall())
         try:
             entries = sorted(os.listdir(self.folder))
         except OSError as exc:
@@ -513,9 +500,8 @@ class Round:
             if not _MACHINE_ID.fullmatch(entry):
                 self.report.skipped.append(f"{self.folder / entry}: not a papershelf machine folder; skipped")
                 continue
-            upto, _ = peers.get(entry, (0, ""))
             name, seen = _machine_info(self.folder / entry)
-            upto = self._read_peer(self.folder / entry, entry, upto)
+            upto = self._read_peer(self.folder / entry, entry, read.get(entry, 0))
             self.conn.execute(
                 "INSERT OR REPLACE INTO sync_peers (machine, name, upto, seen_at, read_at) VALUES (?, ?, ?, ?, ?)",
                 (entry, name, upto, seen, _iso(self.now_ms)),
@@ -577,7 +563,7 @@ class Round:
     def _add_papers(self) -> None:
         """Papers other machines published that this library has not mapped: imported as a file's
         entries are (so one it already holds is recognised, not duplicated), then mapped."""
-        known = self._papers_of(self.incoming)
+        known = self.store.sync_papers(self.incoming)
         by_source: dict[str, list[tuple[str, Any]]] = {}
         for uid, item in self.incoming.items():
             if uid in known:
@@ -597,7 +583,7 @@ class Round:
         for source, pairs in by_source.items():
             report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), ()), source)
             self.report.added += report.added
-            before = self._uids(i for i in report.paper_ids if i is not None)
+            before = self.store.sync_uids(i for i in report.paper_ids if i is not None)
             placed = [(uid, paper_id) for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True) if paper_id]
             self.conn.executemany("INSERT OR IGNORE INTO sync_ids (uid, paper_id) VALUES (?, ?)", placed)
             for uid, paper_id in placed:
@@ -620,8 +606,8 @@ class Round:
 
     def _apply(self) -> None:
         said = {u for u in self.touched if u in self.by_uid or u in self.noted or u in self.replaced}
-        affected = sorted(set(self._papers_of(said).values()))  # a paper nothing was said of is as it came
-        uids = self._uids(affected)
+        affected = sorted(set(self.store.sync_papers(said).values()))  # a paper nothing was said of is as it came
+        uids = self.store.sync_uids(affected)
         dirty = {i for (i,) in self.conn.execute("SELECT paper_id FROM sync_dirty")}
         for start in range(0, len(affected), 500):  # read a chunk of papers at a time, not one by one
             chunk = affected[start : start + 500]
@@ -634,16 +620,16 @@ class Round:
                 for register in (r for rs in registers.values() for r in rs):
                     self.clock.observe(register.stamp)
                 paper, trashed = held[paper_id]
-                if self._apply_paper(paper, uids[paper_id], _newest(registers), trashed, paper_id in dirty):
+                if self._apply_paper(paper, uids[paper_id], registers, trashed, paper_id in dirty):
                     self.report.received += 1
 
     def _apply_paper(
-        self, paper: Paper, uids: list[str], now: dict[str, Any], trashed: bool, edited_here: bool
+        self, paper: Paper, uids: list[str], registers: dict[str, list[_Register]], trashed: bool, edited_here: bool
     ) -> bool:
-        """Bring one paper level with the document (``now``: its fields' newest values). A paper in the
-        trash is brought level too (taken out and put back), so that the trash always holds what the
-        shelf holds and a restore, here or anywhere, brings back the merged state rather than a stale one."""
-        store, paper_id = self.store, paper.id
+        """Bring one paper level with the document (its registers, by field). A paper in the trash is
+        brought level too (taken out and put back), so that the trash always holds what the shelf holds
+        and a restore, here or anywhere, brings back the merged state rather than a stale one."""
+        store, paper_id, now = self.store, paper.id, _newest(registers)
         gone = now.get("trashed") is True
         if not (trashed != gone or self._differs(paper, min(uids), now)):
             return False
@@ -652,7 +638,7 @@ class Round:
         mine = _user_values(paper)
         steps: list[tuple[str, Callable[[], object]]] = []
         if now.get("status", mine["status"]) != mine["status"]:
-            stamp = max(self._registers(uids)["status"], key=lambda r: r.stamp).stamp
+            stamp = max(registers["status"], key=lambda r: r.stamp).stamp
             steps.append(("status", lambda: store.set_status([paper_id], now["status"], at=_iso(stamp.ms))))
         if now.get("priority", mine["priority"]) != mine["priority"]:
             steps.append(("priority", lambda: store.set_priority([paper_id], to=now["priority"])))
@@ -797,14 +783,6 @@ def _is_snapshot(path: Path) -> bool:
 
 def _newest(registers: dict[str, list[_Register]]) -> dict[str, Any]:
     return {f: max(rs, key=lambda r: r.stamp).value for f, rs in registers.items()}
-
-
-def _chunks(conn: sqlite3.Connection, sql: str, values: Iterable[Any]) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of sql for these values, 500 at a time: ``{marks}`` is where they go."""
-    listed = list(values)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        yield conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk).fetchall()
 
 
 def _published(paper: Paper) -> dict[str, Any]:

@@ -152,6 +152,11 @@ def excerpt(text: str, word: str, width: int) -> str:
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 paper", "3 papers": a count in words, for messages."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 def when(stamp: str, now: dt.datetime) -> str:
     """A stored ISO timestamp as a person says it, in local time: "today 09:30", "3 days ago"."""
     try:

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from store.exporters import note_file, note_of_file
-from store.files import MAX_NOTE_FILE_BYTES, as_written, read_head, read_regular, write_folder
+from store.exporters import note_file, note_file_name, note_of_file
+from store.files import MAX_NOTE_FILE_BYTES, read_head, read_regular, write_folder, written_here
 from store.sync import merge_texts
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ def sync_notes(store: Store, folder: Path) -> VaultReport:
     ids = sorted({*store.ids_with_notes(), *agreed})
     papers = {p.id: p for p in store.get_many(store.existing(ids))}
     keys = store.cite_keys(list(papers))
+    as_written = written_here(folder)
     files: dict[str, str] = {}
     absorbed: set[str] = set()
     bases: dict[int, tuple[str, str] | None] = {}
@@ -68,7 +69,7 @@ def sync_notes(store: Store, folder: Path) -> VaultReport:
         if paper is None:  # deleted since: its file stays as it is
             bases[paper_id] = None
             continue
-        name = agreed[paper_id][0] if paper_id in agreed else note_file(paper, keys[paper_id])[0]
+        name = agreed[paper_id][0] if paper_id in agreed else note_file_name(keys[paper_id])
         try:
             text = read_regular(folder / name, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8")
         except FileNotFoundError:
@@ -84,7 +85,7 @@ def sync_notes(store: Store, folder: Path) -> VaultReport:
         in_file = note_of_file(text)
         if paper_id in agreed:
             base = agreed[paper_id][1]
-        elif (ours := as_written(folder, name, text)) is None:  # the user's own file: write_folder says so
+        elif (ours := as_written(name, text)) is None:  # the user's own file: write_folder says so
             files[name] = _file(paper, keys[paper_id])
             continue
         else:  # exported before the first round: as written, or edited from a start no one kept

@@ -33,6 +33,7 @@ from store import (
     byline,
     can_read_pdfs,
     config_path,
+    counted,
     data_dir,
     default_db_path,
     demo_db_path,
@@ -592,7 +593,7 @@ def cmd_delete(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
 def cmd_trash(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.empty:
         gone = library.empty_trash(_ids(args.ids) if args.ids else None)
-        err.write(f"papershelf: deleted {_plural(gone, 'paper')} for good\n")
+        err.write(f"papershelf: deleted {counted(gone, 'paper')} for good\n")
         return EXIT_OK
     if args.ids:
         raise UsageError("ids go with --empty: papershelf trash --empty [ID...]")
@@ -648,8 +649,8 @@ def cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
                          "skipped": report.skipped, **notes}) + "\n")  # fmt: skip
     else:
         out.write(
-            f"synced with {printable(str(folder), keep_newlines=False)}: {_plural(report.sent, 'change')} sent, "
-            f"{_plural(report.received, 'paper')} changed here, {report.added} new\n"
+            f"synced with {printable(str(folder), keep_newlines=False)}: {counted(report.sent, 'change')} sent, "
+            f"{counted(report.received, 'paper')} changed here, {report.added} new\n"
         )
         if vault is not None:
             out.write(_vault_line(vault))
@@ -694,7 +695,7 @@ def _vault_json(report: VaultReport) -> dict[str, Any]:
 def _vault_line(report: VaultReport) -> str:
     return (
         f"notes in {printable(str(report.folder), keep_newlines=False)}: "
-        f"{_plural(len(report.taken), 'paper')} taken from their files, {_plural(report.written, 'file')} written\n"
+        f"{counted(len(report.taken), 'paper')} taken from their files, {counted(report.written, 'file')} written\n"
     )
 
 
@@ -712,7 +713,7 @@ def _sync_status(library: Library, folder: Path, as_json: bool, out: TextIO) -> 
         out.write("this library has not synced yet\n")
     else:
         out.write(
-            f"this library syncs as {machine[:8]}; changed here since its last round: {_plural(pending, 'paper')}\n"
+            f"this library syncs as {machine[:8]}; changed here since its last round: {counted(pending, 'paper')}\n"
         )
     for peer in peers:
         seen = when(peer.seen_at, now) if peer.seen_at else "never"
@@ -733,11 +734,6 @@ def _remember(path: Path, setting: str, folder: Path, what: str, err: TextIO) ->
         err.write(f"papershelf: could not remember {what} in {path}: {exc}\n")
         return
     err.write(f"papershelf: {printable(str(folder), keep_newlines=False)} is now {what} (kept in {path})\n")
-
-
-def _plural(count: int, noun: str) -> str:
-    """ "1 paper", "3 papers": a count in words."""
-    return f"{count:,} {noun if count == 1 else noun + 's'}"
 
 
 def cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

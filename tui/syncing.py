@@ -13,7 +13,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
-from store import StoreError, printable
+from store import StoreError, counted, printable
 from tui.messages import LibraryChanged, SyncFinished
 from tui.widgets.status_line import Position
 
@@ -84,7 +84,7 @@ class Syncing:
 
     def _done(self, report: SyncReport | None, notes: VaultReport | None) -> None:
         conflicts = [*(report.conflicts if report else ()), *(notes.conflicts if notes else ())]
-        more = f" · {len(conflicts)} note {'conflict' if len(conflicts) == 1 else 'conflicts'} (H)" if conflicts else ""
+        more = f" · {counted(len(conflicts), 'note conflict')} (H)" if conflicts else ""
         self._tell(f"synced {self.library.now().astimezone():%H:%M}{more}")
         if (report and (report.received or report.added)) or (notes and (notes.taken or notes.conflicts)):
             self.app.post_message(LibraryChanged())

@@ -1,4 +1,4 @@
-"""The app syncs by itself when a sync folder is configured: on start, while open, and on quit."""
+"""The app syncs by itself when a sync folder is configured: on start, while open, and after it closes."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ import pytest
 from store import Library
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, settle, toasts, wait_until
-from tui.app import create_app
+from tui.app import PapershelfApp, create_app
 from tui.widgets.status_line import Position
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+def _app(library: Library, tmp_path: Path, **folders: Path) -> PapershelfApp:
+    """The app on a library, with a config naming these folders (sync_folder, notes_vault)."""
+    config = tmp_path / "config.toml"
+    config.write_text("".join(f'{key} = "{folder}"\n' for key, folder in folders.items()), encoding="utf-8")
+    return create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
+                      config_file=config)  # fmt: skip
 
 
 async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Path) -> None:
@@ -23,11 +31,8 @@ async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Pa
         other.load_demo(today=TODAY)
         other.set_status(other.select("")[:3], "read")
         other.sync(folder, name="desk")
-    config = tmp_path / "config.toml"
-    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
     library = Library.open(tmp_path / "mine.db")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
         await wait_until(pilot, lambda: len(app.library.library.index) == 40)  # arrived, and listed
         position = app.library.query_one(Position)
@@ -53,12 +58,9 @@ async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Pa
 async def test_a_sync_folder_that_cannot_be_used_is_said_once(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(f'sync_folder = "{blocker}"\n', encoding="utf-8")
     library = Library.open(tmp_path / "mine.db")
     library.load_demo(today=TODAY)
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = _app(library, tmp_path, sync_folder=blocker)
     async with app.run_test(notifications=True) as pilot:
         position = app.library.query_one(Position)
         await wait_until(pilot, lambda: "sync failed" in str(position.render()))
@@ -74,12 +76,9 @@ async def test_what_another_machine_syncs_appears_while_the_app_is_open(
 ) -> None:
     monkeypatch.setattr("tui.syncing.SYNC_SECONDS", 0.2)
     folder = tmp_path / "Sync"
-    config = tmp_path / "config.toml"
-    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
     library = Library.open(tmp_path / "mine.db")
     library.load_demo(today=TODAY)
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
         position = app.library.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
@@ -101,10 +100,7 @@ async def test_an_edit_made_in_the_notes_folder_reaches_the_open_app(
     library.load_demo(today=TODAY)
     library.set_note(library.select("")[0], "written in papershelf")
     library.sync_notes(vault)
-    config = tmp_path / "config.toml"
-    config.write_text(f'notes_vault = "{vault}"\n', encoding="utf-8")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = _app(library, tmp_path, notes_vault=vault)
     async with app.run_test(notifications=True) as pilot:
         position = app.library.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
@@ -136,16 +132,13 @@ async def test_the_palette_syncs_now_or_says_how_to_set_a_folder(tmp_path: Path)
     folder = tmp_path / "Sync"
     library = Library.open(tmp_path / "mine.db")
     library.load_demo(today=TODAY)
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    app = _app(library, tmp_path)
     async with app.run_test(notifications=True) as pilot:
         await settle(pilot)
         await app.run_action("sync_now")
         await settle(pilot)
         assert any("papershelf sync DIR sets one" in t for t in toasts(app))
-    config = tmp_path / "config.toml"
-    config.write_text(f'sync_folder = "{folder}"\n', encoding="utf-8")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY,
-                     config_file=config)  # fmt: skip
+    app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
         position = app.library.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
