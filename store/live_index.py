@@ -11,7 +11,9 @@ Why it holds:
 - **A write costs what it changed.** ``catch_up`` reads the log after ``seq``. Kind 1 patches
   those papers' columns copy-on-write; every array derived from the text is shared with the
   previous snapshot. Kind 0 re-reads those papers' records into the delta, a small segment that
-  replaces their base rows, whose records are kept so a change re-reads only what changed.
+  replaces their base rows, whose records are kept so a change re-reads only what changed. A record
+  whose digest equals its base row's (a paper restored from the trash, a change undone) needs no
+  delta row: the base row serves again.
 - **The base file is trusted only when it is this database's.** Its stamp carries a random
   token, and ``Store.commit_index`` puts the token in the database, prunes the log up to the
   file's ``seq`` and renames the file into place in one write transaction. A file from a restored
@@ -36,7 +38,7 @@ from typing import TYPE_CHECKING
 from store.store import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Collection
     from pathlib import Path
 
     from store.models import IndexRecord, Personal
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from store.store import Store
 
 DELTA_LIMIT = 5000
-"""Papers changed since the index file was written beyond which a reader rebuilds it instead."""
+"""Papers to tokenise since the index file was written beyond which they are folded into the file."""
 COMPACT_AT = 2000
 """Changed papers at which an import folds the delta into a new index file: each process that
 opens the library re-tokenises the delta (about 60 us a paper), so it is kept small."""
@@ -137,9 +139,11 @@ class LiveIndex:
         _, floor = self.store.change_seq()
         if floor > base_seq:  # another process installed a newer file and pruned the log meanwhile
             return None
-        if len(text) > DELTA_LIMIT:
+        if len(text) > max(DELTA_LIMIT, len(base) // 2):  # most of the library changed: a build is cheaper
             return False
         self._install(base, text, self.store.personal(), last)
+        if len(self._records) > DELTA_LIMIT or (len(text) >= COMPACT_AT and not self._changed):
+            self._fold()  # thousands to tokenise, or a long log that changed nothing: spare the next process
         return True
 
     def _build(self, progress: Callable[[int, int], None] | None) -> None:
@@ -155,11 +159,13 @@ class LiveIndex:
         self._install(base, [], self.store.personal(), last)
         self._save(base, last)
 
-    def _install(self, base: Segment, changed: Iterable[int], personal: Personal, seq: int) -> None:
+    def _install(self, base: Segment, changed: Collection[int], personal: Personal, seq: int) -> None:
         from store.search import SearchIndex
 
-        self._changed = set(changed)
-        self._records = {r.id: r for r in self.store.index_records(sorted(self._changed))} if self._changed else {}
+        records = {r.id: r for r in self.store.index_records(sorted(set(changed)))} if changed else {}
+        same = base.holds(list(records.values()))
+        self._changed = set(changed) - same
+        self._records = {i: r for i, r in records.items() if i not in same}
         delta = self._delta()
         removed = self._changed - self._records.keys()
         self._snapshot = SearchIndex(base, delta, personal, removed=removed, texts=self.store.texts)
@@ -210,12 +216,17 @@ class LiveIndex:
                 self.load()
                 return
             if text:
-                self._changed.update(text)
                 fresh = {r.id: r for r in self.store.index_records(text)}
+                same = snapshot.base.holds(list(fresh.values()))
                 for paper_id in text:
-                    if paper_id in fresh:
+                    if paper_id in same:  # back as the base has it (a restore, an undone change): no delta row
+                        self._changed.discard(paper_id)
+                        self._records.pop(paper_id, None)
+                    elif paper_id in fresh:
+                        self._changed.add(paper_id)
                         self._records[paper_id] = fresh[paper_id]
                     else:
+                        self._changed.add(paper_id)
                         self._records.pop(paper_id, None)
                 # Only text to tokenise costs anyone anything: a removed paper is a masked row, here
                 # and for every process that opens the library, so a delete of thousands folds nothing.
@@ -251,7 +262,10 @@ class LiveIndex:
 
         snapshot = self._snapshot
         assert snapshot is not None
-        base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
+        if snapshot.delta is None and not snapshot.removed:  # the base is current: only its stamp moves on
+            base = snapshot.base
+        else:
+            base = Segment.merge(snapshot.base, snapshot.delta, snapshot.removed)
         self._changed, self._records, self._words = set(), {}, {}
         self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
         self._save(base, self._seq)

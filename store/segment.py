@@ -18,6 +18,7 @@ import bisect
 import contextlib
 import datetime as dt
 import glob
+import hashlib
 import itertools
 import json
 import os
@@ -42,11 +43,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note", "pdf")
-FORMAT = 6
-_READABLE = {5: ("pdf",), FORMAT: ()}
-"""Formats this version reads, and the text fields each lacks (format 5 had no PDF text): a file
-from before is used as it is, those fields empty, instead of rebuilt."""
+FORMAT = 7
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
+_READABLE = {5: ("pdf",), 6: (), FORMAT: ()}
+"""Formats this version reads, and the text fields each lacks (format 5 had no PDF text): a file
+from before is used as it is, those fields empty and its rows' digests unknown, instead of rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
 _CHUNK = 4096
@@ -97,6 +98,19 @@ def sort_rank(
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     return rank
+
+
+def record_digest(record: IndexRecord) -> int:
+    """A 64-bit fingerprint of everything a segment takes from a record; never 0, which stands for
+    "not known" (a row read from a file written before rows had one)."""
+    text = "\x1f".join((
+        f"{record.id} {record.date} {record.score!r} {record.has_code:d}{record.has_link:d} {record.added_at}",
+        record.title, "\x1e".join(record.authors), "\x1e".join(record.affiliations), record.abstract,
+        record.category, "\x1e".join(f"{name}\x1d{owner or ''}" for name, owner in record.sources),
+        record.note, record.fulltext,
+    ))  # fmt: skip
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") | 1
 
 
 class StringTable(Sequence[str]):
@@ -184,6 +198,8 @@ class Segment:
     has_code: np.ndarray
     has_link: np.ndarray
     has_note: np.ndarray
+    digest: np.ndarray
+    """Each row's ``record_digest`` (0 when not known), so a record can be checked against its row."""
     category: np.ndarray
     categories: Sequence[str]
     source_rows: np.ndarray
@@ -207,8 +223,9 @@ class Segment:
     past that, abstract words found in one paper only are left out (usually typos or names)."""
 
     def __init__(self, arrays: dict[str, np.ndarray], strings: Mapping[str, Sequence[str]]) -> None:
-        for name in ("ids", "date", "score", "added", "has_code", "has_link", "has_note", "category", "source_rows",
-                     "source_codes", "aff_rows", "aff_codes", "title_order", "vocab_len", "fuzzy_ids"):  # fmt: skip
+        for name in ("ids", "date", "score", "added", "has_code", "has_link", "has_note", "digest", "category",
+                     "source_rows", "source_codes", "aff_rows", "aff_codes", "title_order", "vocab_len",
+                     "fuzzy_ids"):  # fmt: skip
             setattr(self, name, arrays[name])
         for name in ("categories", "sources", "source_aliases", "affs", "title_keys", "vocab"):
             setattr(self, name, strings[name])
@@ -232,6 +249,16 @@ class Segment:
         rows = np.minimum(rows, max(len(self) - 1, 0))
         found = self.ids[rows] == paper_ids if len(self) else np.zeros(paper_ids.size, dtype=bool)
         return rows, found
+
+    def holds(self, records: Sequence[IndexRecord]) -> set[int]:
+        """The ids of those records that this segment has a row for exactly as they are now: a
+        paper restored from the trash, or a change undone, that needs no new row."""
+        if not records or not len(self):
+            return set()
+        ids = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
+        rows, found = self.row_of(ids)
+        digests = np.fromiter(map(record_digest, records), dtype=np.uint64, count=len(records))
+        return set(ids[found & (self.digest[rows] == digests)].tolist())
 
     def prefix(self, word: str) -> tuple[int, int, int | None]:
         """The vocabulary range starting with word, and the id of word itself if present."""
@@ -283,6 +310,7 @@ class Segment:
         provisional: dict[str, int] = defaultdict(itertools.count().__next__)
         fields = {f: FieldWords(provisional.__getitem__) for f in TEXT_FIELDS}
         ids, dates, scores, added, code, link, noted = array("q"), array("i"), array("d"), array("q"), [], [], []
+        digests = array("Q")
         categories: dict[str, int] = {}
         category = array("i")
         sources: dict[str, int] = {}
@@ -302,6 +330,7 @@ class Segment:
                 code.append(record.has_code)
                 link.append(record.has_link)
                 noted.append(bool(record.note.strip()))
+                digests.append(record_digest(record))
                 category.append(categories.setdefault(record.category, len(categories)))
                 for name, owner in dict.fromkeys(record.sources):
                     label = owner or name
@@ -343,6 +372,7 @@ class Segment:
             "has_code": np.asarray(code, dtype=bool),
             "has_link": np.asarray(link, dtype=bool),
             "has_note": np.asarray(noted, dtype=bool),
+            "digest": np.frombuffer(digests, dtype=np.uint64).copy() if digests else np.zeros(0, dtype=np.uint64),
             "category": np.asarray(category, dtype=np.int32),
             "source_rows": np.asarray(source_rows, dtype=np.int32),
             "source_codes": np.asarray(source_codes, dtype=np.int32),
@@ -400,7 +430,7 @@ class Segment:
         base_rows[keep] = new_row[: int(keep.sum())]
         row_maps = [base_rows, *([new_row[int(keep.sum()) :]] if delta is not None else [])]
         arrays: dict[str, np.ndarray] = {"ids": ids[order]}
-        for name in ("date", "score", "added", "has_code", "has_link", "has_note"):
+        for name in ("date", "score", "added", "has_code", "has_link", "has_note", "digest"):
             arrays[name] = np.concatenate([getattr(p, name)[m] for p, m in zip(parts, masks, strict=True)])[order]
         names: dict[str, list[str]] = {}
         categories: dict[str, int] = {}
@@ -545,6 +575,7 @@ class Segment:
                 if name.endswith(".data")
             }
             arrays = {name: blob for name, blob in blobs.items() if not name.endswith((".data", ".offsets"))}
+            arrays.setdefault("digest", np.zeros(arrays["ids"].size, dtype=np.uint64))
             for name in _READABLE[header["format"]]:
                 arrays[f"{name}.indptr"] = np.zeros(len(strings["vocab"]) + 1, dtype=np.int64)
                 arrays[f"{name}.rows"] = np.zeros(0, dtype=np.int32)
@@ -562,7 +593,7 @@ class Segment:
         n, words = len(self), len(self.vocab)
         if self.ids.ndim != 1:
             return "the ids are not a list"
-        per_row: tuple[str, ...] = ("date", "score", "added", "has_code", "has_link", "has_note", "category")
+        per_row: tuple[str, ...] = ("date", "score", "added", "has_code", "has_link", "has_note", "digest", "category")
         per_row += ("title_order",)
         per_row += tuple(f"rank.{s}" for s in SORT_ORDERS)
         for name in per_row:

@@ -8,6 +8,8 @@ runs random writes, imports, restores and copies against a fresh build.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import fcntl
 import json
 import os
@@ -15,6 +17,7 @@ import shutil
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -22,8 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import SORTS, Library, ReadStatus, SearchIndex, parse_profile_dump
+from store.models import IndexRecord
 from store.read_next import ENGAGED_LIMIT, ReadNext
-from store.segment import Segment
+from store.segment import Segment, record_digest
 from tests.conftest import TODAY
 
 QUERIES = ["", "linear", "atention", "retrieval castellanos", "is:read", "has:note", "tag:later", "wombat",
@@ -369,17 +373,8 @@ def test_folding_the_delta_merges_and_tokenises_nothing(library: Library, monkey
         assert built == []
 
 
-def test_deleting_many_papers_folds_the_delta_instead_of_rebuilding(library: Library) -> None:
-    """Past DELTA_LIMIT changed papers a process merges the delta into its base (arrays only) and
-    writes the file; it does not tokenise the whole library again."""
-    library.sync_index()
-    library.search("linear")
-    gone = library.select("")[:6]
-    with mock.patch("store.live_index.DELTA_LIMIT", 3):
-        library.delete(gone[:1])  # one paper: the delta, as ever
-        assert_answers_as_fresh(library)
-        library.restore(gone[:1])
-    built: list[int] = []
+def counting_builds(built: list[int]) -> Any:
+    """Segment.build patched to record how many papers each build tokenised."""
     real = Segment.build.__func__  # type: ignore[attr-defined]
 
     def counted(cls, records, **kwargs):  # type: ignore[no-untyped-def]
@@ -387,10 +382,53 @@ def test_deleting_many_papers_folds_the_delta_instead_of_rebuilding(library: Lib
         built.append(len(records))
         return real(cls, records, **kwargs)
 
-    with mock.patch("store.live_index.DELTA_LIMIT", 3), mock.patch.object(Segment, "build", classmethod(counted)):
-        change = library.delete(gone)
-        library.undo(change)
-    assert built and max(built) <= len(gone)  # only the papers that changed were tokenised, never all 40
+    return mock.patch.object(Segment, "build", classmethod(counted))
+
+
+def test_deleting_and_restoring_many_papers_tokenises_nothing(library: Library) -> None:
+    """A deleted paper is a masked row; one put back as it was is its base row again (the digests
+    agree), here and in the next process: no delta, no fold, no rebuild."""
+    library.sync_index()
+    library.search("linear")
+    gone = library.select("")[:6]
+    built: list[int] = []
+    with mock.patch("store.live_index.DELTA_LIMIT", 3), mock.patch("store.live_index.COMPACT_AT", 3):
+        with counting_builds(built):
+            library.undo(library.delete(gone))
+        assert built == [] and library.index.delta is None and not library.index.removed
+        assert_answers_as_fresh(library)
+        with counting_builds(built), Library.open(library.path) as other:  # its log holds 12 changes
+            assert other.search("").total == 40 and not other.rebuilt and other.index.delta is None
+        assert built == []
+        _, stamp = Segment.load(index_file(library))
+        assert stamp["seq"] == library.store.change_seq()[0]  # restamped: the next process reads no log
+
+
+def test_changing_many_papers_folds_the_delta_instead_of_rebuilding(library: Library) -> None:
+    """Past DELTA_LIMIT papers whose text changed, a process merges the delta into its base (arrays
+    only) and writes the file; it does not tokenise the whole library again."""
+    library.sync_index()
+    library.search("linear")
+    chosen = library.select("")[:6]
+    built: list[int] = []
+    with mock.patch("store.live_index.DELTA_LIMIT", 3), counting_builds(built):
+        for paper_id in chosen:
+            library.set_note(paper_id, f"quokka note {paper_id}")
+    assert built and max(built) <= len(chosen)  # only the papers that changed were tokenised, never all 40
     assert_answers_as_fresh(library)
+    assert library.search("quokka").total == 6
     with Library.open(library.path) as other:  # the file written by the fold serves the next process
-        assert not other.index.removed and other.search("").total == 40 and not other.rebuilt
+        assert len(other.index.delta or ()) < len(chosen) and other.search("quokka").total == 6 and not other.rebuilt
+
+
+def test_a_record_digest_changes_with_every_field_a_segment_reads() -> None:
+    """A paper whose record differs from its base row in any field must never be taken for it."""
+    record = IndexRecord(1, "Title", ("Ana Berg",), ("MIT",), "Abstract.", "CL", dt.date(2022, 10, 19), 0.5,
+                         False, False, "2026-01-01T00:00:00Z", (("a.txt", "Ana"),), "note", "pdf text")  # fmt: skip
+    other: dict[str, object] = {"id": 2, "date": dt.date(2022, 10, 20), "score": None, "has_code": True,
+                                "has_link": True, "sources": (("a.txt", None),)}  # fmt: skip
+    for field in dataclasses.fields(IndexRecord):
+        value = getattr(record, field.name)
+        changed = other.get(field.name, (*value, "x") if isinstance(value, tuple) else f"{value}x")
+        assert record_digest(dataclasses.replace(record, **{field.name: changed})) != record_digest(record), field.name
+    assert record_digest(record) == record_digest(dataclasses.replace(record)) != 0
