@@ -544,9 +544,10 @@ class Library:
             with contextlib.suppress(PaperNotFound):
                 papers += self.store.tag(change.tag_removed_from, change.tag)
         if change.trashed:
-            still = {t.id for t in self.store.trashed()}
-            papers += self.store.restore([i for i in change.trashed if i in still])[0]
-            skipped += [i for i in change.trashed if i not in still]  # emptied or restored elsewhere
+            still = self.store.in_trash_now(change.trashed)
+            self.store.restore(still)
+            papers += self.store.get_many(still)
+            skipped += [i for i in change.trashed if i not in set(still)]  # emptied or restored elsewhere
         self._catch_up()
         return papers, skipped
 
@@ -676,8 +677,8 @@ class Library:
             self._catch_up()
         return Change(f"moved {counted(len(unique), 'paper')} to the trash", trashed=unique)
 
-    def restore(self, paper_ids: Sequence[int]) -> tuple[list[Paper], dict[int, str]]:
-        """Bring trashed papers back as they were; also {id: new key} where another paper took the key."""
+    def restore(self, paper_ids: Sequence[int]) -> dict[int, str]:
+        """Bring trashed papers back as they were; returns {id: new key} where another paper took the key."""
         try:
             return self.store.restore(paper_ids)
         finally:

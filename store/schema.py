@@ -439,3 +439,22 @@ def m016_notes_vault(db: Database) -> None:
         "CREATE TABLE vault_notes (folder TEXT NOT NULL, paper_id INTEGER NOT NULL, name TEXT NOT NULL, "
         "base TEXT NOT NULL, PRIMARY KEY (folder, paper_id))"
     )
+
+
+@migrations()
+def m017_trash_rows(db: Database) -> None:
+    """A trashed paper's row kept as a row, in ``trash_papers`` (the papers' columns), instead of
+    inside its JSON record: moving 10k papers to the trash and back is then an INSERT ... SELECT
+    each way that never passes through Python (see ``store.trash``)."""
+    from store.trash import mirror_papers
+
+    mirror_papers(db.conn)
+    columns = {c[1] for c in db.execute("PRAGMA table_info(papers)").fetchall()}
+    for paper_id, data in db.execute("SELECT paper_id, data FROM trash").fetchall():
+        record = json.loads(data)
+        row = {k: v for k, v in record.pop("paper").items() if k in columns}  # an older record lacks some
+        db.conn.execute(
+            f"INSERT INTO trash_papers ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+        kept = json.dumps(record, ensure_ascii=False)  # tags, sources and history stay in the record
+        db.conn.execute("UPDATE trash SET data = ? WHERE paper_id = ?", (kept, paper_id))

@@ -634,7 +634,8 @@ class Round:
         if not (trashed != gone or self._differs(paper, min(uids), now)):
             return False
         if trashed:
-            paper = store.restore([paper_id])[0][0]
+            store.restore([paper_id])
+            paper = store.get(paper_id)
         mine = _user_values(paper)
         steps: list[tuple[str, Callable[[], object]]] = []
         if now.get("status", mine["status"]) != mine["status"]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from store import Library, PaperNotFound, ReadStatus, demo_files
+from store.store import Store
 from tests.conftest import TODAY
 from tests.test_cli import run
 
@@ -47,8 +49,8 @@ def test_new_papers_never_take_a_trashed_papers_id_or_key(empty_library: Library
     empty_library.import_file(bib, today=TODAY)
     (new,) = empty_library.papers(empty_library.select(""))
     assert new.id > last and new.cite_key != "kept2020"
-    papers, renamed = empty_library.restore([last])
-    assert renamed == {} and papers[0].cite_key == "kept2020"
+    assert empty_library.restore([last]) == {}
+    assert empty_library.papers([last])[0].cite_key == "kept2020"
 
 
 def test_reimporting_a_trashed_paper_says_so_instead_of_bringing_it_back(library: Library, tmp_path: Path) -> None:
@@ -90,3 +92,57 @@ def test_the_cli_deletes_lists_restores_and_empties(library: Library) -> None:
     assert by_query.code == 0 and len(by_query.out.splitlines()) == len(in_trash) > 0
     assert run("--db", path, "trash", "--empty").code == 0
     assert json.loads(run("--db", path, "trash", "--json").out) == []
+
+
+SOURCES = "SELECT source_id FROM paper_sources WHERE paper_id = ?"
+
+
+def test_a_trash_from_before_trash_rows_is_migrated_and_restores_whole(library: Library, fixed_clock) -> None:
+    """Up to schema 16 a trashed paper's row lived inside its JSON record; migration 17 moves it into
+    ``trash_papers`` and the paper still comes back whole."""
+    paper_id = library.select("")[0]
+    library.set_note(paper_id, "zebrafish")
+    library.tag([paper_id], "keep")
+    fixed_clock.advance(60)
+    library.set_status([paper_id], ReadStatus.READ)
+    before = library.paper(paper_id)
+    with sqlite3.connect(library.path) as conn:  # the library as schema 16 left a deleted paper
+        conn.execute("PRAGMA foreign_keys = ON")
+        cursor = conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,))
+        row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+        old = {
+            "paper": row,
+            "tags": ["keep"],
+            "sources": [s for (s,) in conn.execute(SOURCES, [row["id"]])],
+            "status_history": conn.execute(
+                "SELECT status, changed_at FROM status_history WHERE paper_id = ? ORDER BY id", (paper_id,)
+            ).fetchall(),
+            "note_history": conn.execute(
+                "SELECT note, saved_at FROM note_history WHERE paper_id = ? ORDER BY id", (paper_id,)
+            ).fetchall(),
+        }
+        conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+        conn.execute(
+            "INSERT INTO trash VALUES (?, ?, ?, '2026-12-01T10:00:00Z', ?)",
+            (paper_id, row["key"], row["cite_key"], json.dumps(old)),
+        )
+        conn.execute("DROP TABLE trash_papers")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm017_trash_rows'")
+        conn.execute("PRAGMA user_version = 16")
+    with Library.open(library.path, clock=fixed_clock) as again:
+        (trashed,) = again.trashed()
+        assert (trashed.id, trashed.title, trashed.cite_key) == (paper_id, before.title, before.cite_key)
+        assert again.restore([paper_id]) == {}
+        assert again.paper(paper_id) == before
+        assert again.note_history(paper_id)[0].text == "zebrafish"
+        assert again.search("zebrafish").total == 1
+
+
+TABLES = ("papers", "trash_papers")
+
+
+def test_the_trash_keeps_every_column_a_paper_has(empty_store: Store) -> None:
+    """A migration that adds a column to ``papers`` must call ``store.trash.mirror_papers``: the trash
+    moves rows by column name, and a column it lacks would be lost on the way."""
+    papers, trashed = ([c[1:] for c in empty_store._read(f"PRAGMA table_info({name})")] for name in TABLES)
+    assert trashed == papers

@@ -617,9 +617,10 @@ def cmd_trash(library: Library, args: argparse.Namespace, out: TextIO, err: Text
 
 
 def cmd_restore(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    papers, renamed = library.restore(_ids(args.ids))
+    ids = _ids(args.ids)
+    renamed = library.restore(ids)
     width = shutil.get_terminal_size((120, 24)).columns
-    for paper in papers:
+    for paper in library.papers(list(dict.fromkeys(ids))):
         out.write(_paper_line(paper, width) + "\n")
     for paper_id, key in renamed.items():
         err.write(f"papershelf: paper {paper_id}'s citation key was taken meanwhile; it is now {key}\n")
