@@ -122,6 +122,31 @@ def test_a_remap_onto_a_key_in_use_is_warned_about() -> None:
     assert _conflicts({"paper.read": "s"}) == [
         "keys.paper.read: 's' is already the key of list.sort; one of them will not work"
     ]
-    assert _conflicts({"reader.read": "n"}) == [
-        "keys.reader.read: 'n' is already the key of reader.next_unread; one of them will not work"
+    assert _conflicts({"paper.read": "n"}) == [
+        "keys.paper.read: 'n' is already the key of paper.next_unread; one of them will not work"
     ]
+
+
+@pytest.mark.parametrize("old_id", ["paper.read", "reader.read"])
+async def test_one_remap_reaches_the_list_and_the_reader(library: Library, tmp_path: Path, old_id: str) -> None:
+    """The list and the reader bind the same paper actions (``tui.actions``); a config.toml written for
+    an earlier version, with the reader's own id, still remaps both."""
+    from tui.screens.reader import ReaderScreen
+
+    app = app_with_config(library, tmp_path, f'[keys]\n"{old_id}" = "R"\n')
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        (first,) = app.library.paper_ids()
+        await pilot.press("R")
+        await settle(pilot)
+        assert library.paper(first).status.value == "read"
+        await pilot.press("down")
+        await settle(pilot)
+        (second,) = app.library.paper_ids()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen) and second != first
+        await pilot.press("R")
+        await settle(pilot)
+        assert library.paper(second).status.value == "read"
+        assert not app._config_problems

@@ -16,6 +16,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
 from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
+from tui.actions import RENAMED
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded, SyncFinished
 from tui.note_actions import NoteActions
@@ -140,9 +141,11 @@ class PapershelfApp(NoteActions, Transfers):
 
     def on_mount(self) -> None:
         known = _binding_ids()
-        unknown = [b for b in self.config.keys if b not in known]
+        keys = {RENAMED.get(b, b): k for b, k in self.config.keys.items() if b in RENAMED}
+        keys |= {b: k for b, k in self.config.keys.items() if b not in RENAMED}  # a current id wins over its old one
+        unknown = [b for b in keys if b not in known]
         self._config_problems += [f"keys.{b}: no binding has this id (see the help screen)" for b in unknown]
-        keymap = {b: k for b, k in self.config.keys.items() if b in known}
+        keymap = {b: k for b, k in keys.items() if b in known}
         self._config_problems += _conflicts(keymap)
         self.set_keymap(keymap)
         self.library.keymap = keymap

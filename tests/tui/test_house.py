@@ -37,6 +37,25 @@ def test_the_reader_and_the_list_bind_the_same_paper_actions_on_the_app() -> Non
     assert not [name for name in vars(ReaderScreen) if name.startswith("action_") and name != "action_scroll"]
 
 
+def test_every_binding_has_an_id_and_a_tooltip_and_the_reader_binds_the_lists_paper_actions() -> None:
+    """An id is what config.toml remaps and the help screen shows; a tooltip is what the key bar says on hover."""
+    import inspect
+
+    from tui import screens, widgets
+
+    classes = {PapershelfApp, LibraryScreen, ReaderScreen}
+    for package in (screens, widgets):
+        for path in Path(package.__path__[0]).glob("*.py"):
+            module = __import__(f"{package.__name__}.{path.stem}", fromlist=["_"])
+            classes |= {c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__}
+    bindings = [(c.__name__, b) for c in classes for b in vars(c).get("BINDINGS", []) if isinstance(b, Binding)]
+    assert len(bindings) > 80
+    assert [(name, b.key) for name, b in bindings if not (b.id and b.tooltip)] == []
+    listed = {(b.id, b.key) for b in LibraryScreen.BINDINGS if isinstance(b, Binding)}
+    own = {"reader.back", "reader.down", "reader.up"}
+    assert {(b.id, b.key) for b in ReaderScreen.BINDINGS if isinstance(b, Binding) and b.id not in own} <= listed
+
+
 def test_screens_do_not_reach_into_each_other_and_workers_only_post_messages() -> None:
     reader = ast.parse((TUI / "screens" / "reader.py").read_text(encoding="utf-8"))
     imported = {n.module for n in ast.walk(reader) if isinstance(n, ast.ImportFrom)}

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 class ChooseScreen(ModalScreen[str | None]):
     """A titled list of choices; enter picks one, escape picks none."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel", tooltip="Close without changing anything")
+    ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -47,7 +49,9 @@ class ChooseScreen(ModalScreen[str | None]):
 class AskScreen(TypeAhead, ModalScreen[str | None]):
     """A titled one-line input; enter returns the text, escape returns None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel", tooltip="Close without changing anything")
+    ]
     FIELD = Input
 
     def __init__(self, title: str, *, value: str = "", placeholder: str = "", suggestions: Sequence[str] = ()) -> None:

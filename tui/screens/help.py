@@ -30,7 +30,7 @@ class HelpScreen(ModalScreen[None]):
     what the list's glyphs mean, then the search language."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help.close"),
+        Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help.close", tooltip="Close the help"),
     ]
 
     def __init__(self, bindings: Iterable[tuple[str, str, str]]) -> None:

@@ -28,6 +28,7 @@ from store import (
     facet_filters,
     parse_query,
 )
+from tui.actions import paper_bindings
 from tui.messages import (
     FacetsCounted,
     ImportProgress,
@@ -78,44 +79,16 @@ class LibraryScreen(Screen[None]):
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
         Binding("q", "app.quit", "Quit", id="library.quit", tooltip="Quit papershelf"),
         Binding("slash", "focus_search", "Search", id="library.search", tooltip="Type to search"),
-        Binding("escape", "back", "Back", show=False, id="library.back"),
-        Binding("r", "app.mark('read')", "Read", id="paper.read", tooltip="Mark as read"),
-        Binding("u", "app.mark('unread')", "Unread", show=False, id="paper.unread", tooltip="Mark as unread"),
-        Binding("i", "app.mark('reading')", "Reading", show=False, id="paper.reading", tooltip="Mark as being read"),
-        Binding("space", "app.toggle_read", "Read/unread", show=False, id="paper.toggle", tooltip="Toggle read"),
-        Binding("Q", "app.queue", "Queue", show=False, id="paper.queue", tooltip="Queue to read next; again unqueues"),
-        Binding("plus", "app.priority(1)", "Sooner", show=False, id="paper.priority_up", tooltip="Raise the priority"),
         Binding(
-            "minus", "app.priority(-1)", "Later", show=False, id="paper.priority_down", tooltip="Lower the priority"
-        ),
-        Binding("n", "app.next_unread(1)", "Next unread", show=False, id="list.next_unread"),
-        Binding("N", "app.next_unread(-1)", "Previous unread", show=False, id="list.previous_unread"),
-        Binding("e", "app.edit_note", "Note", id="paper.note", tooltip="Edit the note"),
-        Binding("E", "app.external_note", "Note in $EDITOR", show=False, id="paper.note_external"),
-        Binding(
-            "H",
-            "app.note_history",
-            "Note history",
+            "escape",
+            "back",
+            "Back",
             show=False,
-            id="paper.note_history",
-            tooltip="Every saved version of the note; pick one to restore it",
+            id="library.back",
+            tooltip="Back to the list from the search or the filters",
         ),
-        Binding("c", "app.copy_code", "Copy code", id="paper.copy_code", tooltip="Copy the code link"),
-        Binding("y", "app.copy_citation", "Copy citation", show=False, id="paper.copy_citation"),
-        Binding("Y", "app.copy_abstract", "Copy abstract", show=False, id="paper.copy_abstract"),
-        Binding(
-            "b", "app.copy_bibtex", "Copy BibTeX", show=False, id="paper.copy_bibtex", tooltip="BibTeX of the selection"
-        ),
+        *paper_bindings("list"),
         Binding("x", "app.export", "Export", show=False, id="list.export", tooltip="Export the papers listed"),
-        Binding("o", "app.open_link", "Open", show=False, id="paper.open", tooltip="Open the code link or first link"),
-        Binding("K", "app.change_key", "Citation key", show=False, id="paper.key", tooltip="Change the citation key"),
-        Binding("p", "app.open_pdf", "PDF", show=False, id="paper.pdf", tooltip="Open the paper's PDF"),
-        Binding("O", "app.open_and_read", "Open and mark read", show=False, id="paper.open_read"),
-        Binding("t", "app.tag", "Tag", show=False, id="paper.tag", tooltip="Add or remove a tag"),
-        Binding("M", "app.edit_paper", "Correct", show=False, id="paper.edit", tooltip="Correct title, authors, year…"),
-        Binding(
-            "D", "app.delete", "Delete", show=False, id="paper.delete", tooltip="Move to the trash (ctrl+z undoes)"
-        ),
         Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
         Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
         Binding(
@@ -128,9 +101,8 @@ class LibraryScreen(Screen[None]):
         ),
         Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
         Binding(
-            "ctrl+z", "app.undo", "Undo", show=False, id="paper.undo", tooltip="Undo the last status, tag or delete"
+            "ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all", tooltip="Clear every filter"
         ),
-        Binding("ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all"),
         Binding(
             "ctrl+s",
             "save_shelf",

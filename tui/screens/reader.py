@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from store import PaperNotFound
+from tui.actions import paper_bindings
 from tui.messages import Refresh
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import READER_CHARS, describe
@@ -26,29 +27,9 @@ class ReaderScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back", id="reader.back", tooltip="Back to the list"),
-        Binding("j,down", "scroll(1)", "Down", show=False, id="reader.down"),
-        Binding("k,up", "scroll(-1)", "Up", show=False, id="reader.up"),
-        Binding("r", "app.mark('read')", "Read", id="reader.read"),
-        Binding("u", "app.mark('unread')", "Unread", show=False, id="reader.unread"),
-        Binding("i", "app.mark('reading')", "Reading", id="reader.reading"),
-        Binding("Q", "app.queue", "Queue", show=False, id="reader.queue"),
-        Binding("plus", "app.priority(1)", "Sooner", show=False, id="reader.priority_up"),
-        Binding("minus", "app.priority(-1)", "Later", show=False, id="reader.priority_down"),
-        Binding("e", "app.edit_note", "Note", id="reader.note"),
-        Binding("c", "app.copy_code", "Copy code", id="reader.copy_code"),
-        Binding("y", "app.copy_citation", "Copy citation", show=False, id="reader.copy_citation"),
-        Binding("o", "app.open_link", "Open", show=False, id="reader.open"),
-        Binding("p", "app.open_pdf", "PDF", show=False, id="reader.pdf"),
-        Binding("O", "app.open_and_read", "Open and mark read", show=False, id="reader.open_read"),
-        Binding("t", "app.tag", "Tag", show=False, id="reader.tag"),
-        Binding("D", "app.delete", "Delete", show=False, id="reader.delete", tooltip="Move to the trash"),
-        Binding("M", "app.edit_paper", "Correct", show=False, id="reader.edit", tooltip="Correct title, authors…"),
-        Binding("n", "app.next_unread(1)", "Next unread", id="reader.next_unread"),
-        Binding("N", "app.next_unread(-1)", "Previous unread", show=False, id="reader.previous_unread"),
-        Binding("E", "app.external_note", "Note in $EDITOR", show=False, id="reader.note_external"),
-        Binding("H", "app.note_history", "Note history", show=False, id="reader.note_history"),
-        Binding("b", "app.copy_bibtex", "Copy BibTeX", show=False, id="reader.copy_bibtex"),
-        Binding("Y", "app.copy_abstract", "Copy abstract", show=False, id="reader.copy_abstract"),
+        Binding("j,down", "scroll(1)", "Down", show=False, id="reader.down", tooltip="Scroll down"),
+        Binding("k,up", "scroll(-1)", "Up", show=False, id="reader.up", tooltip="Scroll up"),
+        *paper_bindings("reader"),
     ]
 
     def __init__(self, paper: Paper, library: Library) -> None:

@@ -48,7 +48,7 @@ class StatsScreen(ModalScreen[None]):
     """What the store's reading_stats say, drawn."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,S", "dismiss(None)", "Close", id="stats.close"),
+        Binding("escape,q,S", "dismiss(None)", "Close", id="stats.close", tooltip="Close the statistics"),
     ]
 
     def __init__(self, stats: dict[str, Any]) -> None:

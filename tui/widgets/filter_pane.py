@@ -84,12 +84,12 @@ class FilterPane(LineView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,enter", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
         Binding("backspace,delete", "clear", "Clear", id="filters.clear", tooltip="Clear every filter"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="filters.down"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="filters.up"),
-        Binding("home,g", "first", "First", show=False, id="filters.first"),
-        Binding("end,G", "last", "Last", show=False, id="filters.last"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="filters.page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="filters.page_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="filters.down", tooltip="Next filter value"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="filters.up", tooltip="Previous filter value"),
+        Binding("home,g", "first", "First", show=False, id="filters.first", tooltip="First filter value"),
+        Binding("end,G", "last", "Last", show=False, id="filters.last", tooltip="Last filter value"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="filters.page_down", tooltip="A page down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="filters.page_up", tooltip="A page up"),
     ]
 
     highlighted: reactive[int | None] = reactive(None, always_update=True)

@@ -24,10 +24,26 @@ class SearchBar(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,ctrl+n", "move(1)", "Next result", show=False, id="search.next"),
-        Binding("up", "move(-1)", "Previous result", show=False, id="search.previous"),
-        Binding("escape", "clear_or_leave", "Clear, then back to the list", show=False, id="search.escape"),
-        Binding("tab", "leave", "Back to the list", show=False, id="search.leave"),
+        Binding("down,ctrl+n", "move(1)", "Next result", show=False, id="search.next", tooltip="To the next result"),
+        Binding(
+            "up", "move(-1)", "Previous result", show=False, id="search.previous", tooltip="To the previous result"
+        ),
+        Binding(
+            "escape",
+            "clear_or_leave",
+            "Clear, then back to the list",
+            show=False,
+            id="search.escape",
+            tooltip="Clear the search, then back to the list",
+        ),
+        Binding(
+            "tab",
+            "leave",
+            "Back to the list",
+            show=False,
+            id="search.leave",
+            tooltip="Back to the list, keeping the search",
+        ),
     ]
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
