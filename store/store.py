@@ -13,12 +13,10 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import edits, statistics, trash
-from store.edits import EDITABLE
 from store.keys import assign_keys, source_key
 from store.links import openable_url
 from store.models import (
@@ -40,6 +38,7 @@ from store.models import (
     date_precision,
     sort_title,
 )
+from store.rows import PAPER_COLUMNS, RECORD_COLUMNS, json_strings, paper_of, record_of, strings
 from store.text import label, words
 
 if TYPE_CHECKING:
@@ -59,11 +58,6 @@ _PROGRESS_EVERY = 5000
 _BULK_CACHE_KIB = -262144
 _STREAM_CHUNK = 500
 _REINDEX_FROM = 5000
-_PAPER_COLUMNS = (
-    "id, title, authors, authors_truncated, affiliations, category, date, date_has_year, score, has_code, "
-    "abstract, links, code_urls, status, status_changed_at, note, note_updated_at, added_at, updated_at, "
-    "user_code_url, cite_key, original, edited, key_aliases, priority"
-)
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
     "title": "sort_title, id",
@@ -123,26 +117,21 @@ def _meta_hash(row: Sequence[Any]) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _json_strings(values: tuple[str, ...]) -> str:
-    """A JSON list of strings; json.dumps costs ~5 us a call, and an import makes four per paper."""
-    return "[" + ", ".join(map(encode_basestring, values)) + "]" if values else "[]"
-
-
 def _draft_meta(draft: PaperDraft) -> list[Any]:
     """The imported (not user-owned) fields of a paper, in column order."""
     return [
         draft.title,
-        _json_strings(draft.authors),
+        json_strings(draft.authors),
         int(draft.authors_truncated),
-        _json_strings(draft.affiliations),
+        json_strings(draft.affiliations),
         label(draft.category),
         draft.date.isoformat() if draft.date else None,
         int(draft.date_has_year),
         draft.score,
         int(draft.has_code),
         draft.abstract,
-        _json_strings(draft.links),
-        _json_strings(draft.code_urls),
+        json_strings(draft.links),
+        json_strings(draft.code_urls),
     ]
 
 
@@ -193,12 +182,12 @@ class _Known:
 
     def surnames(self) -> frozenset[str]:
         if isinstance(self.authors, str):
-            self.authors = _surnames(_strings(self.authors))
+            self.authors = _surnames(strings(self.authors))
         return self.authors
 
     def dois(self) -> frozenset[str]:
         if isinstance(self.links, str):
-            self.links = _dois(_strings(self.links))
+            self.links = _dois(strings(self.links))
         return self.links
 
 
@@ -694,7 +683,7 @@ class Store:
                     )
                 }  # a trashed paper keeps its key for when it comes back
                 given = assign_keys(
-                    ((r[0], r[2], _strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-3] or proposed[r[0]])
+                    ((r[0], r[2], strings(r[3]), int(r[7][:4]) if r[7] and r[8] else None, r[-3] or proposed[r[0]])
                      for r in inserts),
                     taken,
                     key_pattern,
@@ -772,7 +761,7 @@ class Store:
         limit: int | None = None,
     ) -> list[Paper]:
         rows = self._read(
-            f"SELECT {_PAPER_COLUMNS} FROM papers {where} ORDER BY {_order_by(order)}"
+            f"SELECT {PAPER_COLUMNS} FROM papers {where} ORDER BY {_order_by(order)}"
             + (f" LIMIT {int(limit)}" if limit is not None else ""),
             params,
         )
@@ -788,7 +777,7 @@ class Store:
             "ORDER BY s.id",
             ids,
         )
-        return [_paper(r, tags.get(r[0], ()), sources.get(r[0], ())) for r in rows]
+        return [paper_of(r, tags.get(r[0], ()), sources.get(r[0], ())) for r in rows]
 
     def _by_ids(self, sql: str, paper_ids: Sequence[Any]) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of sql for these ids (papers', or sync uids), a chunk at a time; ``{ids}`` in sql is where
@@ -824,7 +813,7 @@ class Store:
         """The papers with these ids, in the order given; raises PaperNotFound for the first missing one."""
         wanted = list(dict.fromkeys(paper_ids))
         found: dict[int, Paper] = {}
-        for rows in self._by_ids(f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({{ids}})", wanted):
+        for rows in self._by_ids(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({{ids}})", wanted):
             found.update((p.id, p) for p in self._papers_of(rows))
         for paper_id in wanted:
             if paper_id not in found:
@@ -896,10 +885,7 @@ class Store:
             "SELECT ps.paper_id, s.name, s.owner FROM paper_sources ps JOIN sources s ON s.id = ps.source_id "
             "ORDER BY s.id"
         )
-        columns = (
-            "SELECT id, title, authors, affiliations, abstract, category, date, score, has_code, "
-            "code_urls != '[]', links != '[]', added_at, note, fulltext FROM papers"
-        )
+        columns = f"SELECT {RECORD_COLUMNS} FROM papers"
         if paper_ids is None:
             sources = self._grouped(sources_sql, None)
             last = 0
@@ -907,11 +893,11 @@ class Store:
                 rows = self._read(f"{columns} WHERE id > ? ORDER BY id LIMIT 2000", (last,))
                 if not rows:
                     return
-                yield from (_record(r, sources.get(r[0], ())) for r in rows)
+                yield from (record_of(r, sources.get(r[0], ())) for r in rows)
                 last = rows[-1][0]
         for rows in self._by_ids(f"{columns} WHERE id IN ({{ids}}) ORDER BY id", sorted(set(paper_ids))):
             sources = self._grouped(sources_sql, [r[0] for r in rows])  # only papers that exist: a chunk at most
-            yield from (_record(r, sources.get(r[0], ())) for r in rows)
+            yield from (record_of(r, sources.get(r[0], ())) for r in rows)
 
     def personal(self, paper_ids: Sequence[int] | None = None) -> Personal:
         """The user's status, tags and code links of every paper (or of these ids), read sparsely:
@@ -945,7 +931,7 @@ class Store:
         found: dict[int, str] = {}
         for rows in self._by_ids(f"SELECT id, {column} FROM papers WHERE id IN ({{ids}})", paper_ids):
             for paper_id, text in rows:
-                found[paper_id] = ", ".join(_strings(text)) if column in ("authors", "affiliations") else text
+                found[paper_id] = ", ".join(strings(text)) if column in ("authors", "affiliations") else text
         return found
 
     def ids_in_order(self, *, sort: str = "date", limit: int | None = None, offset: int = 0) -> list[int]:
@@ -976,7 +962,7 @@ class Store:
         # The schema has an index in each sort order, so the first rows come without sorting at all.
         with self._lock:
             cursor = self._conn.execute(
-                f"SELECT {_PAPER_COLUMNS} FROM papers ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT {PAPER_COLUMNS} FROM papers ORDER BY {order} LIMIT ? OFFSET ?",
                 (-1 if limit is None else limit, max(offset, 0)),
             )
         while True:
@@ -1274,10 +1260,10 @@ class Store:
 
     def in_trash(self, paper_ids: Sequence[int]) -> list[Paper]:
         """Papers in the trash as they were when deleted (user data, tags and all; sources left out)."""
-        sql = (f"SELECT {_PAPER_COLUMNS}, (SELECT data FROM trash WHERE paper_id = trash_papers.id) "
+        sql = (f"SELECT {PAPER_COLUMNS}, (SELECT data FROM trash WHERE paper_id = trash_papers.id) "
                "FROM trash_papers WHERE id IN ({ids}) ORDER BY id")  # fmt: skip
         return [
-            _paper(row[:-1], tuple(sorted(json.loads(row[-1])["tags"])), ())
+            paper_of(row[:-1], tuple(sorted(json.loads(row[-1])["tags"])), ())
             for rows in self._by_ids(sql, paper_ids)
             for row in rows
         ]
@@ -1387,63 +1373,6 @@ def _tag_name(name: str) -> str:
     if not cleaned or any(not c.isprintable() for c in cleaned):
         raise StoreError(f"invalid tag name {name!r}: expected printable text")
     return cleaned
-
-
-def _strings(value: str) -> tuple[str, ...]:
-    """A JSON list column; most are empty, and json.loads costs ~5 us a call."""
-    return () if value == "[]" else tuple(json.loads(value))
-
-
-def _paper(row: Sequence[Any], tags: tuple[str, ...], sources: tuple[tuple[str, str | None], ...]) -> Paper:
-    return Paper(
-        id=row[0],
-        title=row[1],
-        authors=_strings(row[2]),
-        authors_truncated=bool(row[3]),
-        affiliations=_strings(row[4]),
-        category=row[5],
-        date=dt.date.fromisoformat(row[6]) if row[6] else None,
-        date_has_year=bool(row[7]),
-        score=row[8],
-        has_code=bool(row[9]),
-        abstract=row[10],
-        links=_strings(row[11]),
-        code_urls=_strings(row[12]),
-        status=ReadStatus(row[13]),
-        status_changed_at=row[14],
-        note=row[15],
-        note_updated_at=row[16],
-        tags=tags,
-        sources=tuple(name for name, _ in sources),
-        owners=tuple(owner for _, owner in sources),
-        added_at=row[17],
-        updated_at=row[18],
-        code_url=row[19],
-        cite_key=row[20] or "",
-        original=row[21] or "",
-        edited=tuple(f for f in EDITABLE if f in json.loads(row[22])) if row[22] else (),
-        key_aliases=tuple(json.loads(row[23])) if row[23] else (),
-        priority=row[24],
-    )
-
-
-def _record(row: Sequence[Any], sources: tuple[tuple[str, str | None], ...]) -> IndexRecord:
-    return IndexRecord(
-        id=row[0],
-        title=row[1],
-        authors=_strings(row[2]),
-        affiliations=_strings(row[3]),
-        abstract=row[4],
-        category=row[5] or "",
-        date=dt.date.fromisoformat(row[6]) if row[6] else None,
-        score=row[7],
-        has_code=bool(row[8] or row[9]),
-        has_link=bool(row[10]),
-        added_at=row[11],
-        sources=sources,
-        note=row[12],
-        fulltext=row[13],
-    )
 
 
 def problem_lines(name: str, problems: Iterable[Problem]) -> list[str]:
