@@ -150,3 +150,12 @@ async def test_one_remap_reaches_the_list_and_the_reader(library: Library, tmp_p
         await settle(pilot)
         assert library.paper(second).status.value == "read"
         assert not app._config_problems
+
+
+async def test_every_binding_id_can_be_remapped_the_note_editors_too(library: Library, tmp_path: Path) -> None:
+    """The ids config.toml knows are the registry's (``tui.actions``), dialogs and the note editor included."""
+    app = app_with_config(library, tmp_path, '[keys]\n"note.save" = "ctrl+w"\n"dialog.cancel" = "escape,ctrl+g"\n')
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app._config_problems == []
+        assert app.library.keymap["note.save"] == "ctrl+w"

@@ -13,24 +13,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import platformdirs
 from textual import events, on
 from textual.app import SystemCommand
-from textual.binding import Binding, BindingType
 
 from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
-from tui.actions import RENAMED
+from tui.actions import ACTIONS, BY_ID, RENAMED, bindings
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded, SyncFinished
 from tui.note_actions import NoteActions
 from tui.screens.library import LibraryScreen
-from tui.screens.reader import ReaderScreen
 from tui.syncing import Syncing
 from tui.transfers import Transfers
-from tui.widgets.filter_pane import FilterPane
-from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from textual.binding import BindingType
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.theme import Theme
@@ -85,9 +82,7 @@ class PapershelfApp(NoteActions, Transfers):
 
     CSS_PATH = "app.tcss"
     TITLE = "papershelf"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit papershelf"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(
         self,
@@ -140,7 +135,7 @@ class PapershelfApp(NoteActions, Transfers):
         return webbrowser.open(url)
 
     def on_mount(self) -> None:
-        known = _binding_ids()
+        known = BY_ID.keys()
         keys = {RENAMED.get(b, b): k for b, k in self.config.keys.items() if b in RENAMED}
         keys |= {b: k for b, k in self.config.keys.items() if b not in RENAMED}  # a current id wins over its old one
         unknown = [b for b in keys if b not in known]
@@ -284,16 +279,13 @@ def create_app(
 
 def _conflicts(keymap: Mapping[str, str]) -> list[str]:
     """A remapped key that another binding active at the same time already uses: one would be lost."""
-    groups = ((PapershelfApp, LibraryScreen, PaperList), (PapershelfApp, LibraryScreen, FilterPane),
-              (PapershelfApp, ReaderScreen))  # fmt: skip
     problems: list[str] = []
-    for group in groups:
+    for group in _ACTIVE_TOGETHER:
         holders: dict[str, list[str]] = {}
-        for cls in group:
-            for binding in cls.BINDINGS:
-                if isinstance(binding, Binding) and binding.id:
-                    for key in keymap.get(binding.id, binding.key).split(","):
-                        holders.setdefault(key.strip(), []).append(binding.id)
+        for action in ACTIONS:
+            if group.intersection(action.scopes.split()):
+                for key in keymap.get(action.id, action.keys).split(","):
+                    holders.setdefault(key.strip(), []).append(action.id)
         for key, ids in holders.items():
             for remapped in (i for i in dict.fromkeys(ids) if i in keymap and len(set(ids)) > 1):
                 others = ", ".join(sorted(set(ids) - {remapped}))
@@ -303,9 +295,10 @@ def _conflicts(keymap: Mapping[str, str]) -> list[str]:
     return problems
 
 
-def _binding_ids() -> set[str]:
-    classes = (PapershelfApp, LibraryScreen, PaperList, FilterPane, ReaderScreen, SearchBar)
-    return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
+_ACTIVE_TOGETHER = ({"app", "library", "papers"}, {"app", "library", "filters"}, {"app", "reader"},
+                    {"app", "search"}, {"app", "note"}, {"app", "edit"}, {"app", "dialog"}, {"app", "help"},
+                    {"app", "stats"})  # fmt: skip
+"""Scopes whose bindings are active at the same time (``tui.actions``): a key is one binding's in each."""
 
 
 def run(library: Library, *, sync: bool = True) -> int:

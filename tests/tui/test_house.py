@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.binding import Binding
 
 from tests.tui.conftest import settle
+from tui.actions import BY_ID
 from tui.app import PapershelfApp
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
@@ -37,7 +38,7 @@ def test_the_reader_and_the_list_bind_the_same_paper_actions_on_the_app() -> Non
     assert not [name for name in vars(ReaderScreen) if name.startswith("action_") and name != "action_scroll"]
 
 
-def test_every_binding_has_an_id_and_a_tooltip_and_the_reader_binds_the_lists_paper_actions() -> None:
+def test_every_binding_comes_from_the_registry_with_a_tooltip_and_the_reader_binds_the_lists_paper_actions() -> None:
     """An id is what config.toml remaps and the help screen shows; a tooltip is what the key bar says on hover."""
     import inspect
 
@@ -51,6 +52,10 @@ def test_every_binding_has_an_id_and_a_tooltip_and_the_reader_binds_the_lists_pa
     bindings = [(c.__name__, b) for c in classes for b in vars(c).get("BINDINGS", []) if isinstance(b, Binding)]
     assert len(bindings) > 80
     assert [(name, b.key) for name, b in bindings if not (b.id and b.tooltip)] == []
+    for name, b in bindings:  # each from the registry, as the registry says: one hop from an id to its action
+        action = BY_ID[b.id]
+        assert (b.key, b.action, b.description, b.tooltip) == (action.keys, action.action, action.description,
+                                                              action.tooltip), (name, b.id)  # fmt: skip
     listed = {(b.id, b.key) for b in LibraryScreen.BINDINGS if isinstance(b, Binding)}
     own = {"reader.back", "reader.down", "reader.up"}
     assert {(b.id, b.key) for b in ReaderScreen.BINDINGS if isinstance(b, Binding) and b.id not in own} <= listed

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
@@ -14,21 +13,21 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from store import printable
+from tui.actions import bindings
 from tui.screens.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from textual.app import ComposeResult
+    from textual.binding import BindingType
     from textual.widget import Widget
 
 
 class ChooseScreen(ModalScreen[str | None]):
     """A titled list of choices; enter picks one, escape picks none."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel", tooltip="Close without changing anything")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("dialog")
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -49,9 +48,7 @@ class ChooseScreen(ModalScreen[str | None]):
 class AskScreen(TypeAhead, ModalScreen[str | None]):
     """A titled one-line input; enter returns the text, escape returns None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel", tooltip="Close without changing anything")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("dialog")
     FIELD = Input
 
     def __init__(self, title: str, *, value: str = "", placeholder: str = "", suggestions: Sequence[str] = ()) -> None:

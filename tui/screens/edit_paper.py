@@ -6,16 +6,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from store import EDITABLE, Paper, printable
+from tui.actions import bindings
 from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.binding import BindingType
 
 _LABELS = {"title": "Title", "authors": "Authors (separated by ;)", "year": "Year", "category": "Category",
            "url": "Link (shown and opened first)"}  # fmt: skip
@@ -39,9 +40,7 @@ class EditPaperScreen(ModalScreen[dict[str, str | None] | None]):
     file gave comes back. Values are shown as text, never markup; the store checks them.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="edit.cancel", tooltip="Close without saving"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("edit")
 
     def __init__(self, paper: Paper) -> None:
         super().__init__()

@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from store import QUERY_HELP, printable
+from tui.actions import bindings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from textual.app import ComposeResult
+    from textual.binding import BindingType
 
 
 LEGEND = (
@@ -29,9 +30,7 @@ class HelpScreen(ModalScreen[None]):
     """The bindings it is given (keys in force, what they do, the id config.toml knows them by),
     what the list's glyphs mean, then the search language."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help.close", tooltip="Close the help"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def __init__(self, bindings: Iterable[tuple[str, str, str]]) -> None:
         super().__init__()

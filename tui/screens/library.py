@@ -28,7 +28,7 @@ from store import (
     facet_filters,
     parse_query,
 )
-from tui.actions import paper_bindings
+from tui.actions import bindings
 from tui.messages import (
     FacetsCounted,
     ImportProgress,
@@ -74,45 +74,7 @@ _FIRST_PAGE = 500
 class LibraryScreen(Screen[None]):
     """Where the user spends their time: find a paper, read about it, act on it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Help and Quit first: a narrow terminal's footer cuts the bindings from the right.
-        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and search syntax"),
-        Binding("q", "app.quit", "Quit", id="library.quit", tooltip="Quit papershelf"),
-        Binding("slash", "focus_search", "Search", id="library.search", tooltip="Type to search"),
-        Binding(
-            "escape",
-            "back",
-            "Back",
-            show=False,
-            id="library.back",
-            tooltip="Back to the list from the search or the filters",
-        ),
-        *paper_bindings("list"),
-        Binding("x", "app.export", "Export", show=False, id="list.export", tooltip="Export the papers listed"),
-        Binding("s", "cycle_sort", "Sort", id="list.sort", tooltip="Cycle the sort order"),
-        Binding("f", "toggle_filters", "Filters", id="view.filters", tooltip="Show or hide the filter pane"),
-        Binding(
-            "F",
-            "focus_filters",
-            "To the filters",
-            show=False,
-            id="view.focus_filters",
-            tooltip="Move to the filter pane (escape comes back)",
-        ),
-        Binding("d", "toggle_detail", "Detail", show=False, id="view.detail", tooltip="Show or hide the detail"),
-        Binding(
-            "ctrl+l", "clear_filters", "Clear filters", show=False, id="filters.clear_all", tooltip="Clear every filter"
-        ),
-        Binding(
-            "ctrl+s",
-            "save_shelf",
-            "Save as shelf",
-            show=False,
-            id="list.save_shelf",
-            tooltip="Save this search and its filters under a name",
-        ),
-        Binding("S", "app.stats", "Stats", show=False, id="view.stats", tooltip="Reading statistics"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("library")
 
     sort: reactive[str] = reactive("relevance")
     """The chosen order; "relevance" falls back to newest first when nothing is typed."""

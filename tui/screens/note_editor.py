@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from store import NoteConflict, Paper, PaperNotFound, StoreError, printable, show_controls
+from tui.actions import bindings
 from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.app import ComposeResult
+    from textual.binding import BindingType
     from textual.timer import Timer
     from textual.widget import Widget
 
@@ -41,10 +42,7 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
     one; the other stays in the note history either way.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Save and close", id="note.close", tooltip="Save the note and close"),
-        Binding("ctrl+s", "save_now", "Save", id="note.save", tooltip="Save now"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("note")
     FIELD = TextArea
 
     def __init__(self, paper: Paper, save: Callable[[int, str, str], object], library: Library) -> None:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
 from store import PaperNotFound
-from tui.actions import paper_bindings
+from tui.actions import bindings
 from tui.messages import Refresh
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import READER_CHARS, describe
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.binding import BindingType
 
     from store import Library, Paper
 
@@ -25,12 +25,7 @@ if TYPE_CHECKING:
 class ReaderScreen(Screen[None]):
     """Shows one paper; the paper actions (on the app) work here with the same keys as in the list."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back", id="reader.back", tooltip="Back to the list"),
-        Binding("j,down", "scroll(1)", "Down", show=False, id="reader.down", tooltip="Scroll down"),
-        Binding("k,up", "scroll(-1)", "Up", show=False, id="reader.up", tooltip="Scroll up"),
-        *paper_bindings("reader"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("reader")
 
     def __init__(self, paper: Paper, library: Library) -> None:
         super().__init__()

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Sparkline, Static
 
 from store import printable
+from tui.actions import bindings
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.binding import BindingType
 
 _BAR_WIDTH = 24
 _LABEL_WIDTH = 16
@@ -47,9 +48,7 @@ def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
 class StatsScreen(ModalScreen[None]):
     """What the store's reading_stats say, drawn."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,S", "dismiss(None)", "Close", id="stats.close", tooltip="Close the statistics"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("stats")
 
     def __init__(self, stats: dict[str, Any]) -> None:
         super().__init__()

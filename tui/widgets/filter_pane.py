@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
 from store import printable
+from tui.actions import bindings
 from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from rich.style import Style
     from textual import events
+    from textual.binding import BindingType
 
 FACETS = (
     ("status", "Status"),
@@ -81,16 +82,7 @@ class FilterPane(LineView, can_focus=True):
         }
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,enter", "toggle_value", "Toggle", id="filters.toggle", tooltip="Toggle the highlighted value"),
-        Binding("backspace,delete", "clear", "Clear", id="filters.clear", tooltip="Clear every filter"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="filters.down", tooltip="Next filter value"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="filters.up", tooltip="Previous filter value"),
-        Binding("home,g", "first", "First", show=False, id="filters.first", tooltip="First filter value"),
-        Binding("end,G", "last", "Last", show=False, id="filters.last", tooltip="Last filter value"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="filters.page_down", tooltip="A page down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="filters.page_up", tooltip="A page up"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("filters")
 
     highlighted: reactive[int | None] = reactive(None, always_update=True)
     """Index of the row under the cursor; never a heading."""

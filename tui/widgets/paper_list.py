@@ -14,7 +14,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.geometry import Region
@@ -24,10 +23,13 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 from store import DEFAULT_COLUMNS, Hit, Paper, PaperNotFound, ReadStatus, printable
+from tui.actions import bindings
 from tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from textual.binding import BindingType
 
 
 _BLACK, _WHITE = Color(0, 0, 0), Color(255, 255, 255)
@@ -150,32 +152,7 @@ class PaperList(LineView, can_focus=True):
         "paper-list--queued",
         "paper-list--code",
     }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Down", show=False, id="list.down", tooltip="Next paper"),
-        Binding("up,k", "move(-1)", "Up", show=False, id="list.up", tooltip="Previous paper"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page_down", tooltip="A page down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"),
-        Binding("home,g", "jump(0)", "First", show=False, id="list.first", tooltip="First paper"),
-        Binding("end,G", "jump(-1)", "Last", show=False, id="list.last", tooltip="Last paper"),
-        Binding(
-            "shift+down",
-            "extend(1)",
-            "Select down",
-            show=False,
-            id="list.select_down",
-            tooltip="Add the next paper to the selection",
-        ),
-        Binding(
-            "shift+up",
-            "extend(-1)",
-            "Select up",
-            show=False,
-            id="list.select_up",
-            tooltip="Add the previous paper to the selection",
-        ),
-        Binding("v", "toggle_selection", "Select", show=False, id="list.select", tooltip="Select or unselect"),
-        Binding("enter", "open", "Open", id="list.open", tooltip="Open the reader view"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("papers")
 
     cursor: reactive[int] = reactive(0, always_update=True)
     """Index of the highlighted row."""

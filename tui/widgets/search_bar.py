@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from tui.actions import bindings
+
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from textual.binding import BindingType
 
 
 class SearchBar(Input):
@@ -23,28 +26,7 @@ class SearchBar(Input):
     to the list, as does tab. ctrl+p reaches here through the app, whose palette key it is elsewhere.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,ctrl+n", "move(1)", "Next result", show=False, id="search.next", tooltip="To the next result"),
-        Binding(
-            "up", "move(-1)", "Previous result", show=False, id="search.previous", tooltip="To the previous result"
-        ),
-        Binding(
-            "escape",
-            "clear_or_leave",
-            "Clear, then back to the list",
-            show=False,
-            id="search.escape",
-            tooltip="Clear the search, then back to the list",
-        ),
-        Binding(
-            "tab",
-            "leave",
-            "Back to the list",
-            show=False,
-            id="search.leave",
-            tooltip="Back to the list, keeping the search",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("search")
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     """Input makes this the value's width on every key, which as a Widget's layout reactive lays out
