@@ -1,4 +1,5 @@
-"""The exports read by the tools their users run: bibtex (plain.bst), biber, and pandoc's citeproc.
+"""The exports read by the tools their users run: bibtex (plain.bst), biber, pandoc's citeproc,
+citeproc-py and the CSL project's own schema.
 
 .ci/run installs them (apt install biber texlive-binaries texlive-base pandoc); where they cannot
 be installed these tests skip, and pybtex still reads every export (see test_references.py).
@@ -6,10 +7,13 @@ be installed these tests skip, and pybtex still reads every export (see test_ref
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from store import Library
@@ -80,3 +84,52 @@ def test_pandoc_citeproc_cites_every_paper_without_a_warning(
     )
     assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]
     assert "???" not in run.stdout and run.stdout.count("\n\n") >= len(ids)
+
+
+@pytest.fixture
+def csl_items(library: Library) -> list[dict[str, Any]]:
+    """The demo, the corpus and the RIS fixture as CSL-JSON, with the user's notes (``annote``)."""
+    for name in ("corpus.bib", "zotero.ris"):
+        library.import_file(DATA / name, today=TODAY)
+    ids = library.select("")
+    for paper_id, note in zip(ids, HOSTILE_NOTES, strict=False):
+        library.set_note(paper_id, note)
+    items: list[dict[str, Any]] = json.loads("".join(library.export("csl", ids, with_notes=True)))
+    assert len(items) == len(ids)
+    return items
+
+
+def test_csl_json_is_valid_for_the_official_csl_data_schema(csl_items: list[dict[str, Any]]) -> None:
+    """``tests/data/csl-data.json`` is the CSL project's own schema (citation-style-language/schema,
+    MIT, schemas/input/csl-data.json at e3ce254), read by jsonschema: no property it does not know,
+    every name and date in its shape."""
+    schema = json.loads((DATA / "csl-data.json").read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(csl_items), key=str)
+    assert [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]] == []
+    broken = [{**csl_items[0], "authors": []}]  # the schema is strict: a property it does not know fails
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+def test_citeproc_py_formats_every_item_of_the_csl_json(csl_items: list[dict[str, Any]]) -> None:
+    """citeproc-py (the Python CSL processor) reads the export and cites every item in a real style
+    (the Harvard style it ships), each entry with its authors' names and its year."""
+    import warnings
+
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an unknown field or a bad date is a warning in citeproc-py
+        # ``custom`` is CSL 1.0.2's place for other data (the schema above has it); citeproc-py 0.11 predates it
+        warnings.filterwarnings("ignore", "The following arguments for Reference are unsupported: custom$")
+        source = CiteProcJSON(csl_items)
+        style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+        bibliography = CitationStylesBibliography(style, source, formatter.plain)
+        for item in csl_items:
+            bibliography.register(Citation([CitationItem(item["id"].lower())]))
+        entries = [str(entry) for entry in bibliography.bibliography()]
+    assert len(entries) == len(csl_items)
+    for item in csl_items:
+        name = item["author"][0].get("family") or item["author"][0].get("literal") if item.get("author") else None
+        year = str(item["issued"]["date-parts"][0][0]) if "issued" in item else None
+        assert any((name is None or name in e) and (year is None or year in e) for e in entries), item["id"]
