@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_line
     from store.demo import demo_files, load_demo
     from store.edits import EDITABLE
+    from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
     from store.exporters import (
         FORMATS,
         RECORD_KEYS,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from store.read_next import Suggestion
     from store.search import Hit, SearchIndex, SearchResult, Why
     from store.segment import Segment
-    from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, problem_lines
+    from store.store import Store, problem_lines
     from store.sync import Peer, SyncError, SyncReport
     from store.text import DecodeError, counted, decode, excerpt, printable, show_controls, when
     from store.trash import Trashed
@@ -78,7 +79,8 @@ _HOMES = {
     "store.read_next": ("Suggestion",),
     "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
     "store.segment": ("Segment",),
-    "store.store": ("LibraryBusy", "NoteConflict", "PaperNotFound", "Store", "StoreError", "problem_lines"),
+    "store.errors": ("LibraryBusy", "NoteConflict", "PaperNotFound", "StoreError"),
+    "store.store": ("Store", "problem_lines"),
     "store.text": ("DecodeError", "counted", "decode", "excerpt", "printable", "show_controls", "when"),
     "store.sync": ("Peer", "SyncError", "SyncReport"),
     "store.trash": ("Trashed",),

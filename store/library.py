@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
 from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
 from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
 from store.query import facet_filters
-from store.store import LibraryBusy, NoteConflict, PaperNotFound, Store, StoreError, utc_now
+from store.store import Store, utc_now
 from store.text import counted
 
 if TYPE_CHECKING:

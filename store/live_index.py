@@ -35,7 +35,7 @@ import secrets
 import threading
 from typing import TYPE_CHECKING
 
-from store.store import StoreError
+from store.errors import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection

@@ -56,11 +56,11 @@ from typing import TYPE_CHECKING, Any
 from pycrdt import Doc, Map, MapEvent, Text
 
 from store.edits import EDITABLE
+from store.errors import StoreError
 from store.exporters import record
 from store.files import Unreadable, read_head, read_regular
 from store.importers.records import draft_of
 from store.models import PRIORITY_LIMIT, ParseResult, ReadStatus, UserData
-from store.store import StoreError
 
 if TYPE_CHECKING:
     import sqlite3
