@@ -62,10 +62,10 @@ async def test_the_app_applies_the_config_and_reports_mistakes(empty_library: Li
     config = tmp_path / "config.toml"
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
-        assert app.theme == "nord" and app.library.sort == "title"
+        assert app.theme == "nord" and app.library_screen.sort == "title"
         await wait_until(pilot, lambda: any("unknown setting 'colour'" in t for t in toasts(app)))
         assert any("keys.no.such: no binding has this id" in t for t in toasts(app))
-        assert app.library.query_one("#papers").columns == ("year",)
+        assert app.library_screen.query_one("#papers").columns == ("year",)
         app.theme = "dracula"
         await pilot.pause()
     saved = config.read_text()
@@ -76,7 +76,7 @@ async def test_a_remapped_key_works(library: Library, tmp_path: Path) -> None:
     app = app_with_config(library, tmp_path, '[keys]\n"paper.read" = "R"\n')
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        paper = app.library.query_one("#papers").current
+        paper = app.library_screen.query_one("#papers").current
         await pilot.press("R")
         await settle(pilot)
         assert library.store.get(paper.id).status.value == "read"
@@ -136,13 +136,13 @@ async def test_one_remap_reaches_the_list_and_the_reader(library: Library, tmp_p
     app = app_with_config(library, tmp_path, f'[keys]\n"{old_id}" = "R"\n')
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        (first,) = app.library.paper_ids()
+        (first,) = app.library_screen.paper_ids()
         await pilot.press("R")
         await settle(pilot)
         assert library.paper(first).status.value == "read"
         await pilot.press("down")
         await settle(pilot)
-        (second,) = app.library.paper_ids()
+        (second,) = app.library_screen.paper_ids()
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen) and second != first
@@ -158,4 +158,4 @@ async def test_every_binding_id_can_be_remapped_the_note_editors_too(library: Li
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert app._config_problems == []
-        assert app.library.keymap["note.save"] == "ctrl+w"
+        assert app.library_screen.keymap["note.save"] == "ctrl+w"

@@ -187,10 +187,10 @@ async def test_the_tui_lists_what_the_cli_lists(library: Library) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         for query in ("linear atention", "-is:read castellanos", "has:code cat:CL"):
-            app.library.query_one("#search").value = query
+            app.library_screen.query_one("#search").value = query
             await settle(pilot)
-            shown = list(app.library.query_one("#papers").ids)
-            assert shown == listed_ids(library.store.path, query, "--sort", app.library.sort)
+            shown = list(app.library_screen.query_one("#papers").ids)
+            assert shown == listed_ids(library.store.path, query, "--sort", app.library_screen.sort)
 
 
 # -- other writers ------------------------------------------------------------------------------------

@@ -102,9 +102,9 @@ class PapershelfApp(NoteActions, Transfers):
         library.key_pattern = self.config.key_pattern
         self._config_problems = list(config_problems)
         self._config_file = config_file
-        self.library = LibraryScreen(library)
-        self.library.set_reactive(LibraryScreen.sort, self.config.sort)
-        self.library.columns = self.config.columns
+        self.library_screen = LibraryScreen(library)
+        self.library_screen.set_reactive(LibraryScreen.sort, self.config.sort)
+        self.library_screen.columns = self.config.columns
         folder, vault = (
             Path(f).expanduser() if f else None for f in (self.config.sync_folder, self.config.notes_vault)
         )
@@ -143,7 +143,7 @@ class PapershelfApp(NoteActions, Transfers):
         keymap = {b: k for b, k in keys.items() if b in known}
         self._config_problems += _conflicts(keymap)
         self.set_keymap(keymap)
-        self.library.keymap = keymap
+        self.library_screen.keymap = keymap
         if self.config.theme:
             if self.config.theme in self.available_themes:
                 self.theme = self.config.theme
@@ -151,7 +151,7 @@ class PapershelfApp(NoteActions, Transfers):
                 self._config_problems.append(f"theme {self.config.theme!r} is not a theme this version knows")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._quit_on_signals(listen=True)
-        self.push_screen(self.library)
+        self.push_screen(self.library_screen)
         for problem in self._config_problems:
             self.notify(problem, title="config.toml", severity="warning", timeout=10)
 
@@ -250,7 +250,7 @@ class PapershelfApp(NoteActions, Transfers):
 
     def _runner(self, action: str) -> PapershelfApp | LibraryScreen:
         """Paper actions run on the app; view actions on the library screen."""
-        return self if hasattr(self, f"action_{action.split('(')[0]}") else self.library
+        return self if hasattr(self, f"action_{action.split('(')[0]}") else self.library_screen
 
 
 def create_app(

@@ -54,7 +54,8 @@ class PaperActions(App[None]):
     """The papers: every read and change goes through it."""
     copier: Clipboard
     """Where copies go: the system clipboard, or the terminal's (OSC 52)."""
-    library: LibraryScreen
+    library_screen: LibraryScreen
+    """The main screen: the list, the filters and the detail (``shelf`` is the data)."""
 
     def __init__(
         self,
@@ -105,7 +106,7 @@ class PaperActions(App[None]):
 
     def on_app_focus(self) -> None:
         """Back from another window, where the library may have been changed: look now, not in a second."""
-        if self.library.loaded:
+        if self.library_screen.loaded:
             self.look_for_changes()
 
     @on(Worker.StateChanged)
@@ -161,7 +162,7 @@ class PaperActions(App[None]):
 
     def action_next_unread(self, direction: int) -> None:
         """newsboat's n/N: the list's next unread paper, shown in the reader when it is open."""
-        paper = self.library.move_to_unread(direction)
+        paper = self.library_screen.move_to_unread(direction)
         if paper is None:
             self.notify("No more unread papers in this direction", timeout=2)
         elif isinstance(self.screen, ReaderScreen):

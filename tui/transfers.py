@@ -47,13 +47,13 @@ class Transfers(PaperActions):
 
     def _import_path(self, path: str | None) -> None:
         if path and path.strip():
-            self.library.post_message(ImportProgress(0, None))
+            self.library_screen.post_message(ImportProgress(0, None))
             self.import_file(Path(path.strip()).expanduser())
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Importing")
     def import_file(self, path: Path) -> None:
         def progress(done: int, total: int) -> None:
-            self.library.post_message(ImportProgress(done, total))
+            self.library_screen.post_message(ImportProgress(done, total))
 
         outcome = self.shelf.import_file(path, today=self._today(), progress=progress)
         self.shelf.sync_index()  # as `papershelf import` does: the next process opens it cheaply
@@ -66,7 +66,7 @@ class Transfers(PaperActions):
 
     @on(ImportFinished)
     def _import_finished(self, message: ImportFinished) -> None:
-        self.library.post_message(ImportProgress(0, 0, running=False))
+        self.library_screen.post_message(ImportProgress(0, 0, running=False))
         if message.report is None:
             self.notify(message.error or "import failed", title="Import failed", severity="error")
             return
@@ -74,7 +74,7 @@ class Transfers(PaperActions):
         self.refresh_screens()
 
     def action_export(self) -> None:
-        ids = tuple(self.library.listed_ids())
+        ids = tuple(self.library_screen.listed_ids())
         if not ids:
             self.notify("Nothing listed to export", timeout=3)
             return

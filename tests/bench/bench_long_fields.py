@@ -42,7 +42,7 @@ async def _measure(library: Library) -> dict[str, list[float]]:
     app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
     times: dict[str, list[float]] = {"onto the huge paper": [], "onto an ordinary paper": [], "reader, huge": []}
     async with app.run_test(size=(150, 40)) as pilot:
-        while app.library.query_one("#papers").count < 51:
+        while app.library_screen.query_one("#papers").count < 51:
             await pilot.pause(0.05)
         for _ in range(RUNS):
             for key, label in (("down", "onto an ordinary paper"), ("up", "onto the huge paper")):

@@ -65,10 +65,10 @@ async def test_tui_speed(tmp_path: Path) -> None:
 
     start = time.perf_counter()
     async with app.run_test(size=(140, 40), message_hook=hook) as pilot:
-        papers = app.library.query_one("#papers")
+        papers = app.library_screen.query_one("#papers")
         await _until(pilot, lambda: papers.count > 0)
         first_screen = time.perf_counter() - start
-        search = app.library.query_one("#search", Input)
+        search = app.library_screen.query_one("#search", Input)
         search.focus()
         figures = {}
         for label, text in (("broad", "linear atention"), ("narrow", "castellanos")):
@@ -78,9 +78,9 @@ async def test_tui_speed(tmp_path: Path) -> None:
             for key in text:
                 # Typing by setting the value posts the same Input.Changed a key does; pilot.press would
                 # also wait for the app to go idle (~80 ms even for a bare Input), hiding the figure.
-                before = app.library._last_result
+                before = app.library_screen._last_result
                 search.value += key
-                while app.library._last_result is before:
+                while app.library_screen._last_result is before:
                     await asyncio.sleep(0.001)
                 latencies.append(time.perf_counter() - typed[-1])
                 await asyncio.sleep(0.15)  # a brisk typist's pace between keys

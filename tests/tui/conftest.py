@@ -68,7 +68,7 @@ def toasts(app: PapershelfApp) -> list[str]:
 
 def chip_line(app: PapershelfApp) -> str:
     """The chips in the results box's top border, as the user reads them."""
-    return Content.from_markup(app.library.query_one("#results").border_title or "").plain
+    return Content.from_markup(app.library_screen.query_one("#results").border_title or "").plain
 
 
 async def settle(pilot: Pilot) -> None:

@@ -55,7 +55,7 @@ def listed_first_id(store: Store) -> int:
 
 
 def listed(app) -> PaperList:
-    return app.library.query_one(PaperList)
+    return app.library_screen.query_one(PaperList)
 
 
 def titles(app) -> list[str]:
@@ -65,7 +65,7 @@ def titles(app) -> list[str]:
 
 async def type_search(pilot, text: str) -> None:
     await pilot.press("slash")
-    pilot.app.library.query_one("#search", Input).value = ""
+    pilot.app.library_screen.query_one("#search", Input).value = ""
     await pilot.press(*text) if text else None
     await settle(pilot)
 
@@ -76,7 +76,7 @@ async def test_opens_on_the_library_newest_first(app, store: Store) -> None:
         assert listed(app).count == 40
         dates = [app.shelf.paper(i).date for i in listed(app).ids]
         assert dates == sorted(dates, reverse=True)
-        position = str(app.library.query_one("#position").render())
+        position = str(app.library_screen.query_one("#position").render())
         assert "1 of 40" in position
 
 
@@ -107,7 +107,7 @@ async def test_typing_repaints_and_never_lays_out_the_screen(app) -> None:
         await pilot.press(*" " * 8)  # the value, and Input's virtual width, grow; the results stay
         await settle(pilot)
         assert layouts == []
-        bar = app.library.query_one("#search", Input)
+        bar = app.library_screen.query_one("#search", Input)
         assert bar.value == "learning" + " " * 8
         await pilot.press(*"x" * 150)
         await settle(pilot)
@@ -119,7 +119,7 @@ async def test_the_scrollbars_fit_what_the_panes_hold(app) -> None:
     paper, though no layout pass comes to fit them."""
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        papers, detail = listed(app), app.library.query_one(PaperDetail)
+        papers, detail = listed(app), app.library_screen.query_one(PaperDetail)
         for query in ("learning", "learning model", "rerank", ""):
             await type_search(pilot, query)
             for pane in (papers, detail):
@@ -131,7 +131,7 @@ async def test_the_scrollbars_fit_what_the_panes_hold(app) -> None:
 async def test_filter_pane_toggles_values_with_counts(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pane = app.library.query_one(FilterPane)
+        pane = app.library_screen.query_one(FilterPane)
         pane.focus()
         pane.highlighted = pane.get_option_index("category\x1fIR")
         await pilot.press("space")
@@ -157,7 +157,7 @@ async def test_a_facet_with_many_values_shows_them_all_on_asking(app) -> None:
         app.shelf.tag([paper_id], f"topic{n:02d}")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pane = app.library.query_one(FilterPane)
+        pane = app.library_screen.query_one(FilterPane)
         pane.focus()
         with pytest.raises(KeyError):
             pane.get_option_index("tag\x1ftopic14")  # the 13th and later wait behind the "more" row
@@ -179,7 +179,7 @@ async def test_a_facet_with_many_values_shows_them_all_on_asking(app) -> None:
 async def test_ctrl_s_saves_a_shelf_that_the_filter_pane_opens_again(app) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        pane = app.library.query_one(FilterPane)
+        pane = app.library_screen.query_one(FilterPane)
         pane.focus()
         pane.highlighted = pane.get_option_index("category\x1fIR")
         await pilot.press("space")
@@ -193,21 +193,21 @@ async def test_ctrl_s_saves_a_shelf_that_the_filter_pane_opens_again(app) -> Non
         row = pane.get_option_index("\x00shelves\x1fir reading")
         assert f"{len(shelved)}" in pane.render_line(row - int(pane.scroll_y)).text
         await pilot.press("ctrl+l")
-        app.library.query_one("#search", Input).value = ""
+        app.library_screen.query_one("#search", Input).value = ""
         await settle(pilot)
         assert listed(app).count == 40
         pane.focus()
         pane.highlighted = pane.get_option_index("\x00shelves\x1fir reading")
         await pilot.press("enter")
         await wait_until(pilot, lambda: listed(app).ids == shelved)
-        assert app.library.query_one("#search", Input).value == "retrieval"
+        assert app.library_screen.query_one("#search", Input).value == "retrieval"
         assert pane.chosen == {"category": ("IR",)}
 
 
 async def test_filter_pane_clicks_toggle_and_the_cursor_steps_over_headings(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pane = app.library.query_one(FilterPane)
+        pane = app.library_screen.query_one(FilterPane)
         pane.focus()
         read = pane.get_option_index("status\x1fread")
         pane.highlighted = read
@@ -412,7 +412,7 @@ async def test_the_score_column_shows_when_the_config_asks_for_it(library, tmp_p
         assert f"{paper.score:.1f}" in listed(shown).render_line(0).text
     async with create_app(library, today=lambda: TODAY).run_test(size=SIZE) as pilot:  # by default: no score
         await settle(pilot)
-        assert f"{paper.score:.1f}" not in pilot.app.library.query_one(PaperList).render_line(0).text
+        assert f"{paper.score:.1f}" not in pilot.app.library_screen.query_one(PaperList).render_line(0).text
 
 
 async def test_a_change_made_by_the_cli_shows_within_two_seconds(app, store: Store) -> None:
@@ -572,7 +572,7 @@ async def test_sort_cycles_and_shows_in_the_position_line(app) -> None:
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert "sort: title" in str(app.library.query_one("#position").render())
+        assert "sort: title" in str(app.library_screen.query_one("#position").render())
         assert titles(app)[0].startswith("Agents That Ask")  # "A Benchmark..." files under B
         await pilot.press("s")
         await settle(pilot)
@@ -589,7 +589,7 @@ async def test_a_new_sort_starts_at_its_best_rows(app) -> None:
         assert listed(app).cursor == 39 and listed(app).scroll_y > 0
         await pilot.press("s")
         await settle(pilot)
-        assert "sort: title" in str(app.library.query_one("#position").render())
+        assert "sort: title" in str(app.library_screen.query_one("#position").render())
         assert listed(app).cursor == 0 and listed(app).scroll_y == 0
 
 
@@ -624,7 +624,7 @@ async def test_help_lists_bindings_and_query_language(app) -> None:
 async def test_toggle_panes(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        filters, detail = app.library.query_one(FilterPane), app.library.query_one(PaperDetail)
+        filters, detail = app.library_screen.query_one(FilterPane), app.library_screen.query_one(PaperDetail)
         assert filters.display and detail.display
         await pilot.press("f", "d")
         await pilot.pause()
@@ -736,8 +736,10 @@ def test_clipboard_falls_back_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -
 async def test_an_empty_library_says_how_to_fill_it(empty_store: Store, clipboard, browser) -> None:
     app = create_app(Library(empty_store), clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "empty library" in shown(app.library.query_one("#position")))
-        await wait_until(pilot, lambda: "papershelf import profile.txt" in shown(app.library.query_one(PaperDetail)))
+        await wait_until(pilot, lambda: "empty library" in shown(app.library_screen.query_one("#position")))
+        await wait_until(
+            pilot, lambda: "papershelf import profile.txt" in shown(app.library_screen.query_one(PaperDetail))
+        )
 
 
 def test_create_app_defaults_are_the_real_clipboard_browser_and_date(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -818,11 +820,11 @@ async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
         for key, char in [("slash", "/"), ("t", "t"), ("r", "r"), ("n", "n"), ("s", "s")]:
             app.post_message(events.Key(key, char))
         await settle(pilot)
-        assert app.library.query_one("#search", Input).value == "trns"
+        assert app.library_screen.query_one("#search", Input).value == "trns"
         assert not isinstance(app.screen, AskScreen)  # the "t" did not open the tag dialog
         app.post_message(events.Key("s", "s"))  # the rest of the burst, after the focus moved
         await settle(pilot)
-        assert app.library.query_one("#search", Input).value == "trnss"
+        assert app.library_screen.query_one("#search", Input).value == "trnss"
 
 
 async def test_keys_typed_after_enter_in_the_search_bar_reach_the_reader(app, clipboard: FakeClipboard) -> None:
@@ -840,7 +842,7 @@ async def test_keys_typed_after_enter_in_the_search_bar_reach_the_reader(app, cl
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
         assert clipboard.copied == ["https://gitlab.com/fogdiff/fogdiff"]
-        assert app.library.query_one("#search", Input).value == "dehazing"
+        assert app.library_screen.query_one("#search", Input).value == "dehazing"
 
 
 async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp_path: Path) -> None:
@@ -867,7 +869,7 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
         await type_search(pilot, "learning")
         await wait_until(pilot, lambda: len(listed(app).ids) == len(expected))
         assert tuple(listed(app).ids) == expected
-        assert f"of {len(expected):,}" in shown(app.library.query_one("#position"))
+        assert f"of {len(expected):,}" in shown(app.library_screen.query_one("#position"))
     library.close()
     last = max(i for i, (m, _, _) in enumerate(seen) if isinstance(m, SearchFinished))
     after = seen[last + 1 :]
@@ -879,7 +881,7 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
 async def test_the_detail_pane_wraps_again_to_a_new_width(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        detail = app.library.query_one(PaperDetail)
+        detail = app.library_screen.query_one(PaperDetail)
         wide = detail.virtual_size
         assert wide.width == detail.scrollable_content_region.width and wide.height > 5
         await pilot.resize_terminal(SIZE[0] - 50, SIZE[1])
@@ -902,10 +904,10 @@ async def test_queue_priority_and_the_next_sort_from_the_keyboard(app, store: St
         await wait_until(pilot, lambda: store.get(second).priority == 1)
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: store.get(second).priority == 2)
-        while app.library.sort != "next":
+        while app.library_screen.sort != "next":
             await pilot.press("s")
         await wait_until(pilot, lambda: papers.ids[:2] == (first, second) and papers.cursor == 0)
-        detail = app.library.query_one(PaperDetail)
+        detail = app.library_screen.query_one(PaperDetail)
         await wait_until(pilot, lambda: "next      queued just now" in shown(detail))
         assert "queued to read next since just now" in shown(detail)
         await pilot.press("Q")  # queued already: back to unread, and out of the front of the queue

@@ -111,7 +111,7 @@ async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
     locker = sqlite3.connect(tmp_path / "locked.db")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        paper_id = app.library.query_one("#papers").current.id
+        paper_id = app.library_screen.query_one("#papers").current.id
         locker.execute("BEGIN IMMEDIATE")  # another program holds the write lock, and keeps it
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteEditorScreen))

@@ -72,7 +72,7 @@ def test_screens_do_not_reach_into_each_other_and_workers_only_post_messages() -
 async def test_a_mark_made_in_the_reader_reaches_the_list_and_the_reader(app) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        first = app.library.paper_ids()[0]
+        first = app.library_screen.paper_ids()[0]
         await pilot.press("enter", "r")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
@@ -81,7 +81,7 @@ async def test_a_mark_made_in_the_reader_reaches_the_list_and_the_reader(app) ->
         await pilot.press("q")
         await settle(pilot)
         assert app.shelf.paper(first).status.value == "read"
-        assert app.library.query_one("PaperList").current.status.value == "read"
+        assert app.library_screen.query_one("PaperList").current.status.value == "read"
 
 
 async def test_settle_waits_past_a_worker_its_exclusive_group_cancelled() -> None:

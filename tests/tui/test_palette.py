@@ -35,7 +35,7 @@ def contrast(segment: Segment, background: Color) -> float:
 
 def title(app, row: int) -> Segment:
     """The segment that draws the first letters of the title on this row, as the list paints it."""
-    papers = app.library.query_one(PaperList)
+    papers = app.library_screen.query_one(PaperList)
     paper = app.shelf.paper(papers.ids[row])
     strip = papers.render_line(row)
     return next(s for s in strip if s.text.strip() and paper.title.startswith(s.text.strip()[:3]))
@@ -46,7 +46,7 @@ async def test_read_rows_are_dimmer_and_the_cursor_row_reads_well(app, theme: st
     async with app.run_test(size=(120, 36)) as pilot:
         app.theme = theme
         await settle(pilot)
-        papers = app.library.query_one(PaperList)
+        papers = app.library_screen.query_one(PaperList)
         app.shelf.set_status([papers.ids[1], papers.ids[3]], ReadStatus.READ)  # rows 1 and 3; 0 and 2 unread
         papers.papers_changed()
         await settle(pilot)
@@ -72,7 +72,7 @@ async def test_read_rows_are_dimmer_and_the_cursor_row_reads_well(app, theme: st
 async def test_the_list_never_gives_a_row_to_a_horizontal_scrollbar(app, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        papers = app.library.query_one(PaperList)
+        papers = app.library_screen.query_one(PaperList)
         assert papers.show_vertical_scrollbar  # 40 papers: the vertical one is there, and takes a column
         assert not papers.show_horizontal_scrollbar
         assert papers.scrollable_content_region.height == papers.content_region.height
@@ -85,12 +85,12 @@ async def test_a_filter_chip_moves_no_pane(app) -> None:
         await settle(pilot)
         await pilot.press("F")
         await settle(pilot)
-        regions = {w.id: w.region for w in app.library.query("#body, #filters, #results, PaperList")}
+        regions = {w.id: w.region for w in app.library_screen.query("#body, #filters, #results, PaperList")}
         assert chip_line(app) == ""
         layouts: list[object] = []
         app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append)
         await pilot.press("space")  # the first status value
         await settle(pilot)
         assert "status: unread" in chip_line(app)
-        assert {w.id: w.region for w in app.library.query("#body, #filters, #results, PaperList")} == regions
+        assert {w.id: w.region for w in app.library_screen.query("#body, #filters, #results, PaperList")} == regions
         assert layouts == []

@@ -19,11 +19,11 @@ SIZE = (120, 36)
 
 
 def papers(app) -> PaperList:
-    return app.library.query_one(PaperList)
+    return app.library_screen.query_one(PaperList)
 
 
 def position(app) -> str:
-    return str(app.library.query_one("#position").render())
+    return str(app.library_screen.query_one("#position").render())
 
 
 async def search(pilot, text: str) -> None:
@@ -71,7 +71,7 @@ async def test_ctrl_c_says_in_plain_words_which_key_quits(app) -> None:
 async def test_the_search_bar_moves_through_results_like_fzf(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        bar = app.library.query_one("#search", Input)
+        bar = app.library_screen.query_one("#search", Input)
         await pilot.press("slash", *"learning")
         await settle(pilot)
         matches = papers(app).ids
@@ -85,7 +85,7 @@ async def test_the_search_bar_moves_through_results_like_fzf(app) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
         assert app.screen.paper.id == highlighted
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is app.library)
+        await wait_until(pilot, lambda: app.screen is app.library_screen)
         assert app.focused is papers(app)  # the list has the keys after the reader closes
         await pilot.press("slash")
         await pilot.press("escape")
@@ -117,7 +117,7 @@ async def test_the_reader_walks_the_unread_papers_and_O_opens_and_marks_read(app
         await wait_until(pilot, lambda: len(clipboard.copied) == 2)
         assert clipboard.copied[0].startswith("@misc{") and clipboard.copied[1] == app.shelf.paper(ids[0]).abstract
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is app.library)
+        await wait_until(pilot, lambda: app.screen is app.library_screen)
         assert papers(app).current.id == ids[0]  # the list followed the reader
 
 
@@ -179,7 +179,7 @@ async def test_F_moves_into_the_filter_pane_where_vim_keys_work(app) -> None:
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pane = app.library.query_one(FilterPane)
+        pane = app.library_screen.query_one(FilterPane)
         await pilot.press("f")  # hidden first: F must show it
         await wait_until(pilot, lambda: pane.has_class("-hidden"))
         await pilot.press("F")
@@ -238,7 +238,7 @@ async def test_note_history_lists_every_version_and_restores_one(app, fixed_cloc
 
 def detail_lines(app) -> list:
     """The detail pane's lines as Rich Text, styles included."""
-    return list(app.library.query_one(PaperDetail).content.renderables)
+    return list(app.library_screen.query_one(PaperDetail).content.renderables)
 
 
 async def test_the_detail_says_why_a_paper_matched_with_the_words_highlighted(app, library) -> None:
@@ -300,6 +300,6 @@ async def test_a_wider_terminal_never_gives_the_titles_less_room(library, filter
                 await settle(pilot)
             width = papers(app).size.width
             at_120 = at_120 or width
-            beside = app.library.has_class("-wide")
+            beside = app.library_screen.has_class("-wide")
             assert beside == (columns >= (160 if filters else 134)), columns
             assert width >= (at_120 if filters else 92), (columns, width)  # 92: 94 columns less the border

@@ -24,7 +24,7 @@ SIZE = (120, 36)
 async def ready(pilot: Pilot) -> None:
     """Loaded, and with nothing blinking, so two runs draw the same picture."""
     await settle(pilot)
-    pilot.app.library.query_one("#search", Input).cursor_blink = False
+    pilot.app.library_screen.query_one("#search", Input).cursor_blink = False
 
 
 def typing(*keys: str):
@@ -51,7 +51,7 @@ class TestLibrary:
     def test_filters_active(self, snap_compare, app) -> None:
         async def run(pilot: Pilot) -> None:
             await ready(pilot)
-            pane = pilot.app.library.query_one("#filters")
+            pane = pilot.app.library_screen.query_one("#filters")
             pane.focus()
             for value in ("category\x1fIR", "category\x1fCV", "code\x1fwith code"):
                 pane.highlighted = pane.get_option_index(value)
@@ -109,7 +109,7 @@ class TestReadingFlow:
     def test_note_history(self, snap_compare, app, fixed_clock) -> None:
         async def run(pilot: Pilot) -> None:
             await ready(pilot)
-            shelf, first = pilot.app.shelf, pilot.app.library.paper_ids()[0]
+            shelf, first = pilot.app.shelf, pilot.app.library_screen.paper_ids()[0]
             for text in ("first thoughts", "first thoughts, then more", "rewritten from scratch"):
                 shelf.set_note(first, text, expected=shelf.paper(first).note)
                 fixed_clock.advance(3600)

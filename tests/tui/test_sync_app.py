@@ -34,8 +34,8 @@ async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Pa
     library = Library.open(tmp_path / "mine.db")
     app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
-        await wait_until(pilot, lambda: len(app.library.library.index) == 40)  # arrived, and listed
-        position = app.library.query_one(Position)
+        await wait_until(pilot, lambda: len(app.library_screen.library.index) == 40)  # arrived, and listed
+        position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
         await settle(pilot)
         assert re.search(r" · synced \d\d:\d\d$", str(position.render()))
@@ -62,7 +62,7 @@ async def test_a_sync_folder_that_cannot_be_used_is_said_once(tmp_path: Path) ->
     library.load_demo(today=TODAY)
     app = _app(library, tmp_path, sync_folder=blocker)
     async with app.run_test(notifications=True) as pilot:
-        position = app.library.query_one(Position)
+        position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "sync failed" in str(position.render()))
         assert any("cannot use it as the sync folder" in t for t in toasts(app))
         app.syncing.round()
@@ -80,7 +80,7 @@ async def test_what_another_machine_syncs_appears_while_the_app_is_open(
     library.load_demo(today=TODAY)
     app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
-        position = app.library.query_one(Position)
+        position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
         with Library.open(tmp_path / "other.db") as other:
             other.sync(folder, name="desk")
@@ -102,7 +102,7 @@ async def test_an_edit_made_in_the_notes_folder_reaches_the_open_app(
     library.sync_notes(vault)
     app = _app(library, tmp_path, notes_vault=vault)
     async with app.run_test(notifications=True) as pilot:
-        position = app.library.query_one(Position)
+        position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
         (path,) = vault.glob("*.md")
         path.write_text(path.read_text(encoding="utf-8").replace("papershelf", "obsidian"), encoding="utf-8")
@@ -140,7 +140,7 @@ async def test_the_palette_syncs_now_or_says_how_to_set_a_folder(tmp_path: Path)
         assert any("papershelf sync DIR sets one" in t for t in toasts(app))
     app = _app(library, tmp_path, sync_folder=folder)
     async with app.run_test(notifications=True) as pilot:
-        position = app.library.query_one(Position)
+        position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
         with Library.open(tmp_path / "other.db") as other:
             other.sync(folder, name="desk")
