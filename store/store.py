@@ -289,17 +289,25 @@ class Store:
         a large page cache, so fewer pages spill to the WAL twice, and statement journals in memory.
         A statement whose triggers write (the change log) journals every page it touches first; on
         disk that was half the cost of putting 10k papers back. Outside bulk writes temporary data
-        stays on disk, so a large sort never holds the whole library in memory."""
+        stays on disk, so a large sort never holds the whole library in memory.
+
+        secure_delete is off meanwhile: Debian builds SQLite with it on, which zeroes every freed
+        page and cell. A bulk write frees text it keeps elsewhere (a trash move copies the rows it
+        deletes) or replaces (a re-import), so the zeroing was a quarter of a restore's writes for
+        nothing; emptying the trash is not a bulk write and keeps the build's default."""
         with self._lock:
             (cache,) = self._conn.execute("PRAGMA cache_size").fetchone()
             (temp,) = self._conn.execute("PRAGMA temp_store").fetchone()
+            (secure,) = self._conn.execute("PRAGMA secure_delete").fetchone()
             self._conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
             self._conn.execute("PRAGMA temp_store = MEMORY")
+            self._conn.execute("PRAGMA secure_delete = OFF")
             try:
                 yield
             finally:
                 self._conn.execute(f"PRAGMA cache_size = {int(cache)}")
                 self._conn.execute(f"PRAGMA temp_store = {int(temp)}")
+                self._conn.execute(f"PRAGMA secure_delete = {int(secure)}")
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

@@ -126,9 +126,11 @@ def restore(conn: sqlite3.Connection, paper_ids: Sequence[int]) -> dict[int, str
             "INSERT OR IGNORE INTO paper_tags (paper_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
             [(i, name) for i in chunk for name in kept[i]["tags"]],
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO paper_sources (paper_id, source_id) SELECT ?, id FROM sources WHERE id = ?",
-            [(i, source) for i in chunk for source in kept[i]["sources"]],
+        conn.execute(  # the files it came from, those not deleted meanwhile
+            "INSERT OR IGNORE INTO paper_sources (paper_id, source_id) SELECT t.paper_id, s.id "
+            "FROM trash t, json_each(t.data, '$.sources') AS j JOIN sources s ON s.id = j.value "
+            f"WHERE t.paper_id IN ({marks})",
+            chunk,
         )
         conn.executemany(
             "INSERT INTO status_history (paper_id, status, changed_at) VALUES (?, ?, ?)",

@@ -48,6 +48,18 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         assert len(migrations.applied(Database(store._conn))) == SCHEMA_VERSION
 
 
+def test_a_bulk_write_puts_the_connections_settings_back(empty_store: Store) -> None:
+    """Imports and trash moves run with a large cache, statement journals in memory and secure_delete
+    off; afterwards the connection is as it was, so emptying the trash still zeroes what it frees."""
+    settings = ("cache_size", "temp_store", "secure_delete")
+    empty_store._conn.execute("PRAGMA secure_delete = 1")
+    before = [empty_store._read(f"PRAGMA {name}") for name in settings]
+    empty_store.import_drafts(parse(), "a.txt")
+    empty_store.to_trash([1])
+    empty_store.restore([1])
+    assert [empty_store._read(f"PRAGMA {name}") for name in settings] == before
+
+
 def test_import_reports_and_reimport_is_idempotent(empty_store: Store) -> None:
     first = empty_store.import_drafts(parse(), "a.txt")
     assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
