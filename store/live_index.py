@@ -142,6 +142,8 @@ class LiveIndex:
         if len(text) > max(DELTA_LIMIT, len(base) // 2):  # most of the library changed: a build is cheaper
             return False
         self._install(base, text, self.store.personal(), last)
+        if self.store.read_only:  # the file cannot be written: nothing to spare anyone
+            return True
         if len(self._records) > DELTA_LIMIT or (len(text) >= COMPACT_AT and not self._changed):
             self._fold()  # thousands to tokenise, or a long log that changed nothing: spare the next process
         return True
