@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import SuspendNotSupported
@@ -25,6 +25,11 @@ class NoteActions(PaperActions):
 
     _note_editor: NoteEditorScreen | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._note_saves: dict[int, int] = {}
+        """How many saves of each paper's note were asked for: the number of the latest."""
+
     def action_edit_note(self) -> None:
         paper = self._target()
         if paper is None:
@@ -36,18 +41,27 @@ class NoteActions(PaperActions):
         self._note_editor = NoteEditorScreen(paper, self.save_note, self.shelf)
         self.push_screen(self._note_editor, closed)
 
-    @work(thread=True, group="save", exit_on_error=False, description="Saving the note")
     def save_note(self, paper_id: int, text: str, expected: str, edited: Edited | None = None) -> None:
+        """Save a note in a worker; each save of a paper's note is numbered, so that of two that fail,
+        only the later (the newer text) is rescued."""
+        self._note_saves[paper_id] = self._note_saves.get(paper_id, 0) + 1
+        self._save_note(paper_id, text, expected, edited, self._note_saves[paper_id])
+
+    @work(thread=True, group="save", exit_on_error=False, description="Saving the note")
+    def _save_note(self, paper_id: int, text: str, expected: str, edited: Edited | None, number: int) -> None:
         """A compare-and-set: a note changed elsewhere meanwhile is not overwritten.
 
         A save that fails for good (a lock never released, a full disk) leaves the text in a
-        file, the editor's own or a rescue file beside the library, and says where.
+        file, the editor's own or a rescue file beside the library, and says where; unless a later
+        save of the same note is on its way, which carries newer text and says so itself.
         """
         try:
             paper = self.shelf.set_note(paper_id, text, expected=expected)
         except NoteConflict as conflict:
             self.post_message(NoteConflicted(paper_id, conflict.theirs, conflict.mine))
         except StoreError as exc:
+            if edited is None and number != self._note_saves.get(paper_id):
+                return  # an autosave overtaken by the save on close: one rescue file, the newest text
             editor = self._note_editor
             if edited is None and editor is not None and editor.paper.id == paper_id:
                 self.post_message(NoteSaveFailed(paper_id, text, f"{exc}; the editor keeps your text", kept=False))

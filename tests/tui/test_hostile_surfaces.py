@@ -95,6 +95,38 @@ async def test_only_web_links_go_to_the_browser(
     library.close()
 
 
+async def test_an_autosave_overtaken_by_a_later_save_rescues_nothing(
+    tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two saves of one note fail (an autosave still running when the editor closes, on a slow
+    machine): one rescue file, with the newer text, not one per save."""
+    import sqlite3
+
+    import store.library
+    import store.store
+
+    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.3)
+    library = Library.open(tmp_path / "locked.db")
+    library.load_demo(today=TODAY)
+    app = create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
+    locker = sqlite3.connect(tmp_path / "locked.db")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        paper_id = app.library_screen.query_one("#papers").current.id
+        locker.execute("BEGIN IMMEDIATE")
+        app.save_note(paper_id, "words worth", "")
+        app.save_note(paper_id, "words worth keeping", "")
+        await settle(pilot)
+        await wait_until(pilot, lambda: any("The note was not saved" in t for t in toasts(app)), timeout=10)
+        await settle(pilot)
+        (rescued,) = tmp_path.glob(f"papershelf-unsaved-note-{paper_id}-*.md")
+        assert rescued.read_text() == "words worth keeping"
+        assert len([t for t in toasts(app) if "The note was not saved" in t]) == 1
+    locker.rollback()
+    library.close()
+
+
 async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
     tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
