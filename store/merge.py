@@ -163,7 +163,7 @@ class Merge:
                 for (k,) in conn.execute(
                     "SELECT cite_key FROM papers WHERE cite_key NOT NULL "
                     "UNION ALL SELECT cite_key FROM trash WHERE cite_key NOT NULL "
-                    f"UNION ALL {ALIASES}"
+                    f"UNION ALL {_ALIASES}"
                 )
             }  # a trashed paper keeps its key for when it comes back
             given = assign_keys(
@@ -239,7 +239,7 @@ _META_COLUMNS = (
     "title, authors, authors_truncated, affiliations, category, date, date_has_year, score, "
     "has_code, abstract, links, code_urls"
 )
-ALIASES = "SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.key_aliases NOT NULL"
+_ALIASES = "SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE papers.key_aliases NOT NULL"
 """Every key a paper had before its user changed it: taken, like the keys in use."""
 _META_NAMES = [c.strip() for c in _META_COLUMNS.split(",")]
 _META_ASSIGNMENTS = ", ".join(f"{c} = ?" for c in _META_NAMES)

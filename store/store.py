@@ -49,10 +49,8 @@ Clock = Callable[[], dt.datetime]
 
 _BUSY_TIMEOUT_S = 10.0
 _CHUNK = 500
-_PROGRESS_EVERY = 5000
 _BULK_CACHE_KIB = -262144
 _STREAM_CHUNK = 500
-_REINDEX_FROM = 5000
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
     "title": "sort_title, id",
