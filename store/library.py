@@ -548,7 +548,8 @@ class Library:
             still = self.store.in_trash_now(change.trashed)
             self.store.restore(still)
             papers += self.store.get_many(still)
-            skipped += [i for i in change.trashed if i not in set(still)]  # emptied or restored elsewhere
+            back = set(still)
+            skipped += [i for i in change.trashed if i not in back]  # emptied or restored elsewhere
         self._catch_up()
         return papers, skipped
 

@@ -49,7 +49,8 @@ Clock = Callable[[], dt.datetime]
 
 _BUSY_TIMEOUT_S = 10.0
 _CHUNK = 500
-_BULK_CACHE_KIB = -262144
+_BULK_SETTINGS = {"cache_size": -262144, "temp_store": "MEMORY", "secure_delete": "OFF"}
+"""What a bulk write changes on the connection for its length (``Store._bulk`` says why)."""
 _STREAM_CHUNK = 500
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -294,18 +295,14 @@ class Store:
         deletes) or replaces (a re-import), so the zeroing was a quarter of a restore's writes for
         nothing; emptying the trash is not a bulk write and keeps the build's default."""
         with self._lock:
-            (cache,) = self._conn.execute("PRAGMA cache_size").fetchone()
-            (temp,) = self._conn.execute("PRAGMA temp_store").fetchone()
-            (secure,) = self._conn.execute("PRAGMA secure_delete").fetchone()
-            self._conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
-            self._conn.execute("PRAGMA temp_store = MEMORY")
-            self._conn.execute("PRAGMA secure_delete = OFF")
+            before = {name: self._conn.execute(f"PRAGMA {name}").fetchone()[0] for name in _BULK_SETTINGS}
+            for name, value in _BULK_SETTINGS.items():
+                self._conn.execute(f"PRAGMA {name} = {value}")
             try:
                 yield
             finally:
-                self._conn.execute(f"PRAGMA cache_size = {int(cache)}")
-                self._conn.execute(f"PRAGMA temp_store = {int(temp)}")
-                self._conn.execute(f"PRAGMA secure_delete = {int(secure)}")
+                for name, value in before.items():
+                    self._conn.execute(f"PRAGMA {name} = {int(value)}")
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:
@@ -324,6 +321,10 @@ class Store:
 
     def _now(self) -> str:
         return _stamp(self._clock())
+
+    def _today(self) -> dt.date:
+        """Today by the library's clock, in UTC: the day its timestamps fall on."""
+        return self._clock().astimezone(dt.UTC).date()
 
     # -- importing -------------------------------------------------------------------------
 
@@ -599,11 +600,11 @@ class Store:
 
     def reading_stats(self, *, weeks: int = 52) -> dict[str, Any]:
         """How reading went, week by week (see ``store.statistics.reading``)."""
-        return statistics.reading(self._read, self._clock().astimezone(dt.UTC).date(), weeks)
+        return statistics.reading(self._read, self._today(), weeks)
 
     def stats(self) -> dict[str, Any]:
         """Paper counts by status, category, year and source, and how reading went (``store.statistics``)."""
-        return statistics.summary(self._read, self._clock().astimezone(dt.UTC).date())
+        return statistics.summary(self._read, self._today())
 
     # -- the user's own data ---------------------------------------------------------------
 

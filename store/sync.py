@@ -636,22 +636,23 @@ class Round:
         if trashed:
             store.restore([paper_id])
             paper = store.get(paper_id)
-        mine = _user_values(paper)
+        wanted = _wanted(paper, now)
         steps: list[tuple[str, Callable[[], object]]] = []
-        if now.get("status", mine["status"]) != mine["status"]:
+        if "status" in wanted:
             stamp = max(registers["status"], key=lambda r: r.stamp).stamp
-            steps.append(("status", lambda: store.set_status([paper_id], now["status"], at=_iso(stamp.ms))))
-        if now.get("priority", mine["priority"]) != mine["priority"]:
-            steps.append(("priority", lambda: store.set_priority([paper_id], to=now["priority"])))
-        if now.get("code", mine["code"]) != mine["code"]:
-            steps.append(("code link", lambda: store.set_code_url(paper_id, now["code"])))
-        if now.get("key") and now["key"] != paper.cite_key:
-            steps.append(("citation key", lambda: store.set_key(paper_id, now["key"])))
-        if now.get("edits", mine["edits"]) != mine["edits"]:
-            wanted = {f: now["edits"].get(f) for f in EDITABLE if f in now["edits"] or f in mine["edits"]}
-            steps.append(("corrections", lambda: store.edit(paper_id, wanted)))
-        for name, value in now.items():
-            if name.startswith("tag:") and value != (name in mine):
+            steps.append(("status", lambda: store.set_status([paper_id], wanted["status"], at=_iso(stamp.ms))))
+        if "priority" in wanted:
+            steps.append(("priority", lambda: store.set_priority([paper_id], to=wanted["priority"])))
+        if "code" in wanted:
+            steps.append(("code link", lambda: store.set_code_url(paper_id, wanted["code"])))
+        if "key" in wanted:
+            steps.append(("citation key", lambda: store.set_key(paper_id, wanted["key"])))
+        if "edits" in wanted:
+            had = _edits(paper)
+            fields = {f: wanted["edits"].get(f) for f in EDITABLE if f in wanted["edits"] or f in had}
+            steps.append(("corrections", lambda: store.edit(paper_id, fields)))
+        for name, value in wanted.items():
+            if name.startswith("tag:"):
                 steps.append((f"tag {name[4:]}", partial(store.tag if value else store.untag, [paper_id], name[4:])))
         for what, step in steps:  # each value on its own: one this library refuses leaves the others applied
             try:
@@ -665,15 +666,13 @@ class Round:
 
     def _differs(self, paper: Paper, uid: str, now: dict[str, Any]) -> bool:
         """Whether the document says something else of this paper than the library holds."""
-        mine = _user_values(paper)
-        if any(now.get(name, mine[name]) != mine[name] for name in _DEFAULTS) or (
-            now.get("key") and now["key"] != paper.cite_key
-        ):
-            return True
-        if any(n.startswith("tag:") and v != (n in mine) for n, v in now.items()):
-            return True
         text = self._note(uid)
-        return (isinstance(text, Text) and str(text) != paper.note) or uid in self.replaced or uid in self.lost_notes
+        return (
+            bool(_wanted(paper, now))
+            or (isinstance(text, Text) and str(text) != paper.note)
+            or uid in self.replaced
+            or uid in self.lost_notes
+        )
 
     def _apply_note(self, paper: Paper, uid: str, edited_here: bool) -> bool:
         """The note as the document has it; when it was edited here too, the other side's version
@@ -795,6 +794,16 @@ def _published(paper: Paper) -> dict[str, Any]:
 
 
 _DEFAULTS: dict[str, Any] = {"status": "unread", "priority": 0, "code": None, "key": None, "edits": {}}
+
+
+def _wanted(paper: Paper, now: dict[str, Any]) -> dict[str, Any]:
+    """The user's values the document holds otherwise than this paper does: {field: the document's}."""
+    mine = _user_values(paper)
+    wanted = {n: v for n, v in now.items() if n in _DEFAULTS and n != "key" and v != mine[n]}
+    if now.get("key") and now["key"] != paper.cite_key:
+        wanted["key"] = now["key"]
+    wanted.update((n, v) for n, v in now.items() if n.startswith("tag:") and v != (n in mine))
+    return wanted
 
 
 def _user_values(paper: Paper) -> dict[str, Any]:

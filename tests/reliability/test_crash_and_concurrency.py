@@ -37,7 +37,7 @@ def hold():  # everything written, nothing committed: wait here to be killed
     threading.Event().wait()
 
 store.store.import_written = hold
-store.store._BULK_CACHE_KIB = -1024  # a 1 MB page cache spills the open transaction into the WAL
+store.store._BULK_SETTINGS["cache_size"] = -1024  # a 1 MB page cache spills the open transaction into the WAL
 sys.exit(main(sys.argv[2:]))
 """
 

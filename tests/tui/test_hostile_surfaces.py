@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from tui.screens.dialogs import AskScreen
 from tui.screens.note_editor import NoteEditorScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tui.app import PapershelfApp
 
 SIZE = (120, 36)
@@ -95,13 +98,12 @@ async def test_only_web_links_go_to_the_browser(
     library.close()
 
 
-async def test_an_autosave_overtaken_by_a_later_save_rescues_nothing(
+@pytest.fixture
+def lockable(
     tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two saves of one note fail (an autosave still running when the editor closes, on a slow
-    machine): one rescue file, with the newer text, not one per save."""
-    import sqlite3
-
+) -> Iterator[tuple[PapershelfApp, sqlite3.Connection]]:
+    """The app on a demo library, and a connection of another program that can take its write lock
+    (BEGIN IMMEDIATE) and keep it; saves give up quickly."""
     import store.library
     import store.store
 
@@ -109,8 +111,19 @@ async def test_an_autosave_overtaken_by_a_later_save_rescues_nothing(
     monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.3)
     library = Library.open(tmp_path / "locked.db")
     library.load_demo(today=TODAY)
-    app = create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
     locker = sqlite3.connect(tmp_path / "locked.db")
+    yield create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY), locker
+    locker.rollback()
+    locker.close()
+    library.close()
+
+
+async def test_an_autosave_overtaken_by_a_later_save_rescues_nothing(
+    tmp_path: Path, lockable: tuple[PapershelfApp, sqlite3.Connection]
+) -> None:
+    """Two saves of one note fail (an autosave still running when the editor closes, on a slow
+    machine): one rescue file, with the newer text, not one per save."""
+    app, locker = lockable
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         paper_id = app.library_screen.query_one("#papers").current.id
@@ -123,24 +136,12 @@ async def test_an_autosave_overtaken_by_a_later_save_rescues_nothing(
         (rescued,) = tmp_path.glob(f"papershelf-unsaved-note-{paper_id}-*.md")
         assert rescued.read_text() == "words worth keeping"
         assert len([t for t in toasts(app) if "The note was not saved" in t]) == 1
-    locker.rollback()
-    library.close()
 
 
 async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
-    tmp_path: Path, clipboard: FakeClipboard, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, lockable: tuple[PapershelfApp, sqlite3.Connection]
 ) -> None:
-    import sqlite3
-
-    import store.library
-    import store.store
-
-    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.1)
-    monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.3)
-    library = Library.open(tmp_path / "locked.db")
-    library.load_demo(today=TODAY)
-    app = create_app(library, clipboard=clipboard, open_url=browser, today=lambda: TODAY)
-    locker = sqlite3.connect(tmp_path / "locked.db")
+    app, locker = lockable
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         paper_id = app.library_screen.query_one("#papers").current.id
@@ -156,5 +157,3 @@ async def test_a_note_that_cannot_be_saved_is_kept_in_a_file_and_said_so(
         assert "another program is writing to the library" in message
         (rescued,) = tmp_path.glob(f"papershelf-unsaved-note-{paper_id}-*.md")
         assert rescued.read_text() == "words worth keeping" and str(rescued) in message.replace("\n", "")
-    locker.rollback()
-    library.close()

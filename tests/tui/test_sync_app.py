@@ -25,6 +25,14 @@ def _app(library: Library, tmp_path: Path, **folders: Path) -> PapershelfApp:
                       config_file=config)  # fmt: skip
 
 
+def _desk_tags(path: Path, folder: Path, count: int, tag: str) -> None:
+    """Another machine ("desk", a library at path) joins the sync folder, tags its first papers and syncs."""
+    with Library.open(path) as other:
+        other.sync(folder, name="desk")
+        other.tag(other.select("")[:count], tag)
+        other.sync(folder, name="desk")
+
+
 async def test_the_app_syncs_on_start_and_once_more_after_it_closes(tmp_path: Path) -> None:
     folder = tmp_path / "Sync"
     with Library.open(tmp_path / "other.db") as other:
@@ -82,10 +90,7 @@ async def test_what_another_machine_syncs_appears_while_the_app_is_open(
     async with app.run_test(notifications=True) as pilot:
         position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
-        with Library.open(tmp_path / "other.db") as other:
-            other.sync(folder, name="desk")
-            other.tag(other.select("")[:2], "from-desk")
-            other.sync(folder, name="desk")
+        _desk_tags(tmp_path / "other.db", folder, 2, "from-desk")
         await pilot.press("slash", *"tag:from-desk")
         await wait_until(pilot, lambda: str(position.render()).startswith("1 of 2 "), timeout=10)
     library.close()
@@ -142,10 +147,7 @@ async def test_the_palette_syncs_now_or_says_how_to_set_a_folder(tmp_path: Path)
     async with app.run_test(notifications=True) as pilot:
         position = app.library_screen.query_one(Position)
         await wait_until(pilot, lambda: "synced" in str(position.render()))
-        with Library.open(tmp_path / "other.db") as other:
-            other.sync(folder, name="desk")
-            other.tag(other.select("")[:1], "now")
-            other.sync(folder, name="desk")
+        _desk_tags(tmp_path / "other.db", folder, 1, "now")
         await pilot.press("ctrl+p", *"sync: now", "enter")
         await pilot.press("slash", *"tag:now")
         await wait_until(pilot, lambda: str(position.render()).startswith("1 of 1 "))
