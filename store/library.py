@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
-from store.files import FolderReport, Unreadable, read_regular, write_atomic, write_folder
+from store.files import (
+    MAX_NOTE_FILE_BYTES,
+    FolderReport,
+    Unreadable,
+    read_regular,
+    write_atomic,
+    write_folder,
+)
 from store.live_index import LiveIndex
 from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
 from store.query import facet_filters
@@ -87,6 +94,7 @@ class Library:
         self._data_version = store.data_version()
         self._cache: OrderedDict[int, Paper] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._rescue_lock = threading.Lock()
         """The UI thread draws rows from the cache while workers fill and clear it."""
         self._generation = 0
         """Counts the changes seen (ours and, through ``refresh``, other processes'): what a ranking was made from."""
@@ -507,12 +515,21 @@ class Library:
         raise StoreError(f"the note of paper {paper_id} keeps changing elsewhere; nothing was appended")
 
     def rescue_note(self, paper_id: int, text: str) -> Path:
-        """Keep a note that could not be saved in a file beside the library, and say where."""
+        """Keep a note that could not be saved in a file beside the library, and say where. The same
+        text rescued again (a save on close and the editor's own, racing) is the file already there."""
         folder = self.store.path.parent if self.store.path else Path.cwd()
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = folder / f"papershelf-unsaved-note-{paper_id}-{stamp}.md"
-        write_atomic(path, (text,))
-        return path
+        with self._rescue_lock:
+            for kept in sorted(folder.glob(f"papershelf-unsaved-note-{paper_id}-*.md")):
+                with contextlib.suppress(OSError):
+                    if (
+                        read_regular(kept, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
+                        == text
+                    ):
+                        return kept
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = folder / f"papershelf-unsaved-note-{paper_id}-{stamp}.md"
+            write_atomic(path, (text,))
+            return path
 
     def set_code_url(self, paper_id: int, url: str | None) -> Paper:
         paper = self.store.set_code_url(paper_id, url)

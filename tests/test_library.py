@@ -453,3 +453,15 @@ def test_reads_per_week_count_papers_read_now_each_once(library: Library, fixed_
     fixed_clock.advance(60)
     library.set_status([2], "unread")  # read, then taken back: not a read
     assert reads() == before + 1
+
+
+def test_a_note_rescued_twice_is_one_file(library: Library) -> None:
+    """A save on close and the editor's own save on unmount can both fail and rescue the same text;
+    the second is the file already there, and other text still gets a file of its own."""
+    first = library.rescue_note(1, "typed while locked out")
+    earlier = first.with_name("papershelf-unsaved-note-1-20261201-090000.md")  # as if a second ago or more
+    first.rename(earlier)
+    assert library.rescue_note(1, "typed while locked out") == earlier
+    other = library.rescue_note(1, "typed while locked out, and more")
+    assert other != earlier and other.read_text() == "typed while locked out, and more"
+    assert sorted(earlier.parent.glob("papershelf-unsaved-note-1-*.md")) == sorted({earlier, other})
