@@ -37,7 +37,7 @@ class Action:
 ACTIONS = (
     # everywhere
     Action("app.quit", "ctrl+q", "quit", "Quit", "Quit papershelf", "app", priority=True),
-    # the library screen
+    # the library screen: Help and Quit first, since a narrow terminal's key bar cuts bindings from the right
     Action("app.help", "question_mark", "help", "Help", "Keys and search syntax", "library", shown="library"),
     Action("library.quit", "q", "app.quit", "Quit", "Quit papershelf", "library", shown="library"),
     Action("library.search", "slash", "focus_search", "Search", "Type to search", "library", shown="library"),
