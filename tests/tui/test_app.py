@@ -332,7 +332,7 @@ async def test_d_moves_the_paper_to_the_trash_and_ctrl_z_brings_it_back(app, sto
         await pilot.press("D")
         await wait_until(pilot, lambda: paper.id not in listed(app).ids)
         assert store.count() == 39 and [t.id for t in store.trashed()] == [paper.id]
-        assert any("trash" in t for t in toasts(app))
+        await wait_until(pilot, lambda: any("trash" in t for t in toasts(app)))
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: paper.id in listed(app).ids)
         assert store.get(paper.id).note == paper.note and store.trashed() == []

@@ -71,9 +71,11 @@ async def test_a_sync_folder_that_cannot_be_used_is_said_once(tmp_path: Path) ->
     app = _app(library, tmp_path, sync_folder=blocker)
     async with app.run_test(notifications=True) as pilot:
         position = app.library_screen.query_one(Position)
-        await wait_until(pilot, lambda: "sync failed" in str(position.render()))
-        assert any("cannot use it as the sync folder" in t for t in toasts(app))
+        await wait_until(pilot, lambda: any("cannot use it as the sync folder" in t for t in toasts(app)))
+        assert "sync failed" in str(position.render())
         app.syncing.round()
+        assert "syncing…" in str(position.render())
+        await wait_until(pilot, lambda: "sync failed" in str(position.render()))
         await settle(pilot)
         assert sum("cannot use it as the sync folder" in t for t in toasts(app)) == 1
     library.close()
