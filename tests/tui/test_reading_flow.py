@@ -291,13 +291,15 @@ async def test_a_wider_terminal_never_gives_the_titles_less_room(library, filter
     from tui.app import create_app
 
     at_120 = 0
-    for columns in (120, 140, 150, 159, 160, 180, 220):
-        app = create_app(library, today=lambda: TODAY)
-        async with app.run_test(size=(columns, 36)) as pilot:
+    app = create_app(library, today=lambda: TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        if not filters:
+            await pilot.press("f")
             await settle(pilot)
-            if not filters:
-                await pilot.press("f")
-                await settle(pilot)
+        for columns in (120, 140, 150, 159, 160, 180, 220, 159, 120):  # widened, and narrowed again
+            await pilot.resize_terminal(columns, 36)
+            await settle(pilot)
             width = papers(app).size.width
             at_120 = at_120 or width
             beside = app.library_screen.has_class("-wide")
