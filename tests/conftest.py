@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,12 @@ from store import Library, Store, StoreError
 TODAY = dt.date(2026, 11, 23)
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers a core. A Pilot test spends much of its time waiting for the app to be
+    idle (Textual's wait_for_idle sleeps in 20 ms steps), time another worker can use."""
+    return min(2 * (os.cpu_count() or 1), 8)
 
 
 @pytest.fixture(autouse=True)
