@@ -288,7 +288,7 @@ class FilterPane(LineView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         if index >= len(self._rows):
             return Strip.blank(width, base)
         cursor = index == self.highlighted

@@ -170,6 +170,8 @@ class PaperDetail(LineView, can_focus=True):
         self.content: RenderableType = Text("No paper selected", style="dim")
         """What the pane shows, as Rich renderables (the tests read it)."""
         self._lines: list[Strip] = []
+        self._styled: dict[int, Strip] = {}
+        """Lines in the pane's colours, by line number: drawn once per paper, width or style."""
 
     def show_welcome(self) -> None:
         """What an empty library says: how to fill it."""
@@ -206,13 +208,21 @@ class PaperDetail(LineView, can_focus=True):
             console = self.app.console
             lines = console.render_lines(self.content, console.options.update_width(width), pad=True)
             self._lines = [Strip(line, width) for line in lines]
+        self._styled.clear()
         self.set_rows(len(self._lines))
 
     def on_resize(self) -> None:
         self._wrap()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styled.clear()
+
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
         if index >= len(self._lines):
-            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
-        return self._lines[index].apply_style(self.rich_style)
+            return Strip.blank(self.scrollable_content_region.width, self.base_style)
+        strip = self._styled.get(index)
+        if strip is None:
+            strip = self._styled[index] = self._lines[index].apply_style(self.base_style)
+        return strip

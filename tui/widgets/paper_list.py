@@ -359,7 +359,7 @@ class PaperList(LineView, can_focus=True):
         index = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
         if index >= len(self._ids):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         paper_id = self._ids[index]
         selected = paper_id in self._selected
         key = (index, width, index == self.cursor, selected)
@@ -367,7 +367,7 @@ class PaperList(LineView, can_focus=True):
         if strip is None:
             paper = self._paper(paper_id)
             if paper is None:
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self.base_style)
             strip = self._render_row(paper, width, cursor=key[2], selected=selected)
             self._cache[key] = strip
         return strip
@@ -410,7 +410,7 @@ class PaperList(LineView, can_focus=True):
                 color = color.with_alpha(min(color.a + 0.05, 1))
             color = under + color
         if background is not None:
-            text = color or Color.from_rich_color(self.rich_style.color)
+            text = color or Color.from_rich_color(self.base_style.color)
             if _contrast(text, background) < _READABLE:
                 color = max((_BLACK, _WHITE), key=lambda c: _contrast(c, background))
         return (
@@ -421,7 +421,7 @@ class PaperList(LineView, can_focus=True):
     def _render_row(self, paper: Paper, width: int, *, cursor: bool, selected: bool) -> Strip:
         """One row as segments built directly: Rich Text rendering cost ~2 ms a row, this ~0.1."""
         hit = self._hit(paper.id)
-        base = self.rich_style
+        base = self.base_style
         if cursor:
             base += self._part("cursor" if self.has_focus else "cursor-blurred")
         # On the cursor row the block cursor's own colours win, so every theme keeps its contrast there.
