@@ -76,8 +76,9 @@ class LibraryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("library")
 
-    sort: reactive[str] = reactive("relevance")
-    """The chosen order; "relevance" falls back to newest first when nothing is typed."""
+    sort: reactive[str] = reactive("relevance", repaint=False)
+    """The chosen order; "relevance" falls back to newest first when nothing is typed. A change
+    searches again and the status line names it: nothing else on screen needs repainting."""
     show_filters: reactive[bool] = reactive(True)
     show_detail: reactive[bool] = reactive(True)
 
@@ -418,7 +419,6 @@ class LibraryScreen(Screen[None]):
         query_ranked = self._last_result is not None and self._last_result.query.ranked
         cycle = (["relevance"] if query_ranked else []) + order
         self.sort = cycle[(cycle.index(self.sort if self.sort in cycle else current) + 1) % len(cycle)]
-        self.notify(f"Sorted by {self.sort}", timeout=1.5)
 
     def action_toggle_filters(self) -> None:
         self.show_filters = not self.show_filters
