@@ -951,3 +951,26 @@ async def test_a_click_moves_the_list_cursor_and_a_double_click_opens_the_paper(
         await pilot.click(PaperList, offset=(10, 5), times=2)
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
         assert app.screen.paper.id == papers.ids[5]
+
+
+async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(tmp_path: Path) -> None:
+    """The search brings the first block of rows; the rows past it are fetched FETCH_BLOCK at a time
+    as they come on screen, not one query a row."""
+    from tests.bench.synth import dump
+    from tui.widgets.paper_list import FETCH_BLOCK
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(400, layout="A", seed=3), today=TODAY), "big.txt")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    queries: list[int] = []
+    get, get_many = library.store.get, library.store.get_many
+    library.store.get = lambda paper_id: queries.append(1) or get(paper_id)  # type: ignore[method-assign]
+    library.store.get_many = lambda ids: queries.append(len(ids)) or get_many(ids)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert queries == [FETCH_BLOCK]  # the first rows, with the search
+        while listed(app).cursor < 3 * FETCH_BLOCK:
+            await pilot.press("pagedown")
+            await settle(pilot)
+        assert queries == [FETCH_BLOCK] * 4
+    library.close()

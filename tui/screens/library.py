@@ -45,7 +45,7 @@ from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import DETAIL_CHARS, PaperDetail
-from tui.widgets.paper_list import PaperList
+from tui.widgets.paper_list import FETCH_BLOCK, PaperList
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.status_line import Position, chips
 
@@ -65,8 +65,6 @@ _LIST_KEEPS, _DETAIL_MIN = 94, 40
 _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a phrase"'
 
 
-_PREFETCH = 200
-"""Rows fetched with each search result, so the first screenful draws without a query per row."""
 _FIRST_PAGE = 500
 """Matches ordered and shown before the rest of a large result is sorted."""
 
@@ -289,7 +287,7 @@ class LibraryScreen(Screen[None]):
         """
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
-        self.library.papers(result.ids[:_PREFETCH])  # the first screenful, fetched in one query
+        self.library.papers(result.ids[:FETCH_BLOCK])  # the first rows, fetched in one query
         if worker.is_cancelled:
             return
         self.post_message(SearchFinished(result, keep, hold, top))
@@ -317,6 +315,7 @@ class LibraryScreen(Screen[None]):
             result.ids,
             self.library.paper,
             lambda paper_id: self.library.hit(result, paper_id),
+            fetch=self.library.papers,
             rows=result.total if result.order_all is not None else None,
             keep=keep,
             hold=message.hold,

@@ -41,6 +41,9 @@ _MARKS = 3
 """A space, then the code and note marks after the title."""
 _CACHED_ROWS = 1024
 """Rows (and their highlights) kept drawn: a few screenfuls, whatever the size of the list."""
+FETCH_BLOCK = 64
+"""Papers fetched in one query when a row of a block not yet fetched is drawn (one at a time cost
+~0.3 ms each at 100k papers, 10 ms for a PgDn)."""
 _AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 72
 """Below these widths the author and score columns give their room to the title."""
 
@@ -173,6 +176,9 @@ class PaperList(LineView, can_focus=True):
         super().__init__(id=id)
         self._ids: Sequence[int] = ()
         self._paper_of: Callable[[int], Paper] = _nothing
+        self._fetch: Callable[[Sequence[int]], object] | None = None
+        self._fetched: set[int] = set()
+        """Blocks of FETCH_BLOCK rows whose papers were fetched together."""
         self._hit_of: Callable[[int], Hit] | None = None
         self._hits: LRUCache[int, Hit] = LRUCache(_CACHED_ROWS)
         self._selected: set[int] = set()
@@ -208,7 +214,15 @@ class PaperList(LineView, can_focus=True):
 
     @property
     def current(self) -> Paper | None:
-        return self._paper(self._ids[self.cursor]) if 0 <= self.cursor < len(self._ids) else None
+        return self._paper_at(self.cursor) if 0 <= self.cursor < len(self._ids) else None
+
+    def _paper_at(self, index: int) -> Paper | None:
+        """The paper on this row, with those of its block when they were not fetched yet."""
+        block = index // FETCH_BLOCK
+        if self._fetch is not None and block not in self._fetched:
+            self._fetched.add(block)
+            self._fetch(self._ids[block * FETCH_BLOCK : (block + 1) * FETCH_BLOCK])
+        return self._paper(self._ids[index])
 
     def _paper(self, paper_id: int) -> Paper | None:
         """A listed paper; None once it has left the library (moved to the trash, here or elsewhere),
@@ -224,6 +238,7 @@ class PaperList(LineView, can_focus=True):
         paper_of: Callable[[int], Paper],
         hit_of: Callable[[int], Hit] | None = None,
         *,
+        fetch: Callable[[Sequence[int]], object] | None = None,
         rows: int | None = None,
         keep: int | None = None,
         hold: bool = False,
@@ -232,9 +247,11 @@ class PaperList(LineView, can_focus=True):
 
         If it is not, the cursor goes to the top, or with ``hold`` stays on its row. ``rows`` is how
         many papers the list will hold once complete_order brings the rest, so that its scrollbar
-        is right from the first page on.
+        is right from the first page on. ``fetch`` brings a block of papers into ``paper_of``'s
+        cache in one query; the first block is taken to be there.
         """
-        self._ids, self._paper_of, self._hit_of = ids, paper_of, hit_of
+        self._ids, self._paper_of, self._hit_of, self._fetch = ids, paper_of, hit_of, fetch
+        self._fetched = {0}
         self._hits.clear()
         self._cache.clear()
         self._selected &= set(ids) if self._selected else set()
@@ -365,7 +382,7 @@ class PaperList(LineView, can_focus=True):
         key = (index, width, index == self.cursor, selected)
         strip = self._cache.get(key)
         if strip is None:
-            paper = self._paper(paper_id)
+            paper = self._paper_at(index)
             if paper is None:
                 return Strip.blank(width, self.base_style)
             strip = self._render_row(paper, width, cursor=key[2], selected=selected)
