@@ -107,6 +107,12 @@ def read_regular(path: Path, *, limit: int, follow_links: bool = True) -> bytes:
         return data
 
 
+def read_note_file(path: Path) -> str:
+    """A note file's text as papershelf reads back what it wrote: no links followed, never more
+    than MAX_NOTE_FILE_BYTES, bytes that are not UTF-8 replaced. Raises OSError as read_regular."""
+    return read_regular(path, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
+
+
 def read_head(path: Path, size: int) -> bytes:
     """The first bytes of a regular file ("" for anything else: a pipe never answers, a device never ends)."""
     try:
@@ -148,7 +154,7 @@ def write_folder(folder: Path, files: Mapping[str, str], *, absorbed: Collection
             skipped.append((name, "is a symbolic link; papershelf does not write through links"))
             continue
         try:
-            current = read_regular(path, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
+            current = read_note_file(path)
         except FileNotFoundError:
             current = None
         except OSError as exc:

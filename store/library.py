@@ -20,14 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
-from store.files import (
-    MAX_NOTE_FILE_BYTES,
-    FolderReport,
-    Unreadable,
-    read_regular,
-    write_atomic,
-    write_folder,
-)
+from store.files import FolderReport, Unreadable, read_note_file, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
 from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
 from store.query import facet_filters
@@ -94,8 +87,9 @@ class Library:
         self._data_version = store.data_version()
         self._cache: OrderedDict[int, Paper] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._rescue_lock = threading.Lock()
         """The UI thread draws rows from the cache while workers fill and clear it."""
+        self._rescue_lock = threading.Lock()
+        """Two threads rescuing one note's text (the editor's save and the app's) make one file."""
         self._generation = 0
         """Counts the changes seen (ours and, through ``refresh``, other processes'): what a ranking was made from."""
         self._ranking: tuple[SearchIndex, int, ReadNext] | None = None
@@ -521,10 +515,7 @@ class Library:
         with self._rescue_lock:
             for kept in sorted(folder.glob(f"papershelf-unsaved-note-{paper_id}-*.md")):
                 with contextlib.suppress(OSError):
-                    if (
-                        read_regular(kept, limit=MAX_NOTE_FILE_BYTES, follow_links=False).decode("utf-8", "replace")
-                        == text
-                    ):
+                    if read_note_file(kept) == text:
                         return kept
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             path = folder / f"papershelf-unsaved-note-{paper_id}-{stamp}.md"
