@@ -116,13 +116,13 @@ async def test_help_shows_the_keys_in_force_their_ids_and_the_glyphs(library: Li
 
 
 def test_a_remap_onto_a_key_in_use_is_warned_about() -> None:
-    from tui.app import _conflicts
+    from tui.actions import conflicts
 
-    assert _conflicts({"paper.read": "R"}) == []
-    assert _conflicts({"paper.read": "s"}) == [
+    assert conflicts({"paper.read": "R"}) == []
+    assert conflicts({"paper.read": "s"}) == [
         "keys.paper.read: 's' is already the key of list.sort; one of them will not work"
     ]
-    assert _conflicts({"paper.read": "n"}) == [
+    assert conflicts({"paper.read": "n"}) == [
         "keys.paper.read: 'n' is already the key of paper.next_unread; one of them will not work"
     ]
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from textual.binding import BindingType
 
 
@@ -359,3 +361,38 @@ def bindings(scope: str) -> list[BindingType]:
         for a in ACTIONS
         if scope in a.scopes.split()
     ]
+
+
+def remapped(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The config's ``[keys]`` as a keymap of current ids, and what is wrong with it: ids no binding
+    has, and keys another binding active at the same time already uses. An old id (``RENAMED``)
+    remaps its current one, unless the current one is remapped too."""
+    renamed = {RENAMED.get(i, i): k for i, k in keys.items() if i in RENAMED}
+    wanted = renamed | {i: k for i, k in keys.items() if i not in RENAMED}
+    problems = [f"keys.{i}: no binding has this id (see the help screen)" for i in wanted if i not in BY_ID]
+    keymap = {i: k for i, k in wanted.items() if i in BY_ID}
+    return keymap, problems + conflicts(keymap)
+
+
+def conflicts(keymap: Mapping[str, str]) -> list[str]:
+    """A remapped key that another binding active at the same time already uses: one would be lost."""
+    problems: list[str] = []
+    for group in _ACTIVE_TOGETHER:
+        holders: dict[str, list[str]] = {}
+        for action in ACTIONS:
+            if group.intersection(action.scopes.split()):
+                for key in keymap.get(action.id, action.keys).split(","):
+                    holders.setdefault(key.strip(), []).append(action.id)
+        for key, ids in holders.items():
+            for remap in (i for i in dict.fromkeys(ids) if i in keymap and len(set(ids)) > 1):
+                others = ", ".join(sorted(set(ids) - {remap}))
+                message = f"keys.{remap}: {key!r} is already the key of {others}; one of them will not work"
+                if message not in problems:
+                    problems.append(message)
+    return problems
+
+
+_ACTIVE_TOGETHER = ({"app", "library", "papers"}, {"app", "library", "filters"}, {"app", "reader"},
+                    {"app", "search"}, {"app", "note"}, {"app", "edit"}, {"app", "dialog"}, {"app", "help"},
+                    {"app", "stats"})  # fmt: skip
+"""Scopes whose bindings are active at the same time: a key is one binding's in each."""

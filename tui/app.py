@@ -15,7 +15,7 @@ from textual import events, on
 from textual.app import SystemCommand
 
 from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
-from tui.actions import ACTIONS, BY_ID, RENAMED, bindings
+from tui.actions import bindings, remapped
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded, SyncFinished
 from tui.note_actions import NoteActions
@@ -25,7 +25,7 @@ from tui.transfers import Transfers
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
     from textual.binding import BindingType
     from textual.notifications import SeverityLevel
@@ -135,13 +135,8 @@ class PapershelfApp(NoteActions, Transfers):
         return webbrowser.open(url)
 
     def on_mount(self) -> None:
-        known = BY_ID.keys()
-        keys = {RENAMED.get(b, b): k for b, k in self.config.keys.items() if b in RENAMED}
-        keys |= {b: k for b, k in self.config.keys.items() if b not in RENAMED}  # a current id wins over its old one
-        unknown = [b for b in keys if b not in known]
-        self._config_problems += [f"keys.{b}: no binding has this id (see the help screen)" for b in unknown]
-        keymap = {b: k for b, k in keys.items() if b in known}
-        self._config_problems += _conflicts(keymap)
+        keymap, problems = remapped(self.config.keys)
+        self._config_problems += problems
         self.set_keymap(keymap)
         self.library_screen.keymap = keymap
         if self.config.theme:
@@ -275,30 +270,6 @@ def create_app(
         config_file=config_file,
         sync=sync,
     )
-
-
-def _conflicts(keymap: Mapping[str, str]) -> list[str]:
-    """A remapped key that another binding active at the same time already uses: one would be lost."""
-    problems: list[str] = []
-    for group in _ACTIVE_TOGETHER:
-        holders: dict[str, list[str]] = {}
-        for action in ACTIONS:
-            if group.intersection(action.scopes.split()):
-                for key in keymap.get(action.id, action.keys).split(","):
-                    holders.setdefault(key.strip(), []).append(action.id)
-        for key, ids in holders.items():
-            for remapped in (i for i in dict.fromkeys(ids) if i in keymap and len(set(ids)) > 1):
-                others = ", ".join(sorted(set(ids) - {remapped}))
-                message = f"keys.{remapped}: {key!r} is already the key of {others}; one of them will not work"
-                if message not in problems:
-                    problems.append(message)
-    return problems
-
-
-_ACTIVE_TOGETHER = ({"app", "library", "papers"}, {"app", "library", "filters"}, {"app", "reader"},
-                    {"app", "search"}, {"app", "note"}, {"app", "edit"}, {"app", "dialog"}, {"app", "help"},
-                    {"app", "stats"})  # fmt: skip
-"""Scopes whose bindings are active at the same time (``tui.actions``): a key is one binding's in each."""
 
 
 def run(library: Library, *, sync: bool = True) -> int:
