@@ -23,11 +23,3 @@ class NoteConflict(StoreError):
             f"the note of paper {paper_id} was changed elsewhere while you edited it; nothing was overwritten"
         )
         self.paper_id, self.theirs, self.mine = paper_id, theirs, mine
-
-
-def tag_name(name: str) -> str:
-    """A tag as stored: its words single-spaced and lowercased; anything unprintable is refused."""
-    cleaned = " ".join(name.split()).lower()
-    if not cleaned or any(not c.isprintable() for c in cleaned):
-        raise StoreError(f"invalid tag name {name!r}: expected printable text")
-    return cleaned

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from store import edits, trash
-from store.errors import tag_name
 from store.keys import assign_keys, source_key
 from store.models import PaperDraft, Problem, ReadStatus, UserData, date_precision, sort_title
 from store.rows import json_strings, strings
-from store.text import label, words
+from store.text import label, tag_name, words
 
 if TYPE_CHECKING:
     import sqlite3

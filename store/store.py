@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import edits, statistics, trash
-from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError, tag_name
+from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
 from store.keys import source_key
 from store.links import openable_url
 from store.merge import Merge, rekey
@@ -35,6 +35,7 @@ from store.models import (
     Source,
 )
 from store.rows import PAPER_COLUMNS, RECORD_COLUMNS, paper_of, record_of, strings
+from store.text import tag_name
 
 if TYPE_CHECKING:
     from store.sync import Peer, SyncReport

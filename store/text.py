@@ -7,6 +7,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from store.errors import StoreError
+
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 
 
@@ -178,3 +180,11 @@ def when(stamp: str, now: dt.datetime) -> str:
     if local.year == today.year:
         return f"{local.day} {local:%b}"
     return f"{local.day} {local:%b %Y}"
+
+
+def tag_name(name: str) -> str:
+    """A tag as stored: its words single-spaced and lowercased; anything unprintable is refused."""
+    cleaned = " ".join(name.split()).lower()
+    if not cleaned or any(not c.isprintable() for c in cleaned):
+        raise StoreError(f"invalid tag name {name!r}: expected printable text")
+    return cleaned
