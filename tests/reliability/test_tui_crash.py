@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,21 @@ def test_quit_then_keys_in_one_burst_quits_without_a_traceback(db: Path) -> None
         status = terminal.wait_exit()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert b"Traceback" not in terminal.screen and b"NoMatches" not in terminal.screen
+
+
+def test_keys_typed_in_one_burst_after_tab_reach_the_list(db: Path) -> None:
+    """tab leaves the search bar within its key: the r typed right after it marks the top result
+    read instead of being typed into the query."""
+    with Terminal(db) as terminal:
+        terminal.wait_for(b"of 40")
+        terminal.burst(b"/rerank")
+        terminal.wait_for(b"of 6")
+        terminal.burst(b"\tr")
+        deadline = time.monotonic() + 30
+        while True:
+            with sqlite3.connect(db) as conn:
+                read = conn.execute("SELECT title FROM papers WHERE status = 'read'").fetchall()
+            if read or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    assert len(read) == 1 and "rerank" in read[0][0].lower(), read

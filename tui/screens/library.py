@@ -124,6 +124,7 @@ class LibraryScreen(Screen[None]):
         papers.columns = self.columns
         papers.search_field = search = self.query_one("#search", SearchBar)
         search.open_hit = self.open_top_hit
+        search.leave_to = self.leave_search
         self.query_one("#import-progress").display = False
         papers.focus()
         self.query_one(Position).say("opening the library…")
@@ -253,9 +254,9 @@ class LibraryScreen(Screen[None]):
     def move_in_results(self, message: SearchBar.Move) -> None:
         self.query_one(PaperList).action_move(message.delta)
 
-    @on(SearchBar.Leave)
     def leave_search(self) -> None:
-        self.query_one(PaperList).focus()
+        """tab, or escape on an empty query, in the search bar: the list has the keys after it."""
+        self.set_focus(self.query_one(PaperList))
 
     @on(FilterPane.Changed)
     def search_with_filters(self) -> None:

@@ -39,13 +39,13 @@ class SearchBar(Input):
 
         delta: int
 
-    class Leave(Message):
-        """Give the keys back to the list."""
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_hit: Callable[[], None] | None = None
         """What enter does; the screen sets it."""
+        self.leave_to: Callable[[], None] | None = None
+        """Gives the keys back to the list, within the key that leaves (tab, escape on an empty
+        query), so the keys typed after it in one burst reach the list; the screen sets it."""
 
     async def _on_key(self, event: events.Key) -> None:
         """Keys typed in one burst with enter ("dehazing", enter, "c") are all queued here.
@@ -63,6 +63,11 @@ class SearchBar(Input):
             event.stop()
             event.prevent_default()
             self.open_hit()
+        elif not (event.is_printable and event.character) and await self.app._check_bindings(event.key):
+            # A binding (tab leaves) runs now, not once the key has bubbled up to the app after the
+            # keys behind it; App._check_bindings is what PaperList.on_key runs for the same reason.
+            event.stop()
+            event.prevent_default()
         else:
             await super()._on_key(event)
 
@@ -76,4 +81,5 @@ class SearchBar(Input):
             self.action_leave()
 
     def action_leave(self) -> None:
-        self.post_message(self.Leave())
+        if self.leave_to is not None:
+            self.leave_to()
