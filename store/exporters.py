@@ -554,7 +554,9 @@ _RIS_TYPES = {"article": "JOUR", "inproceedings": "CPAPER", "conference": "CPAPE
 _RIS_FIELDS = (("journal", "JO"), ("journaltitle", "JO"), ("booktitle", "T2"), ("volume", "VL"), ("number", "IS"),
                ("publisher", "PB"), ("institution", "PB"), ("school", "PB"), ("address", "CY"),
                ("location", "CY"), ("doi", "DO"), ("issn", "SN"), ("isbn", "SN"), ("edition", "ET"),
-               ("series", "T3"))  # fmt: skip
+               ("series", "T3"), ("note", "M2"))  # fmt: skip
+"""BibTeX fields as RIS tags. The entry's own note goes to M2, where Zotero keeps the same text (its "extra",
+which its BibTeX translator writes as `note`); N1 is the reader's note."""
 
 
 def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:

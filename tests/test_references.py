@@ -365,6 +365,21 @@ def test_editors_numbers_places_and_subtitles_reach_csl_and_ris(empty_library: L
         assert [e.get("family") for e in back["Sparse Heads"]["editor"]] == ["Roe", "Berg"]
 
 
+def test_an_entry_note_and_the_readers_note_stay_apart_in_ris(corpus: Library, tmp_path: Path) -> None:
+    (paper,) = [p for p in corpus.store.iter_papers() if p.title.startswith("Cohen")]
+    corpus.set_note(paper.id, "Mine: check the bound.")
+    ris = "".join(corpus.export("ris", [paper.id], with_notes=True))
+    assert "M2  - Extended version of a workshop paper\r\n" in ris and "N1  - Mine: check the bound.\r\n" in ris
+    path = tmp_path / "one.ris"
+    path.write_text(ris, encoding="utf-8", newline="")
+    with Library.open(tmp_path / "again.db") as again:
+        again.import_file(path, today=TODAY)
+        (back,) = again.store.iter_papers()
+        assert back.note == "Mine: check the bound."
+        (entry,) = strict(bibtex(again)).entries.values()
+        assert entry.fields["note"] == "Extended version of a workshop paper"
+
+
 def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, tmp_path: Path) -> None:
     items = [
         {"id": "day", "type": "article-journal", "title": "On A Day", "issued": {"date-parts": [[2020, 5, 17]]}},

@@ -1,7 +1,8 @@
 """Parse RIS (EndNote, Mendeley, Zotero, Web of Science): tagged lines, one reference from TY to ER.
 
 Each reference becomes a paper and a kept BibTeX entry, so a BibTeX export of it keeps the journal,
-pages and DOI. Zotero writes the user's notes as N1; they become the paper's note.
+pages and DOI. Zotero writes the user's notes as N1; they become the paper's note. M2 (Zotero's "extra")
+is the entry's own note.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ RIS_TO_BIBTEX = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _FIELDS = {"JO": "journal", "JF": "journal", "T2": "journal", "JA": "journal", "VL": "volume", "IS": "number",
            "PB": "publisher", "CY": "address", "DO": "doi", "SN": "issn", "ET": "edition",
-           "T3": "series"}  # fmt: skip
-"""Tags carried into the kept entry as they are (the first of each)."""
+           "T3": "series", "M2": "note"}  # fmt: skip
+"""Tags carried into the kept entry as they are (the first of each). M2 is Zotero's "extra": the entry's own
+note, where N1 is the reader's."""
 _MAX_LINE = 100_000
 
 
