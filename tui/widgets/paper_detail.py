@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import Group
 from rich.text import Text
@@ -16,7 +16,6 @@ from tui.widgets.line_view import LineView
 if TYPE_CHECKING:
     import datetime as dt
 
-    from rich.console import RenderableType
     from rich.style import Style
 
 Marker = Callable[[Text], Text]
@@ -158,20 +157,21 @@ def describe(
 class PaperDetail(LineView, can_focus=True):
     """Shows one paper, scrollable; empty when nothing is highlighted.
 
-    A line-API scroll view: a new paper is wrapped once to the pane's width and its lines are
-    repainted, with no layout pass (the pane's box never changes with what it shows) and no
-    second rendering to measure its height.
+    A line-API scroll view: a new paper is wrapped once to the pane's width, and only the lines on
+    screen are drawn (a long abstract's lines below the pane cost nothing until scrolled to), with no
+    layout pass (the pane's box never changes with what it shows) and no second rendering to measure
+    its height.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"paper-detail--match"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.content: RenderableType = Text("No paper selected", style="dim")
-        """What the pane shows, as Rich renderables (the tests read it)."""
-        self._lines: list[Strip] = []
+        self.content: Text | Group = Text("No paper selected", style="dim")
+        """What the pane shows, as Rich text (the tests read it)."""
+        self._lines: list[Text] = []
         self._styled: dict[int, Strip] = {}
-        """Lines in the pane's colours, by line number: drawn once per paper, width or style."""
+        """Lines drawn in the pane's colours, by line number: once per paper, width or style."""
 
     def show_welcome(self) -> None:
         """What an empty library says: how to fill it."""
@@ -194,20 +194,18 @@ class PaperDetail(LineView, can_focus=True):
             match = self.get_component_rich_style("paper-detail--match", partial=True)
             self._set(describe(paper, now, why=why, match=match, next_because=next_because))
 
-    def _set(self, content: RenderableType) -> None:
+    def _set(self, content: Text | Group) -> None:
         self.content = content
         self._wrap()
         self.scroll_to(0, 0, animate=False, immediate=True)
 
     def _wrap(self) -> None:
-        """Lay the content out in lines of the pane's width, once per paper or width."""
+        """Cut the content into lines of the pane's width, once per paper or width; drawing them waits
+        until they are on screen."""
         width = self.scrollable_content_region.width
-        if width <= 0:
-            self._lines = []
-        else:
-            console = self.app.console
-            lines = console.render_lines(self.content, console.options.update_width(width), pad=True)
-            self._lines = [Strip(line, width) for line in lines]
+        parts = [self.content] if isinstance(self.content, Text) else self.content.renderables  # Texts: describe's
+        console = self.app.console
+        self._lines = [line for part in parts for line in cast("Text", part).wrap(console, width)] if width > 0 else []
         self._styled.clear()
         self.set_rows(len(self._lines))
 
@@ -220,9 +218,15 @@ class PaperDetail(LineView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
         if index >= len(self._lines):
-            return Strip.blank(self.scrollable_content_region.width, self.base_style)
+            return Strip.blank(width, self.base_style)
         strip = self._styled.get(index)
         if strip is None:
-            strip = self._styled[index] = self._lines[index].apply_style(self.base_style)
+            # joined as Rich joins a text's wrapped lines, so a line's own style is drawn too
+            segments = _LINE.join([self._lines[index]]).render(self.app.console)
+            strip = self._styled[index] = Strip(segments).adjust_cell_length(width).apply_style(self.base_style)
         return strip
+
+
+_LINE = Text()
