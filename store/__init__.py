@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from store.links import extract_links, openable_url
     from store.models import (
         PRIORITY_LIMIT,
+        Hit,
         ImportReport,
         IndexRecord,
         NoteVersion,
@@ -47,12 +48,13 @@ if TYPE_CHECKING:
         Shelf,
         Source,
         UserData,
+        Why,
         title_key,
     )
     from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
     from store.query import QUERY_HELP, SORTS, Filter, Query, facet_filters, parse_query
     from store.read_next import Suggestion
-    from store.search import Hit, SearchIndex, SearchResult, Why
+    from store.search import SearchIndex, SearchResult
     from store.segment import Segment
     from store.store import Store, problem_lines
     from store.sync import Peer, SyncError, SyncReport
@@ -71,13 +73,13 @@ _HOMES = {
     "store.importers": ("parse_bibtex", "parse_bytes", "parse_profile_dump"),
     "store.library": ("Change", "ImportOutcome", "Library"),
     "store.links": ("extract_links", "openable_url"),
-    "store.models": ("PRIORITY_LIMIT", "ImportReport", "IndexRecord", "NoteVersion", "Paper", "PaperDraft",
+    "store.models": ("PRIORITY_LIMIT", "Hit", "ImportReport", "IndexRecord", "NoteVersion", "Paper", "PaperDraft",
                      "ParseResult", "Personal", "Problem", "ProfileStats", "ReadStatus", "Shelf", "Source",
-                     "UserData", "title_key"),
+                     "UserData", "Why", "title_key"),
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
     "store.read_next": ("Suggestion",),
-    "store.search": ("Hit", "SearchIndex", "SearchResult", "Why"),
+    "store.search": ("SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
     "store.errors": ("LibraryBusy", "NoteConflict", "PaperNotFound", "StoreError"),
     "store.store": ("Store", "problem_lines"),

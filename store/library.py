@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
 from store.files import FolderReport, Unreadable, read_note_file, read_regular, write_atomic, write_folder
 from store.live_index import LiveIndex
-from store.models import ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf
+from store.models import Hit, ImportReport, NoteVersion, Paper, ParseResult, Problem, ReadStatus, Shelf, Why
 from store.query import facet_filters
 from store.store import Store, utc_now
 from store.text import counted
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from store.query import Filter, Query
     from store.read_next import ReadNext, Suggestion
-    from store.search import Hit, SearchIndex, SearchResult, Why
+    from store.search import SearchIndex, SearchResult
     from store.store import Clock
     from store.sync import Peer, SyncReport
     from store.trash import Trashed
@@ -244,8 +244,6 @@ class Library:
 
     def hit(self, result: SearchResult, paper_id: int) -> Hit:
         """A result row's relevance and highlight spans."""
-        from store.search import Hit
-
         if result.highlight is None:
             return Hit(paper_id, 0.0)
         paper = self.paper(paper_id)
@@ -253,8 +251,6 @@ class Library:
 
     def why(self, result: SearchResult, paper: Paper, *, limit: int = 5_000) -> Why:
         """What in this paper the search matched (the first ``limit`` characters of each field)."""
-        from store.search import Why
-
         return result.explain(paper, limit) if result.explain is not None else Why({})
 
     def paper(self, paper_id: int) -> Paper:

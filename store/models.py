@@ -305,3 +305,29 @@ class Signals:
     """Papers the user engaged with, and how ("read", "reading", "tagged", "noted")."""
     texts: Mapping[int, tuple[str, str]]
     """The title and abstract of each engaged paper."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the paper, its relevance, and what matched in its title and author list."""
+
+    paper_id: int
+    score: float
+    title_spans: tuple[tuple[int, int], ...] = ()
+    author_spans: tuple[tuple[int, int], ...] = ()
+    """Character ranges in ``", ".join(paper.authors)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a paper matched: the words of each field the query matched, as they are written there.
+
+    Authors and affiliations are the names that matched, whole; a field that did not match is absent.
+    """
+
+    words: dict[str, tuple[str, ...]]
+    pdf: str = ""
+    """A stretch of the PDF's text around the first match there (``words["pdf"]``), on one line."""
+
+    def __bool__(self) -> bool:
+        return bool(self.words)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from store.models import IndexRecord, Paper, Personal, ReadStatus
+from store.models import Hit, IndexRecord, Paper, Personal, ReadStatus, Why
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
 from store.segment import Segment, list_keys, sort_rank
 from store.text import excerpt, normalize
@@ -70,34 +70,8 @@ _PDF_EXCERPT = 110
 _PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note", "pdf")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One result: the paper, its relevance, and what matched in its title and author list."""
-
-    paper_id: int
-    score: float
-    title_spans: tuple[tuple[int, int], ...] = ()
-    author_spans: tuple[tuple[int, int], ...] = ()
-    """Character ranges in ``", ".join(paper.authors)``."""
-
-
 WHY_FIELDS = {"title": "title", "authors": "author", "affiliations": "aff", "abstract": "abstract", "note": "note"}
 """The paper fields a query can match in, and the query field (``author:``…) of each."""
-
-
-@dataclass(frozen=True, slots=True)
-class Why:
-    """Why a paper matched: the words of each field the query matched, as they are written there.
-
-    Authors and affiliations are the names that matched, whole; a field that did not match is absent.
-    """
-
-    words: dict[str, tuple[str, ...]]
-    pdf: str = ""
-    """A stretch of the PDF's text around the first match there (``words["pdf"]``), on one line."""
-
-    def __bool__(self) -> bool:
-        return bool(self.words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,13 @@ def test_no_store_module_nor_the_headless_cli_loads_textual_rich_or_pyperclip() 
     assert result.returncode == 0, result.stderr
 
 
+def test_the_first_screen_waits_for_no_numpy() -> None:
+    """numpy (~80 ms to import) is needed once the index loads, in a worker: not to draw the first screen."""
+    code = "import sys, tui.cli, tui.app\nassert 'numpy' not in sys.modules\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
 def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache"],
