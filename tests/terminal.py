@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import select
 import signal
 import struct
 import sys
@@ -27,11 +28,16 @@ class Terminal:
             os.execve(sys.executable, [sys.executable, "-m", "tui", "--db", str(db)], env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         self.screen = bytearray()
+        self._closing = threading.Event()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     def _drain(self) -> None:
-        while True:
+        """Read what the app draws until it ends or the test hangs up; never blocked in a read, which
+        would keep the terminal open after ``hang_up`` closed it."""
+        while not self._closing.is_set():
+            if not select.select([self.fd], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(self.fd, 65536)
             except OSError:
@@ -56,6 +62,13 @@ class Terminal:
         """Keys in one write, as a paste or a fast typist sends them: they arrive in one read."""
         os.write(self.fd, keys)
 
+    def hang_up(self) -> None:
+        """Close the terminal under the app, as closing its window does: SIGHUP, and EIO on every write."""
+        self._closing.set()
+        self._reader.join()
+        os.close(self.fd)
+        self.fd = -1
+
     def wait_exit(self, timeout: float = 30) -> int:
         """Wait for the app to end by itself; its wait status."""
         deadline = time.monotonic() + timeout
@@ -79,4 +92,5 @@ class Terminal:
         if self.pid:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
-        os.close(self.fd)
+        if self.fd >= 0:
+            os.close(self.fd)

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import gc
 import signal
+import sys
 import threading
 import webbrowser
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from textual.binding import BindingType
+    from textual.driver import Driver
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.theme import Theme
@@ -115,6 +117,14 @@ class PapershelfApp(NoteActions, Transfers):
         wanted = sync and (folder or vault) and not library.read_only
         self.syncing = Syncing(self, library, folder, vault) if wanted else None
         self._gc_threshold: tuple[int, int, int] | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if sys.platform == "win32":
+            return driver
+        from tui.driver import ClosedTerminalDriver, LinuxDriver  # termios: not on Windows
+
+        return ClosedTerminalDriver if driver is LinuxDriver else driver
 
     def _quit_on_signals(self, *, listen: bool) -> None:
         """A closed terminal (SIGHUP) or a SIGTERM quits as ctrl+q does, so screens close and what was

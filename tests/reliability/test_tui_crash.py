@@ -93,6 +93,19 @@ def test_a_note_typed_just_before_the_terminal_closes_is_saved(db: Path, signum:
         assert conn.execute("SELECT note FROM papers WHERE note != ''").fetchall() == [("closed the lid",)]
 
 
+def test_a_terminal_closed_while_the_app_draws_ends_the_app(db: Path) -> None:
+    """A closed terminal's SIGCONT restarted Textual's driver (an input thread that never ends) and its
+    first failed write killed the writer thread whose queue then blocked the app: it ran on for good
+    (tmux kill-server as the first rows came: 5 runs of 6). Without the fix each run here hung."""
+    for _ in range(3):
+        with Terminal(db) as terminal:
+            terminal.wait_for(b"of 40")
+            terminal.burst(b"/" + b"attention " * 30)  # a search and a frame a key, in flight as the terminal goes
+            terminal.hang_up()
+            status = terminal.wait_exit(timeout=15)
+        assert os.WIFEXITED(status), "quit, not killed by SIGHUP"
+
+
 def test_quit_then_keys_in_one_burst_quits_without_a_traceback(db: Path) -> None:
     with Terminal(db) as terminal:
         terminal.wait_for(b"of 40")
