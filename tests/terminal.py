@@ -64,10 +64,7 @@ class Terminal:
 
     def hang_up(self) -> None:
         """Close the terminal under the app, as closing its window does: SIGHUP, and EIO on every write."""
-        self._closing.set()
-        self._reader.join()
-        os.close(self.fd)
-        self.fd = -1
+        self._close()
 
     def wait_exit(self, timeout: float = 30) -> int:
         """Wait for the app to end by itself; its wait status."""
@@ -93,4 +90,11 @@ class Terminal:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         if self.fd >= 0:
-            os.close(self.fd)
+            self._close()
+
+    def _close(self) -> None:
+        """Stop reading, then close our end: a read or select in progress keeps the terminal open."""
+        self._closing.set()
+        self._reader.join()
+        os.close(self.fd)
+        self.fd = -1
