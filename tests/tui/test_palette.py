@@ -8,6 +8,8 @@ from rich.segment import Segment
 
 from store import ReadStatus
 from tests.tui.conftest import chip_line, settle
+from tui.widgets.filter_pane import FilterPane
+from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "solarized-light", "catppuccin-latte")
@@ -94,3 +96,18 @@ async def test_a_filter_chip_moves_no_pane(app) -> None:
         assert "status: unread" in chip_line(app)
         assert {w.id: w.region for w in app.library_screen.query("#body, #filters, #results, PaperList")} == regions
         assert layouts == []
+
+
+async def test_a_theme_change_redraws_every_pane_in_its_new_colours(app) -> None:
+    """The panes keep the lines they drew; a theme change must not leave one in the old colours."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.library_screen
+        panes = [screen.query_one(PaperList), screen.query_one(FilterPane), screen.query_one(PaperDetail)]
+        before = [list(pane.render_line(1)) for pane in panes]
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        for pane, old in zip(panes, before, strict=True):
+            kept = list(pane.render_line(1))
+            pane.drawn.clear()
+            assert kept == list(pane.render_line(1)) != old, type(pane).__name__

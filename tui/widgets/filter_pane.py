@@ -105,7 +105,6 @@ class FilterPane(LineView, can_focus=True):
         self._facets: Mapping[str, Mapping[str, int]] = {}
         self._rows: list[FacetRow] = []
         self._index: dict[str, int] = {}
-        self._lines: dict[tuple[int, int, bool, bool], Strip] = {}
         self._expanded: set[str] = set()
         """Facets showing every value."""
         self._shelves: list[tuple[str, int]] = []
@@ -168,7 +167,7 @@ class FilterPane(LineView, can_focus=True):
                 rows.append(FacetRow(f"{facet}{_SEP}\x00", more, more=True))
         self._rows = rows
         self._index = {row.id: i for i, row in enumerate(rows)}
-        self._lines.clear()
+        self.drawn.clear()
         self.set_rows(len(rows))
         kept = self._index.get(highlighted) if highlighted is not None else None
         if kept is not None:
@@ -277,13 +276,8 @@ class FilterPane(LineView, can_focus=True):
     # -- drawing --------------------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self._lines.clear()
+        self.drawn.clear()
         self.set_rows(len(self._rows))
-
-    def notify_style_update(self) -> None:
-        """The theme, the focus or the CSS changed: lines drawn in the old colours go."""
-        super().notify_style_update()
-        self._lines.clear()
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
@@ -293,7 +287,7 @@ class FilterPane(LineView, can_focus=True):
             return Strip.blank(width, base)
         cursor = index == self.highlighted
         key = (index, width, cursor, self.has_focus)
-        strip = self._lines.get(key)
+        strip = self.drawn.get(key)
         if strip is None:
             row = self._rows[index]
             style = base
@@ -303,7 +297,7 @@ class FilterPane(LineView, can_focus=True):
                 style += self._part("cursor")
             segments = list(row.text.render(self.app.console))
             strip = Strip(segments).apply_style(style).adjust_cell_length(width, style).simplify()
-            self._lines[key] = strip
+            self.drawn[key] = strip
         return strip
 
     def _part(self, name: str) -> Style:

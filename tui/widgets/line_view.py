@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from rich.style import Style
+    from textual.strip import Strip
+
+DRAWN_LINES = 1024
+"""Lines a pane keeps drawn: a few screenfuls, whatever it holds."""
 
 
 class LineView(ScrollView):
@@ -27,6 +34,12 @@ class LineView(ScrollView):
 
     _base_style: Style | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drawn: LRUCache[Hashable, Strip] = LRUCache(DRAWN_LINES)
+        """Lines drawn in the pane's colours, by what they show (row, width, cursor…): a pane clears it
+        when what it shows changes, and a style change clears it here."""
+
     @property
     def base_style(self) -> Style:
         """The pane's own colours, as ``rich_style`` gives them, worked out once a style change:
@@ -36,9 +49,11 @@ class LineView(ScrollView):
         return self._base_style
 
     def notify_style_update(self) -> None:
-        """The theme, the focus or the CSS changed (Textual tells every node it restyles)."""
+        """The theme, the focus or the CSS changed (Textual tells every node it restyles): lines drawn in
+        the old colours go."""
         super().notify_style_update()
         self._base_style = None
+        self.drawn.clear()
 
     def set_rows(self, rows: int) -> None:
         """Set the scrollable height without the whole-screen layout a virtual_size change asks

@@ -170,8 +170,6 @@ class PaperDetail(LineView, can_focus=True):
         self.content: Text | Group = Text("No paper selected", style="dim")
         """What the pane shows, as Rich text (the tests read it)."""
         self._lines: list[Text] = []
-        self._styled: dict[int, Strip] = {}
-        """Lines drawn in the pane's colours, by line number: once per paper, width or style."""
 
     def show_welcome(self) -> None:
         """What an empty library says: how to fill it."""
@@ -206,26 +204,22 @@ class PaperDetail(LineView, can_focus=True):
         parts = [self.content] if isinstance(self.content, Text) else self.content.renderables  # Texts: describe's
         console = self.app.console
         self._lines = [line for part in parts for line in cast("Text", part).wrap(console, width)] if width > 0 else []
-        self._styled.clear()
+        self.drawn.clear()
         self.set_rows(len(self._lines))
 
     def on_resize(self) -> None:
         self._wrap()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styled.clear()
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, self.base_style)
-        strip = self._styled.get(index)
+        strip = self.drawn.get(index)
         if strip is None:
             # joined as Rich joins a text's wrapped lines, so a line's own style is drawn too
             segments = _LINE.join([self._lines[index]]).render(self.app.console)
-            strip = self._styled[index] = Strip(segments).adjust_cell_length(width).apply_style(self.base_style)
+            strip = self.drawn[index] = Strip(segments).adjust_cell_length(width).apply_style(self.base_style)
         return strip
 
 

@@ -24,7 +24,7 @@ from textual.widgets import Input
 
 from store import DEFAULT_COLUMNS, Hit, Paper, PaperNotFound, ReadStatus, printable
 from tui.actions import bindings
-from tui.widgets.line_view import LineView
+from tui.widgets.line_view import DRAWN_LINES, LineView
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -39,8 +39,6 @@ GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.QUEUED: "»", ReadStatus.READING:
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
 """A space, then the code and note marks after the title."""
-_CACHED_ROWS = 1024
-"""Rows (and their highlights) kept drawn: a few screenfuls, whatever the size of the list."""
 FETCH_BLOCK = 64
 """Papers fetched in one query when a row of a block not yet fetched is drawn (one at a time cost
 ~0.3 ms each at 100k papers, 10 ms for a PgDn)."""
@@ -180,14 +178,12 @@ class PaperList(LineView, can_focus=True):
         self._fetched: set[int] = set()
         """Blocks of FETCH_BLOCK rows whose papers were fetched together."""
         self._hit_of: Callable[[int], Hit] | None = None
-        self._hits: LRUCache[int, Hit] = LRUCache(_CACHED_ROWS)
+        self._hits: LRUCache[int, Hit] = LRUCache(DRAWN_LINES)  # the highlights of the rows kept drawn
         self._selected: set[int] = set()
         self._anchor: int | None = None
         """Where a shift+arrow selection started; None when not extending."""
         self._kept: set[int] = set()
         """The selection from before the current shift+arrow run, which the run adds to."""
-        self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(_CACHED_ROWS)
-        """Drawn rows, bounded: scrolling through a million papers must not keep a million strips."""
         self._parts: dict[str, Style] = {}
         """Component styles made solid, by name; a theme change clears them."""
         self.search_field: Input | None = None
@@ -253,7 +249,7 @@ class PaperList(LineView, can_focus=True):
         self._ids, self._paper_of, self._hit_of, self._fetch = ids, paper_of, hit_of, fetch
         self._fetched = {0}
         self._hits.clear()
-        self._cache.clear()
+        self.drawn.clear()
         self._selected &= set(ids) if self._selected else set()
         self.set_rows(max(rows or 0, len(ids)))
         position = 0
@@ -274,13 +270,13 @@ class PaperList(LineView, can_focus=True):
 
     def papers_changed(self) -> None:
         """Redraw after papers changed in place (a status, note or tag)."""
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh()
         self.post_message(self.Highlighted(self.current.id if self.current else None))
 
     def clear_selection(self) -> None:
         self._selected.clear()
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh()
 
     # -- cursor ---------------------------------------------------------------------------------
@@ -309,7 +305,7 @@ class PaperList(LineView, can_focus=True):
         if current is None:
             return
         self._selected ^= {current.id}
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh_line(self.cursor)
         self.action_move(1)
 
@@ -321,7 +317,7 @@ class PaperList(LineView, can_focus=True):
         self.cursor = max(0, min(self.cursor + delta, len(self._ids) - 1))
         low, high = sorted((self._anchor, self.cursor))
         self._selected = self._kept | set(self._ids[low : high + 1])
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh()
 
     def action_open(self) -> None:
@@ -367,7 +363,7 @@ class PaperList(LineView, can_focus=True):
                 self.action_open()
 
     def on_resize(self) -> None:
-        self._cache.clear()
+        self.drawn.clear()
         self.set_rows(self.virtual_size.height)  # the rows it has, or will have once its order completes
 
     # -- drawing --------------------------------------------------------------------------------
@@ -380,13 +376,13 @@ class PaperList(LineView, can_focus=True):
         paper_id = self._ids[index]
         selected = paper_id in self._selected
         key = (index, width, index == self.cursor, selected)
-        strip = self._cache.get(key)
+        strip = self.drawn.get(key)
         if strip is None:
             paper = self._paper_at(index)
             if paper is None:
                 return Strip.blank(width, self.base_style)
             strip = self._render_row(paper, width, cursor=key[2], selected=selected)
-            self._cache[key] = strip
+            self.drawn[key] = strip
         return strip
 
     def _hit(self, paper_id: int) -> Hit:
@@ -397,10 +393,9 @@ class PaperList(LineView, can_focus=True):
         return hit
 
     def notify_style_update(self) -> None:
-        """The theme or the CSS changed: rows drawn in the old colours go."""
+        """The theme or the CSS changed: component styles made solid in the old colours go."""
         super().notify_style_update()
         self._parts.clear()
-        self._cache.clear()
 
     def _part(self, name: str) -> Style:
         part = self._parts.get(name)
@@ -487,9 +482,9 @@ class PaperList(LineView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
     def on_focus(self) -> None:
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh()
 
     def on_blur(self) -> None:
-        self._cache.clear()
+        self.drawn.clear()
         self.refresh()
