@@ -22,13 +22,16 @@ def test_no_store_module_nor_the_headless_cli_loads_textual_rich_or_pyperclip() 
         "bad = [m for m in ('textual', 'rich', 'pyperclip') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
+    _in_a_fresh_interpreter(code)
 
 
 def test_the_first_screen_waits_for_no_numpy() -> None:
     """numpy (~80 ms to import) is needed once the index loads, in a worker: not to draw the first screen."""
-    code = "import sys, tui.cli, tui.app\nassert 'numpy' not in sys.modules\n"
+    _in_a_fresh_interpreter("import sys, tui.cli, tui.app\nassert 'numpy' not in sys.modules\n")
+
+
+def _in_a_fresh_interpreter(code: str) -> None:
+    """Run code where nothing is imported yet; its assertions fail the test."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
