@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
@@ -16,6 +15,17 @@ if TYPE_CHECKING:
 
 DRAWN_LINES = 1024
 """Lines a pane keeps drawn: a few screenfuls, whatever it holds."""
+
+
+class Drawn(dict["Hashable", "Strip"]):
+    """Lines drawn, by what they show, emptied when full: scrolling a million rows keeps no million
+    strips. A plain dict, not an LRU: Textual's LRUCache links its entries in cycles, which only the
+    cycle collector frees, and every key replaces a pane's lines."""
+
+    def __setitem__(self, key: Hashable, strip: Strip) -> None:
+        if len(self) >= DRAWN_LINES:
+            self.clear()
+        super().__setitem__(key, strip)
 
 
 class LineView(ScrollView):
@@ -36,7 +46,7 @@ class LineView(ScrollView):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.drawn: LRUCache[Hashable, Strip] = LRUCache(DRAWN_LINES)
+        self.drawn = Drawn()
         """Lines drawn in the pane's colours, by what they show (row, width, cursor…): a pane clears it
         when what it shows changes, and a style change clears it here."""
 
