@@ -127,6 +127,14 @@ def test_a_remap_onto_a_key_in_use_is_warned_about() -> None:
     ]
 
 
+def test_a_remap_of_an_action_that_has_no_key_says_where_it_lives() -> None:
+    from tui.actions import remapped
+
+    keymap, problems = remapped({"app.import": "ctrl+o", "paper.read": "R"})
+    assert keymap == {"paper.read": "R"}
+    assert problems == ["keys.app.import: only in the command palette (ctrl+p), it has no key to remap"]
+
+
 @pytest.mark.parametrize("old_id", ["paper.read", "reader.read"])
 async def test_one_remap_reaches_the_list_and_the_reader(library: Library, tmp_path: Path, old_id: str) -> None:
     """The list and the reader bind the same paper actions (``tui.actions``); a config.toml written for

@@ -1,7 +1,8 @@
-"""Every key binding of the app, each defined once: id, keys, action, description, tooltip, the
-screens and widgets (scopes) that bind it and the key bars that show it.
+"""Every action of the app, each defined once: id, keys, action, description, tooltip, the
+screens and widgets (scopes) that bind it, the key bars that show it and its command-palette title.
 
-Screens and widgets take their ``BINDINGS`` from here (``bindings(scope)``); the help screen, the
+Screens and widgets take their ``BINDINGS`` from here (``bindings(scope)``), the command palette its
+entries (``palette()``; a few actions have no key and live only there); the help screen, the
 config's remaps (by id) and the conflict check read the same table, so a remap reaches every screen
 that binds the id (``paper.read`` in the list and the reader alike). The order within a scope is
 the order its key bar and help screen show. Paper actions run on the app (``tui.paper_actions``)
@@ -34,13 +35,24 @@ class Action:
     shown: str = ""
     """The scopes whose key bar shows it."""
     priority: bool = False
+    palette: str = ""
+    """Its title in the command palette, which shows the tooltip beneath; empty: not offered there."""
 
 
 ACTIONS = (
     # everywhere
     Action("app.quit", "ctrl+q", "quit", "Quit", "Quit papershelf", "app", priority=True),
     # the library screen: Help and Quit first, since a narrow terminal's key bar cuts bindings from the right
-    Action("app.help", "question_mark", "help", "Help", "Keys and search syntax", "library", shown="library"),
+    Action(
+        "app.help",
+        "question_mark",
+        "help",
+        "Help",
+        "Every binding and the query language",
+        "library",
+        shown="library",
+        palette="help: keys and search syntax",
+    ),
     Action("library.quit", "q", "app.quit", "Quit", "Quit papershelf", "library", shown="library"),
     Action("library.search", "slash", "focus_search", "Search", "Type to search", "library", shown="library"),
     Action(
@@ -61,81 +73,114 @@ ACTIONS = (
         "r",
         "app.mark('read')",
         "Read",
-        "Mark as read",
+        "Mark the selected papers read",
         "library reader",
         shown="library reader",
+        palette="paper: mark read",
     ),
-    Action("paper.unread", "u", "app.mark('unread')", "Unread", "Mark as unread", "library reader"),
+    Action(
+        "paper.unread",
+        "u",
+        "app.mark('unread')",
+        "Unread",
+        "Mark the selected papers unread",
+        "library reader",
+        palette="paper: mark unread",
+    ),
     Action(
         "paper.reading",
         "i",
         "app.mark('reading')",
         "Reading",
-        "Mark as being read",
+        "Mark the selected papers as being read",
         "library reader",
         shown="reader",
+        palette="paper: mark reading",
     ),
     Action("paper.toggle", "space", "app.toggle_read", "Read/unread", "Toggle read", "library"),
-    Action("paper.queue", "Q", "app.queue", "Queue", "Queue to read next; again unqueues", "library reader"),
-    Action("paper.priority_up", "plus", "app.priority(1)", "Sooner", "Raise the priority", "library reader"),
+    Action(
+        "paper.queue",
+        "Q",
+        "app.queue",
+        "Queue",
+        "Queue to read next; again unqueues",
+        "library reader",
+        palette="paper: queue",
+    ),
+    Action(
+        "paper.priority_up",
+        "plus",
+        "app.priority(1)",
+        "Sooner",
+        "Raise the priority: read sooner",
+        "library reader",
+        palette="paper: raise priority",
+    ),
     Action(
         "paper.priority_down",
         "minus",
         "app.priority(-1)",
         "Later",
-        "Lower the priority",
+        "Lower the priority: read later",
         "library reader",
+        palette="paper: lower priority",
     ),
     Action(
         "paper.note",
         "e",
         "app.edit_note",
         "Note",
-        "Edit the note",
+        "Write a note for the paper",
         "library reader",
         shown="library reader",
+        palette="paper: edit note",
     ),
     Action(
         "paper.note_external",
         "E",
         "app.external_note",
         "Note in $EDITOR",
-        "Edit the note in $EDITOR",
+        "Open the note in your own editor",
         "library reader",
+        palette="paper: edit note in $EDITOR",
     ),
     Action(
         "paper.note_history",
         "H",
         "app.note_history",
         "Note history",
-        "Every saved version of the note",
+        "Every saved version of the note; restore one",
         "library reader",
+        palette="paper: note history",
     ),
     Action(
         "paper.copy_code",
         "c",
         "app.copy_code",
         "Copy code",
-        "Copy the code link",
+        "Copy the paper's code URL",
         "library reader",
         shown="library reader",
+        palette="paper: copy code link",
     ),
     Action(
         "paper.next_unread",
         "n",
         "app.next_unread(1)",
         "Next unread",
-        "The next unread paper",
+        "Jump to the next unread paper",
         "library reader",
         shown="reader",
+        palette="list: next unread",
     ),
     Action(
         "paper.previous_unread",
         "N",
         "app.next_unread(-1)",
         "Previous unread",
-        "The previous unread paper",
+        "Jump to the previous unread paper",
         "library reader",
+        palette="list: previous unread",
     ),
     Action(
         "paper.copy_citation",
@@ -144,6 +189,7 @@ ACTIONS = (
         "Copy citation",
         "Copy a citation, \\cite or key",
         "library reader",
+        palette="paper: copy citation…",
     ),
     Action(
         "paper.copy_abstract",
@@ -152,47 +198,101 @@ ACTIONS = (
         "Copy abstract",
         "Copy the abstract",
         "library reader",
+        palette="paper: copy abstract",
     ),
     Action(
         "paper.copy_bibtex",
         "b",
         "app.copy_bibtex",
         "Copy BibTeX",
-        "BibTeX of the selection",
+        "Copy BibTeX for the selected papers",
         "library reader",
+        palette="paper: copy BibTeX",
     ),
-    Action("paper.open", "o", "app.open_link", "Open", "Open the code link or first link", "library reader"),
-    Action("paper.key", "K", "app.change_key", "Citation key", "Change the citation key", "library"),
-    Action("paper.pdf", "p", "app.open_pdf", "PDF", "Open the paper's PDF", "library reader"),
+    Action(
+        "paper.open",
+        "o",
+        "app.open_link",
+        "Open",
+        "Open the code URL or first link in the browser",
+        "library reader",
+        palette="paper: open link",
+    ),
+    Action(
+        "paper.key",
+        "K",
+        "app.change_key",
+        "Citation key",
+        "Give the paper a key of your choosing; the old one stays as an alias",
+        "library",
+        palette="paper: change citation key…",
+    ),
+    Action(
+        "paper.pdf",
+        "p",
+        "app.open_pdf",
+        "PDF",
+        "Open the paper's PDF (attached, or named by its BibTeX file field)",
+        "library reader",
+        palette="paper: open PDF",
+    ),
     Action(
         "paper.open_read",
         "O",
         "app.open_and_read",
         "Open and mark read",
-        "Open the link and mark as read",
+        "Open the link, then mark the paper read",
         "library reader",
+        palette="paper: open link and mark read",
     ),
-    Action("paper.tag", "t", "app.tag", "Tag", "Add or remove a tag", "library reader"),
+    Action("paper.tag", "t", "app.tag", "Tag", "Add or remove a tag", "library reader", palette="paper: tag"),
     Action(
         "paper.edit",
         "M",
         "app.edit_paper",
         "Correct",
-        "Correct title, authors, year…",
+        "Correct the title, authors, year, category or link (a re-import keeps it)",
         "library reader",
+        palette="paper: correct details…",
     ),
     Action(
         "paper.delete",
         "D",
         "app.delete",
         "Delete",
-        "Move to the trash (ctrl+z undoes)",
+        "Move the selected papers to the trash (ctrl+z brings them back)",
         "library reader",
+        palette="paper: delete",
     ),
-    Action("paper.undo", "ctrl+z", "app.undo", "Undo", "Undo the last status, tag or delete", "library"),
+    Action(
+        "paper.undo",
+        "ctrl+z",
+        "app.undo",
+        "Undo",
+        "Undo the last status, tag or delete",
+        "library",
+        palette="paper: undo",
+    ),
     # the library screen
-    Action("list.export", "x", "app.export", "Export", "Export the papers listed", "library"),
-    Action("list.sort", "s", "cycle_sort", "Sort", "Cycle the sort order", "library", shown="library"),
+    Action(
+        "list.export",
+        "x",
+        "app.export",
+        "Export",
+        "Export the papers listed: BibTeX, CSL-JSON, Markdown, JSON, CSV or notes",
+        "library",
+        palette="list: export…",
+    ),
+    Action(
+        "list.sort",
+        "s",
+        "cycle_sort",
+        "Sort",
+        "Sort by relevance, date, title, score, status or date added",
+        "library",
+        shown="library",
+        palette="list: cycle sort",
+    ),
     Action(
         "view.filters",
         "f",
@@ -201,6 +301,7 @@ ACTIONS = (
         "Show or hide the filter pane",
         "library",
         shown="library",
+        palette="view: toggle filters",
     ),
     Action(
         "view.focus_filters",
@@ -210,8 +311,24 @@ ACTIONS = (
         "Move to the filter pane (escape comes back)",
         "library",
     ),
-    Action("view.detail", "d", "toggle_detail", "Detail", "Show or hide the detail", "library"),
-    Action("filters.clear_all", "ctrl+l", "clear_filters", "Clear filters", "Clear every filter", "library"),
+    Action(
+        "view.detail",
+        "d",
+        "toggle_detail",
+        "Detail",
+        "Show or hide the detail pane",
+        "library",
+        palette="view: toggle detail",
+    ),
+    Action(
+        "filters.clear_all",
+        "ctrl+l",
+        "clear_filters",
+        "Clear filters",
+        "Clear every filter",
+        "library",
+        palette="filters: clear all",
+    ),
     Action(
         "list.save_shelf",
         "ctrl+s",
@@ -219,8 +336,30 @@ ACTIONS = (
         "Save as shelf",
         "Save this search and its filters under a name",
         "library",
+        palette="list: save as shelf…",
     ),
-    Action("view.stats", "S", "app.stats", "Stats", "Reading statistics", "library"),
+    Action(
+        "view.stats",
+        "S",
+        "app.stats",
+        "Stats",
+        "Papers read per week, the backlog, read/unread by category and profile",
+        "library",
+        palette="view: reading statistics",
+    ),
+    # only in the command palette: no key of their own
+    Action(
+        "app.import", "", "app.import", "Import", "Import a profile dump into the library", "", palette="import: file…"
+    ),
+    Action(
+        "app.sync_now",
+        "",
+        "app.sync_now",
+        "Sync now",
+        "A sync round now with the sync folder and the notes folder (papershelf sync)",
+        "",
+        palette="sync: now",
+    ),
     # the paper list
     Action("list.down", "down,j", "move(1)", "Down", "Next paper", "papers"),
     Action("list.up", "up,k", "move(-1)", "Up", "Previous paper", "papers"),
@@ -363,14 +502,23 @@ def bindings(scope: str) -> list[BindingType]:
     ]
 
 
+def palette() -> list[Action]:
+    """What the command palette offers, in the order of ``ACTIONS``."""
+    return [a for a in ACTIONS if a.palette]
+
+
 def remapped(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """The config's ``[keys]`` as a keymap of current ids, and what is wrong with it: ids no binding
     has, and keys another binding active at the same time already uses. An old id (``RENAMED``)
     remaps its current one, unless the current one is remapped too."""
     renamed = {RENAMED.get(i, i): k for i, k in keys.items() if i in RENAMED}
     wanted = renamed | {i: k for i, k in keys.items() if i not in RENAMED}
-    problems = [f"keys.{i}: no binding has this id (see the help screen)" for i in wanted if i not in BY_ID]
-    keymap = {i: k for i, k in wanted.items() if i in BY_ID}
+    problems = [
+        f"keys.{i}: no binding has this id (see the help screen)" if i not in BY_ID
+        else f"keys.{i}: only in the command palette (ctrl+p), it has no key to remap"
+        for i in wanted if not (i in BY_ID and BY_ID[i].scopes)
+    ]  # fmt: skip
+    keymap = {i: k for i, k in wanted.items() if i in BY_ID and BY_ID[i].scopes}
     return keymap, problems + conflicts(keymap)
 
 

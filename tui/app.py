@@ -17,7 +17,7 @@ from textual import events, on
 from textual.app import SystemCommand
 
 from store import Config, DecodeError, config_path, decode, printable, read_config, set_line, write_atomic
-from tui.actions import bindings, remapped
+from tui.actions import bindings, palette, remapped
 from tui.clipboard import SystemClipboard
 from tui.messages import LibraryLoaded, SyncFinished
 from tui.note_actions import NoteActions
@@ -37,46 +37,6 @@ if TYPE_CHECKING:
 
     from store import Library
     from tui.clipboard import Clipboard
-
-_PALETTE = (
-    ("paper: mark read", "Mark the selected papers read", "mark('read')"),
-    ("paper: mark unread", "Mark the selected papers unread", "mark('unread')"),
-    ("paper: mark reading", "Mark the selected papers as being read", "mark('reading')"),
-    ("paper: edit note", "Write a note for the paper", "edit_note"),
-    ("paper: edit note in $EDITOR", "Open the note in your own editor", "external_note"),
-    ("paper: note history", "Every saved version of the note; restore one", "note_history"),
-    ("paper: copy code link", "Copy the paper's code URL", "copy_code"),
-    ("paper: copy citation", "Copy authors, title and year", "copy_citation"),
-    ("paper: copy abstract", "Copy the abstract", "copy_abstract"),
-    ("paper: copy BibTeX", "Copy BibTeX for the selected papers", "copy_bibtex"),
-    ("list: export…", "Export the papers listed: BibTeX, CSL-JSON, Markdown, JSON, CSV or notes", "export"),
-    ("paper: open link", "Open the code URL or first link in the browser", "open_link"),
-    (
-        "paper: change citation key…",
-        "Give the paper a key of your choosing; the old one stays as an alias",
-        "change_key",
-    ),
-    ("paper: open PDF", "Open the paper's PDF (attached, or named by its BibTeX file field)", "open_pdf"),
-    ("paper: open link and mark read", "Open the link, then mark the paper read", "open_and_read"),
-    ("paper: tag", "Add or remove a tag", "tag"),
-    (
-        "paper: correct details…",
-        "Correct the title, authors, year, category or link (a re-import keeps it)",
-        "edit_paper",
-    ),
-    ("paper: delete", "Move the selected papers to the trash (undo brings them back)", "delete"),
-    ("paper: undo", "Undo the last status, tag or delete", "undo"),
-    ("list: next unread", "Jump to the next unread paper", "next_unread(1)"),
-    ("list: previous unread", "Jump to the previous unread paper", "next_unread(-1)"),
-    ("list: cycle sort", "Sort by relevance, date, title, score, status or date added", "cycle_sort"),
-    ("view: toggle filters", "Show or hide the filter pane", "toggle_filters"),
-    ("view: toggle detail", "Show or hide the detail pane", "toggle_detail"),
-    ("view: reading statistics", "Papers read per week, the backlog, read/unread by category and profile", "stats"),
-    ("filters: clear all", "Remove every facet filter", "clear_filters"),
-    ("import: file…", "Import a profile dump into the library", "import"),
-    ("sync: now", "A sync round now with the sync folder and the notes folder (papershelf sync)", "sync_now"),
-    ("help: keys and search syntax", "Every binding and the query language", "help"),
-)
 
 _YOUNG_OBJECTS = 10_000
 """Allocations between two runs of the cycle collector over the youngest objects (Python's default: 700)."""
@@ -273,12 +233,10 @@ class PapershelfApp(NoteActions, Transfers):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in _PALETTE:
-            yield SystemCommand(title, help_text, lambda action=action: self._runner(action).run_action(action))
-
-    def _runner(self, action: str) -> PapershelfApp | LibraryScreen:
-        """Paper actions run on the app; view actions on the library screen."""
-        return self if hasattr(self, f"action_{action.split('(')[0]}") else self.library_screen
+        for action in palette():  # as its key would run it on the library screen: view actions there, the rest here
+            yield SystemCommand(
+                action.palette, action.tooltip, lambda action=action.action: self.library_screen.run_action(action)
+            )
 
 
 def create_app(

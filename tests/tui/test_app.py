@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, TextArea
 from store import Library, ReadStatus, Store, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, toasts, wait_until
+from tui.actions import palette
 from tui.app import create_app
 from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
@@ -660,12 +661,29 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
         await wait_until(pilot, lambda: any("cannot read" in t for t in toasts(app)))
 
 
-async def test_command_palette_offers_actions(app) -> None:
+async def test_the_command_palette_offers_the_registrys_actions_and_runs_them(app) -> None:
+    """The palette's entries come from the same table as the keys: each names an action that exists
+    where its key runs it, says what its key's tooltip says, and runs from the palette itself."""
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        titles_offered = [c.title for c in app.get_system_commands(app.screen)]
-        for expected in ("paper: mark read", "paper: edit note", "import: file…", "list: cycle sort"):
-            assert expected in titles_offered
+        offered = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        for action in palette():
+            assert offered[action.palette] == action.tooltip
+            target = app if action.action.startswith("app.") else app.library_screen
+            name = action.action.removeprefix("app.").split("(")[0]
+            assert callable(getattr(target, f"action_{name}", None)), action.id
+        assert {
+            "import: file…",
+            "sync: now",
+            "paper: queue",
+            "list: cycle sort",
+            "help: keys and search syntax",
+        } <= set(offered)
+        first = listed(app).current
+        await pilot.press("ctrl+p", *"paper: mark read", "enter")
+        await wait_until(pilot, lambda: app.shelf.paper(first.id).status is ReadStatus.READ)
+        await pilot.press("ctrl+p", *"view: toggle detail", "enter")
+        await wait_until(pilot, lambda: not app.library_screen.query_one(PaperDetail).display)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 12), (20, 5)])
