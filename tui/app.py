@@ -68,7 +68,7 @@ class PapershelfApp(NoteActions, Transfers):
         library.key_pattern = self.config.key_pattern
         self._config_problems = list(config_problems)
         self._config_file = config_file
-        self.library_screen = LibraryScreen(library)
+        self.library_screen = LibraryScreen(library, self.papers_changed)
         self.library_screen.set_reactive(LibraryScreen.sort, self.config.sort)
         self.library_screen.columns = self.config.columns
         folder, vault = (

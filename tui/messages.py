@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
@@ -11,7 +11,13 @@ from textual.worker import Worker, WorkerState
 from store import StoreError
 
 if TYPE_CHECKING:
+    from textual.signal import Signal
+
     from store import Change, ImportReport, Paper, SearchResult, SyncReport, VaultReport
+
+PapersChanged: TypeAlias = "Signal[list[Paper] | None]"
+"""The app's broadcast to the screens that show papers: these papers changed, here or in another
+process (None: anything may have). A screen subscribes when it mounts; one closed drops out."""
 
 
 @dataclass
@@ -34,13 +40,6 @@ class SyncFinished(Message):
     report: SyncReport | None = None
     notes: VaultReport | None = None
     error: str | None = None
-
-
-@dataclass
-class Refresh(Message, bubble=False):
-    """Sent to every open screen: redraw these papers, or everything shown when ``papers`` is None."""
-
-    papers: list[Paper] | None = None
 
 
 @dataclass

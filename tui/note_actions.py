@@ -38,7 +38,7 @@ class NoteActions(PaperActions):
         def closed(_: str | None) -> None:
             self._note_editor = None
 
-        self._note_editor = NoteEditorScreen(paper, self.save_note, self.shelf)
+        self._note_editor = NoteEditorScreen(paper, self.save_note, self.shelf, self.papers_changed)
         self.push_screen(self._note_editor, closed)
 
     def save_note(self, paper_id: int, text: str, expected: str, edited: Edited | None = None) -> None:

@@ -3,7 +3,8 @@
 The actions live on the app, so the library and the reader bind the same keys to the same code
 (``app.mark('read')``) and never call each other. An action asks the screen in front which papers
 it means (:class:`ShowsPapers`); the change runs in a worker that posts what it saved, and the app
-tells every open screen (:class:`~tui.messages.Refresh`) so each redraws what it shows.
+publishes it (``papers_changed``, a :class:`~textual.signal.Signal`) to every screen that shows
+papers, so each redraws what it shows.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from urllib.parse import quote_plus
 
 from textual import on, work
 from textual.app import App
+from textual.signal import Signal
 from textual.worker import Worker
 
 from store import Change, Paper, PaperNotFound, ReadStatus, export, openable_url, printable
 from tui.clipboard import TMUX_BLOCKS
-from tui.messages import LibraryChanged, PapersSaved, Refresh, worker_failure
+from tui.messages import LibraryChanged, PapersSaved, worker_failure
 from tui.render import citation, plural
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.edit_paper import EditPaperScreen
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
     from store import Library
     from tui.clipboard import Clipboard
+    from tui.messages import PapersChanged
     from tui.screens.library import LibraryScreen
 
 UNDO_DEPTH = 50
@@ -71,6 +74,7 @@ class PaperActions(App[None]):
         self._open_url = open_url
         self._today = today
         self._undo: list[Change] = []
+        self.papers_changed: PapersChanged = Signal(self, "papers-changed")
 
     # -- which papers, and telling the screens ------------------------------------------------
 
@@ -87,9 +91,8 @@ class PaperActions(App[None]):
             return None
 
     def refresh_screens(self, papers: list[Paper] | None = None) -> None:
-        """Every open screen redraws these papers (None: anything may have changed)."""
-        for screen in self.screen_stack:
-            screen.post_message(Refresh(papers))
+        """Every screen that shows papers redraws these (None: anything may have changed)."""
+        self.papers_changed.publish(papers)
 
     def watch_for_changes(self) -> None:
         """Start looking for other writers: a second TUI, a CLI command, a script."""

@@ -358,6 +358,24 @@ async def test_a_paper_deleted_elsewhere_leaves_the_list_and_the_reader(app, sto
         await pilot.press("escape")
 
 
+async def test_a_paper_read_earlier_and_deleted_elsewhere_leaves_the_list_where_it_is(app, store: Store) -> None:
+    """The reader stays installed once closed; a change to the paper it last showed is not its business."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = listed(app).current
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is app.library_screen)
+        out, err = io.StringIO(), io.StringIO()
+        assert cli_main(["--db", str(store.path), "delete", str(paper.id)], out=out, err=err) == 0
+        await wait_until(pilot, lambda: paper.id not in listed(app).ids, timeout=2.0)
+        await settle(pilot)
+        assert app.screen is app.library_screen and app.library_screen in app.screen_stack
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.paper.id != paper.id)
+
+
 async def test_m_corrects_a_paper_and_the_list_and_detail_show_it(app, store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -1,7 +1,7 @@
 """The library screen: search bar, filter pane, paper list, detail pane.
 
 It finds and shows papers; what the user does to them lives on the app (``tui.paper_actions``),
-shared with the reader, and comes back here as a :class:`~tui.messages.Refresh`.
+shared with the reader, and comes back here through the app's ``papers_changed`` signal.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from tui.messages import (
     ImportProgress,
     LibraryLoaded,
     OrderCompleted,
-    Refresh,
     SearchFinished,
     ShelvesCounted,
     worker_failure,
@@ -55,7 +54,8 @@ if TYPE_CHECKING:
     from textual import events
     from textual.app import ComposeResult
 
-    from store import Library, Query, SearchResult
+    from store import Library, Paper, Query, SearchResult
+    from tui.messages import PapersChanged
 
 _NARROW, _SMALL, _SHORT = 100, 70, 20
 """Terminal sizes (columns, rows) where the layout changes."""
@@ -80,9 +80,10 @@ class LibraryScreen(Screen[None]):
     show_filters: reactive[bool] = reactive(True)
     show_detail: reactive[bool] = reactive(True)
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, changes: PapersChanged) -> None:
         super().__init__()
         self.library = library
+        self._changes = changes
         self.loaded = False
         """Whether the index is ready: until then the list is empty and searches wait."""
         self._last_result: SearchResult | None = None
@@ -128,6 +129,7 @@ class LibraryScreen(Screen[None]):
         self.query_one("#import-progress").display = False
         papers.focus()
         self.query_one(Position).say("opening the library…")
+        self._changes.subscribe(self, self.redraw)
         self.load_library()
 
     # -- what the paper actions ask of the list ------------------------------------------------
@@ -156,8 +158,7 @@ class LibraryScreen(Screen[None]):
             position += direction
         return None
 
-    @on(Refresh)
-    def redraw(self, message: Refresh) -> None:
+    def redraw(self, papers: list[Paper] | None) -> None:
         """Papers changed (here or elsewhere): rows, counts and the order by status may all differ."""
         if self.loaded:
             self.query_one(PaperList).papers_changed()
@@ -387,7 +388,7 @@ class LibraryScreen(Screen[None]):
             self.notify("That paper was just moved to the trash", timeout=2)
             return
         if self._reader is None:
-            self._reader = ReaderScreen(paper, self.library)
+            self._reader = ReaderScreen(paper, self.library, self._changes)
             self.app.install_screen(self._reader, name=f"reader-{id(self)}")
         else:
             self._reader.show(paper, top=True)

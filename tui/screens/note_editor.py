@@ -12,7 +12,6 @@ from textual.widgets import Label, TextArea
 
 from store import NoteConflict, Paper, PaperNotFound, StoreError, printable, show_controls
 from tui.actions import bindings
-from tui.messages import Refresh
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.type_ahead import TypeAhead
 from tui.widgets.key_bar import KeyBar
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from store import Library
+    from tui.messages import PapersChanged
 
 AUTOSAVE_SECONDS = 0.5
 """A crash loses at most this much typing."""
@@ -45,10 +45,13 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = bindings("note")
     FIELD = TextArea
 
-    def __init__(self, paper: Paper, save: Callable[[int, str, str], object], library: Library) -> None:
+    def __init__(
+        self, paper: Paper, save: Callable[[int, str, str], object], library: Library, changes: PapersChanged
+    ) -> None:
         super().__init__()
         self.paper = paper
         self._library = library
+        self._changes = changes
         self._save = save
         """save(paper id, text, the text expected on disk)."""
         self._on_disk = paper.note
@@ -60,6 +63,9 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
         """Characters (enter as a newline) of a burst that arrived before the editor was ready."""
         self._latest: str | None = None
         """The text as last typed, kept here to be saved when the editor goes away with the app."""
+
+    def on_mount(self) -> None:  # TypeAhead's runs too: Textual calls each class's handler
+        self._changes.subscribe(self, self.redraw)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog note-editor"):
@@ -159,9 +165,8 @@ class NoteEditorScreen(TypeAhead, ModalScreen[str]):
 
         self.app.push_screen(ChooseScreen(title, choices), chosen)
 
-    @on(Refresh)
-    def redraw(self, message: Refresh) -> None:
-        if message.papers is None or any(p.id == self.paper.id for p in message.papers):
+    def redraw(self, papers: list[Paper] | None) -> None:
+        if papers is None or any(p.id == self.paper.id for p in papers):
             try:
                 self.changed_on_disk(self._library.paper(self.paper.id).note)
             except PaperNotFound:

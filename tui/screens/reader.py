@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
 from store import PaperNotFound
 from tui.actions import bindings
-from tui.messages import Refresh
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import READER_CHARS, describe
 
@@ -20,6 +18,7 @@ if TYPE_CHECKING:
     from textual.binding import BindingType
 
     from store import Library, Paper
+    from tui.messages import PapersChanged
 
 
 class ReaderScreen(Screen[None]):
@@ -27,10 +26,14 @@ class ReaderScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("reader")
 
-    def __init__(self, paper: Paper, library: Library) -> None:
+    def __init__(self, paper: Paper, library: Library, changes: PapersChanged) -> None:
         super().__init__()
         self.paper = paper
         self._library = library
+        self._changes = changes
+
+    def on_mount(self) -> None:
+        self._changes.subscribe(self, self.redraw)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="reader"):
@@ -48,9 +51,10 @@ class ReaderScreen(Screen[None]):
         if top:
             self.query_one("#reader", VerticalScroll).scroll_home(animate=False)
 
-    @on(Refresh)
-    def redraw(self, message: Refresh) -> None:
-        if message.papers is None or any(p.id == self.paper.id for p in message.papers):
+    def redraw(self, papers: list[Paper] | None) -> None:
+        if self not in self.app.screen_stack:  # kept installed while closed: opening it draws the paper anew
+            return
+        if papers is None or any(p.id == self.paper.id for p in papers):
             try:
                 self.show(self._library.paper(self.paper.id))
             except PaperNotFound:  # moved to the trash (D, or elsewhere): back to the list, which no longer has it
