@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import shutil
-import sqlite3
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import edits, statistics, trash
-from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
+from store.errors import NoteConflict, PaperNotFound, StoreError
 from store.keys import source_key
+from store.library_file import LibraryFile
 from store.links import openable_url
 from store.merge import Merge, rekey
 from store.models import (
@@ -38,20 +32,15 @@ from store.rows import PAPER_COLUMNS, RECORD_COLUMNS, paper_of, record_of, strin
 from store.text import tag_name
 
 if TYPE_CHECKING:
+    import sqlite3
+    from pathlib import Path
+
     from store.sync import Peer, SyncReport
 
-SCHEMA_VERSION = 17
-"""How many migrations this release knows (a test keeps it in step with ``store.schema``).
-
-Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.
-"""
 
 Clock = Callable[[], dt.datetime]
 
-_BUSY_TIMEOUT_S = 10.0
 _CHUNK = 500
-_BULK_SETTINGS = {"cache_size": -262144, "temp_store": "MEMORY", "secure_delete": "OFF"}
-"""What a bulk write changes on the connection for its length (``Store._bulk`` says why)."""
 _STREAM_CHUNK = 500
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -85,236 +74,43 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _create_private(path: Path) -> None:
-    """A new library, and a folder made for it, are readable by their owner only (0600, 0700)."""
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-    if not path.exists():
-        with contextlib.suppress(FileExistsError):
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def _open_read_only(path: Path) -> tuple[sqlite3.Connection, tempfile.TemporaryDirectory[str] | None]:
-    """Read a library this process may not write, changes still in its WAL file included.
-
-    Without a WAL, ``immutable=1`` reads the file as it is. With one, SQLite must read it
-    through the shared-memory index: it can while that file exists or can be made; on a
-    read-only disk without one, the pages are read from a private copy instead.
-    """
-    wal = path.with_name(path.name + "-wal")
-    if not (wal.exists() and wal.stat().st_size > 0):
-        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S), None
-    live = _readable(f"{path.resolve().as_uri()}?mode=ro")
-    if live is not None:
-        return live, None
-    snapshot = tempfile.TemporaryDirectory(prefix="papershelf-")
-    copy = Path(snapshot.name) / path.name
-    shutil.copyfile(path, copy)
-    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-    conn = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    return conn, snapshot
-
-
-def _readable(uri: str) -> sqlite3.Connection | None:
-    """A connection to uri if its schema can be read through it, else None."""
-    try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
-    except sqlite3.Error:
-        return None
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        return None
-    return conn
-
-
 class Store:
-    """A papershelf library in one SQLite file. Safe to share between threads."""
+    """A papershelf library's verbs, in papers, over its SQLite file (``LibraryFile``, which opens it
+    and runs the transactions). Safe to share between threads."""
 
-    def __init__(self, conn: sqlite3.Connection, *, path: Path | None = None, clock: Clock = utc_now) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
+    def __init__(self, file: LibraryFile, *, clock: Clock = utc_now) -> None:
+        self.file = file
+        # The file's connection and transactions, under the short names every verb uses.
+        self._conn, self._lock = file.conn, file.lock
+        self._read, self._write, self._bulk = file.read, file.write, file.bulk
         self._clock = clock
-        self.path = path
-        self.read_only = False
-        """True when the file or its folder is not writable: reading works, every change is refused."""
-        self._snapshot: tempfile.TemporaryDirectory[str] | None = None
-        """A read-only library with unmerged WAL pages is read from a private copy, held here."""
-        self._writing = False
-        """Inside a write transaction (of the thread holding the lock): a nested write joins it."""
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Store:
         """Open (creating if needed) the library at path and bring its schema up to date."""
-        path = Path(path)
-        if path.is_dir():
-            raise StoreError(f"{path}: is a directory, expected a papershelf database file")
-        if path.exists() and not path.is_file():  # SQLite would write its journal beside a device
-            raise StoreError(f"{path}: not a regular file (a device or a pipe?), expected a papershelf database file")
-        existed = path.exists() and path.stat().st_size > 0
-        read_only = existed and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
-        snapshot = None
-        try:
-            if read_only:
-                conn, snapshot = _open_read_only(path)
-            else:
-                _create_private(path)
-                conn = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the library: {exc}") from None
-        store = cls(conn, path=path, clock=clock)
-        store.read_only = read_only
-        store._snapshot = snapshot
-        try:
-            store._prepare(existed)
-        except BaseException:
-            conn.close()
-            raise
-        return store
+        return cls(LibraryFile.open(path), clock=clock)
 
     @classmethod
     def in_memory(cls, *, clock: Clock = utc_now) -> Store:
-        store = cls(sqlite3.connect(":memory:", check_same_thread=False), clock=clock)
-        store._prepare(existed=False)
-        return store
+        return cls(LibraryFile.in_memory(), clock=clock)
 
-    def _prepare(self, existed: bool) -> None:
-        where = self.path or ":memory:"
-        try:
-            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = self._conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            if existed and version == 0 and not tables:
-                existed = False
-            if existed and version == 0:
-                raise StoreError(f"{where}: an SQLite database, but not a papershelf library; not touched")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{where}: cannot open the library ({exc}); not touched") from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{where}: not a papershelf database ({exc}); not touched") from None
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{where}: written by a newer papershelf (schema {version}, this one knows {SCHEMA_VERSION}); "
-                "upgrade papershelf to open it. The file was not touched."
-            )
-        if self.read_only:
-            if version < SCHEMA_VERSION:
-                raise StoreError(f"{where}: needs upgrading, but the file or its folder is read-only; not touched")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            return
-        try:
-            if self.path is not None:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            if version < SCHEMA_VERSION:
-                if existed and self.path is not None:
-                    self._backup(version)
-                self._migrate()
-            self._conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{where}: cannot set up the library ({exc})") from None
+    @property
+    def path(self) -> Path | None:
+        return self.file.path
 
-    def _migrate(self) -> None:
-        """Apply the pending migrations with foreign keys off, so a table rebuild cascades nothing."""
-        from sqlite_utils import Database  # deferred: 0.25 s to import, needed only to migrate
-
-        from store.schema import migrations
-
-        self._conn.execute("PRAGMA foreign_keys = OFF")
-        migrations.apply(Database(self._conn, execute_plugins=False))
-        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self._conn.commit()
-
-    def _backup(self, version: int) -> None:
-        """Copy the file aside before a migration touches it."""
-        assert self.path is not None
-        target = self.path.with_name(f"{self.path.name}.schema{version}.bak")
-        with contextlib.closing(sqlite3.connect(target)) as copy:
-            self._conn.backup(copy)
-        shutil.copymode(self.path, target)
+    @property
+    def read_only(self) -> bool:
+        """True when the file or its folder is not writable: reading works, every change is refused."""
+        return self.file.read_only
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-            if self._snapshot is not None:
-                self._snapshot.cleanup()
+        self.file.close()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, rolled back whole on any error.
-
-        BEGIN IMMEDIATE takes the write lock up front, so a second writer waits for the busy
-        timeout instead of failing when a read lock cannot be upgraded. A write inside another (a
-        sync round applying what other machines did through the verbs below) joins it.
-        """
-        if self.read_only:
-            raise StoreError(
-                f"{self.path}: the library is read-only (the file or its folder is not writable); nothing was changed"
-            )
-        with self._lock:
-            if self._writing:
-                yield self._conn
-                return
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise LibraryBusy(f"{self.path}: another program is writing to the library ({exc})") from None
-                raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path or ':memory:'}: cannot write: {exc}") from None
-            self._writing = True
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"{self.path or ':memory:'}: write failed, nothing was changed: {exc}") from None
-            except BaseException:
-                self._rollback()
-                raise
-            finally:
-                self._writing = False
-
-    @contextlib.contextmanager
-    def _bulk(self) -> Iterator[None]:
-        """Settings for the length of a bulk write (an import, a sync round, a trash move of thousands):
-        a large page cache, so fewer pages spill to the WAL twice, and statement journals in memory.
-        A statement whose triggers write (the change log) journals every page it touches first; on
-        disk that was half the cost of putting 10k papers back. Outside bulk writes temporary data
-        stays on disk, so a large sort never holds the whole library in memory.
-
-        secure_delete is off meanwhile: Debian builds SQLite with it on, which zeroes every freed
-        page and cell. A bulk write frees text it keeps elsewhere (a trash move copies the rows it
-        deletes) or replaces (a re-import), so the zeroing was a quarter of a restore's writes for
-        nothing; emptying the trash is not a bulk write and keeps the build's default."""
-        with self._lock:
-            before = {name: self._conn.execute(f"PRAGMA {name}").fetchone()[0] for name in _BULK_SETTINGS}
-            for name, value in _BULK_SETTINGS.items():
-                self._conn.execute(f"PRAGMA {name} = {value}")
-            try:
-                yield
-            finally:
-                for name, value in before.items():
-                    self._conn.execute(f"PRAGMA {name} = {int(value)}")
-
-    def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path or ':memory:'}: read failed: {exc}") from None
 
     def now(self) -> dt.datetime:
         """The library's clock: what its timestamps are stamped with (fixed in tests)."""

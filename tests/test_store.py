@@ -17,9 +17,9 @@ from store import (
     parse_profile_dump,
     title_key,
 )
+from store.library_file import SCHEMA_VERSION
 from store.models import sort_title
 from store.schema import migrations
-from store.store import SCHEMA_VERSION
 from tests.conftest import TODAY, FixedClock
 
 DUMP = (

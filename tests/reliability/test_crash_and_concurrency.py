@@ -29,6 +29,7 @@ def papershelf(db: Path, *argv: str) -> subprocess.Popen[bytes]:
 
 _HELD_IMPORT = """
 import pathlib, sys, threading
+import store.library_file
 import store.store
 from tui.cli import main
 
@@ -37,7 +38,7 @@ def hold():  # everything written, nothing committed: wait here to be killed
     threading.Event().wait()
 
 store.store.import_written = hold
-store.store._BULK_SETTINGS["cache_size"] = -1024  # a 1 MB page cache spills the open transaction into the WAL
+store.library_file._BULK_SETTINGS["cache_size"] = -1024  # a 1 MB page cache spills the open transaction into the WAL
 sys.exit(main(sys.argv[2:]))
 """
 

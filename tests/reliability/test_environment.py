@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlite_utils.migrations import Migrations
 
+import store.library_file
 import store.schema
-import store.store
 from store import Store, StoreError, parse_profile_dump
+from store.library_file import SCHEMA_VERSION
 from store.schema import m001_initial, m002_original_entry, m003_library_core, m004_citation_keys
-from store.store import SCHEMA_VERSION
 from tests.bench.synth import dump
 from tests.conftest import TODAY
 from tui.cli import main
@@ -46,7 +46,7 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
         db.execute("ALTER TABLE papers ADD COLUMN minutes_read INTEGER")
 
     monkeypatch.setattr(store.schema, "migrations", newer)
-    monkeypatch.setattr(store.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(store.library_file, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(db) as library:
         assert library.get(1).note == "precious"
         assert library._read("PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]

@@ -292,11 +292,11 @@ def test_a_note_save_waits_out_a_long_lock_and_keeps_the_text_if_it_never_ends(
     import threading
 
     import store.library
-    import store.store
+    import store.library_file
 
     _one_annotated_paper(tmp_path)
     db = tmp_path / "library.db"
-    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.2)  # SQLite's own wait, shortened for the test
+    monkeypatch.setattr(store.library_file, "_BUSY_TIMEOUT_S", 0.2)  # SQLite's own wait, shortened for the test
     monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 30.0)
     locker = sqlite3.connect(db, check_same_thread=False)
     locker.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
@@ -310,7 +310,7 @@ def test_a_note_save_waits_out_a_long_lock_and_keeps_the_text_if_it_never_ends(
     monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.5)
     locker.execute("BEGIN IMMEDIATE")  # and now one that never lets go
     with store.library.Library.open(db) as library:
-        with pytest.raises(store.store.LibraryBusy):
+        with pytest.raises(store.library_file.LibraryBusy):
             library.set_note(1, "typed while locked out")
         rescued = library.rescue_note(1, "typed while locked out")
     locker.rollback()

@@ -105,9 +105,9 @@ def lockable(
     """The app on a demo library, and a connection of another program that can take its write lock
     (BEGIN IMMEDIATE) and keep it; saves give up quickly."""
     import store.library
-    import store.store
+    import store.library_file
 
-    monkeypatch.setattr(store.store, "_BUSY_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(store.library_file, "_BUSY_TIMEOUT_S", 0.1)
     monkeypatch.setattr(store.library, "NOTE_PATIENCE_S", 0.3)
     library = Library.open(tmp_path / "locked.db")
     library.load_demo(today=TODAY)
