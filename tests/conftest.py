@@ -17,6 +17,17 @@ DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Benchmarks run only when a -m names them (pytest tests/bench -m bench -s): a plain run, or
+    one with -m "not slow", leaves them out (a -m in addopts would be replaced by the user's)."""
+    if "bench" in (config.getoption("markexpr") or ""):
+        return
+    benches = [item for item in items if item.get_closest_marker("bench")]
+    if benches:
+        config.hook.pytest_deselected(items=benches)
+        items[:] = [item for item in items if not item.get_closest_marker("bench")]
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: two workers a core. A Pilot test spends much of its time waiting for the app to be
     idle (Textual's wait_for_idle sleeps in 20 ms steps), time another worker can use."""

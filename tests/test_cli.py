@@ -271,6 +271,7 @@ def test_hostile_text_is_printed_inert(tmp_path: Path) -> None:
     assert json.loads(exported)[0]["title"] == "Evil \x1b[2J[bold]Title\u202e"
 
 
+@pytest.mark.slow
 def test_console_script_runs_without_textual(tmp_path: Path) -> None:
     """Headless commands must not pay for importing the TUI."""
     code = (

@@ -230,6 +230,7 @@ def test_an_append_keeps_a_note_saved_elsewhere_meanwhile(library: Library, monk
         assert agent.append_note(2, "first words").note == "first words"  # no blank line before an empty note
 
 
+@pytest.mark.slow
 def test_concurrent_processes_saving_notes_lose_nothing(library: Library, tmp_path: Path) -> None:
     path = library.store.path
     script = (
@@ -372,6 +373,7 @@ def test_queries_may_start_with_a_dash_and_db_may_follow_the_command(library: Li
     assert library.refresh() and library.paper(2).tags == ("later",) and library.paper(2).note == "--db"
 
 
+@pytest.mark.slow
 def test_list_streams_into_a_closed_pipe(library: Library) -> None:
     command = [sys.executable, "-m", "tui", "--db", str(library.store.path), "list"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:

@@ -18,6 +18,8 @@ from store import Library, ReadStatus
 from tests.conftest import HOSTILE_CLICK, hostile_library
 from tui.cli import main
 
+pytestmark = pytest.mark.slow  # a subprocess, a pty or a browser per test: -m "not slow" skips them
+
 READS = {"search", "list_papers", "show_paper", "read_next"}
 WRITES = {"mark", "tag", "append_to_note"}
 

@@ -19,6 +19,8 @@ import pytest
 from store import Library
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.slow  # a subprocess, a pty or a browser per test: -m "not slow" skips them
+
 DATA = Path(__file__).parent / "data"
 HOSTILE_NOTES = ("unbalanced } brace", "{ open only", "50% \\ backslash #hash ~ $ & _", "`quotes'' and -- dashes")
 

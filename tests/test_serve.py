@@ -24,6 +24,8 @@ import pytest
 from store import Library, ReadStatus
 from tests.conftest import hostile_library
 
+pytestmark = pytest.mark.slow  # a subprocess, a pty or a browser per test: -m "not slow" skips them
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _CSI_OR_OSC = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-B]|\x1b[=>78]")
 _WAIT_S = 30.0

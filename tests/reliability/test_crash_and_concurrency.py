@@ -11,11 +11,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from store import Store
 from tests.bench.synth import dump
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+pytestmark = pytest.mark.slow  # a subprocess, a pty or a browser per test: -m "not slow" skips them
 
 
 def papershelf(db: Path, *argv: str) -> subprocess.Popen[bytes]:

@@ -108,6 +108,7 @@ def test_a_full_disk_rejects_the_import_and_keeps_the_library(tmp_path: Path) ->
         assert library._read("PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.slow
 def test_no_home_directory_still_finds_a_place(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "PAPERSHELF_DB") and not k.startswith("XDG_")}
     env["PYTHONPATH"] = str(ROOT)

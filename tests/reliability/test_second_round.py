@@ -401,6 +401,7 @@ def test_a_code_link_the_user_sets_must_be_a_web_address(library, url: str) -> N
     assert library.paper(1).code_url == "https://github.com/a/b"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["bibtex", "notes"])
 def test_kill_9_during_an_export_leaves_the_old_file_whole(tmp_path: Path, fmt: str) -> None:
     import os

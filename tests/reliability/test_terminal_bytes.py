@@ -17,7 +17,7 @@ from store import Library
 from tests.conftest import TODAY
 from tests.terminal import Terminal
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")]
 
 PAYLOADS = {
     "clipboard write (OSC 52)": "\x1b]52;c;UFdORUQ=\x07",

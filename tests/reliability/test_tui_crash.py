@@ -15,7 +15,7 @@ from store import Store, load_demo
 from tests.conftest import TODAY
 from tests.terminal import Terminal
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="needs a Linux pty")]
 
 
 @pytest.fixture

@@ -1014,6 +1014,7 @@ async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(t
     library.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("given", "drawn"), [(None, 240), ("60", 60)])
 def test_the_app_draws_up_to_240_frames_a_second_unless_the_user_says(given: str | None, drawn: int) -> None:
     """At Textual's default 60, a key's results waited up to two frames (33 ms) after their search."""
