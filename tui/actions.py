@@ -349,7 +349,13 @@ ACTIONS = (
     ),
     # only in the command palette: no key of their own
     Action(
-        "app.import", "", "app.import", "Import", "Import a profile dump into the library", "", palette="import: file…"
+        "app.import",
+        "",
+        "app.import",
+        "Import",
+        "Import a profile dump, or a BibTeX, RIS or CSL-JSON file",
+        "",
+        palette="import: file…",
     ),
     Action(
         "app.sync_now",

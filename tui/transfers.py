@@ -40,10 +40,11 @@ _EXTENSIONS = {
 
 
 class Transfers(PaperActions):
-    """i(mport) from the palette, x to export the list, S for statistics; the work runs in workers."""
+    """Import from the palette, x to export the list, S for statistics; the work runs in workers."""
 
     def action_import(self) -> None:
-        self.push_screen(AskScreen("Import a profile dump", placeholder="path/to/profile.txt"), self._import_path)
+        ask = AskScreen("Import a file: a profile dump, BibTeX, RIS or CSL-JSON", placeholder="path/to/papers.bib")
+        self.push_screen(ask, self._import_path)
 
     def _import_path(self, path: str | None) -> None:
         if path and path.strip():

@@ -671,6 +671,14 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
         assert store.count() == 41
         assert listed(app).count == 41
         await wait_until(pilot, lambda: any("1 added" in t for t in toasts(app)))
+        bib = tmp_path / "more.bib"
+        bib.write_text("@article{fry2021,\n title = {A Paper From BibTeX},\n author = {Fry, Jon},\n year = 2021\n}\n")
+        app.action_import()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(bib)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: listed(app).count == 42)
+        assert any(p.title == "A Paper From BibTeX" for p in store.iter_papers())
         app.action_import()
         await pilot.pause()
         app.screen.query_one(Input).value = str(tmp_path / "missing.txt")
