@@ -333,6 +333,13 @@ class Library:
         )
         return list(result.ids[offset:] if limit is None else result.ids)
 
+    def first_page(self, *, sort: str = "date", limit: int) -> list[int] | None:
+        """The whole library's first papers in this order, read from the database without loading
+        the search index (what a screen shows while it loads); None for an order only the index knows."""
+        if not _database_order(sort):
+            return None
+        return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit)
+
     def stream(self, paper_ids: Sequence[int]) -> Iterator[Paper]:
         """These papers in this order, read a chunk at a time, so memory stays flat."""
         for start in range(0, len(paper_ids), _FETCH_CHUNK):

@@ -26,6 +26,15 @@ class LibraryLoaded(Message):
 
 
 @dataclass
+class FirstPage(Message):
+    """The library's first papers in its own order, read while the search index loads."""
+
+    ids: list[int]
+    total: int
+    """How many papers the library holds."""
+
+
+@dataclass
 class LibraryChanged(Message):
     """Another process changed the library; what is shown should be read again."""
 

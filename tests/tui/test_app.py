@@ -633,6 +633,28 @@ async def test_reader_view_and_actions_there(app, store: Store) -> None:
         assert not isinstance(app.screen, ReaderScreen)
 
 
+async def test_the_first_rows_and_the_count_show_before_the_index_is_read(app, monkeypatch) -> None:
+    """At 100k papers the index takes a third of a second to read: the library's first page, in its
+    own order, is on screen meanwhile, and the search that follows lists the same rows."""
+    import threading
+
+    from tui.widgets.status_line import Position
+
+    read = threading.Event()
+    index = Library.index
+    assert index.fget is not None
+    monkeypatch.setattr(Library, "index", property(lambda library: read.wait(30) and index.fget(library)))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: listed(app).count == 40)
+        position = str(app.library_screen.query_one(Position).render())
+        assert not app.library_screen.loaded and position.startswith("1 of 40 · sort: date"), position
+        first = list(listed(app).ids)
+        await pilot.press("j")
+        read.set()
+        await settle(pilot)
+        assert app.library_screen.loaded and list(listed(app).ids) == first and listed(app).cursor == 1
+
+
 async def test_help_lists_bindings_and_query_language(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
