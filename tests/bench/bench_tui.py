@@ -67,6 +67,8 @@ async def test_tui_speed(tmp_path: Path) -> None:
     async with app.run_test(size=(140, 40), message_hook=hook) as pilot:
         papers = app.library_screen.query_one("#papers")
         await _until(pilot, lambda: papers.count > 0)
+        first_rows = time.perf_counter() - start  # the library's first page, read while the index loads
+        await _until(pilot, lambda: app.library_screen.loaded)
         first_screen = time.perf_counter() - start
         search = app.library_screen.query_one("#search", Input)
         search.focus()
@@ -87,7 +89,8 @@ async def test_tui_speed(tmp_path: Path) -> None:
             latencies.sort()
             figures[label] = (statistics.median(latencies), latencies[int(0.9 * (len(latencies) - 1))], papers.count)
         print(
-            f"\n{len(library.index):,} papers: first screen {first_screen:.2f} s (every field searchable), "
+            f"\n{len(library.index):,} papers: first rows {first_rows:.2f} s, first screen {first_screen:.2f} s "
+            "(every field searchable), "
             f"RSS {_rss_mib():.0f} MiB"
         )
         for label, (median, p90, count) in figures.items():
