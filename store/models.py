@@ -225,9 +225,13 @@ def title_key(title: str) -> str:
     return " ".join(words(unicodedata.normalize("NFKC", title)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IndexRecord:
-    """What search needs of one paper's imported fields; the user's own data is kept apart."""
+    """What search needs of one paper's imported fields; the user's own data is kept apart.
+
+    Never changed once made (snapshots share them), but not frozen: a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, 3.7 us a record more, and
+    reading 100k for a rebuild took 0.37 s longer."""
 
     id: int
     title: str
