@@ -336,9 +336,7 @@ class Library:
     def first_page(self, *, sort: str = "date", limit: int) -> list[int] | None:
         """The whole library's first papers in this order, read from the database without loading
         the search index (what a screen shows while it loads); None for an order only the index knows."""
-        if not _database_order(sort):
-            return None
-        return self.store.ids_in_order(sort="date" if sort == "relevance" else sort, limit=limit)
+        return self.select(sort=sort, limit=limit) if _database_order(sort) else None  # select reads SQL for these
 
     def stream(self, paper_ids: Sequence[int]) -> Iterator[Paper]:
         """These papers in this order, read a chunk at a time, so memory stays flat."""
