@@ -87,10 +87,8 @@ class LibraryScreen(Screen[None]):
         self._changes = changes
         self.loaded = False
         """Whether the index is ready: until then the list shows the first page, and searches wait."""
-        self._papers_at_open = 0
-        """How many papers the library held when the first page was read (before the index is ready)."""
-        self._listed = False
-        """Whether the list shows anything yet: the first page, or a search's result."""
+        self._papers_at_open: int | None = None
+        """How many papers the library held when its first page was shown; None until then."""
         self._last_result: SearchResult | None = None
         self.columns: tuple[str, ...] = DEFAULT_COLUMNS
         """Optional list columns to show, from the config file."""
@@ -198,7 +196,7 @@ class LibraryScreen(Screen[None]):
     @on(FirstPage)
     def show_first_page(self, message: FirstPage) -> None:
         """Posted before LibraryLoaded by the same worker, so always shown before the first search."""
-        self._papers_at_open, self._listed = message.total, True
+        self._papers_at_open = message.total
         self.query_one(PaperList).set_results(message.ids, self.library.paper, fetch=self.library.papers,
                                               rows=message.total)  # fmt: skip
         self._update_position()
@@ -330,7 +328,7 @@ class LibraryScreen(Screen[None]):
             keep = message.keep
         else:
             keep = papers.current.id if papers.current else None
-        self._last_result, self._listed = result, True
+        self._last_result = result
         papers.set_results(
             result.ids,
             self.library.paper,
@@ -362,7 +360,7 @@ class LibraryScreen(Screen[None]):
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
         ranked = self._last_result is not None and self._last_result.query.ranked
-        size = len(self.library.index) if self.loaded else self._papers_at_open
+        size = len(self.library.index) if self.loaded else self._papers_at_open or 0
         self.query_one(Position).show(
             cursor=papers.cursor,
             count=self._last_result.total if self._last_result is not None else size,  # not just a page
@@ -373,7 +371,7 @@ class LibraryScreen(Screen[None]):
 
     @on(PaperList.Highlighted)
     def show_highlighted_paper(self, message: PaperList.Highlighted) -> None:
-        if self._listed:
+        if self._last_result is not None or self._papers_at_open is not None:  # the list shows something
             self._update_position()
         self._show_detail(message.paper_id)
 
