@@ -344,34 +344,26 @@ async def test_d_moves_the_paper_to_the_trash_and_ctrl_z_brings_it_back(app, sto
         assert store.get(paper.id).note == paper.note and store.trashed() == []
 
 
-async def test_a_paper_deleted_elsewhere_leaves_the_list_and_the_reader(app, store: Store) -> None:
+@pytest.mark.parametrize("closed_first", [False, True], ids=["while-read", "read-earlier"])
+async def test_a_paper_deleted_elsewhere_leaves_the_list_and_the_reader(app, store: Store, closed_first: bool) -> None:
+    """Deleted while the reader shows it, the reader closes; deleted after, the reader (kept installed
+    once closed) leaves the list where it is: a change to the paper it last showed is not its business."""
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         paper = listed(app).current
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        if closed_first:
+            await pilot.press("q")
+            await wait_until(pilot, lambda: app.screen is app.library_screen)
         out, err = io.StringIO(), io.StringIO()
         assert cli_main(["--db", str(store.path), "delete", str(paper.id)], out=out, err=err) == 0
         await wait_until(pilot, lambda: not isinstance(app.screen, ReaderScreen), timeout=2.0)
         await wait_until(pilot, lambda: paper.id not in listed(app).ids, timeout=2.0)
-        await pilot.press("j", "t")  # keys on the list that follows work as ever
-        await pilot.press("escape")
-
-
-async def test_a_paper_read_earlier_and_deleted_elsewhere_leaves_the_list_where_it_is(app, store: Store) -> None:
-    """The reader stays installed once closed; a change to the paper it last showed is not its business."""
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        paper = listed(app).current
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
-        await pilot.press("q")
-        await wait_until(pilot, lambda: app.screen is app.library_screen)
-        out, err = io.StringIO(), io.StringIO()
-        assert cli_main(["--db", str(store.path), "delete", str(paper.id)], out=out, err=err) == 0
-        await wait_until(pilot, lambda: paper.id not in listed(app).ids, timeout=2.0)
         await settle(pilot)
         assert app.screen is app.library_screen and app.library_screen in app.screen_stack
+        await pilot.press("j", "t")  # keys on the list that follows work as ever
+        await pilot.press("escape")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.paper.id != paper.id)
 
