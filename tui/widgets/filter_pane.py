@@ -18,7 +18,7 @@ from textual.strip import Strip
 
 from store import printable
 from tui.actions import bindings
-from tui.widgets.line_view import LineView
+from tui.widgets.line_view import LineView, changed_lines
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -84,7 +84,7 @@ class FilterPane(LineView, can_focus=True):
     """
     BINDINGS: ClassVar[list[BindingType]] = bindings("filters")
 
-    highlighted: reactive[int | None] = reactive(None, always_update=True)
+    highlighted: reactive[int | None] = reactive(None, always_update=True, repaint=False)
     """Index of the row under the cursor; never a heading."""
 
     @dataclass
@@ -165,10 +165,15 @@ class FilterPane(LineView, can_focus=True):
                 hidden = len(counts) - len(top)
                 more = Text(f"… {hidden:,} more" if hidden else "… fewer", style="italic dim")
                 rows.append(FacetRow(f"{facet}{_SEP}\x00", more, more=True))
-        self._rows = rows
+        old, self._rows = self._rows, rows
         self._index = {row.id: i for i, row in enumerate(rows)}
         self.drawn.clear()
-        self.set_rows(len(rows))
+        # Lines drawn again: those whose text or kind changed, and the cursor's, wherever it goes next.
+        changed = {i for i, (was, row) in enumerate(zip(old, rows, strict=False)) if was.disabled != row.disabled}
+        changed.update(changed_lines([row.text for row in old], [row.text for row in rows]))
+        if self.highlighted is not None:
+            changed.add(self.highlighted)
+        self.set_rows(len(rows), sorted(changed))
         kept = self._index.get(highlighted) if highlighted is not None else None
         if kept is not None:
             self.highlighted = kept

@@ -8,9 +8,10 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
+    from collections.abc import Hashable, Iterable, Sequence
 
     from rich.style import Style
+    from rich.text import Text
     from textual.strip import Strip
 
 DRAWN_LINES = 1024
@@ -26,6 +27,12 @@ class Drawn(dict["Hashable", "Strip"]):
         if len(self) >= DRAWN_LINES:
             self.clear()
         super().__setitem__(key, strip)
+
+
+def changed_lines(old: Sequence[Text], new: Sequence[Text]) -> list[int]:
+    """The lines of ``new`` that differ from the line ``old`` had in their place: text, spans or style
+    (Rich's own equality leaves out a text's base style)."""
+    return [i for i, line in enumerate(new) if i >= len(old) or old[i] != line or old[i].style != line.style]
 
 
 class LineView(ScrollView):
@@ -65,9 +72,22 @@ class LineView(ScrollView):
         self._base_style = None
         self.drawn.clear()
 
-    def set_rows(self, rows: int) -> None:
+    def set_rows(self, rows: int, changed: Iterable[int] | None = None) -> None:
         """Set the scrollable height without the whole-screen layout a virtual_size change asks
-        for, then fit the scrollbar's thumb and the scroll position to it and repaint."""
-        self.set_reactive(ScrollView.virtual_size, Size(self.scrollable_content_region.width, rows))
-        self._scroll_update(self.virtual_size)  # what a layout pass would do for the scrollbar; no public way
-        self.refresh()
+        for, then fit the scrollbar's thumb and the scroll position to it and repaint.
+
+        With the same height and width the scrollbar is left alone (redrawing one costs ~1.7 ms), and
+        only the ``changed`` lines are repainted when the caller knows them; every line otherwise.
+        """
+        size = Size(self.scrollable_content_region.width, rows)
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)  # what a layout pass would do for the scrollbar; no public way
+            changed = None
+        if changed is None:
+            self.refresh()
+        else:
+            top = int(self.scroll_y)
+            for index in changed:
+                if top <= index < top + self.size.height:
+                    self.refresh_line(index)

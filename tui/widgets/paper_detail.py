@@ -11,7 +11,7 @@ from textual.strip import Strip
 
 from store import Paper, ReadStatus, Why, excerpt, printable, when
 from tui.render import reading_text
-from tui.widgets.line_view import LineView
+from tui.widgets.line_view import LineView, changed_lines
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -203,9 +203,10 @@ class PaperDetail(LineView, can_focus=True):
         width = self.scrollable_content_region.width
         parts = [self.content] if isinstance(self.content, Text) else self.content.renderables  # Texts: describe's
         console = self.app.console
+        old = self._lines
         self._lines = [line for part in parts for line in cast("Text", part).wrap(console, width)] if width > 0 else []
         self.drawn.clear()
-        self.set_rows(len(self._lines))
+        self.set_rows(len(self._lines), changed_lines(old, self._lines))
 
     def on_resize(self) -> None:
         self._wrap()

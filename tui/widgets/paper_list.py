@@ -155,7 +155,7 @@ class PaperList(LineView, can_focus=True):
     }
     BINDINGS: ClassVar[list[BindingType]] = bindings("papers")
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
     """Index of the highlighted row."""
 
     @dataclass
