@@ -25,6 +25,10 @@ Stored in ``PRAGMA user_version``: a file with a larger number was written by a 
 """
 
 _BUSY_TIMEOUT_S = 10.0
+_CACHE_KIB = 65536
+"""SQLite's page cache per connection (default 2 MB). At 100k papers the tables' inner pages alone
+outgrow 2 MB, so fetching 64 listed papers read ~190 pages through the kernel: 12.7 ms, against
+0.9 ms with this cache. Memory is taken only as pages are read."""
 _BULK_SETTINGS = {"cache_size": -262144, "temp_store": "MEMORY", "secure_delete": "OFF"}
 """What a bulk write changes on the connection for its length (``LibraryFile.bulk`` says why)."""
 
@@ -128,6 +132,7 @@ class LibraryFile:
     def _prepare(self, existed: bool) -> None:
         where = self.path or ":memory:"
         try:
+            self.conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
             if existed and version == 0 and not tables:
