@@ -29,6 +29,7 @@ from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList, author_cell
+from tui.widgets.status_line import Position
 
 SIZE = (120, 36)
 
@@ -147,7 +148,8 @@ def count_drawing(widget, drawn: list[object]) -> None:
 
 async def test_a_change_repaints_only_the_lines_that_changed(app) -> None:
     """A paper marked read changes two counts in the filter pane and one line of the detail pane;
-    only those lines are drawn again, and the panes' scrollbars, whose lengths stay, not at all:
+    only those lines are drawn again, and the panes' scrollbars, whose lengths stay, and the
+    position line, which says the same, not at all:
     each line or scrollbar drawn costs a keystroke ~0.2 ms at 100k papers."""
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -160,7 +162,8 @@ async def test_a_change_repaints_only_the_lines_that_changed(app) -> None:
 
         before = {widget: lines(widget) for widget in panes}
         drawn: dict[object, list[object]] = {}
-        for widget in (*panes, pane.vertical_scrollbar, detail.vertical_scrollbar):
+        position = screen.query_one(Position)
+        for widget in (*panes, pane.vertical_scrollbar, detail.vertical_scrollbar, position):
             count_drawing(widget, drawn.setdefault(widget, []))
         await pilot.press("space")  # the newest paper, read
         await wait_until(pilot, lambda: "read" in shown(detail).split("status", 1)[1].split("\n")[0])
@@ -175,6 +178,7 @@ async def test_a_change_repaints_only_the_lines_that_changed(app) -> None:
         cursor = {pane.highlighted - int(pane.scroll_y)} if pane.highlighted is not None else set()
         assert changed[pane] <= set(drawn[pane]) <= changed[pane] | cursor  # the pane's cursor row may be drawn too
         assert drawn[pane.vertical_scrollbar] == drawn[detail.vertical_scrollbar] == []
+        assert drawn[position] == []  # "1 of 40 · sort: date" still
 
 
 async def test_a_cursor_move_draws_the_two_rows_it_changes(app) -> None:
@@ -684,8 +688,6 @@ async def test_the_first_rows_and_the_count_show_before_the_index_is_read(app, m
     """At 100k papers the index takes a third of a second to read: the library's first page, in its
     own order, is on screen meanwhile, and the search that follows lists the same rows."""
     import threading
-
-    from tui.widgets.status_line import Position
 
     read = threading.Event()
     index = Library.index

@@ -39,10 +39,14 @@ class Position(Static):
         super().__init__("", id=id)
         self._said = ""
         self._tail = ""
+        self._shown = ""
 
     def say(self, text: str) -> None:
         self._said = text
-        self.update(Text(f"{text} · {self._tail}" if self._tail else text, style="dim"), layout=False)
+        line = f"{text} · {self._tail}" if self._tail else text
+        if line != self._shown:  # a new result and the cursor's paper each say where it is, often alike
+            self._shown = line
+            self.update(Text(line, style="dim"), layout=False)
 
     def set_tail(self, text: str) -> None:
         """A standing note after the position (the sync's state), kept as the position changes."""
