@@ -509,12 +509,16 @@ class SearchIndex:
         ids = tuple(self._ids[page].tolist())
         row_of = dict(zip(ids, page.tolist(), strict=True)) if not every_id else None
 
+        title_words = _word_pattern([m for t, m in matches if t.field in (None, "title")])
+        author_words = _word_pattern([m for t, m in matches if t.field in (None, "author")])
+        phrases = [p.text for p in parsed.phrases if not p.negated]
+
         def highlight(paper_id: int, title: str, authors: str) -> Hit:
             row = row_of.get(paper_id, -1) if row_of is not None else -1
             if row < 0:
                 row = int(self._rows_of(np.array([paper_id], dtype=np.int64))[0])
-            score = float(relevance[row]) if row >= 0 else 0.0
-            return self._hit(paper_id, score, title, authors, matches, parsed.phrases)
+            score = round(float(relevance[row]), 4) if row >= 0 else 0.0
+            return Hit(paper_id, score, _spans(title, title_words, phrases), _spans(authors, author_words, phrases))
 
         def order_all() -> tuple[int, ...]:
             if every_id or rows.size <= ordered.size:
@@ -522,11 +526,10 @@ class SearchIndex:
             return tuple(self._ids[self._order(rows, relevance, order, rows.size, ranking)].tolist())
 
         def explain(paper: Paper, limit: int) -> Why:
-            phrases = [p.text for p in parsed.phrases if not p.negated]
             why = _why(paper, matches, phrases, limit)
             text = self._texts([paper.id], "pdf").get(paper.id, "") if self._texts is not None else ""
             terms = [m for t, m in matches if t.field == "pdf" or (t.field is None and not _short(t))]
-            found = _spans(text[:MAX_FIELD_CHARS], terms, phrases) if text and (terms or phrases) else ()
+            found = _spans(text[:MAX_FIELD_CHARS], _word_pattern(terms), phrases) if text and (terms or phrases) else ()
             if not found:
                 return why
             words = tuple(dict.fromkeys(text[a:b] for a, b in found))
@@ -775,20 +778,6 @@ class SearchIndex:
         names = self._tag_names
         return _named_counts(names, _pair_counts(mask, self._tag_rows, self._tag_codes, len(names)))
 
-    def _hit(
-        self,
-        paper_id: int,
-        score: float,
-        title: str,
-        authors: str,
-        matches: list[tuple[Term, _Match]],
-        phrases: Iterable[Phrase],
-    ) -> Hit:
-        title_terms = [m for t, m in matches if t.field in (None, "title")]
-        author_terms = [m for t, m in matches if t.field in (None, "author")]
-        wanted = [p.text for p in phrases if not p.negated]
-        return Hit(paper_id, round(score, 4), _spans(title, title_terms, wanted), _spans(authors, author_terms, wanted))
-
 
 def _why(paper: Paper, matches: list[tuple[Term, _Match]], phrases: list[str], limit: int) -> Why:
     words: dict[str, tuple[str, ...]] = {}
@@ -799,12 +788,13 @@ def _why(paper: Paper, matches: list[tuple[Term, _Match]], phrases: list[str], l
             if t.field == query_field
             or (t.field is None and query_field in (_SHORT_FIELDS if _short(t) else _FREE_FIELDS))
         ]
+        pattern = _word_pattern(terms)
         if name in ("authors", "affiliations"):
             names = getattr(paper, name)
-            found = tuple(n for n in names[:1000] if _spans(n[:limit], terms, phrases))
+            found = tuple(n for n in names[:1000] if _spans(n[:limit], pattern, phrases))
         else:
             text = (paper.title if name == "title" else paper.abstract if name == "abstract" else paper.note)[:limit]
-            found = tuple(dict.fromkeys(text[a:b] for a, b in _spans(text, terms, phrases)))
+            found = tuple(dict.fromkeys(text[a:b] for a, b in _spans(text, pattern, phrases)))
         if found:
             words[name] = found
     return Why(words)
@@ -856,37 +846,37 @@ def personal_of(papers: Iterable[Paper]) -> Personal:
     return Personal(status, tags, frozenset(code))
 
 
-def _spans(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[int, int], ...]:
-    """Character ranges of text that the query matched, for highlighting."""
-    if not text or (not matches and not phrases):
+def _spans(text: str, pattern: re.Pattern[str] | None, phrases: list[str]) -> tuple[tuple[int, int], ...]:
+    """Character ranges of text that the query matched, for highlighting: its words ``pattern`` finds
+    (``_word_pattern``, made once per query) and its phrases."""
+    if not text or (pattern is None and not phrases):
         return ()
-    spans: list[tuple[int, int]] = []
-    fuzzy_words = {w for m in matches for w in m.fuzzy_words}
-    typo_prefixes = tuple({w for m in matches for w in m.typo_prefixes})
-    longest_first = sorted(matches, key=lambda m: -len(m.word))  # a compound before the word it begins with
     folded_text = normalize(text)
-    aligned = len(folded_text) == len(text)
-    for token in _WORD.finditer(folded_text if aligned else text):
-        folded = token.group() if aligned else normalize(token.group())
-        for match in longest_first:
-            if folded == match.word or folded in fuzzy_words:
-                spans.append(token.span())
-                break
-            if folded.startswith(match.word):
-                end = token.start() + len(match.word) if aligned else token.end()
-                spans.append((token.start(), end))
-                break
-        else:
-            typo = next((p for p in typo_prefixes if folded.startswith(p)), None)
-            if typo is not None:
-                spans.append((token.start(), token.start() + len(typo) if aligned else token.end()))
-    if aligned:
-        for phrase in phrases:
-            at = folded_text.find(phrase)
-            while at >= 0:
-                spans.append((at, at + len(phrase)))
-                at = folded_text.find(phrase, at + 1)
+    if len(folded_text) != len(text):  # folding changed the length (a ligature, ß): whole words of the text
+        if pattern is None:
+            return ()
+        return _merge([t.span() for t in _WORD.finditer(text) if pattern.match(normalize(t.group()))])
+    spans = [m.span() for m in pattern.finditer(folded_text)] if pattern is not None else []
+    for phrase in phrases:
+        at = folded_text.find(phrase)
+        while at >= 0:
+            spans.append((at, at + len(phrase)))
+            at = folded_text.find(phrase, at + 1)
     return _merge(spans)
+
+
+def _word_pattern(matches: list[_Match]) -> re.Pattern[str] | None:
+    """Where a word of folded text matched, as one regex over the whole text (a loop over its words
+    cost a listed row ~70 us): a typo word whole, else the longest query word it begins with (a
+    compound before the word it begins with), else the longest typo prefix it begins with."""
+
+    def longest_first(found: Iterable[str]) -> list[str]:
+        return [re.escape(w) for w in sorted({w for w in found if _WORD.fullmatch(w)}, key=lambda w: (-len(w), w))]
+
+    fuzzy = longest_first(w for m in matches for w in m.fuzzy_words)
+    begins = longest_first(m.word for m in matches) + longest_first(w for m in matches for w in m.typo_prefixes)
+    choices = ([f"(?:{'|'.join(fuzzy)})(?![^\\W_])"] if fuzzy else []) + begins
+    return re.compile(f"(?<![^\\W_])(?:{'|'.join(choices)})") if choices else None
 
 
 def _contains(folded: str, phrase: str, pattern: re.Pattern[str]) -> bool:

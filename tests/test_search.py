@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchIndex, parse_query
 from store.query import SORTS
-from store.search import personal_of, record_of
+from store.search import _WORD, _Match, _merge, _spans, _word_pattern, personal_of, record_of
 from store.segment import Segment
+from store.text import normalize
 
 CORPUS = [
     # id, title, authors, category, date, status, extra
@@ -307,3 +308,78 @@ def test_a_page_is_the_start_of_the_whole_order(index: SearchIndex, sort: str, q
     for size in range(1, len(whole) + 1):
         page = index.query(query, sort=sort, limit=size, facets=False)
         assert page.ids == whole[:size] and page.order_all is not None and page.order_all() == whole
+
+
+_LETTERS = "abcdeéfgioßﬁ_3 -'"
+_words = st.text(alphabet="abcdefgio3", min_size=1, max_size=5)
+
+
+def _spans_word_by_word(text: str, matches: list[_Match], phrases: list[str]) -> tuple[tuple[int, int], ...]:
+    """The highlighter as it was before one regex replaced its loop: the oracle for the one now."""
+    if not text or (not matches and not phrases):
+        return ()
+    spans: list[tuple[int, int]] = []
+    fuzzy_words = {w for m in matches for w in m.fuzzy_words}
+    typo_prefixes = tuple({w for m in matches for w in m.typo_prefixes})
+    longest_first = sorted(matches, key=lambda m: -len(m.word))  # a compound before the word it begins with
+    folded_text = normalize(text)
+    aligned = len(folded_text) == len(text)
+    for token in _WORD.finditer(folded_text if aligned else text):
+        folded = token.group() if aligned else normalize(token.group())
+        for match in longest_first:
+            if folded == match.word or folded in fuzzy_words:
+                spans.append(token.span())
+                break
+            if folded.startswith(match.word):
+                end = token.start() + len(match.word) if aligned else token.end()
+                spans.append((token.start(), end))
+                break
+        else:
+            typo = next((p for p in typo_prefixes if folded.startswith(p)), None)
+            if typo is not None:
+                spans.append((token.start(), token.start() + len(typo) if aligned else token.end()))
+    if aligned:
+        for phrase in phrases:
+            at = folded_text.find(phrase)
+            while at >= 0:
+                spans.append((at, at + len(phrase)))
+                at = folded_text.find(phrase, at + 1)
+    return _merge(spans)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(st.tuples(_words, st.sets(_words, max_size=3)), min_size=1, max_size=3),
+    typo=st.one_of(st.none(), _words),
+    phrases=st.lists(st.text(alphabet="abcdefg ", min_size=1, max_size=5), max_size=2),
+    data=st.data(),
+)
+def test_highlights_are_those_the_word_by_word_highlighter_found(
+    words: list[tuple[str, set[str]]], typo: str | None, phrases: list[str], data: st.DataObject
+) -> None:
+    """One regex over the text finds the ranges a loop over its words did: whole typo words, the
+    longest query word a word begins with, typo prefixes, phrases, and whole words where folding
+    changes the text's length (ß, ﬁ). At most one typo prefix: the loop took whichever came first."""
+    matches = [_Match(word, fuzzy_words=fuzzy) for word, fuzzy in words]
+    if typo is not None:
+        matches[0].typo_prefixes = {typo}
+    known = [w for word, fuzzy in words for w in (word, *fuzzy)] + ([typo] if typo else [])
+    word = st.tuples(st.sampled_from(known), st.sampled_from(["", "ab", "é", "ß"])).map("".join)
+    pieces = st.lists(st.tuples(st.one_of(word, st.text(alphabet=_LETTERS, max_size=6)), st.sampled_from(" -_é")))
+    text = "".join(piece + gap for piece, gap in data.draw(pieces.filter(lambda p: len(p) <= 8)))
+    assert _spans(text, _word_pattern(matches), phrases) == _spans_word_by_word(text, matches, phrases)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "typo", "spans"),
+    [
+        ("Linear models, linearity", ["line", "linear"], None, ((0, 6), (15, 21))),  # the longer word wins
+        ("Attentive attention", ["attention"], "atten", ((0, 5), (10, 19))),  # a word before a typo prefix
+        ("Straße straßen", ["strasse"], None, ((0, 6), (7, 14))),  # folding lengthens ß: whole words
+    ],
+)
+def test_a_word_is_highlighted_as_far_as_the_longest_query_word_it_begins_with(
+    text: str, words: list[str], typo: str | None, spans: tuple[tuple[int, int], ...]
+) -> None:
+    matches = [_Match(word, typo_prefixes={typo} if typo else set()) for word in words]
+    assert _spans(text, _word_pattern(matches), []) == _spans_word_by_word(text, matches, []) == spans
