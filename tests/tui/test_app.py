@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -14,7 +15,7 @@ from rich.console import Console
 from textual import events
 from textual.widgets import DataTable, Input, TextArea
 
-from store import Library, ReadStatus, Store, parse_profile_dump
+from store import Library, ReadStatus, Store, Why, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, toasts, wait_until
 from tui.actions import palette
@@ -1114,3 +1115,21 @@ async def test_the_cycle_collector_leaves_a_running_app_alone_and_is_put_back(ap
         await settle(pilot)
         assert gc.get_threshold()[0] == 10_000 and gc.get_freeze_count() > before[1]
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+@pytest.mark.parametrize("width", [12, 57, 94])
+def test_the_detail_pane_wraps_as_rich_does(library: Library, width: int) -> None:
+    """The pane keeps each line's breaks between keys; what it draws is still what Text.wrap gives,
+    highlights, blank lines, tabs and words longer than the pane included."""
+    from tui.widgets.paper_detail import _wrapped, describe
+
+    console = Console(width=200, file=io.StringIO())
+    now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    why = Why({"abstract": ("learning", "model")})
+    papers = [library.paper(i) for i in library.select("")]
+    abstract = "tab\there\n\n" + "x" * 130 + " end" + " " * 40 + "spaced"
+    odd = dataclasses.replace(papers[0], abstract=abstract, note="a\n\nb")
+    for paper in [*papers, odd]:
+        for part in describe(paper, now, why=why, match="bold").renderables:
+            ours = [(line.plain, line.spans, line.style) for line in _wrapped(part, width)]
+            assert ours == [(line.plain, line.spans, line.style) for line in part.copy().wrap(console, width)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich._wrap import divide_line  # Text.wrap's own line breaker; Rich has no public one
 from rich.console import Group
 from rich.text import Text
 from textual.strip import Strip
@@ -202,9 +204,8 @@ class PaperDetail(LineView, can_focus=True):
         until they are on screen."""
         width = self.scrollable_content_region.width
         parts = [self.content] if isinstance(self.content, Text) else self.content.renderables  # Texts: describe's
-        console = self.app.console
         old = self._lines
-        self._lines = [line for part in parts for line in cast("Text", part).wrap(console, width)] if width > 0 else []
+        self._lines = [line for part in parts for line in _wrapped(cast("Text", part), width)] if width > 0 else []
         self.drawn.clear()
         self.set_rows(len(self._lines), changed_lines(old, self._lines))
 
@@ -225,3 +226,21 @@ class PaperDetail(LineView, can_focus=True):
 
 
 _LINE = Text()
+
+
+def _wrapped(text: Text, width: int) -> list[Text]:
+    """``text.wrap(console, width)`` for the detail pane's texts (left-aligned, no tabs: ``printable``
+    took them), with each line's breaks kept: typing shows the same abstract with new highlights,
+    and finding its breaks again was most of a keystroke's detail pane (~3 ms at 100k papers)."""
+    lines: list[Text] = []
+    for line in text.split(allow_blank=True):
+        pieces = line.divide(_breaks(line.plain, width))
+        for piece in pieces:
+            piece.truncate(width, overflow="fold")  # a run of spaces past the edge
+        lines += pieces
+    return lines
+
+
+@functools.lru_cache(maxsize=512)
+def _breaks(plain: str, width: int) -> tuple[int, ...]:
+    return tuple(divide_line(plain, width, fold=True))
