@@ -582,6 +582,14 @@ class SearchIndex:
             found[i] = (*self._term(Term(joined, first.field), fuzzy=False), first.field)
         return found
 
+    def prepare_typos(self) -> None:
+        """Do now what the first query with a typo would: load rapidfuzz and decode the words a typo
+        may stand for (~30 ms at 100k papers), so that a screen's first keys do not wait for it."""
+        import rapidfuzz.distance  # noqa: F401  (loading is the point)
+
+        for segment in self._segments:
+            segment.typo_candidates()
+
     def _match(self, word: str, fuzzy: bool) -> _Match:
         match = _Match(word)
         for segment in self._segments:

@@ -148,6 +148,12 @@ class StringTable(Sequence[str]):
         data, offsets = bytes(self._data), self._offsets.tolist()  # one copy, not one bounds check per item
         return (data[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(offsets))
 
+    def pick(self, indices: np.ndarray) -> list[str]:
+        """The items at these indices, decoded from one copy of the bytes (~0.3 us an item, not ~2)."""
+        data = bytes(self._data)
+        starts, ends = self._offsets[indices].tolist(), self._offsets[indices + 1].tolist()
+        return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts, ends, strict=True)]
+
 
 @dataclass(slots=True)
 class Postings:
@@ -234,6 +240,7 @@ class Segment:
         self._strings = strings
         self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
         self._prefixes: dict[int, list[str]] = {}
+        self._fuzzy_words: list[str] | None = None
         self._year: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -272,12 +279,12 @@ class Segment:
         return self._arrays[f"rank.{sort}"]
 
     def fuzzy_bucket(self, length: int) -> tuple[np.ndarray, list[str]]:
-        """Typo candidates of one length: their vocabulary ids and the words (decoded once)."""
+        """Typo candidates of one length: their vocabulary ids and the words."""
         bucket = self._buckets.get(length)
         if bucket is None:
-            ids = self.fuzzy_ids[self.vocab_len[self.fuzzy_ids] == length]
-            bucket = (ids, [self.vocab[i] for i in ids.tolist()])
-            self._buckets[length] = bucket
+            picked = self.vocab_len[self.fuzzy_ids] == length
+            words = list(itertools.compress(self.typo_candidates(), picked.tolist()))
+            bucket = self._buckets[length] = (self.fuzzy_ids[picked], words)
         return bucket
 
     def typo_prefixes(self, length: int) -> list[str]:
@@ -285,10 +292,21 @@ class Segment:
         what a word typed with a typo, and not yet finished, is compared with."""
         found = self._prefixes.get(length)
         if found is None:
-            ids = self.fuzzy_ids[self.vocab_len[self.fuzzy_ids] > length]
-            found = sorted({self.vocab[i][:length] for i in ids.tolist()})
+            longer = (self.vocab_len[self.fuzzy_ids] > length).tolist()
+            found = sorted({word[:length] for word in itertools.compress(self.typo_candidates(), longer)})
             self._prefixes[length] = found
         return found
+
+    def typo_candidates(self) -> list[str]:
+        """The words of ``fuzzy_ids``, decoded once: the first query word of each length a user types
+        would otherwise decode them again (at 100k papers, ~20 ms a length)."""
+        words = self._fuzzy_words
+        if words is None:
+            vocab = self.vocab
+            ids = self.fuzzy_ids.astype(np.int64)
+            words = vocab.pick(ids) if isinstance(vocab, StringTable) else [vocab[i] for i in ids.tolist()]
+            self._fuzzy_words = words
+        return words
 
     # -- building ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from store import Paper, ReadStatus, SearchIndex, parse_query
 from store.query import SORTS
 from store.search import _WORD, _Match, _merge, _spans, _word_pattern, personal_of, record_of
-from store.segment import Segment
+from store.segment import Segment, StringTable
 from store.text import normalize
 
 CORPUS = [
@@ -383,3 +383,19 @@ def test_a_word_is_highlighted_as_far_as_the_longest_query_word_it_begins_with(
 ) -> None:
     matches = [_Match(word, typo_prefixes={typo} if typo else set()) for word in words]
     assert _spans(text, _word_pattern(matches), []) == _spans_word_by_word(text, matches, []) == spans
+
+
+def test_typo_matching_is_prepared_before_the_first_typo(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screen prepares typo matching while its first page is read: the first query with a typo then
+    decodes no word of a vocabulary read from a file (the words it may stand for are ready)."""
+    path = tmp_path / "index"
+    Segment.build(map(record_of, PAPERS)).save(path, {}, install=lambda replace: replace())
+    index = SearchIndex(Segment.load(path)[0], personal=personal_of(PAPERS))
+    expected = ids(SearchIndex.from_papers(PAPERS), "trnsformer")
+    index.prepare_typos()
+
+    def decoding(*_: object) -> list[str]:
+        raise AssertionError("typo candidates decoded during a query")
+
+    monkeypatch.setattr(StringTable, "pick", decoding)
+    assert expected and ids(index, "trnsformer") == expected

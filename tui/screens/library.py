@@ -185,13 +185,15 @@ class LibraryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading the library")
     def load_library(self) -> None:
         """The first page straight from the database, then the index file read (or built, the first
-        time) so every field is searchable: at 100k papers the rows are up 0.4 s sooner."""
+        time) so every field is searchable: at 100k papers the rows are up 0.4 s sooner. Typo
+        matching is readied last, while the user reads the first page."""
         first = self.library.first_page(sort=self.sort, limit=_FIRST_PAGE)
         if first is not None:
             self.library.papers(first[:FETCH_BLOCK])  # the first rows, fetched in one query
             self.post_message(FirstPage(first, self.library.count()))
         self.library.index  # noqa: B018  (loading is the point)
         self.post_message(LibraryLoaded())  # the app, too, hears it: it starts looking for other writers
+        self.library.index.prepare_typos()
 
     @on(FirstPage)
     def show_first_page(self, message: FirstPage) -> None:
