@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from textual.message import Message
@@ -92,6 +93,8 @@ class FacetsCounted(Message):
     facets: dict[str, dict[str, int]]
     messages: tuple[str, ...] = ()
     """The search's warnings, shown beside the chosen filters."""
+    shown: threading.Event = field(default_factory=threading.Event)
+    """Set once the counts are on screen: the search's worker waits for it before sorting the rest."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FacetsCounted)

@@ -999,6 +999,39 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
     assert completed[-1] == (500, len(expected))  # on arrival: the first page's rows, every match's scrollbar
 
 
+async def test_every_match_is_sorted_only_once_the_counts_are_drawn(tmp_path: Path) -> None:
+    """Sorting every match of a large result while the screen draws held each key's frame back: the
+    search's worker sorts them once the filter pane shows the counts of the same search."""
+    from tests.bench.synth import dump
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(1200, layout="A", seed=3), today=TODAY), "big.txt")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    search, counts_drawn = library.search, []
+
+    def watched(*args, **kwargs):
+        result = search(*args, **kwargs)
+        if result.order_all is None:
+            return result
+        sort_all = result.order_all
+
+        def order_all():
+            pane = app.library_screen.query_one(FilterPane)
+            counts_drawn.append(pane._facets == library.facets(result))
+            return sort_all()
+
+        return dataclasses.replace(result, order_all=order_all)
+
+    library.search = watched
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for query in ("learning", "model", "learning model"):
+            await type_search(pilot, query)
+            await wait_until(pilot, lambda: len(listed(app).ids) == listed(app).virtual_size.height)
+    library.close()
+    assert len(counts_drawn) >= 3 and all(counts_drawn)
+
+
 async def test_the_detail_pane_wraps_again_to_a_new_width(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -7,6 +7,7 @@ shared with the reader, and comes back here through the app's ``papers_changed``
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -68,6 +69,8 @@ _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a 
 
 _FIRST_PAGE = 500
 """Matches ordered and shown before the rest of a large result is sorted."""
+_POLL_S = 0.05
+"""How often a search waiting for its counts to be drawn checks whether a newer search replaced it."""
 
 
 class LibraryScreen(Screen[None]):
@@ -304,6 +307,8 @@ class LibraryScreen(Screen[None]):
 
         Each step is posted as it is ready, and a newer search (a key typed meanwhile) stops the
         rest: the user sees rows first, and a burst of keys costs one search per key, not three.
+        The whole order waits until the counts are on screen: sorting every match while the screen
+        draws held the frame back (at 100k papers typing settled at 60 ms with it, 51 without).
         """
         worker = get_current_worker()
         result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
@@ -314,8 +319,12 @@ class LibraryScreen(Screen[None]):
         facets = self.library.facets(result)
         if worker.is_cancelled:
             return
-        self.post_message(FacetsCounted(facets, result.messages))
+        shown = threading.Event()
+        self.post_message(FacetsCounted(facets, result.messages, shown))
         if result.total > len(result.ids) and result.order_all is not None:
+            while not shown.wait(_POLL_S):  # a newer search replaces the counts before they are shown
+                if worker.is_cancelled:
+                    return
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
                 self.post_message(OrderCompleted(result, full))
@@ -358,6 +367,7 @@ class LibraryScreen(Screen[None]):
         if (plain := line.plain if line else "") != self._shown_chips:  # a new title repaints the whole box
             self._shown_chips = plain
             self.query_one("#results").border_title = line
+        self.call_after_refresh(message.shown.set)
 
     def _update_position(self) -> None:
         papers = self.query_one(PaperList)
