@@ -865,12 +865,18 @@ def _spans(text: str, pattern: re.Pattern[str] | None, phrases: list[str]) -> tu
             return ()
         return _merge([t.span() for t in _WORD.finditer(text) if pattern.match(normalize(t.group()))])
     spans = [m.span() for m in pattern.finditer(folded_text)] if pattern is not None else []
+    return _merge(spans + _phrase_spans(folded_text, phrases))
+
+
+def _phrase_spans(folded_text: str, phrases: list[str]) -> list[tuple[int, int]]:
+    """Every place each phrase occurs in folded text, overlaps included."""
+    spans = []
     for phrase in phrases:
         at = folded_text.find(phrase)
         while at >= 0:
             spans.append((at, at + len(phrase)))
             at = folded_text.find(phrase, at + 1)
-    return _merge(spans)
+    return spans
 
 
 def _word_pattern(matches: list[_Match]) -> re.Pattern[str] | None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchIndex, parse_query
 from store.query import SORTS
-from store.search import _WORD, _Match, _merge, _spans, _word_pattern, personal_of, record_of
+from store.search import _WORD, _Match, _merge, _phrase_spans, _spans, _word_pattern, personal_of, record_of
 from store.segment import Segment, StringTable
 from store.text import normalize
 
@@ -339,11 +339,7 @@ def _spans_word_by_word(text: str, matches: list[_Match], phrases: list[str]) ->
             if typo is not None:
                 spans.append((token.start(), token.start() + len(typo) if aligned else token.end()))
     if aligned:
-        for phrase in phrases:
-            at = folded_text.find(phrase)
-            while at >= 0:
-                spans.append((at, at + len(phrase)))
-                at = folded_text.find(phrase, at + 1)
+        spans += _phrase_spans(folded_text, phrases)  # phrases are found as they were; words are what changed
     return _merge(spans)
 
 
