@@ -168,17 +168,15 @@ class FilterPane(LineView, can_focus=True):
         old, self._rows = self._rows, rows
         self._index = {row.id: i for i, row in enumerate(rows)}
         self.drawn.clear()
-        # Lines drawn again: those whose text or kind changed, and the cursor's, wherever it goes next.
+        # Lines drawn again: those whose text or kind changed; the cursor's watcher redraws its own rows.
         changed = {i for i, (was, row) in enumerate(zip(old, rows, strict=False)) if was.disabled != row.disabled}
         changed.update(changed_lines([row.text for row in old], [row.text for row in rows]))
-        if self.highlighted is not None:
-            changed.add(self.highlighted)
         self.set_rows(len(rows), sorted(changed))
         kept = self._index.get(highlighted) if highlighted is not None else None
         if kept is not None:
             self.highlighted = kept
         else:
-            self.set_reactive(FilterPane.highlighted, None)
+            self.highlighted = None
             self.action_first()
 
     # -- cursor ---------------------------------------------------------------------------------
