@@ -189,6 +189,11 @@ class LibraryFile:
             if self._snapshot is not None:
                 self._snapshot.cleanup()
 
+    @property
+    def writing(self) -> bool:
+        """Inside a write transaction: what this connection reads, another cannot see yet."""
+        return self._writing
+
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, rolled back whole on any error.

@@ -246,6 +246,11 @@ class Store:
     def count(self) -> int:
         return int(self._read("SELECT count(*) FROM papers")[0][0])
 
+    def id_at(self, position: int) -> int:
+        """The id of the paper at this position (from 0) in id order; 0 when there are fewer papers."""
+        rows = self._read("SELECT id FROM papers ORDER BY id LIMIT 1 OFFSET ?", (position,))
+        return int(rows[0][0]) if rows else 0
+
     def sources(self) -> list[Source]:
         rows = self._read(
             "SELECT id, name, owner, h_index, papers, citations, novelty, ai_score, listed_papers, imported_at "
@@ -302,8 +307,11 @@ class Store:
         """A number that changes whenever another connection commits a change to the file."""
         return int(self._read("PRAGMA data_version")[0][0])
 
-    def index_records(self, paper_ids: Sequence[int] | None = None) -> Iterator[IndexRecord]:
-        """The imported fields of every paper (or of these ids), in id order, read in chunks."""
+    def index_records(
+        self, paper_ids: Sequence[int] | None = None, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[IndexRecord]:
+        """The imported fields of every paper (or of these ids; or of those with ids after ``after`` up to
+        ``upto``), in id order, read in chunks."""
         sources_sql = (
             "SELECT ps.paper_id, s.name, s.owner FROM paper_sources ps JOIN sources s ON s.id = ps.source_id "
             "ORDER BY s.id"
@@ -311,9 +319,9 @@ class Store:
         columns = f"SELECT {RECORD_COLUMNS} FROM papers"
         if paper_ids is None:
             sources = self._grouped(sources_sql, None)
-            last = 0
+            last, bound = after, upto if upto is not None else 2**63 - 1
             while True:
-                rows = self._read(f"{columns} WHERE id > ? ORDER BY id LIMIT 2000", (last,))
+                rows = self._read(f"{columns} WHERE id > ? AND id <= ? ORDER BY id LIMIT 2000", (last, bound))
                 if not rows:
                     return
                 yield from (record_of(r, sources.get(r[0], ())) for r in rows)

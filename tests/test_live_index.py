@@ -405,6 +405,36 @@ def test_deleting_and_restoring_many_papers_tokenises_nothing(library: Library) 
         assert stamp["seq"] == library.store.change_seq()[0]  # restamped: the next process reads no log
 
 
+def assert_same_segment(got: Segment, expected: Segment) -> None:
+    assert got._arrays.keys() == expected._arrays.keys()
+    for name, values in expected._arrays.items():
+        assert (got._arrays[name] == values).all(), name
+    for name, strings in expected._strings.items():
+        assert list(got._strings[name]) == list(strings), name
+
+
+def test_a_large_library_is_built_by_two_processes_into_the_index_one_would_build(library: Library) -> None:
+    """Past PARALLEL_FROM papers a second process tokenises the later half; the base is the very
+    segment one process builds, and this process tokenised only its own half."""
+    built: list[int] = []
+    with mock.patch("store.live_index.PARALLEL_FROM", 2), counting_builds(built):
+        library.rebuild_index()
+    assert built == [20]
+    assert_same_segment(library.index.base, Segment.build(library.store.index_records()))
+    assert_answers_as_fresh(library)
+
+
+@pytest.mark.parametrize(("python", "builds"), [("/nonexistent/python", [40]), ("/bin/false", [20, 20])])
+def test_a_second_process_that_cannot_start_or_fails_leaves_its_half_to_this_one(
+    library: Library, python: str, builds: list[int]
+) -> None:
+    built: list[int] = []
+    with mock.patch("store.live_index.PARALLEL_FROM", 2), mock.patch("sys.executable", python), counting_builds(built):
+        library.rebuild_index()
+    assert built == builds
+    assert_same_segment(library.index.base, Segment.build(library.store.index_records()))
+
+
 def test_changing_many_papers_folds_the_delta_instead_of_rebuilding(library: Library) -> None:
     """Past DELTA_LIMIT papers whose text changed, a process merges the delta into its base (arrays
     only) and writes the file; it does not tokenise the whole library again."""
