@@ -174,28 +174,36 @@ class LiveIndex:
         (reading the file through its own connection) while this one builds the first."""
         from store.segment import Segment
 
-        path, store = self.store.path, self.store
-        if total < PARALLEL_FROM or path is None or store.read_only or store.file.writing or (os.cpu_count() or 1) < 2:
-            return Segment.build(self.store.index_records(), pace=pace)
+        store, path = self.store, self.store.path
+        if total < PARALLEL_FROM or path is None or store.read_only or store.file.writing or _cores() < 2:
+            return Segment.build(store.index_records(), pace=pace)
         half = total // 2
-        split = self.store.id_at(half - 1)
+        split = store.id_at(half - 1)
         first_half_pace = (lambda done: pace(done * total // half)) if pace is not None else None
-        try:  # a process of its own: a multiprocessing child would run the caller's main script again
+        # A process of its own (a multiprocessing child would run the caller's main script again),
+        # importing this very package: -P keeps the working folder off its path.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        try:
             child = subprocess.Popen(
-                [sys.executable, "-m", "store.live_index", str(path), str(split)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                [sys.executable, "-P", "-m", "store.live_index", str(path), str(split)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
             )  # fmt: skip
         except OSError:  # no process to be had: this one does it all
-            return Segment.build(self.store.index_records(), pace=pace)
+            return Segment.build(store.index_records(), pace=pace)
         with child:
-            first = Segment.build(self.store.index_records(upto=split), pace=first_half_pace)
+            try:
+                first = Segment.build(store.index_records(upto=split), pace=first_half_pace)
+            except BaseException:
+                child.kill()
+                raise
             built, _ = child.communicate()
         try:
             rest: Segment | None = pickle.loads(built) if child.returncode == 0 else None
         except (pickle.UnpicklingError, EOFError, ValueError):
             rest = None
         if rest is None:  # it could not start Python, or read: met again here, and raised as it is
-            rest = Segment.build(self.store.index_records(after=split))
+            rest = Segment.build(store.index_records(after=split))
         return Segment.merge(first, rest)
 
     def _install(self, base: Segment, changed: Collection[int], personal: Personal, seq: int) -> None:
@@ -308,6 +316,11 @@ class LiveIndex:
         self._changed, self._records, self._words = set(), {}, {}
         self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
         self._save(base, self._seq)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _build_later_half(path: str, after: str) -> None:

@@ -424,6 +424,20 @@ def test_a_large_library_is_built_by_two_processes_into_the_index_one_would_buil
     assert_answers_as_fresh(library)
 
 
+def test_the_second_process_runs_this_package_not_a_store_folder_where_the_user_stands(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = tmp_path / "cwd" / "store"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text("")
+    (planted / "live_index.py").write_text("import sys\nsys.stdout.write('planted')\n")
+    monkeypatch.chdir(planted.parent)
+    built: list[int] = []
+    with mock.patch("store.live_index.PARALLEL_FROM", 2), counting_builds(built):
+        library.rebuild_index()
+    assert built == [20]
+
+
 @pytest.mark.parametrize(("python", "builds"), [("/nonexistent/python", [40]), ("/bin/false", [20, 20])])
 def test_a_second_process_that_cannot_start_or_fails_leaves_its_half_to_this_one(
     library: Library, python: str, builds: list[int]
