@@ -427,6 +427,7 @@ class Library:
         from store.importers import parse_bytes  # deferred: bibtexparser is not needed to read the library
 
         result = parse_bytes(data, today=today or dt.date.today(), year=year)
+        del data  # the drafts hold what is kept: the file's bytes need not live through the store's write
         name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # a name not in UTF-8
         return self.import_parsed(result, name, progress=progress)
 

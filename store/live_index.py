@@ -34,6 +34,7 @@ snapshot with a fresh build after random writes, imports, restores and copies.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import secrets
@@ -187,22 +188,21 @@ class LiveIndex:
         try:
             child = subprocess.Popen(
                 [sys.executable, "-P", "-m", "store.live_index", str(path), str(split)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             )  # fmt: skip
         except OSError:  # no process to be had: this one does it all
             return Segment.build(store.index_records(), pace=pace)
+        rest: Segment | None = None
         with child:
             try:
                 first = Segment.build(store.index_records(upto=split), pace=first_half_pace)
             except BaseException:
                 child.kill()
                 raise
-            built, _ = child.communicate()
-        try:
-            rest: Segment | None = pickle.loads(built) if child.returncode == 0 else None
-        except (pickle.UnpicklingError, EOFError, ValueError):
-            rest = None
-        if rest is None:  # it could not start Python, or read: met again here, and raised as it is
+            assert child.stdout is not None
+            with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
+                rest = pickle.load(child.stdout)  # straight from the pipe: its bytes are never held whole
+        if rest is None or child.returncode != 0:  # it could not start Python, or read: met again here, and raised
             rest = Segment.build(store.index_records(after=split))
         return Segment.merge(first, rest)
 
