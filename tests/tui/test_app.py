@@ -218,6 +218,20 @@ async def test_filter_pane_toggles_values_with_counts(app) -> None:
         assert listed(app).count == 40
 
 
+async def test_the_filter_pane_shows_every_digit_of_a_large_count(app) -> None:
+    """At a million papers a count is wider than its column: it takes cells from the name, a space
+    between them, and never loses a digit off the pane's edge."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.library_screen.query_one(FilterPane)
+        sources = {"Rafael Brandt": 250_000, "Ana Berg": 12_345}
+        pane.show({"status": {"unread": 1_000_000, "read": 7}, "source": sources})
+        await pilot.pause()
+        lines = [pane.render_line(y).text.rstrip() for y in range(pane.size.height)]
+        for row in ("□ unread   1,000,000", "□ read             7", "□ Rafael Br… 250,000", "□ Ana Berg    12,345"):
+            assert row in lines, lines  # every count ends in the same column, a space before it
+
+
 async def test_a_facet_with_many_values_shows_them_all_on_asking(app) -> None:
     for n, paper_id in enumerate(app.shelf.select("")[:15]):
         app.shelf.tag([paper_id], f"topic{n:02d}")

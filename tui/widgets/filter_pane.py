@@ -44,6 +44,16 @@ _NAME_WIDTH, _COUNT_WIDTH = 13, 5
 """Value names are cut to fit the pane; counts line up on the right."""
 
 
+def _counted(line: Text, name: Text, count: int) -> Text:
+    """line, then the name and its count on the right. A count wider than its column (10,000 and up)
+    takes cells from the name, a space always between: never a digit cut off, never run into the name."""
+    digits = f"{count:,}"
+    name.truncate(min(_NAME_WIDTH, _NAME_WIDTH + _COUNT_WIDTH - len(digits) - 1), overflow="ellipsis", pad=True)
+    line.append_text(name)
+    line.append(digits.rjust(_NAME_WIDTH + _COUNT_WIDTH - name.cell_len), style="dim")
+    return line
+
+
 @dataclass(frozen=True, slots=True)
 class FacetRow:
     """One line of the pane: a facet's heading (``disabled``) or one of its values."""
@@ -134,11 +144,7 @@ class FilterPane(LineView, can_focus=True):
         if self._shelves:
             rows.append(FacetRow(f"\x00shelves{_SEP}", Text("SHELVES", style="bold"), disabled=True))
             for shelf, count in self._shelves:
-                line = Text("▸ ", style="dim")
-                shown = Text(printable(shelf, keep_newlines=False))
-                shown.truncate(_NAME_WIDTH, overflow="ellipsis", pad=True)
-                line.append_text(shown)
-                line.append(f"{count:>{_COUNT_WIDTH},}", style="dim")
+                line = _counted(Text("▸ ", style="dim"), Text(printable(shelf, keep_newlines=False)), count)
                 rows.append(FacetRow(f"\x00shelves{_SEP}{shelf}", line, shelf=shelf))
         for facet, label in FACETS:
             counts = facets.get(facet, {})
@@ -154,13 +160,10 @@ class FilterPane(LineView, can_focus=True):
             rows.append(FacetRow(f"{facet}{_SEP}", heading, disabled=True))
             for value in values:
                 picked = value in chosen
-                line = Text()
-                line.append("■ " if picked else "□ ", style="bold" if picked else "dim")
+                box = Text()  # a span, not a base style: a line is drawn from its spans
+                box.append("■ " if picked else "□ ", style="bold" if picked else "dim")
                 name = Text(printable(value, keep_newlines=False), style="bold" if picked else "")
-                name.truncate(_NAME_WIDTH, overflow="ellipsis", pad=True)
-                line.append_text(name)
-                line.append(f"{counts.get(value, 0):>{_COUNT_WIDTH},}", style="dim")
-                rows.append(FacetRow(f"{facet}{_SEP}{value}", line))
+                rows.append(FacetRow(f"{facet}{_SEP}{value}", _counted(box, name, counts.get(value, 0))))
             if len(counts) > _MAX_VALUES:
                 hidden = len(counts) - len(top)
                 more = Text(f"… {hidden:,} more" if hidden else "… fewer", style="italic dim")
