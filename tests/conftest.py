@@ -7,12 +7,37 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from store import Library, Store, StoreError
+from store.segment import Segment
 
 TODAY = dt.date(2026, 11, 23)
+
+
+def assert_same_segment(got: Segment, expected: Segment) -> None:
+    """Every array and string table equal; labels (categories, sources, affiliations) compared by name
+    and row, as their codes are numbered in the order papers bring them."""
+
+    def labelled(segment: Segment) -> tuple[list[Any], ...]:
+        by_row = (
+            sorted(zip(segment.source_rows.tolist(), (segment.sources[c] for c in segment.source_codes), strict=True)),
+            sorted(zip(segment.aff_rows.tolist(), (segment.affs[c] for c in segment.aff_codes), strict=True)),
+        )
+        return [segment.categories[c] for c in segment.category], *by_row, sorted(segment.source_aliases)
+
+    codes = {"category", "source_rows", "source_codes", "aff_rows", "aff_codes"}
+    assert got._arrays.keys() == expected._arrays.keys()
+    for name, values in expected._arrays.items():
+        if name not in codes:
+            assert (got._arrays[name] == values).all(), name
+    for name in ("title_keys", "vocab"):
+        assert list(got._strings[name]) == list(expected._strings[name]), name
+    assert labelled(got) == labelled(expected)
+
+
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

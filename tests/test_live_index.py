@@ -28,7 +28,7 @@ from store import SORTS, Library, ReadStatus, SearchIndex, parse_profile_dump
 from store.models import IndexRecord
 from store.read_next import ENGAGED_LIMIT, ReadNext
 from store.segment import Segment, record_digest
-from tests.conftest import TODAY
+from tests.conftest import TODAY, assert_same_segment
 
 QUERIES = ["", "linear", "atention", "retrieval castellanos", "is:read", "has:note", "tag:later", "wombat",
            "has:code -is:unread", '"sparse"', "note:idea", "year:>=2024"]  # fmt: skip
@@ -405,14 +405,6 @@ def test_deleting_and_restoring_many_papers_tokenises_nothing(library: Library) 
         assert stamp["seq"] == library.store.change_seq()[0]  # restamped: the next process reads no log
 
 
-def assert_same_segment(got: Segment, expected: Segment) -> None:
-    assert got._arrays.keys() == expected._arrays.keys()
-    for name, values in expected._arrays.items():
-        assert (got._arrays[name] == values).all(), name
-    for name, strings in expected._strings.items():
-        assert list(got._strings[name]) == list(strings), name
-
-
 def test_a_large_library_is_built_by_two_processes_into_the_index_one_would_build(library: Library) -> None:
     """Past PARALLEL_FROM papers a second process tokenises the later half; the base is the very
     segment one process builds, and this process tokenised only its own half."""
@@ -427,6 +419,7 @@ def test_a_large_library_is_built_by_two_processes_into_the_index_one_would_buil
 def test_the_second_process_runs_this_package_not_a_store_folder_where_the_user_stands(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A store/ folder in the working directory would come first on a plain ``python -m``'s path."""
     planted = tmp_path / "cwd" / "store"
     planted.mkdir(parents=True)
     (planted / "__init__.py").write_text("")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +13,7 @@ from store.query import SORTS
 from store.search import _WORD, _Match, _merge, _phrase_spans, _spans, _word_pattern, personal_of, record_of
 from store.segment import Segment, StringTable
 from store.text import normalize
+from tests.conftest import assert_same_segment
 
 CORPUS = [
     # id, title, authors, category, date, status, extra
@@ -292,27 +292,6 @@ def test_a_merged_segment_answers_as_a_build_of_the_same_papers(data) -> None:
     )
 
 
-def _same_segment(got: Segment, expected: Segment) -> None:
-    """Every array equal; labels (categories, sources, affiliations) compared by name and row, as their
-    codes are numbered in the order papers bring them."""
-
-    def labelled(segment: Segment) -> tuple[list[str], ...]:
-        by_row = (
-            sorted(zip(segment.source_rows.tolist(), (segment.sources[c] for c in segment.source_codes), strict=True)),
-            sorted(zip(segment.aff_rows.tolist(), (segment.affs[c] for c in segment.aff_codes), strict=True)),
-        )
-        return [segment.categories[c] for c in segment.category], *by_row, sorted(segment.source_aliases)
-
-    codes = {"category", "source_rows", "source_codes", "aff_rows", "aff_codes"}
-    assert got._arrays.keys() == expected._arrays.keys()
-    for name, values in expected._arrays.items():
-        if name not in codes:
-            assert np.array_equal(got._arrays[name], values), name
-    for name in ("title_keys", "vocab"):
-        assert list(got._strings[name]) == list(expected._strings[name]), name
-    assert labelled(got) == labelled(expected)
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 60), st.sets(st.integers(1, 60), max_size=8), st.booleans())
 def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes(
@@ -323,7 +302,7 @@ def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes
     parts = [records[1::2], records[0::2]] if interleaved else [records[:split], records[split:]]
     merged = Segment.merge(Segment.build(parts[0]), Segment.build(parts[1]), removed - {r.id for r in parts[1]})
     kept = [r for r in records if r.id not in removed or r in parts[1]]  # a delta's paper replaces, never goes
-    _same_segment(merged, Segment.build(kept))
+    assert_same_segment(merged, Segment.build(kept))
 
 
 def test_facets_counted_after_the_rows_ignore_only_their_own_choice(index: SearchIndex) -> None:
