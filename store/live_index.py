@@ -180,7 +180,7 @@ class LiveIndex:
             return Segment.build(store.index_records(), pace=pace)
         half = total // 2
         split = store.id_at(half - 1)
-        first_half_pace = (lambda done: pace(done * total // half)) if pace is not None else None
+        first_half_pace = (lambda done: pace(min(done * total // half, total - 1))) if pace is not None else None
         # A process of its own (a multiprocessing child would run the caller's main script again),
         # importing this very package: -P keeps the working folder off its path.
         package_root = str(Path(__file__).resolve().parent.parent)

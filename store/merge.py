@@ -59,7 +59,7 @@ class Merge:
         self._in_trash = _trashed_known(self.conn, keys)
         self._next_id = self._first_new = _next_id(self.conn)
         for done, (key, draft) in enumerate(zip(keys, drafts, strict=True), start=1):
-            if progress is not None and done % _PROGRESS_EVERY == 0:
+            if progress is not None and done % _PROGRESS_EVERY == 0 and done < len(drafts):  # all: once written
                 progress(done, len(drafts))
             self._place(key, draft)
         self._write()

@@ -339,6 +339,46 @@ def test_a_large_import_shows_a_bar_with_a_count_and_a_rate_on_a_terminal_only(t
     assert quiet.getvalue() == ""
 
 
+def test_each_import_bar_ends_once_and_only_when_its_work_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's bar reached 100% before its write committed and printed a second full line after
+    it; the index's did the same while the second process was still building."""
+    from tests.bench.synth import dump
+
+    monkeypatch.setattr("store.merge._PROGRESS_EVERY", 250)  # reports at 250, 500, 750 and 1,000 of 1,000
+    monkeypatch.setattr("tui.cli._INDEX_PROGRESS_FROM", 1)
+    monkeypatch.setattr("store.live_index.PARALLEL_FROM", 2)
+    source = tmp_path / "big.txt"
+    source.write_text(dump(1000, layout="A"), encoding="utf-8")
+    err = _Terminal()
+    assert main(["--db", str(tmp_path / "a.db"), "import", str(source)], out=io.StringIO(), err=err) == 0
+    lines = err.getvalue().split("\n")[:-1]  # lines end in \n; \r only rewrites a line
+    assert [line.split("\r")[-1].split(" [")[0] for line in lines] == ["storing big.txt", "indexing"]
+    assert err.getvalue().startswith("\rreading big.txt…\r")
+    for line in lines:
+        assert line.count("1,000/1,000 papers") == 1, line
+
+
+def test_progress_reaches_its_total_only_with_the_last_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the bars are drawn from: an import at 100% before its commit, or an index build at 100%
+    while the second process still works, would show a finished bar over seconds of work."""
+    from store import Library
+    from tests.bench.synth import dump
+
+    monkeypatch.setattr("store.merge._PROGRESS_EVERY", 250)
+    monkeypatch.setattr("store.live_index.PARALLEL_FROM", 2)
+    source = tmp_path / "big.txt"
+    source.write_text(dump(1000, layout="A"), encoding="utf-8")
+    with Library.open(tmp_path / "a.db") as library:
+        imports = lambda report: library.import_file(source, progress=report)  # noqa: E731
+        rebuilds = lambda report: library.rebuild_index(progress=report)  # noqa: E731
+        for work in (imports, rebuilds):
+            reports: list[tuple[int, int]] = []
+            work(lambda done, total, reports=reports: reports.append((done, total)))
+            assert len(reports) > 1 and [r for r in reports if r[0] >= r[1]] == [reports[-1]] == [(1000, 1000)]
+
+
 @pytest.mark.parametrize(
     "argv",
     [("list", "--limit", "9" * 20), ("list", "--offset", "9" * 20), ("show", "9" * 20), ("mark", "9" * 20, "read")],

@@ -177,14 +177,23 @@ class _Progress:
     def __init__(self, label: str, stream: TextIO) -> None:
         self.label, self.stream = label, stream
         self.started = time.monotonic()
+        self.finished = False
+
+    def note(self, text: str) -> None:
+        """A word on what happens before the bar starts (the bar, longer, writes over it)."""
+        self.stream.write(f"\r{text}")
+        self.stream.flush()
 
     def __call__(self, done: int, total: int) -> None:
+        if self.finished:  # a bar ends once, on its own line
+            return
         filled = int(30 * done / max(total, 1))
         rate = done / max(time.monotonic() - self.started, 1e-3)
         bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
         self.stream.write(f"\r{self.label} {bar} {done:,}/{total:,} papers, {rate:,.0f}/s ")
         if done >= total:
             self.stream.write("\n")
+            self.finished = True
         self.stream.flush()
 
 
@@ -199,6 +208,8 @@ def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
         progress = (
             _Progress(f"storing {Path(file).name}", err) if size >= _PROGRESS_MIN_BYTES and err.isatty() else None
         )
+        if progress is not None:
+            progress.note(f"reading {Path(file).name}…")
         outcome = library.import_file(file, today=args.today, year=args.year, progress=progress)
         for line in problem_lines(file, outcome.problems):
             err.write(printable(line, keep_newlines=False) + "\n")
