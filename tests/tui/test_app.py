@@ -946,6 +946,13 @@ async def test_stats_screen_draws_the_reading_statistics(app, store: Store) -> N
         assert not isinstance(app.screen, StatsScreen)
 
 
+def test_the_stats_bars_say_large_counts_as_the_rest_of_the_app_does() -> None:
+    from tui.screens.stats import bars
+
+    said = bars({"CL": {"read": 1_200, "reading": 0, "unread": 125_704}}).plain
+    assert "1,200 read · 0 reading · 125,704 unread" in said
+
+
 async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
     """'/trans' pasted or typed in one go: every key is queued at the list before focus moves."""
     from textual import events

@@ -39,7 +39,7 @@ def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
             text.append(char * width, style=style)
             drawn += width
         said = [
-            f"{counts.get(status, 0)} {status}" for status, _, _ in _BARS if status != "queued" or counts.get(status)
+            f"{counts.get(status, 0):,} {status}" for status, _, _ in _BARS if status != "queued" or counts.get(status)
         ]
         text.append(" " * max(_BAR_WIDTH - drawn, 0) + "  " + " · ".join(said) + "\n")
     return text
@@ -60,13 +60,13 @@ class StatsScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog stats"):
             yield Static(Text(f"Papers read per week, last {len(read)} weeks", style="bold"))
             yield Sparkline(read, summary_function=max, id="read-per-week")
-            yield Static(Text(f"{sum(read)} read in all · {read[-1] if read else 0} this week · "
-                              f"best week {max(read, default=0)}", style="dim"))  # fmt: skip
+            yield Static(Text(f"{sum(read):,} read in all · {read[-1] if read else 0:,} this week · "
+                              f"best week {max(read, default=0):,}", style="dim"))  # fmt: skip
             yield Static(Text("\nUnread backlog, end of each week", style="bold"))
             yield Sparkline(backlog, summary_function=max, id="backlog")
             first, last = (backlog[0], backlog[-1]) if backlog else (0, 0)
             trend = "shrinking" if last < first else "growing" if last > first else "steady"
-            yield Static(Text(f"{first} a year ago · {last} now · {trend}", style="dim"))
+            yield Static(Text(f"{first:,} a year ago · {last:,} now · {trend}", style="dim"))
             yield Static(Text("\nBy category", style="bold"))
             yield Static(bars(self._stats["by_category"]))
             yield Static(Text("By profile", style="bold"))
