@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -303,6 +304,15 @@ def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes
     merged = Segment.merge(Segment.build(parts[0]), Segment.build(parts[1]), removed - {r.id for r in parts[1]})
     kept = [r for r in records if r.id not in removed or r in parts[1]]  # a delta's paper replaces, never goes
     assert_same_segment(merged, Segment.build(kept))
+
+
+def test_postings_offsets_are_half_width_while_they_fit_and_never_overflow() -> None:
+    from store.segment import _indptr
+
+    small = _indptr(np.array([3, 0, 2]))
+    assert small.dtype == np.int32 and small.tolist() == [0, 3, 3, 5]
+    huge = _indptr(np.array([2**31 - 1, 5]))  # a field with more postings than int32 counts
+    assert huge.dtype == np.int64 and huge.tolist() == [0, 2**31 - 1, 2**31 + 4]
 
 
 def test_facets_counted_after_the_rows_ignore_only_their_own_choice(index: SearchIndex) -> None:
