@@ -324,11 +324,16 @@ def _cores() -> int:
 
 
 def _build_later_half(path: str, after: str) -> None:
-    """The second process of a build: the segment of the papers with ids after ``after``, pickled to stdout."""
+    """The second process of a build: the segment of the papers with ids after ``after``, pickled to
+    stdout. It only reads (a library gone by now is an error here, never a new empty file)."""
+    import sqlite3
+
+    from store.library_file import LibraryFile
     from store.segment import Segment
     from store.store import Store
 
-    with Store.open(Path(path)) as store:
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    with Store(LibraryFile(conn, path=Path(path))) as store:
         segment = Segment.build(store.index_records(after=int(after)))
     sys.stdout.buffer.write(pickle.dumps(segment, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -431,6 +431,15 @@ def test_the_second_process_runs_this_package_not_a_store_folder_where_the_user_
     assert built == [20]
 
 
+def test_the_second_process_only_reads_and_never_makes_a_library(tmp_path: Path) -> None:
+    from store.live_index import _build_later_half
+
+    gone = tmp_path / "moved away meanwhile.db"
+    with pytest.raises(sqlite3.OperationalError):
+        _build_later_half(str(gone), "0")
+    assert not gone.exists()
+
+
 @pytest.mark.parametrize(("python", "builds"), [("/nonexistent/python", [40]), ("/bin/false", [20, 20])])
 def test_a_second_process_that_cannot_start_or_fails_leaves_its_half_to_this_one(
     library: Library, python: str, builds: list[int]
