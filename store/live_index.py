@@ -162,13 +162,13 @@ class LiveIndex:
     def _build(self, progress: Callable[[int, int], None] | None) -> None:
         last, _ = self.store.change_seq()
         total = self.store.count()
-        pace = (lambda done: progress(done, total)) if progress is not None else None
+        pace = (lambda done: progress(min(done, total - 1), total)) if progress is not None else None  # all: once saved
         base = self._tokenised(total, pace)
-        if progress is not None:
-            progress(total, total)
         self.rebuilt = True
         self._install(base, [], self.store.personal(), last)
         self._save(base, last)
+        if progress is not None:
+            progress(total, total)
 
     def _tokenised(self, total: int, pace: Callable[[int], None] | None) -> Segment:
         """A segment of every paper; for a large library the later half is built in a second process
@@ -180,7 +180,7 @@ class LiveIndex:
             return Segment.build(store.index_records(), pace=pace)
         half = total // 2
         split = store.id_at(half - 1)
-        first_half_pace = (lambda done: pace(min(done * total // half, total - 1))) if pace is not None else None
+        first_half_pace = (lambda done: pace(done * total // half)) if pace is not None else None
         # A process of its own (a multiprocessing child would run the caller's main script again),
         # importing this very package: -P keeps the working folder off its path.
         package_root = str(Path(__file__).resolve().parent.parent)

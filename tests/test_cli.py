@@ -360,14 +360,18 @@ def test_each_import_bar_ends_once_and_only_when_its_work_is_done(
         assert line.count("1,000/1,000 papers") == 1, line
 
 
-def test_progress_reaches_its_total_only_with_the_last_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_progress_reaches_its_total_only_with_the_last_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
     """What the bars are drawn from: an import at 100% before its commit, or an index build at 100%
-    while the second process still works, would show a finished bar over seconds of work."""
+    while the second process still works (or before the file is saved), would show a finished bar
+    over seconds of work, and a second one after it."""
     from store import Library
     from tests.bench.synth import dump
 
     monkeypatch.setattr("store.merge._PROGRESS_EVERY", 250)
-    monkeypatch.setattr("store.live_index.PARALLEL_FROM", 2)
+    monkeypatch.setattr("store.live_index.PARALLEL_FROM", 2 if processes == 2 else 10**9)
     source = tmp_path / "big.txt"
     source.write_text(dump(1000, layout="A"), encoding="utf-8")
     with Library.open(tmp_path / "a.db") as library:

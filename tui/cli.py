@@ -177,7 +177,6 @@ class _Progress:
     def __init__(self, label: str, stream: TextIO) -> None:
         self.label, self.stream = label, stream
         self.started = time.monotonic()
-        self.finished = False
 
     def note(self, text: str) -> None:
         """A word on what happens before the bar starts (the bar, longer, writes over it)."""
@@ -185,15 +184,12 @@ class _Progress:
         self.stream.flush()
 
     def __call__(self, done: int, total: int) -> None:
-        if self.finished:  # a bar ends once, on its own line
-            return
         filled = int(30 * done / max(total, 1))
         rate = done / max(time.monotonic() - self.started, 1e-3)
         bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
         self.stream.write(f"\r{self.label} {bar} {done:,}/{total:,} papers, {rate:,.0f}/s ")
         if done >= total:
             self.stream.write("\n")
-            self.finished = True
         self.stream.flush()
 
 
