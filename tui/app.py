@@ -8,7 +8,6 @@ import gc
 import signal
 import sys
 import threading
-import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -124,6 +123,8 @@ class PapershelfApp(NoteActions, Transfers):
         if self.is_web:
             self.open_url(url)
             return True
+        import webbrowser  # deferred: ~8 ms of every start, for a link opened now and then
+
         return webbrowser.open(url)
 
     def on_mount(self) -> None:

@@ -12,12 +12,12 @@ from tui.editor import Edited, EditorError, edit_text, editor_command
 from tui.messages import NoteConflicted, NoteSaved, NoteSaveFailed, PapersSaved
 from tui.paper_actions import PaperActions
 from tui.screens.dialogs import ChooseScreen
-from tui.screens.note_editor import NoteEditorScreen
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from store import NoteVersion
+    from tui.screens.note_editor import NoteEditorScreen
 
 
 class NoteActions(PaperActions):
@@ -37,6 +37,9 @@ class NoteActions(PaperActions):
 
         def closed(_: str | None) -> None:
             self._note_editor = None
+
+        # Deferred: its TextArea and tree-sitter cost ~10 ms of every start, before the first screen.
+        from tui.screens.note_editor import NoteEditorScreen
 
         self._note_editor = NoteEditorScreen(paper, self.save_note, self.shelf, self.papers_changed)
         self.push_screen(self._note_editor, closed)

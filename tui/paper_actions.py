@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import webbrowser
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import quote_plus
 
@@ -65,7 +64,7 @@ class PaperActions(App[None]):
         library: Library,
         clipboard: Clipboard,
         *,
-        open_url: Callable[[str], bool] = webbrowser.open,
+        open_url: Callable[[str], bool],
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__()
