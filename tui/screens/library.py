@@ -7,7 +7,6 @@ shared with the reader, and comes back here through the app's ``papers_changed``
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -319,10 +318,10 @@ class LibraryScreen(Screen[None]):
         facets = self.library.facets(result)
         if worker.is_cancelled:
             return
-        shown = threading.Event()
-        self.post_message(FacetsCounted(facets, result.messages, shown))
+        counted = FacetsCounted(facets, result.messages)
+        self.post_message(counted)
         if result.total > len(result.ids) and result.order_all is not None:
-            while not shown.wait(_POLL_S):  # a newer search replaces the counts before they are shown
+            while not counted.shown.wait(_POLL_S):  # a newer search replaces the counts before they are shown
                 if worker.is_cancelled:
                     return
             full = dataclasses.replace(result, ids=result.order_all())
