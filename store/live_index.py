@@ -176,22 +176,14 @@ class LiveIndex:
         from store.segment import Segment
 
         store, path = self.store, self.store.path
-        if total < PARALLEL_FROM or path is None or store.read_only or store.file.writing or _cores() < 2:
+        child, half = None, total // 2
+        # Not inside a write: the child could not see its rows.
+        if total >= PARALLEL_FROM and path is not None and _cores() > 1 and not (store.read_only or store.file.writing):
+            split = store.id_at(half - 1)
+            child = _later_half(path, split)
+        if child is None:  # a small library, or no second process to be had: this one does it all
             return Segment.build(store.index_records(), pace=pace)
-        half = total // 2
-        split = store.id_at(half - 1)
         first_half_pace = (lambda done: pace(done * total // half)) if pace is not None else None
-        # A process of its own (a multiprocessing child would run the caller's main script again),
-        # importing this very package: -P keeps the working folder off its path.
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        try:
-            child = subprocess.Popen(
-                [sys.executable, "-P", "-m", "store.live_index", str(path), str(split)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-            )  # fmt: skip
-        except OSError:  # no process to be had: this one does it all
-            return Segment.build(store.index_records(), pace=pace)
         rest: Segment | None = None
         with child:
             try:
@@ -321,6 +313,21 @@ class LiveIndex:
 def _cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _later_half(path: Path, after: int) -> subprocess.Popen[bytes] | None:
+    """A second process building the segment of the papers after ``after`` (``_build_later_half``);
+    None when none can be started. A process of its own, not multiprocessing's (which runs the
+    caller's main script again), importing this very package: -P keeps the working folder off its path."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-P", "-m", "store.live_index", str(path), str(after)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+    except OSError:
+        return None
 
 
 def _build_later_half(path: str, after: str) -> None:
