@@ -43,15 +43,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note", "pdf")
-FORMAT = 7
+FORMAT = 8
 """Bumped whenever the file layout or the tokeniser changes: an older file is rebuilt."""
-_READABLE = {5: ("pdf",), 6: (), FORMAT: ()}
+_READABLE = {5: ("pdf",), 6: (), 7: (), FORMAT: ()}
 """Formats this version reads, and the text fields each lacks (format 5 had no PDF text): a file
-from before is used as it is, those fields empty and its rows' digests unknown, instead of rebuilt."""
+from before is used as it is, those fields empty, its rows' digests unknown and (before format 8)
+every word's rows listed, instead of rebuilt."""
 _MAGIC = b"PSHELFIX"
 _ALIGN = 64
 _CHUNK = 4096
 """Records tokenised together: large enough for array speed, small enough to show progress often."""
+_ONES = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)
+"""Bits set in each byte value: a bitmap's row count."""
 _FUZZY_EVERY_WORD_UP_TO = 200_000
 """Vocabulary size up to which every word is a typo candidate."""
 
@@ -165,14 +168,34 @@ def _indptr(counts: np.ndarray) -> np.ndarray:
 
 @dataclass(slots=True)
 class Postings:
-    """Rows per vocabulary word: rows[indptr[w]:indptr[w + 1]]."""
+    """The rows each vocabulary word is found in, ordered by word and then row.
+
+    A word found in more than one row in 32 keeps a bitmap of its rows (``bits[j]`` for word
+    ``dense[j]``), smaller than its list from there on: at 1M papers the common abstract words
+    took 270 of the 478 MB their lists did. Every other word lists its rows,
+    ``rows[indptr[w]:indptr[w + 1]]``, empty for a dense word.
+    """
 
     indptr: np.ndarray
     rows: np.ndarray
+    dense: np.ndarray
+    bits: np.ndarray
+    size: int
+    """Rows of the segment: the bitmaps' length."""
 
     @classmethod
-    def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int) -> Postings:
-        """Postings of (row, word) pairs, each word's rows in increasing order."""
+    def of(cls, arrays: Mapping[str, np.ndarray], field: str, size: int) -> Postings:
+        """A field's postings in a segment's arrays."""
+        indptr, rows, dense, bits = (arrays[f"{field}.{part}"] for part in ("indptr", "rows", "dense", "bits"))
+        return cls(indptr, rows, dense, bits, size)
+
+    def arrays(self, field: str) -> dict[str, np.ndarray]:
+        """The arrays a segment holds this field's postings in."""
+        return {f"{field}.{part}": getattr(self, part) for part in ("indptr", "rows", "dense", "bits")}
+
+    @classmethod
+    def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int, size: int) -> Postings:
+        """Postings of (row, word) pairs for a segment of ``size`` rows."""
         indptr = _indptr(np.bincount(word_ids, minlength=vocab_size))
         span = int(row_ids.max()) + 1 if row_ids.size else 1
         keys = word_ids.astype(np.int64)  # one sort of plain integers: no argsort, no gather
@@ -180,10 +203,12 @@ class Postings:
         keys += row_ids
         keys.sort()
         np.remainder(keys, span, out=keys)
-        return cls(indptr, keys.astype(np.int32))
+        rows = keys.astype(np.int32)
+        del keys
+        return cls.packed(indptr, rows, size)
 
     @classmethod
-    def concatenated(cls, parts: Sequence[tuple[np.ndarray, np.ndarray]], vocab_size: int) -> Postings:
+    def concatenated(cls, parts: Sequence[tuple[np.ndarray, np.ndarray]], vocab_size: int, size: int) -> Postings:
         """Postings of parts given as (rows, word ids), each ordered by word and then row, every row of a
         part above every row of the parts before it: laid out in one pass, with no sort."""
         counts = [np.bincount(words, minlength=vocab_size) for _, words in parts]
@@ -194,26 +219,74 @@ class Postings:
             within = np.arange(words.size, dtype=np.int64) - (np.cumsum(count) - count)[words]
             laid[start[words] + within] = rows
             start += count
-        return cls(indptr, laid)
+        return cls.packed(indptr, laid, size)
+
+    @classmethod
+    def packed(cls, indptr: np.ndarray, rows: np.ndarray, size: int) -> Postings:
+        """Postings of every word's full list, the dense words' lists turned into bitmaps."""
+        counts = np.diff(indptr).astype(np.int64)
+        dense = np.flatnonzero(counts * 32 > size).astype(np.int32)
+        width = (size + 7) // 8
+        bits = np.zeros((dense.size, width), dtype=np.uint8)
+        counts[dense] = 0
+        listed = _indptr(counts)
+        kept = np.empty(int(listed[-1]), dtype=np.int32)
+        mark = np.zeros(width * 8, dtype=bool)
+        word = 0  # the lists between one dense word and the next are copied as one block
+        for j, found in enumerate(dense.tolist()):
+            kept[listed[word] : listed[found]] = rows[indptr[word] : indptr[found]]
+            mark[:] = False
+            mark[rows[indptr[found] : indptr[found + 1]]] = True
+            bits[j] = np.packbits(mark)
+            word = found + 1
+        kept[listed[word] :] = rows[indptr[word] :]
+        return cls(listed, kept, dense, bits, size)
 
     def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of words lo..hi-1, and for each row the word it came from."""
-        start, end = int(self.indptr[lo]), int(self.indptr[hi])
-        counts = np.diff(self.indptr[lo : hi + 1])
-        return self.rows[start:end], np.repeat(np.arange(lo, hi, dtype=np.int32), counts)
+        rows, counts = self._lists(lo, hi)
+        return rows, np.repeat(np.arange(lo, hi, dtype=np.int32), counts)
 
-    def rows_of(self, word_ids: np.ndarray) -> np.ndarray:
-        """Every row listed under any of these (not necessarily adjacent) words."""
-        if word_ids.size == 0:
-            return np.zeros(0, dtype=np.int32)
-        starts, ends = self.indptr[word_ids], self.indptr[word_ids + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.int32)
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        found: np.ndarray = self.rows[np.arange(total, dtype=np.int64) + offsets]
-        return found
+    def counts(self) -> np.ndarray:
+        """How many rows each word is found in."""
+        counts = np.diff(self.indptr).astype(np.int64)
+        counts[self.dense] = _ONES[self.bits].sum(axis=1, dtype=np.int64)
+        return counts
+
+    def expanded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every word's rows end to end, as if none were a bitmap, and how many each word has."""
+        return self._lists(0, self.indptr.size - 1)
+
+    def _lists(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        indptr = self.indptr
+        counts = np.diff(indptr[lo : hi + 1])
+        first, last = np.searchsorted(self.dense, (lo, hi)).tolist()
+        if first == last:
+            return self.rows[int(indptr[lo]) : int(indptr[hi])], counts
+        counts = counts.astype(np.int64)
+        pieces = []
+        word = lo
+        for j in range(first, last):
+            found = int(self.dense[j])
+            pieces.append(self.rows[int(indptr[word]) : int(indptr[found])])
+            pieces.append(np.flatnonzero(np.unpackbits(self.bits[j], count=self.size).view(bool)))
+            counts[found - lo] = pieces[-1].size
+            word = found + 1
+        pieces.append(self.rows[int(indptr[word]) : int(indptr[hi])])
+        return np.concatenate(pieces, dtype=self.rows.dtype), counts
+
+    def inconsistency(self, words: int) -> str | None:
+        """What does not add up for a vocabulary of this many words (no list is scanned), or None."""
+        if self.indptr.size != words + 1 or int(self.indptr[-1]) != self.rows.size:
+            return "lists"
+        dense = self.dense
+        if self.bits.shape != (dense.size, (self.size + 7) // 8):
+            return "bitmaps"
+        if dense.size and (dense[0] < 0 or dense[-1] >= words or np.any(np.diff(dense) <= 0)):
+            return "dense words"
+        if np.any(self.indptr[dense + 1] != self.indptr[dense]):
+            return "dense words' lists"
+        return None
 
 
 class Segment:
@@ -258,7 +331,7 @@ class Segment:
             setattr(self, name, arrays[name])
         for name in ("categories", "sources", "source_aliases", "affs", "title_keys", "vocab"):
             setattr(self, name, strings[name])
-        self.fields = {f: Postings(arrays[f"{f}.indptr"], arrays[f"{f}.rows"]) for f in TEXT_FIELDS}
+        self.fields = {f: Postings.of(arrays, f, int(self.ids.size)) for f in TEXT_FIELDS}
         self._arrays = arrays
         self._strings = strings
         self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
@@ -423,9 +496,9 @@ class Segment:
         for name, field_words in fields.items():
             rows, wids = field_words.pairs()
             wids = remap[wids]
-            postings = Postings.build(rows, wids, len(vocab))
+            postings = Postings.build(rows, wids, len(vocab), row)
             del rows, wids
-            arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = postings.indptr, postings.rows
+            arrays.update(postings.arrays(name))
         strings: dict[str, Sequence[str]] = {
             "categories": list(categories),
             "sources": list(sources),
@@ -511,10 +584,11 @@ class Segment:
         for name in TEXT_FIELDS:
             fields[name] = []
             for part, rows, word_map in zip(parts, row_maps, word_maps, strict=True):
-                postings = part.fields[name]
-                mapped = rows[postings.rows]
+                listed, counts = part.fields[name].expanded()
+                mapped = rows[listed]
+                del listed
                 live = mapped >= 0
-                found = np.repeat(word_map, np.diff(postings.indptr))[live]
+                found = np.repeat(word_map, counts)[live]
                 used[found] = True
                 fields[name].append((mapped[live].astype(np.int32), found))
         renumber = (np.cumsum(used) - 1).astype(np.int32)
@@ -525,11 +599,11 @@ class Segment:
         for name, pieces in fields.items():
             renumbered = [(rows, renumber[found]) for rows, found in pieces]
             if in_turn:
-                merged = Postings.concatenated(renumbered, len(vocab))
+                merged = Postings.concatenated(renumbered, len(vocab), ids.size)
             else:
                 rows, found = (np.concatenate(column) for column in zip(*renumbered, strict=True))
-                merged = Postings.build(rows, found, len(vocab))
-            arrays[f"{name}.indptr"], arrays[f"{name}.rows"] = merged.indptr, merged.rows
+                merged = Postings.build(rows, found, len(vocab), ids.size)
+            arrays.update(merged.arrays(name))
         keys = [""] * ids.size
         for part, rows in zip(parts, row_maps, strict=True):
             for key, row in zip(part.title_keys, rows[part.title_order].tolist(), strict=True):
@@ -631,6 +705,9 @@ class Segment:
             for name in _READABLE[header["format"]]:
                 arrays[f"{name}.indptr"] = np.zeros(len(strings["vocab"]) + 1, dtype=np.int64)
                 arrays[f"{name}.rows"] = np.zeros(0, dtype=np.int32)
+            for name in TEXT_FIELDS if header["format"] < 8 else ():
+                arrays[f"{name}.dense"] = np.zeros(0, dtype=np.int32)
+                arrays[f"{name}.bits"] = np.zeros((0, (arrays["ids"].size + 7) // 8), dtype=np.uint8)
             segment = cls(arrays, strings)
         except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
             raise IndexFileError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
@@ -654,8 +731,8 @@ class Segment:
         if len(self.title_keys) != n or self.vocab_len.size != words:
             return "title keys or word lengths do not match"
         for name, postings in self.fields.items():
-            if postings.indptr.size != words + 1 or int(postings.indptr[-1]) != postings.rows.size:
-                return f"the {name} postings do not match the vocabulary"
+            if problem := postings.inconsistency(words):
+                return f"the {name} postings do not match the vocabulary ({problem})"
         if self.source_rows.size != self.source_codes.size or self.aff_rows.size != self.aff_codes.size:
             return "facet pairs do not match"
         if len(self.sources) != len(self.source_aliases):
@@ -725,12 +802,12 @@ def clean_temps(path: Path) -> int:
 
 
 def _fuzzy_ids(vocab: list[str], arrays: dict[str, np.ndarray]) -> np.ndarray:
-    size = len(vocab)
+    size, rows = len(vocab), int(arrays["ids"].size)
     wanted = np.zeros(size, dtype=bool)
     for name in ("title", "author", "aff", "note"):
-        wanted |= np.diff(arrays[f"{name}.indptr"]) > 0
+        wanted |= Postings.of(arrays, name, rows).counts() > 0
     # Past this size a typo scan over every abstract word costs more per keystroke than the rare words
     # are worth; below it, a word one paper uses is as findable as any other.
-    wanted |= np.diff(arrays["abstract.indptr"]) >= (2 if size > _FUZZY_EVERY_WORD_UP_TO else 1)
+    wanted |= Postings.of(arrays, "abstract", rows).counts() >= (2 if size > _FUZZY_EVERY_WORD_UP_TO else 1)
     wordy = np.fromiter((not w.isdigit() for w in vocab), dtype=bool, count=size)
     return np.flatnonzero(wanted & wordy).astype(np.int32)

@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from store import Library
@@ -148,15 +149,20 @@ def test_an_index_file_from_before_pdf_text_is_used_not_rebuilt(
     one_paper: tuple[Library, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from store import segment
-    from store.segment import Segment
+    from store.segment import TEXT_FIELDS, Segment
 
     library, paper_id = one_paper
     library.sync_index()
     path = library.index_path
     assert path is not None
     old, stamp = Segment.load(path)
+    for name in TEXT_FIELDS:  # what a format-5 file held: every word's rows listed, and no PDF text
+        rows, counts = old.fields[name].expanded()
+        old._arrays[f"{name}.indptr"] = np.concatenate(([0], np.cumsum(counts)))
+        old._arrays[f"{name}.rows"] = rows
+        del old._arrays[f"{name}.dense"], old._arrays[f"{name}.bits"]
     for name in ("pdf.indptr", "pdf.rows"):
-        del old._arrays[name]  # what a format-5 file held
+        del old._arrays[name]
     with monkeypatch.context() as patch:
         patch.setattr(segment, "FORMAT", 5)
         old.save(path, stamp, install=lambda replace: replace())

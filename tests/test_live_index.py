@@ -113,7 +113,7 @@ def test_a_diverged_copys_index_is_not_trusted(library: Library, tmp_path: Path)
         assert_answers_as_fresh(again)
 
 
-@pytest.mark.parametrize("array", ["title.rows", "ids", "vocab.data", "rank.date"])
+@pytest.mark.parametrize("array", ["title.rows", "abstract.bits", "ids", "vocab.data", "rank.date"])
 def test_flipped_bytes_in_an_array_are_a_rebuild_not_a_wrong_answer(library: Library, array: str) -> None:
     path = library.store.path
     library.sync_index()

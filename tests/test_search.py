@@ -306,6 +306,34 @@ def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes
     assert_same_segment(merged, Segment.build(kept))
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 300), st.lists(st.tuples(st.integers(0, 299), st.integers(0, 11)), max_size=600), st.data())
+def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pairs: list, data) -> None:
+    """Words in more than one row in 32 keep a bitmap; every span reads as the plain lists would."""
+    from store.segment import Postings
+
+    found = sorted({(word, row % size) for row, word in pairs})
+    lists = {word: [row for w, row in found if w == word] for word in range(12)}
+    rows = np.array([row for _, row in found], dtype=np.int32)
+    words = np.array([word for word, _ in found], dtype=np.int32)
+    postings = Postings.build(rows, words, 12, size)
+    assert postings.dense.tolist() == [w for w in range(12) if len(lists[w]) * 32 > size]
+    assert postings.rows.size == sum(len(lists[w]) for w in range(12) if w not in postings.dense.tolist())
+    assert postings.counts().tolist() == [len(lists[w]) for w in range(12)]
+    lo = data.draw(st.integers(0, 12))
+    hi = data.draw(st.integers(lo, 12))
+    got_rows, got_words = postings.span(lo, hi)
+    assert list(zip(got_words.tolist(), got_rows.tolist(), strict=True)) == [p for p in found if lo <= p[0] < hi]
+    assert postings.expanded()[0].tolist() == [row for _, row in found]
+    cut = data.draw(st.integers(0, size))
+    halves = [[p for p in found if (p[1] < cut) == first] for first in (True, False)]
+    laid = Postings.concatenated(
+        [(np.array([r for _, r in h], np.int32), np.array([w for w, _ in h], np.int32)) for h in halves], 12, size
+    )
+    for name, array in laid.arrays("f").items():
+        assert np.array_equal(array, postings.arrays("f")[name]), name
+
+
 def test_postings_offsets_are_half_width_while_they_fit_and_never_overflow() -> None:
     from store.segment import _indptr
 
