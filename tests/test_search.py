@@ -322,8 +322,9 @@ def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pair
     assert postings.counts().tolist() == [len(lists[w]) for w in range(12)]
     lo = data.draw(st.integers(0, 12))
     hi = data.draw(st.integers(lo, 12))
-    got_rows, got_words = postings.span(lo, hi)
-    assert list(zip(got_words.tolist(), got_rows.tolist(), strict=True)) == [p for p in found if lo <= p[0] < hi]
+    for _ in range(2):  # read from the bitmaps, then from those decoded last time
+        got_rows, got_words = postings.span(lo, hi)
+        assert list(zip(got_words.tolist(), got_rows.tolist(), strict=True)) == [p for p in found if lo <= p[0] < hi]
     assert postings.expanded()[0].tolist() == [row for _, row in found]
     cut = data.draw(st.integers(0, size))
     halves = [[p for p in found if (p[1] < cut) == first] for first in (True, False)]
@@ -332,6 +333,19 @@ def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pair
     )
     for name, array in laid.arrays("f").items():
         assert np.array_equal(array, postings.arrays("f")[name]), name
+
+
+def test_bitmaps_read_again_come_from_a_bounded_memory_of_the_last_ones_read() -> None:
+    from store.segment import Postings
+
+    size, words = 100, 12
+    rows = np.tile(np.arange(size, dtype=np.int32), words)
+    postings = Postings.build(rows, np.repeat(np.arange(words, dtype=np.int32), size), words, size)
+    assert postings.dense.size == words
+    listed, _ = postings.expanded()  # every bitmap read once
+    assert sum(r.size for r in postings._decoded.values()) <= 4 * size
+    last = postings._decoded[words - 1]
+    assert postings.span(words - 1, words)[0] is last and np.array_equal(listed[-size:], last)
 
 
 def test_postings_offsets_are_half_width_while_they_fit_and_never_overflow() -> None:
