@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from store import memory
 from store.errors import LibraryBusy, StoreError
 
 if TYPE_CHECKING:
@@ -252,6 +253,7 @@ class LibraryFile:
             finally:
                 for name, value in before.items():
                     self.conn.execute(f"PRAGMA {name} = {int(value)}")
+                memory.release()  # the page cache shrank back, and the write's rows are gone
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:

@@ -44,6 +44,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from store import memory
 from store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ class LiveIndex:
         self.rebuilt = True
         self._install(base, [], self.store.personal(), last)
         self._save(base, last)
+        memory.release()  # the build's word lists and halves
         if progress is not None:
             progress(total, total)
 
@@ -308,6 +310,7 @@ class LiveIndex:
         self._changed, self._records, self._words = set(), {}, {}
         self._snapshot = snapshot.rebased(base)  # the same papers and user data: nothing to read again
         self._save(base, self._seq)
+        memory.release()  # the merge's renumbered lists
 
 
 def _cores() -> int:

@@ -100,6 +100,33 @@ def _shrunk_array(data: bytes, name: str) -> bytes:
     return data[:16] + text.ljust(length) + data[16 + length :]  # the same length: arrays stay where they were
 
 
+def test_an_import_and_an_index_build_give_the_memory_they_freed_back(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import memory
+
+    released: list[str] = []
+    monkeypatch.setattr(memory, "release", lambda: released.append("released"))
+    import_text(library, entry("Quokka Routing for Sparse Experts", "Ana Berg"))
+    assert released
+    released.clear()
+    library.rebuild_index()
+    assert released
+
+
+def test_giving_memory_back_is_a_no_op_where_the_c_library_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
+    from store import memory
+
+    memory.release()  # glibc here: trims the heap
+    monkeypatch.setattr(sys, "platform", "darwin")
+    memory._malloc_trim.cache_clear()
+    try:
+        assert memory._malloc_trim() is None
+        memory.release()
+    finally:
+        memory._malloc_trim.cache_clear()
+
+
 def test_importing_a_few_papers_applies_a_delta_not_a_rebuild(library: Library) -> None:
     path = library.store.path
     library.sync_index()
