@@ -221,6 +221,8 @@ class Postings:
         part above every row of the parts before it: laid out in one pass, with no sort."""
         counts = [np.bincount(words, minlength=vocab_size) for _, words in parts]
         indptr = _indptr(np.sum(counts, axis=0))
+        if len(parts) == 1:  # one part is laid out already (a fold that only removes papers)
+            return cls.packed(indptr, parts[0][0].astype(np.int32, copy=False), size)
         laid = np.empty(int(indptr[-1]), dtype=np.int32)
         start = indptr[:-1].astype(np.int64)  # where the next part's rows of each word go
         for (rows, words), count in zip(parts, counts, strict=True):
@@ -567,9 +569,9 @@ class Segment:
         masks = [keep, *(np.ones(len(p), dtype=bool) for p in parts[1:])]
         ids = np.concatenate([p.ids[m] for p, m in zip(parts, masks, strict=True)])
         order = np.argsort(ids, kind="stable")
-        new_row = np.empty(ids.size, dtype=np.int64)
-        new_row[order] = np.arange(ids.size, dtype=np.int64)
-        base_rows = np.full(len(base), -1, dtype=np.int64)
+        new_row = np.empty(ids.size, dtype=np.int32)
+        new_row[order] = np.arange(ids.size, dtype=np.int32)
+        base_rows = np.full(len(base), -1, dtype=np.int32)
         base_rows[keep] = new_row[: int(keep.sum())]
         row_maps = [base_rows, *([new_row[int(keep.sum()) :]] if delta is not None else [])]
         arrays: dict[str, np.ndarray] = {"ids": ids[order]}
@@ -606,31 +608,44 @@ class Segment:
         word_maps = [
             np.fromiter((index[w] for w in vocabulary), np.int32, len(vocabulary)) for vocabulary in vocabularies
         ]
-        fields: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        used = np.zeros(len(union), dtype=bool)  # words only gone papers had go
-        for name in TEXT_FIELDS:
-            fields[name] = []
-            for part, rows, word_map in zip(parts, row_maps, word_maps, strict=True):
-                listed, counts = part.fields[name].expanded()
-                mapped = rows[listed]
-                del listed
-                live = mapped >= 0
-                found = np.repeat(word_map, counts)[live]
-                used[found] = True
-                fields[name].append((mapped[live].astype(np.int32), found))
-        renumber = (np.cumsum(used) - 1).astype(np.int32)
-        vocab = list(itertools.compress(union, used.tolist()))
         # Delta rows that all come after the base's (new papers: the usual import) keep each word's
         # rows in order when the parts are laid end to end: no sort of every posting.
         in_turn = len(row_maps) == 1 or not keep.any() or not row_maps[1].size or base_rows.max() < row_maps[1].min()
-        for name, pieces in fields.items():
-            renumbered = [(rows, renumber[found]) for rows, found in pieces]
+        used = np.zeros(len(union), dtype=bool)  # words only gone papers had go, once every field is done
+        for name in TEXT_FIELDS:  # a field at a time: at 1M papers the abstracts' lists alone are 480 MB
+            pieces = []
+            for part, rows, word_map in zip(parts, row_maps, word_maps, strict=True):
+                listed, counts = part.fields[name].expanded()
+                shift = _shift(rows)
+                if shift is None:
+                    mapped = rows[listed]
+                    del listed
+                    gone = np.flatnonzero(mapped < 0)
+                    if gone.size:  # the rows of papers gone, and one fewer for each of their words
+                        mapped = np.delete(mapped, gone)
+                        counts = counts - np.bincount(
+                            np.searchsorted(np.cumsum(counts), gone, side="right"), minlength=counts.size
+                        )
+                else:  # the part's rows move as one block (two halves of a build): no gather, nothing gone
+                    mapped = listed + np.int32(shift) if shift else listed
+                    del listed
+                found = np.repeat(word_map, counts)
+                used[found] = True
+                pieces.append((mapped, found))
             if in_turn:
-                merged = Postings.concatenated(renumbered, len(vocab), ids.size)
+                merged = Postings.concatenated(pieces, len(union), ids.size)
             else:
-                rows, found = (np.concatenate(column) for column in zip(*renumbered, strict=True))
-                merged = Postings.build(rows, found, len(vocab), ids.size)
+                rows, found = (np.concatenate(column) for column in zip(*pieces, strict=True))
+                merged = Postings.build(rows, found, len(union), ids.size)
+            del pieces
             arrays.update(merged.arrays(name))
+        vocab = list(itertools.compress(union, used.tolist()))
+        if len(vocab) < len(union):  # a word no field uses any more has no rows: its offsets go, nothing moves
+            kept = np.concatenate(([0], np.flatnonzero(used) + 1))
+            renumber = (np.cumsum(used) - 1).astype(np.int32)
+            for name in TEXT_FIELDS:
+                arrays[f"{name}.indptr"] = arrays[f"{name}.indptr"][kept]
+                arrays[f"{name}.dense"] = renumber[arrays[f"{name}.dense"]]
         keys = [""] * ids.size
         for part, rows in zip(parts, row_maps, strict=True):
             for key, row in zip(part.title_keys, rows[part.title_order].tolist(), strict=True):
@@ -765,6 +780,17 @@ class Segment:
         if len(self.sources) != len(self.source_aliases):
             return "sources and their names do not match"
         return None
+
+
+def _shift(rows: np.ndarray) -> int | None:
+    """How far a part's rows move when they keep their order as one block (none gone, none of the
+    other part's between them); None otherwise."""
+    if rows.size == 0:
+        return 0
+    first = int(rows[0])
+    if first < 0 or int(rows[-1]) - first != rows.size - 1 or not bool(np.all(np.diff(rows) == 1)):
+        return None
+    return first
 
 
 def _read_whole(path: Path) -> memoryview:
