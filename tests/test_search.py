@@ -329,7 +329,7 @@ def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pair
     cut = data.draw(st.integers(0, size))
     halves = [[p for p in found if (p[1] < cut) == first] for first in (True, False)]
     laid = Postings.concatenated(
-        [(np.array([r for _, r in h], np.int32), np.array([w for w, _ in h], np.int32)) for h in halves], 12, size
+        [(np.array([r for _, r in h], np.int32), np.bincount([w for w, _ in h], minlength=12)) for h in halves], size
     )
     for name, array in laid.arrays("f").items():
         assert np.array_equal(array, postings.arrays("f")[name]), name
