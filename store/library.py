@@ -418,7 +418,7 @@ class Library:
         """Read, parse and store one file, in one transaction; a rejected file stores nothing."""
         path = Path(path)
         try:
-            data = read_regular(path, limit=MAX_IMPORT_BYTES)
+            data = bytearray(read_regular(path, limit=MAX_IMPORT_BYTES))  # emptied by the parse once decoded
         except Unreadable as exc:
             kind = "; papershelf imports text files" if exc.errno == errno.EINVAL else ""
             return ImportOutcome(path.name, error=f"{exc.strerror}{kind}")
@@ -427,7 +427,6 @@ class Library:
         from store.importers import parse_bytes  # deferred: bibtexparser is not needed to read the library
 
         result = parse_bytes(data, today=today or dt.date.today(), year=year)
-        del data  # the drafts hold what is kept: the file's bytes need not live through the store's write
         name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # a name not in UTF-8
         return self.import_parsed(result, name, progress=progress)
 

@@ -62,7 +62,7 @@ def label(text: str | None) -> str | None:
 _DECLARED = re.compile(rb"%\s*Encoding:\s*([A-Za-z0-9_.-]+)")
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes | bytearray) -> str:
     """Decode a file's bytes: UTF-8 with or without BOM, or UTF-16/32 with a BOM.
 
     Raises DecodeError for binary data or invalid UTF-8, saying where it broke.

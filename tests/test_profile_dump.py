@@ -197,6 +197,8 @@ def test_line_endings_bom_and_blank_runs_do_not_matter() -> None:
         )
     assert base.title == "Untitled Workshop Note"
     assert parse_bytes(crlf.encode("utf-8"), today=TODAY).drafts[0].title == "Seeing Through Smoke"
+    handed = bytearray(crlf.encode("utf-8"))  # a file handed over: emptied once decoded
+    assert parse_bytes(handed, today=TODAY) == parse(crlf) and handed == bytearray()
 
 
 def test_layout_is_decided_per_entry() -> None:
