@@ -224,12 +224,12 @@ class Postings:
         if len(parts) == 1:  # one part is laid out already (a fold that only removes papers)
             return cls.packed(indptr, parts[0][0].astype(np.int32, copy=False), size)
         laid = np.empty(int(indptr[-1]), dtype=np.int32)
-        start = indptr[:-1].astype(np.int64)  # where the next part's rows of each word go
+        start = indptr[:-1].copy()  # where the next part's rows of each word go (int32 while they fit)
         for rows, count in parts:
-            at = np.repeat(start - (np.cumsum(count) - count), count)
-            at += np.arange(rows.size, dtype=np.int64)
+            at = np.repeat(start - (np.cumsum(count) - count).astype(start.dtype), count)
+            at += np.arange(rows.size, dtype=start.dtype)
             laid[at] = rows
-            start += count
+            start += count.astype(start.dtype)
         return cls.packed(indptr, laid, size)
 
     @classmethod
