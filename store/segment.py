@@ -192,14 +192,14 @@ class Postings:
     worth: each key typed searches the words of the one before again (~0.6 ms a bitmap at 1M papers)."""
 
     @classmethod
-    def of(cls, arrays: Mapping[str, np.ndarray], field: str, size: int) -> Postings:
-        """A field's postings in a segment's arrays."""
-        indptr, rows, dense, bits = (arrays[f"{field}.{part}"] for part in ("indptr", "rows", "dense", "bits"))
+    def of(cls, arrays: Mapping[str, np.ndarray], name: str, size: int) -> Postings:
+        """The postings of the text field ``name`` in a segment's arrays."""
+        indptr, rows, dense, bits = (arrays[f"{name}.{part}"] for part in ("indptr", "rows", "dense", "bits"))
         return cls(indptr, rows, dense, bits, size)
 
-    def arrays(self, field: str) -> dict[str, np.ndarray]:
-        """The arrays a segment holds this field's postings in."""
-        return {f"{field}.{part}": getattr(self, part) for part in ("indptr", "rows", "dense", "bits")}
+    def arrays(self, name: str) -> dict[str, np.ndarray]:
+        """The arrays a segment holds these postings of the text field ``name`` in."""
+        return {f"{name}.{part}": getattr(self, part) for part in ("indptr", "rows", "dense", "bits")}
 
     @classmethod
     def build(cls, row_ids: np.ndarray, word_ids: np.ndarray, vocab_size: int, size: int) -> Postings:
@@ -310,7 +310,7 @@ class Postings:
         if self.indptr.size != words + 1 or int(self.indptr[-1]) != self.rows.size:
             return "lists"
         dense = self.dense
-        if self.bits.shape != (dense.size, (self.size + 7) // 8):
+        if self.bits.shape != (dense.size, (self.size + 7) // 8) or self.bits.dtype != np.uint8:
             return "bitmaps"
         if dense.size and (dense[0] < 0 or dense[-1] >= words or np.any(np.diff(dense) <= 0)):
             return "dense words"

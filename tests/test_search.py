@@ -348,6 +348,21 @@ def test_bitmaps_read_again_come_from_a_bounded_memory_of_the_last_ones_read() -
     assert postings.span(words - 1, words)[0] is last and np.array_equal(listed[-size:], last)
 
 
+def test_postings_that_do_not_add_up_are_named_before_any_is_read() -> None:
+    from dataclasses import replace
+
+    from store.segment import Postings
+
+    rows = np.array([0, 1, 2, 3, 0], dtype=np.int32)
+    postings = Postings.build(rows, np.array([0, 0, 0, 0, 1], dtype=np.int32), 3, 64)  # word 0 in 4 of 64 rows
+    assert postings.dense.tolist() == [0] and postings.inconsistency(3) is None
+    assert postings.inconsistency(4) == "lists"
+    assert replace(postings, bits=postings.bits.astype(np.float64)).inconsistency(3) == "bitmaps"
+    assert replace(postings, bits=postings.bits[:, :-1]).inconsistency(3) == "bitmaps"
+    assert replace(postings, dense=np.array([3], dtype=np.int32)).inconsistency(3) == "dense words"
+    assert replace(postings, dense=np.array([1], dtype=np.int32)).inconsistency(3) == "dense words' lists"
+
+
 def test_postings_offsets_are_half_width_while_they_fit_and_never_overflow() -> None:
     from store.segment import _indptr
 
