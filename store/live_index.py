@@ -177,28 +177,39 @@ class LiveIndex:
         (reading the file through its own connection) while this one builds the first."""
         from store.segment import Segment
 
-        store, path = self.store, self.store.path
-        child, half = None, total // 2
-        # Not inside a write: the child could not see its rows.
-        if total >= PARALLEL_FROM and path is not None and _cores() > 1 and not (store.read_only or store.file.writing):
-            split = store.id_at(half - 1)
-            child = _later_half(path, split)
+        store, half = self.store, total // 2
+        split = store.id_at(half - 1) if self._may_split(total) else 0
+        child = _later_half(store.path, split) if split else None
         if child is None:  # a small library, or no second process to be had: this one does it all
             return Segment.build(store.index_records(), pace=pace)
         first_half_pace = (lambda done: pace(done * total // half)) if pace is not None else None
-        rest: Segment | None = None
-        with child:
-            try:
-                first = Segment.build(store.index_records(upto=split), pace=first_half_pace)
-            except BaseException:
-                child.kill()
-                raise
-            assert child.stdout is not None
-            with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
-                rest = pickle.load(child.stdout)  # straight from the pipe: its bytes are never held whole
-        if rest is None or child.returncode != 0:  # it could not start Python, or read: met again here, and raised
-            rest = Segment.build(store.index_records(after=split))
-        return Segment.merge(first, rest)
+        return _joined(
+            child,
+            lambda: Segment.build(store.index_records(upto=split), pace=first_half_pace),
+            lambda: Segment.build(store.index_records(after=split)),
+        )
+
+    def _may_split(self, papers: int) -> bool:
+        """Whether a build of this many papers is worth a second process, and one can read them: not
+        inside a write, whose rows it could not see."""
+        store = self.store
+        return papers >= PARALLEL_FROM and _cores() > 1 and not (store.read_only or store.file.writing)
+
+    def _bulk_built(self, records: list[IndexRecord]) -> Segment:
+        """A segment of thousands of changed records. When they are the library's newest papers (as
+        an import's new papers are) and many, the later half is built by a second process, which
+        reads the papers after the split from the file, as a full build's does."""
+        from store.segment import Segment
+
+        store, half = self.store, len(records) // 2
+        later = records[half:]
+        split = records[half - 1].id if self._may_split(len(records)) else 0
+        newest = bool(split) and store.id_at(store.count() - len(later) - 1) == split  # nothing but them after it
+        child = _later_half(store.path, split) if newest else None
+        if child is None:
+            return Segment.build(records)
+        ids = [r.id for r in later]
+        return _joined(child, lambda: Segment.build(records[:half]), lambda: Segment.build(later), ids)
 
     def _install(self, base: Segment, changed: Collection[int], personal: Personal, seq: int) -> None:
         from store.search import SearchIndex
@@ -219,7 +230,7 @@ class LiveIndex:
         records = [self._records[i] for i in sorted(self._records)]
         if len(records) - len(self._words) > _BULK_FROM:  # thousands new at once: the bulk tokeniser, words not kept
             self._words = {}
-            return Segment.build(records)
+            return self._bulk_built(records)
         return Segment.build(records, words=self._words_of) if records else None
 
     def _words_of(self, record: IndexRecord) -> tuple[set[str], ...]:
@@ -318,10 +329,39 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _later_half(path: Path, after: int) -> subprocess.Popen[bytes] | None:
+def _joined(
+    child: subprocess.Popen[bytes],
+    first: Callable[[], Segment],
+    later: Callable[[], Segment],
+    ids: list[int] | None = None,
+) -> Segment:
+    """``first()``'s segment, built here, joined to the child's of the papers after it. The child's
+    half is built here by ``later()`` instead when it could not start Python or read (met again
+    here, and raised), or returned other papers than ``ids`` (the library changed meanwhile)."""
+    from store.segment import Segment
+
+    rest: Segment | None = None
+    with child:
+        try:
+            built = first()
+        except BaseException:
+            child.kill()
+            raise
+        assert child.stdout is not None
+        with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
+            rest = pickle.load(child.stdout)  # straight from the pipe: its bytes are never held whole
+    if rest is None or child.returncode != 0 or (ids is not None and rest.ids.tolist() != ids):
+        rest = later()
+    return Segment.merge(built, rest)
+
+
+def _later_half(path: Path | None, after: int) -> subprocess.Popen[bytes] | None:
     """A second process building the segment of the papers after ``after`` (``_build_later_half``);
-    None when none can be started. A process of its own, not multiprocessing's (which runs the
-    caller's main script again), importing this very package: -P keeps the working folder off its path."""
+    None when none can be started (or the library is in memory). A process of its own, not
+    multiprocessing's (which runs the caller's main script again), importing this very package: -P
+    keeps the working folder off its path."""
+    if path is None:
+        return None
     package_root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     try:

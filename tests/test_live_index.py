@@ -416,6 +416,33 @@ def test_a_large_library_is_built_by_two_processes_into_the_index_one_would_buil
     assert_answers_as_fresh(library)
 
 
+@pytest.mark.parametrize("newest", [True, False])
+def test_many_papers_changed_at_once_are_tokenised_half_by_a_second_process_when_they_are_the_newest(
+    library: Library, newest: bool
+) -> None:
+    """Many new papers seen at once (another process imported them): the delta's later half, the
+    newest papers and all there is after the split, comes from a second process. Papers changed
+    elsewhere in the id order are all tokenised here. Either way the delta is the segment one build
+    makes, and the index answers as a fresh build does."""
+    library.sync_index()
+    library.search("linear")
+    with Library.open(library.store.path) as other:
+        if newest:
+            dump = "".join(entry(f"Quokka Study Number {n}", abstract=f"Wombat {n}.") for n in range(30))
+            assert other.import_parsed(parse_profile_dump(dump, today=TODAY), "many.txt").report is not None
+        else:  # papers 1-30 of 40: those after the split are not all there is after it
+            for paper in other.store.get_many(list(range(1, 31))):
+                other.edit(paper.id, {"title": f"{paper.title} Numbat"})
+    built: list[int] = []
+    parallel, bulk = mock.patch("store.live_index.PARALLEL_FROM", 2), mock.patch("store.live_index._BULK_FROM", 2)
+    with parallel, bulk, counting_builds(built):
+        assert library.refresh()
+    delta = library.index.delta
+    assert delta is not None and len(delta) == 30 and built == ([15] if newest else [30])
+    assert_same_segment(delta, Segment.build(library.store.index_records(delta.ids.tolist())))
+    assert_answers_as_fresh(library)
+
+
 def test_the_second_process_runs_this_package_not_a_store_folder_where_the_user_stands(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
