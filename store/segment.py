@@ -604,11 +604,15 @@ class Segment:
             for label, joined in zip(part.sources, part.source_aliases, strict=True):
                 aliases.setdefault(label, set()).update(joined.split("\x1f"))
         vocabularies = [list(p.vocab) for p in parts]
-        union = sorted({w for words in vocabularies for w in words})
-        index = {w: i for i, w in enumerate(union)}
-        word_maps = [
-            np.fromiter((index[w] for w in vocabulary), np.int32, len(vocabulary)) for vocabulary in vocabularies
-        ]
+        if len(parts) == 1:  # papers only removed: the vocabulary is the base's, in its order
+            union = vocabularies[0]
+            word_maps = [np.arange(len(union), dtype=np.int32)]
+        else:
+            union = sorted({w for words in vocabularies for w in words})
+            index = {w: i for i, w in enumerate(union)}
+            word_maps = [
+                np.fromiter((index[w] for w in vocabulary), np.int32, len(vocabulary)) for vocabulary in vocabularies
+            ]
         # Delta rows that all come after the base's (new papers: the usual import) keep each word's
         # rows in order when the parts are laid end to end: no sort of every posting.
         in_turn = len(row_maps) == 1 or not keep.any() or not row_maps[1].size or base_rows.max() < row_maps[1].min()

@@ -306,6 +306,15 @@ def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes
     assert_same_segment(merged, Segment.build(kept))
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.sets(st.integers(1, 60), max_size=30))
+def test_a_segment_less_removed_papers_is_the_segment_a_build_of_the_rest_makes(removed: set[int]) -> None:
+    """A fold with no delta (papers only deleted) keeps the base's vocabulary, less words gone with them."""
+    records = [record_of(p) for p in __import__("tests.bench.synth", fromlist=["papers"]).papers(60, seed=5)]
+    merged = Segment.merge(Segment.build(records), None, removed)
+    assert_same_segment(merged, Segment.build([r for r in records if r.id not in removed]))
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.integers(1, 300), st.lists(st.tuples(st.integers(0, 299), st.integers(0, 11)), max_size=600), st.data())
 def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pairs: list, data) -> None:
