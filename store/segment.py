@@ -603,16 +603,7 @@ class Segment:
         for part in parts:
             for label, joined in zip(part.sources, part.source_aliases, strict=True):
                 aliases.setdefault(label, set()).update(joined.split("\x1f"))
-        vocabularies = [list(p.vocab) for p in parts]
-        if len(parts) == 1:  # papers only removed: the vocabulary is the base's, in its order
-            union = vocabularies[0]
-            word_maps = [np.arange(len(union), dtype=np.int32)]
-        else:
-            union = sorted({w for words in vocabularies for w in words})
-            index = {w: i for i, w in enumerate(union)}
-            word_maps = [
-                np.fromiter((index[w] for w in vocabulary), np.int32, len(vocabulary)) for vocabulary in vocabularies
-            ]
+        union, word_maps = _union(*(list(p.vocab) for p in parts))
         # Delta rows that all come after the base's (new papers: the usual import) keep each word's
         # rows in order when the parts are laid end to end: no sort of every posting.
         in_turn = len(row_maps) == 1 or not keep.any() or not row_maps[1].size or base_rows.max() < row_maps[1].min()
@@ -787,6 +778,31 @@ class Segment:
         if len(self.sources) != len(self.source_aliases):
             return "sources and their names do not match"
         return None
+
+
+def _union(base: list[str], delta: list[str] | None = None) -> tuple[list[str], list[np.ndarray]]:
+    """Two sorted vocabularies as one, and where each one's words are in it. The delta's words are
+    looked up in the base, never the base's in a table of every word: at 1M papers a set, a sort and
+    a dict of 1.9M words was seconds of a fold that added a few thousand papers."""
+    if delta is None:  # papers only removed: the base's vocabulary as it is
+        return base, [np.arange(len(base), dtype=np.int32)]
+    where = [bisect.bisect_left(base, word) for word in delta]
+    known = np.fromiter((p < len(base) and base[p] == w for p, w in zip(where, delta, strict=True)), bool, len(delta))
+    fresh = np.flatnonzero(~known)
+    places = np.asarray(where, dtype=np.int64)
+    inserted = places[fresh]  # where each new word goes, before the base word there: in order
+    union: list[str] = []
+    start = 0
+    for at, j in zip(inserted.tolist(), fresh.tolist(), strict=True):
+        union += base[start:at]
+        union.append(delta[j])
+        start = at
+    union += base[start:]
+    base_map = np.arange(len(base), dtype=np.int64) + np.searchsorted(inserted, np.arange(len(base)), side="right")
+    delta_map = np.empty(len(delta), dtype=np.int64)
+    delta_map[known] = base_map[places[known]]
+    delta_map[fresh] = inserted + np.arange(fresh.size)
+    return union, [base_map.astype(np.int32), delta_map.astype(np.int32)]
 
 
 def _shift(rows: np.ndarray) -> int | None:

@@ -306,6 +306,16 @@ def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes
     assert_same_segment(merged, Segment.build(kept))
 
 
+@given(st.sets(st.text("abc", max_size=3)), st.sets(st.text("abc", max_size=3)))
+def test_two_vocabularies_are_joined_in_order_each_word_where_it_belongs(base: set[str], delta: set[str]) -> None:
+    from store.segment import _union
+
+    union, (base_map, delta_map) = _union(sorted(base), sorted(delta))
+    assert union == sorted(base | delta)
+    assert [union[i] for i in base_map.tolist()] == sorted(base)
+    assert [union[i] for i in delta_map.tolist()] == sorted(delta)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.sets(st.integers(1, 60), max_size=30))
 def test_a_segment_less_removed_papers_is_the_segment_a_build_of_the_rest_makes(removed: set[int]) -> None:
