@@ -178,7 +178,8 @@ class LiveIndex:
         from store.segment import Segment
 
         store, half = self.store, total // 2
-        split = store.id_at(half - 1) if self._may_split(total) else 0
+        low, high = store.id_range() if self._may_split(total) else (0, 0)
+        split = (low + high) // 2  # halves by id: even while ids are dense, correct however they fall
         child = _later_half(store.path, split) if split else None
         if child is None:  # a small library, or no second process to be had: this one does it all
             return Segment.build(store.index_records(), pace=pace)
@@ -204,7 +205,7 @@ class LiveIndex:
         store, half = self.store, len(records) // 2
         later = records[half:]
         split = records[half - 1].id if self._may_split(len(records)) else 0
-        newest = bool(split) and store.id_at(store.count() - len(later) - 1) == split  # nothing but them after it
+        newest = bool(split) and store.count(after=split) == len(later)  # nothing but them after it
         child = _later_half(store.path, split) if newest else None
         if child is None:
             return Segment.build(records)
