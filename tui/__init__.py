@@ -8,3 +8,9 @@ import os
 # demo settled in 35-39 ms instead of 50-58, a bare Textual Input in 31-35 (keylat.py, same run).
 # A user's own value wins.
 os.environ.setdefault("TEXTUAL_FPS", "240")
+
+# A lone escape byte may begin a key's escape sequence, so Textual waits ESCDELAY ms for the rest
+# before it reads the escape key (``tui.driver`` makes that wait the whole delay, not Textual's 0.1 s
+# poll). A terminal sends a sequence's bytes together; 25 ms is what curses programs commonly choose,
+# where Textual's 100 made every escape (closing the reader, leaving the search) feel sluggish.
+os.environ.setdefault("ESCDELAY", "25")

@@ -1,12 +1,22 @@
-"""The terminal driver: Textual's, made safe for a terminal that closes under the app."""
+"""The terminal driver: Textual's, made safe for a terminal that closes under the app, and quick
+to read the escape key."""
 
 from __future__ import annotations
 
+import os
+import selectors
+from codecs import getincrementaldecoder
 from typing import Any
 
+from textual import constants
+from textual._parser import ParseError
+from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
 __all__ = ["ClosedTerminalDriver", "LinuxDriver"]
+
+_POLL = 0.1
+"""How long the input loop waits for a key before it looks at the exit flag again (Textual's)."""
 
 
 class ClosedTerminalDriver(LinuxDriver):
@@ -40,3 +50,45 @@ class ClosedTerminalDriver(LinuxDriver):
     def close(self) -> None:
         if not self._terminal_gone():  # stopping a dead writer puts into its full queue: it would block
             super().close()
+
+    def run_input_thread(self) -> None:
+        """Textual's input loop, but a lone escape byte is read as the escape key after ESCDELAY.
+
+        The parser waits ESCDELAY for the rest of a key's escape sequence, yet Textual's loop only
+        asks it again when its next 0.1 s wait for input ends: every escape (closing the reader,
+        leaving the search) took 100 ms, whatever ESCDELAY said. Here the wait after a chunk that
+        ends in an escape byte is ESCDELAY, so the parser is asked as soon as it can tell.
+        """
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")().decode
+        wait = _POLL
+
+        def read(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> float:
+            """Feed what arrived to the parser; how long to wait for more."""
+            after = _POLL
+            for _key, mask in ready:
+                if mask & selectors.EVENT_READ:
+                    data = decode(os.read(self.fileno, 4096), final=final)
+                    if not data:  # stdin is a pipe that closed
+                        break
+                    after = constants.ESCAPE_DELAY if data.endswith("\x1b") else _POLL
+                    for event in parser.feed(data):
+                        self.process_message(event)
+            for event in parser.tick():
+                self.process_message(event)
+            return after
+
+        try:
+            while not self.exit_event.is_set():
+                wait = read(selector.select(wait))
+            selector.unregister(self.fileno)
+            read(selector.select(_POLL), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
