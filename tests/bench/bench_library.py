@@ -20,12 +20,12 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.bench.conftest import measured
 from tests.bench.synth import dump
 
 pytestmark = pytest.mark.bench
@@ -42,25 +42,8 @@ _PER_FILE = 200_000
 PAPERSHELF = str(Path(sys.executable).with_name("papershelf"))
 
 
-def _run(args: list[str], env: dict[str, str], *, shell: bool = False) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one process (a pipeline's first, with shell=True).
-
-    /usr/bin/time reads the RSS: a forked child's own ru_maxrss counts the parent's pages from
-    before exec, which here would be the benchmark's own hundreds of MiB.
-    """
-    with tempfile.NamedTemporaryFile("r") as report:
-        timed = ["/usr/bin/time", "-f", "%M", "-o", report.name]
-        command = " ".join([*timed, *args]) if shell else [*timed, *args]
-        start = time.perf_counter()
-        with open(os.devnull, "wb") as sink:
-            done = subprocess.run(command, shell=shell, stdout=sink, env=env, check=False)
-        seconds = time.perf_counter() - start
-        assert done.returncode == 0, args
-        return seconds, int(report.read().split()[-1]) * 1024
-
-
 def _median(args: list[str], env: dict[str, str], *, shell: bool = False) -> tuple[float, int]:
-    runs = [_run(args, env, shell=shell) for _ in range(RUNS)]
+    runs = [measured(args, env, shell=shell) for _ in range(RUNS)]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
@@ -76,7 +59,7 @@ def _library(size: int, env: dict[str, str]) -> Path:
     for part, start in enumerate(range(0, size, _PER_FILE)):
         sources.append(folder / f"profile-{part}.txt")
         sources[-1].write_text(dump(min(_PER_FILE, size - start), layout="A", seed=size + part), encoding="utf-8")
-    seconds, rss = _run([PAPERSHELF, "--db", str(db), "import", *map(str, sources)], env)
+    seconds, rss = measured([PAPERSHELF, "--db", str(db), "import", *map(str, sources)], env)
     print(f"\n{size:>9,} papers: import {seconds:6.2f} s, {rss / 2**20:5.0f} MiB RSS (index written as part of it)")
     return db
 
@@ -129,7 +112,7 @@ def test_whole_process_figures(size: int, tmp_path: Path) -> None:
     shutil.copy(db, copy)
     shutil.copy(db.with_name(db.name + ".index"), copy.with_name(copy.name + ".index"))
     before = copy.with_name(copy.name + ".index").stat().st_mtime_ns
-    seconds, rss = _run([PAPERSHELF, "--db", str(copy), "import", str(extra)], env)
+    seconds, rss = measured([PAPERSHELF, "--db", str(copy), "import", str(extra)], env)
     rewritten = copy.with_name(copy.name + ".index").stat().st_mtime_ns != before
     print(f"  {'import 50 more papers':<44} {seconds:8.3f} {rss / 2**20:8.0f}   index rewritten: {rewritten}")
     seconds, _ = _median([PAPERSHELF, "--db", str(copy), "search", "linear atention"], env)
