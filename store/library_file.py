@@ -19,7 +19,7 @@ from store.errors import LibraryBusy, StoreError
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 """How many migrations this release knows (a test keeps it in step with ``store.schema``).
 
 Stored in ``PRAGMA user_version``: a file with a larger number was written by a newer papershelf.

@@ -458,3 +458,21 @@ def m017_trash_rows(db: Database) -> None:
         )
         kept = json.dumps(record, ensure_ascii=False)  # tags, sources and history stay in the record
         db.conn.execute("UPDATE trash SET data = ? WHERE paper_id = ?", (kept, paper_id))
+
+
+@migrations()
+def m018_source_renamed_when_changed(db: Database) -> None:
+    """A source's papers are logged for the search index only when its owner or name really changed.
+
+    ``UPDATE ... SET owner = ?`` fires an ``UPDATE OF owner`` trigger whether or not the value
+    differs, and every import of a file updates its source's row: re-importing an unchanged dump of
+    100k papers logged all 100k and rebuilt the whole index (6.4 s of its 12.9)."""
+    db.executescript(
+        """
+        DROP TRIGGER source_renamed;
+        CREATE TRIGGER source_renamed AFTER UPDATE OF owner, name ON sources
+            WHEN old.owner IS NOT new.owner OR old.name IS NOT new.name BEGIN
+            INSERT INTO changes (paper_id) SELECT paper_id FROM paper_sources WHERE source_id = new.id;
+        END;
+        """
+    )

@@ -212,6 +212,23 @@ def test_a_status_or_tag_write_tokenises_nothing_and_a_note_only_its_paper(
     assert_answers_as_fresh(library)
 
 
+def test_importing_unchanged_files_again_logs_nothing_but_a_new_owner_logs_its_papers(library: Library) -> None:
+    """Each import updates its source's row; an owner set to the same value logged every paper of
+    the source, so importing an unchanged 100k dump again rebuilt the whole index."""
+    library.sync_index()
+    logged = library.store.change_seq()[0]
+    library.load_demo(today=TODAY)  # the demo's two dumps, imported again as they are
+    assert library.store.change_seq()[0] == logged
+    with sqlite3.connect(library.store.path) as conn:
+        (papers,) = conn.execute(
+            "SELECT count(*) FROM paper_sources JOIN sources s ON s.id = source_id WHERE s.name = 'demo_wielgus.txt'"
+        ).fetchone()
+        conn.execute("UPDATE sources SET owner = 'Tomasz Wielgus Jr' WHERE name = 'demo_wielgus.txt'")
+    assert library.store.change_seq()[0] == logged + papers > logged
+    library.refresh()
+    assert_answers_as_fresh(library)
+
+
 def test_another_processs_writes_are_seen_at_the_cost_of_what_changed(library: Library) -> None:
     library.sync_index()
     with Library.open(library.store.path) as other:
