@@ -9,7 +9,7 @@ from codecs import getincrementaldecoder
 from typing import Any
 
 from textual import constants
-from textual._parser import ParseError
+from textual._parser import ParseError  # Textual's own input parser: it has no public one
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
