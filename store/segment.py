@@ -163,6 +163,12 @@ class StringTable(Sequence[str]):
         return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts, ends, strict=True)]
 
 
+_LAY_ROWS = 1 << 21
+"""Rows laid out at a time when parts of postings are joined (``Postings.concatenated``): their
+positions take 16 MB (int32) at a time, not two arrays as long as the largest part (at 1M papers,
+half a gigabyte)."""
+
+
 def _indptr(counts: np.ndarray) -> np.ndarray:
     """Where each word's rows start in a field's postings, from how many each has: int32 while they
     fit (every field has one over the whole vocabulary; at 1M papers int64 cost about 50 MB more)."""
@@ -216,20 +222,33 @@ class Postings:
         return cls.packed(indptr, rows, size)
 
     @classmethod
-    def concatenated(cls, parts: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> Postings:
+    def concatenated(cls, parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> Postings:
         """Postings of parts given as (rows, how many each word of the vocabulary has), each ordered by
         word and then row, every row of a part above every row of the parts before it: laid out in one
-        pass, with no sort and no word id per row (at 1M papers each such array is 480 MB)."""
+        pass, with no sort and no word id per row (at 1M papers each such array is 480 MB).
+
+        The list is emptied: each part's rows are let go once laid out, and they are laid out a block
+        of words at a time (``_LAY_ROWS`` rows), so no array of a position per row is ever made whole.
+        """
         indptr = _indptr(np.sum([count for _, count in parts], axis=0))
         if len(parts) == 1:  # one part is laid out already (a fold that only removes papers)
-            return cls.packed(indptr, parts[0][0].astype(np.int32, copy=False), size)
+            return cls.packed(indptr, parts.pop()[0].astype(np.int32, copy=False), size)
         laid = np.empty(int(indptr[-1]), dtype=np.int32)
         start = indptr[:-1].copy()  # where the next part's rows of each word go (int32 while they fit)
-        for rows, count in parts:
-            at = np.repeat(start - (np.cumsum(count) - count).astype(start.dtype), count)
-            at += np.arange(rows.size, dtype=start.dtype)
-            laid[at] = rows
-            start += count.astype(start.dtype)
+        while parts:
+            rows, count = parts.pop(0)
+            ends = np.cumsum(count, dtype=np.int64)
+            cuts = np.searchsorted(ends, np.arange(_LAY_ROWS, int(ends[-1]) if ends.size else 0, _LAY_ROWS))
+            for lo, hi in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), count.size]):
+                if hi <= lo:
+                    continue
+                first, block = int(ends[lo] - count[lo]), count[lo:hi].astype(start.dtype)
+                within = np.cumsum(block, dtype=start.dtype) - block  # where each word's rows start in the block
+                at = np.repeat(start[lo:hi] - within, block)
+                at += np.arange(at.size, dtype=start.dtype)
+                laid[at] = rows[first : first + at.size]
+                start[lo:hi] += block
+            del rows
         return cls.packed(indptr, laid, size)
 
     @classmethod
@@ -629,6 +648,7 @@ class Segment:
                 union_counts[word_map] = counts  # both vocabularies are sorted: the rows stay in word order
                 used |= union_counts > 0
                 pieces.append((mapped, union_counts))
+                del mapped  # the list holds it, and lets go of it once laid out
             if in_turn:
                 merged = Postings.concatenated(pieces, ids.size)
             else:

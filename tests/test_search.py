@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -347,9 +348,12 @@ def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pair
     assert postings.expanded()[0].tolist() == [row for _, row in found]
     cut = data.draw(st.integers(0, size))
     halves = [[p for p in found if (p[1] < cut) == first] for first in (True, False)]
-    laid = Postings.concatenated(
-        [(np.array([r for _, r in h], np.int32), np.bincount([w for w, _ in h], minlength=12)) for h in halves], size
-    )
+    block = data.draw(st.integers(1, 40))  # rows laid out at a time: a word's rows may span blocks
+    with mock.patch("store.segment._LAY_ROWS", block):
+        laid = Postings.concatenated(
+            [(np.array([r for _, r in h], np.int32), np.bincount([w for w, _ in h], minlength=12)) for h in halves],
+            size,
+        )
     for name, array in laid.arrays("f").items():
         assert np.array_equal(array, postings.arrays("f")[name]), name
 
