@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import glob
 import hashlib
 import itertools
@@ -42,6 +43,9 @@ from store.tokens import FieldWords, acronyms
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    PartRows = np.ndarray | Callable[[], np.ndarray]
+    """A part's rows for ``Postings.concatenated``: the array, or a function that reads them."""
 
 TEXT_FIELDS = ("title", "author", "acronym", "aff", "abstract", "note", "pdf")
 FORMAT = 8
@@ -228,21 +232,24 @@ class Postings:
         return cls.packed(indptr, rows, size)
 
     @classmethod
-    def concatenated(cls, parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> Postings:
+    def concatenated(cls, parts: list[tuple[PartRows, np.ndarray]], size: int) -> Postings:
         """Postings of parts given as (rows, how many each word of the vocabulary has), each ordered by
         word and then row, every row of a part above every row of the parts before it: laid out in one
         pass, with no sort and no word id per row (at 1M papers each such array is 480 MB).
 
-        The list is emptied: each part's rows are let go once laid out, and they are laid out a block
-        of words at a time (``_LAY_ROWS`` rows), so no array of a position per row is ever made whole.
+        The list is emptied: a part's rows (or the function that reads them, called when its turn
+        comes) are let go once laid out, so no two parts' rows need be held at once, and they are laid
+        out a block of words at a time (``_LAY_ROWS`` rows): no array of a position per row is made.
         """
         indptr = _indptr(np.sum([count for _, count in parts], axis=0))
-        if len(parts) == 1:  # one part is laid out already (a fold that only removes papers)
-            return cls.packed(indptr, parts.pop()[0].astype(np.int32, copy=False), size)
-        laid = np.empty(int(indptr[-1]), dtype=np.int32)
+        laid = np.empty(int(indptr[-1]), dtype=np.int32) if len(parts) > 1 else None
         start = indptr[:-1].copy()  # where the next part's rows of each word go (int32 while they fit)
         while parts:
-            rows, count = parts.pop(0)
+            given, count = parts.pop(0)
+            rows = given() if callable(given) else given
+            del given
+            if laid is None:  # one part is laid out already (a fold that only removes papers)
+                return cls.packed(indptr, rows.astype(np.int32, copy=False), size)
             ends = np.cumsum(count, dtype=np.int64)
             cuts = np.searchsorted(ends, np.arange(_LAY_ROWS, int(ends[-1]) if ends.size else 0, _LAY_ROWS))
             for lo, hi in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), count.size]):
@@ -255,6 +262,7 @@ class Postings:
                 laid[at] = rows[first : first + at.size]
                 start[lo:hi] += block
             del rows
+        assert laid is not None
         return cls.packed(indptr, laid, size)
 
     @classmethod
@@ -631,12 +639,14 @@ class Segment:
         # rows in order when the parts are laid end to end: no sort of every posting.
         in_turn = len(row_maps) == 1 or not keep.any() or not row_maps[1].size or base_rows.max() < row_maps[1].min()
         used = np.zeros(len(union), dtype=bool)  # words only gone papers had go, once every field is done
+        shifts = [_shift(rows) for rows in row_maps]
         for name in TEXT_FIELDS:  # a field at a time: at 1M papers the abstracts' lists alone are 480 MB
-            pieces = []
-            for part, rows, word_map in zip(parts, row_maps, word_maps, strict=True):
-                listed, counts = part.fields[name].expanded()
-                shift = _shift(rows)
+            pieces: list[tuple[PartRows, np.ndarray]] = []
+            for part, rows, word_map, shift in zip(parts, row_maps, word_maps, shifts, strict=True):
+                postings = part.fields[name]
+                laid: PartRows
                 if shift is None:
+                    listed, counts = postings.expanded()
                     mapped = rows[listed]
                     del listed
                     gone = np.flatnonzero(mapped < 0)
@@ -645,19 +655,21 @@ class Segment:
                         counts = counts - np.bincount(
                             np.searchsorted(np.cumsum(counts), gone, side="right"), minlength=counts.size
                         )
-                else:  # the part's rows move as one block (two halves of a build): no gather, nothing gone
-                    mapped = listed + np.int32(shift) if shift else listed
-                    del listed
+                    laid = mapped
+                    del mapped  # the list holds it, and lets go of it once laid out
+                else:  # the part's rows move as one block (two halves of a build): read when laid out
+                    counts = postings.counts()
+                    laid = functools.partial(_moved, postings, shift)
                 union_counts = np.zeros(len(union), dtype=np.int64)
                 union_counts[word_map] = counts  # both vocabularies are sorted: the rows stay in word order
                 used |= union_counts > 0
-                pieces.append((mapped, union_counts))
-                del mapped  # the list holds it, and lets go of it once laid out
+                pieces.append((laid, union_counts))
+                del laid
             if in_turn:
                 merged = Postings.concatenated(pieces, ids.size)
             else:
                 words = np.arange(len(union), dtype=np.int32)
-                pairs = [np.concatenate([r for r, _ in pieces])]
+                pairs = [np.concatenate([r() if callable(r) else r for r, _ in pieces])]
                 pairs.append(np.concatenate([np.repeat(words, c) for _, c in pieces]))
                 merged = Postings.build(pairs, len(union), ids.size)
             del pieces
@@ -828,6 +840,18 @@ def _union(base: list[str], delta: list[str] | None = None) -> tuple[list[str], 
     delta_map[known] = base_map[places[known]]
     delta_map[fresh] = inserted + np.arange(fresh.size)
     return union, [base_map.astype(np.int32), delta_map.astype(np.int32)]
+
+
+def _moved(postings: Postings, shift: int) -> np.ndarray:
+    """Every row of a part's postings moved by shift; in place when reading them made a new array
+    (never the segment's own, nor a bitmap's rows kept for searches)."""
+    listed, _ = postings.expanded()
+    if not shift:
+        return listed
+    if listed.flags.writeable and listed.base is None:
+        listed += np.int32(shift)
+        return listed
+    return listed + np.int32(shift)
 
 
 def _shift(rows: np.ndarray) -> int | None:

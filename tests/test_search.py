@@ -299,12 +299,17 @@ def test_a_merged_segment_answers_as_a_build_of_the_same_papers(data) -> None:
 def test_segments_merged_end_to_end_or_interleaved_are_the_segment_a_build_makes(
     split: int, removed: set[int], interleaved: bool
 ) -> None:
-    """Every array equal: the end-to-end join (no sort) and the general merge lay postings out alike."""
+    """Every array equal: the end-to-end join (no sort) and the general merge lay postings out alike;
+    the parts are left as they were (a part's rows are moved in place only when read into a new array)."""
     records = [record_of(p) for p in __import__("tests.bench.synth", fromlist=["papers"]).papers(60, seed=5)]
     parts = [records[1::2], records[0::2]] if interleaved else [records[:split], records[split:]]
-    merged = Segment.merge(Segment.build(parts[0]), Segment.build(parts[1]), removed - {r.id for r in parts[1]})
+    segments = [Segment.build(part) for part in parts]
+    before = [{name: array.copy() for name, array in segment._arrays.items()} for segment in segments]
+    merged = Segment.merge(segments[0], segments[1], removed - {r.id for r in parts[1]})
     kept = [r for r in records if r.id not in removed or r in parts[1]]  # a delta's paper replaces, never goes
     assert_same_segment(merged, Segment.build(kept))
+    for segment, arrays in zip(segments, before, strict=True):
+        assert all(np.array_equal(segment._arrays[name], array) for name, array in arrays.items())
 
 
 @given(st.sets(st.text("abc", max_size=3)), st.sets(st.text("abc", max_size=3)))
