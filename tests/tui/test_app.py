@@ -1149,15 +1149,25 @@ async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(t
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("given", "drawn"), [(None, 240), ("60", 60)])
-def test_the_app_draws_up_to_240_frames_a_second_unless_the_user_says(given: str | None, drawn: int) -> None:
-    """At Textual's default 60, a key's results waited up to two frames (33 ms) after their search."""
+@pytest.mark.parametrize(
+    ("variable", "given", "constant", "expected"),
+    [
+        ("TEXTUAL_FPS", None, "MAX_FPS", 240),  # at Textual's 60 a key's results waited up to two frames (33 ms)
+        ("TEXTUAL_FPS", "60", "MAX_FPS", 60),
+        ("ESCDELAY", None, "ESCAPE_DELAY", 0.025),  # at Textual's 100 every escape key felt sluggish
+        ("ESCDELAY", "100", "ESCAPE_DELAY", 0.1),
+    ],
+)
+def test_the_app_sets_textual_for_quick_keys_unless_the_user_says(
+    variable: str, given: str | None, constant: str, expected: float
+) -> None:
+    """Up to 240 frames a second, and a lone escape byte read as the escape key after 25 ms."""
     import subprocess
 
-    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"} | ({"TEXTUAL_FPS": given} if given else {})
-    code = "import tui.app, textual.constants as c; print(c.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != variable} | ({variable: given} if given else {})
+    code = f"import tui.app, textual.constants as c; print(c.{constant})"
     shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert int(shown.stdout) == drawn
+    assert float(shown.stdout) == expected
 
 
 async def test_the_cycle_collector_leaves_a_running_app_alone_and_is_put_back(app) -> None:

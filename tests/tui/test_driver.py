@@ -6,7 +6,6 @@ import os
 import queue
 import selectors
 import signal
-import subprocess
 import sys
 import threading
 
@@ -56,12 +55,3 @@ async def test_a_lone_escape_is_read_after_escdelay_not_at_the_next_poll(monkeyp
     assert isinstance(j, events.Key) and j.key == "j"
     assert 0.025 in after_escape  # the wait that ended in the escape key was the escape delay's
     assert waits[-1] == 0.1  # and idle, the loop wakes as seldom as Textual's
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("given", "delay"), [(None, 0.025), ("100", 0.1)])
-def test_the_escape_delay_is_25_ms_unless_the_user_says(given: str | None, delay: float) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ESCDELAY"} | ({"ESCDELAY": given} if given else {})
-    code = "import tui.app, textual.constants as c; print(c.ESCAPE_DELAY)"
-    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert float(shown.stdout) == delay
