@@ -242,14 +242,14 @@ class Postings:
         out a block of words at a time (``_LAY_ROWS`` rows): no array of a position per row is made.
         """
         indptr = _indptr(np.sum([count for _, count in parts], axis=0))
-        laid = np.empty(int(indptr[-1]), dtype=np.int32) if len(parts) > 1 else None
+        if len(parts) == 1:  # one part is laid out already (a fold that only removes papers)
+            return cls.packed(indptr, _part_rows(parts.pop()[0]).astype(np.int32, copy=False), size)
+        laid = np.empty(int(indptr[-1]), dtype=np.int32)
         start = indptr[:-1].copy()  # where the next part's rows of each word go (int32 while they fit)
         while parts:
             given, count = parts.pop(0)
-            rows = given() if callable(given) else given
+            rows = _part_rows(given)
             del given
-            if laid is None:  # one part is laid out already (a fold that only removes papers)
-                return cls.packed(indptr, rows.astype(np.int32, copy=False), size)
             ends = np.cumsum(count, dtype=np.int64)
             cuts = np.searchsorted(ends, np.arange(_LAY_ROWS, int(ends[-1]) if ends.size else 0, _LAY_ROWS))
             for lo, hi in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), count.size]):
@@ -262,7 +262,6 @@ class Postings:
                 laid[at] = rows[first : first + at.size]
                 start[lo:hi] += block
             del rows
-        assert laid is not None
         return cls.packed(indptr, laid, size)
 
     @classmethod
@@ -669,7 +668,7 @@ class Segment:
                 merged = Postings.concatenated(pieces, ids.size)
             else:
                 words = np.arange(len(union), dtype=np.int32)
-                pairs = [np.concatenate([r() if callable(r) else r for r, _ in pieces])]
+                pairs = [np.concatenate([_part_rows(r) for r, _ in pieces])]
                 pairs.append(np.concatenate([np.repeat(words, c) for _, c in pieces]))
                 merged = Postings.build(pairs, len(union), ids.size)
             del pieces
@@ -840,6 +839,11 @@ def _union(base: list[str], delta: list[str] | None = None) -> tuple[list[str], 
     delta_map[known] = base_map[places[known]]
     delta_map[fresh] = inserted + np.arange(fresh.size)
     return union, [base_map.astype(np.int32), delta_map.astype(np.int32)]
+
+
+def _part_rows(given: PartRows) -> np.ndarray:
+    """A part's rows for ``Postings.concatenated``, read now if it was given the function that reads them."""
+    return given() if callable(given) else given
 
 
 def _moved(postings: Postings, shift: int) -> np.ndarray:
