@@ -58,6 +58,32 @@ async def test_q_quits_from_the_list_and_closes_the_reader(app) -> None:
         await wait_until(pilot, lambda: not app.is_running)
 
 
+async def test_the_reader_is_made_unseen_while_the_user_types_and_opens_on_the_paper_chosen(app, monkeypatch) -> None:
+    """Its first opening costs no more than a later one: composed beforehand, behind the list,
+    without taking the search bar's focus or a letter typed meanwhile."""
+    composed = []
+    compose = ReaderScreen.compose
+
+    def counted(screen: ReaderScreen):
+        composed.append(screen.paper.id)
+        return compose(screen)
+
+    monkeypatch.setattr(ReaderScreen, "compose", counted)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.library_screen.query_one("#search", Input)
+        await pilot.press("slash", *"learn")
+        await wait_until(pilot, lambda: len(composed) == 1)
+        await pilot.press(*"ing")
+        await settle(pilot)
+        assert app.screen is app.library_screen and app.focused is bar and bar.value == "learning"
+        await pilot.press("down", "down")
+        chosen = papers(app).current.id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.paper.id == chosen and composed == [composed[0]]
+
+
 async def test_ctrl_c_says_in_plain_words_which_key_quits(app) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
