@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual import events
+from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, TextArea
 
 from store import Library, ReadStatus, Store, Why, parse_profile_dump
@@ -28,6 +29,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.note_editor import NoteEditorScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList, author_cell
 from tui.widgets.status_line import Position
@@ -120,6 +122,42 @@ async def test_typing_repaints_and_never_lays_out_the_screen(app) -> None:
         await pilot.press(*"xxx")
         await settle(pilot)
         assert bar.scroll_x > 0 and bar.cursor_screen_offset.x <= bar.content_region.right  # as a stock Input
+
+
+async def test_the_key_bar_follows_the_focus_without_a_layout_and_its_keys_answer_the_mouse(app) -> None:
+    """Focus moving between the list, the filters and the search bar changes the keys shown, a
+    repaint of one line; each key says its tooltip under the mouse and runs when clicked."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.library_screen.query_one(KeyBar)
+        layouts: list[object] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append)
+        shown = {}
+        for key in ("F", "escape", "slash", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+            shown[key] = bar.render().plain
+        assert "space Toggle" in shown["F"] and "⏎ Open" in shown["escape"] and "Toggle" not in shown["escape"]
+        assert shown["slash"] != shown["escape"] and layouts == []
+        assert shown["escape"].rstrip().endswith("▏^p palette")
+        help_at = shown["escape"].index(" ? Help ")
+        await pilot.hover(KeyBar, offset=(help_at + 3, 0))
+        assert bar.tooltip == "Every binding and the query language"
+        await pilot.click(KeyBar, offset=(help_at + 3, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.library_screen)
+        await pilot.click(KeyBar, offset=(SIZE[0] - 5, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+
+
+async def test_a_narrow_key_bar_leaves_out_whole_keys(app) -> None:
+    async with app.run_test(size=(60, 24)) as pilot:
+        await settle(pilot)
+        line = app.library_screen.query_one(KeyBar).render().plain
+        assert len(line) == 60 and line.endswith("▏^p palette ")
+        words = line[: line.index("▏")].split()
+        assert words[:6] == ["⏎", "Open", "?", "Help", "q", "Quit"] and len(words) % 2 == 0
 
 
 async def test_the_scrollbars_fit_what_the_panes_hold(app) -> None:

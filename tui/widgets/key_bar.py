@@ -1,35 +1,142 @@
-"""The footer's row of keys, rebuilt only when the keys it shows change."""
+"""The footer's row of keys: one widget drawing one line, so a change of keys is a repaint."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from textual.widgets import Footer
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.screen import Screen
 
-Shown = tuple[tuple[str, str, bool, bool, str], ...]
+
+class _Key(NamedTuple):
+    key: str
+    shown: str
+    description: str
+    tooltip: str
 
 
-class KeyBar(Footer):
-    """Textual's Footer, which rebuilds one widget per key whenever the bindings might have changed:
-    on every focus change and every return to a screen. That rebuild, not the keys, was most of
-    what closing the reader or focusing the search bar cost; here it happens only when the keys
-    shown, their labels or whether they are enabled differ from what is on screen."""
+class KeyBar(Widget, can_focus=False):
+    """Textual's Footer drawn as text. The Footer mounts a widget per key and rebuilds them all
+    whenever the keys change (a focus moving between the list, the search bar and the filter pane):
+    two layout passes that made those keys 2.5-3x the bare-Input floor. Here the same keys, looks,
+    hover, tooltips and clicks come from one line, redrawn only when the keys shown differ."""
 
-    _shown: Shown | None = None
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--description", "key-bar--hover", "key-bar--rule"}
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        text-wrap: nowrap;
+        & > .key-bar--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .key-bar--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .key-bar--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+        & > .key-bar--rule {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: tuple[_Key, ...] = ()
+        self._palette: _Key | None = None
+        self._spans: list[tuple[int, int, _Key]] = []
+        self._hover: _Key | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            shown = self._keys(screen)
-            if shown == self._shown:
-                return
-            self._shown = shown
-        super().bindings_changed(screen)
+        if not screen.app.app_focus or screen is not self.screen:
+            return
+        app = screen.app
+        keys: dict[str, _Key] = {}  # an action bound to several keys shows its first, as Footer does
+        palette = None
+        for _, binding, _enabled, tooltip in screen.active_bindings.values():  # no action here is ever disabled
+            key = _Key(binding.key, app.get_key_display(binding), binding.description, tooltip)
+            if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                palette = key._replace(tooltip=binding.tooltip or binding.description)
+            if binding.show:
+                keys.setdefault(binding.action, key)
+        shown = tuple(keys.values())
+        if (shown, palette) != (self._keys, self._palette):
+            self._keys, self._palette = shown, palette
+            self.refresh()
 
-    def _keys(self, screen: Screen[object]) -> Shown:
-        return tuple(
-            (binding.key, binding.description, binding.show, enabled, tooltip)
-            for _, binding, enabled, tooltip in screen.active_bindings.values()
-        )
+    def render(self) -> Text:
+        width = self.size.width
+        palette = self._label(self._palette, palette=True) if self._palette else Text()
+        room = width - palette.cell_len
+        line = Text(no_wrap=True, end="")
+        self._spans = []
+        for key in self._keys:
+            label = self._label(key)
+            if line.cell_len + label.cell_len > room:
+                break  # a key that does not fit is left out whole, never cut
+            self._spans.append((line.cell_len, line.cell_len + label.cell_len, key))
+            line.append_text(label)
+        line.append(" " * max(0, room - line.cell_len), Style(bgcolor=self.rich_style.bgcolor))
+        if self._palette:
+            self._spans.append((room, width, self._palette))
+            line.append_text(palette)
+        return line
+
+    def _label(self, key: _Key, *, palette: bool = False) -> Text:
+        """A key as Textual's FooterKey draws it: padded; the palette's compact, after a rule."""
+        base = self.rich_style
+        if key == self._hover:
+            base += self.get_component_rich_style("key-bar--hover")
+        key_style = self.get_component_rich_style("key-bar--key", partial=True)
+        description_style = self.get_component_rich_style("key-bar--description", partial=True)
+        if palette:
+            rule = Style(color=self.get_component_rich_style("key-bar--rule").color)
+            label = Text.assemble(("▏", rule), (key.shown, key_style), (f" {key.description}", description_style))
+        else:
+            label = Text.assemble((f" {key.shown} ", key_style), (f"{key.description} ", description_style))
+        label.stylize_before(base)
+        if palette:
+            label.append(" ", Style(bgcolor=base.bgcolor))
+        return label
+
+    def _key_at(self, x: int) -> _Key | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        if key != self._hover:
+            self._hover = key
+            self.tooltip = key.tooltip if key else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is not None:
+            self.app.simulate_key(key.key)
