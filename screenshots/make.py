@@ -1,6 +1,6 @@
 """Render the README's screenshots with the real app on the demo library.
 
-Run from the repository root: .venv/bin/python screenshots/make.py
+Run from the repository root: .venv/bin/python screenshots/make.py [FOLDER] (this folder by default)
 """
 
 from __future__ import annotations
@@ -52,17 +52,17 @@ class _Clock:
         return self.now
 
 
-async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
+async def shoot(name: str, keys: tuple[str, ...], db: Path, out: Path) -> None:
     clock = _Clock()
     library = Library.open(db, clock=clock)
     app = create_app(library, clipboard=_NoClipboard(), open_url=lambda url: False, today=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        first = app.library.paper_ids()[0]
+        first = app.library_screen.paper_ids()[0]
         if name == "light":
             app.theme = "textual-light"
-            library.set_status(app.library.listed_ids()[3:6], ReadStatus.READ)
+            library.set_status(app.library_screen.listed_ids()[3:6], ReadStatus.READ)
             app.refresh_screens()
         if name == "next":
             library.set_status(library.select("rerank")[:3], ReadStatus.READ)
@@ -77,7 +77,7 @@ async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         if name == "filters":
-            pane = app.library.query_one(FilterPane)
+            pane = app.library_screen.query_one(FilterPane)
             for value in ("status\x1funread", "category\x1fIR", "code\x1fwith code"):
                 pane.highlighted = pane.get_option_index(value)
                 await pilot.press("space")
@@ -86,19 +86,19 @@ async def shoot(name: str, keys: tuple[str, ...], db: Path) -> None:
         await pilot.pause(0.2)  # the detail pane follows the cursor after a short rest
         await app.workers.wait_for_complete()
         await pilot.pause()
-        app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+        app.save_screenshot(filename=f"{name}.svg", path=str(out))
     library.close()
 
 
-async def main() -> None:
+async def main(out: Path = HERE) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.db"
         with Library.open(db) as library:
             library.load_demo(today=TODAY)
         for name, keys in SHOTS.items():
-            await shoot(name, keys, db)
-            print(f"screenshots/{name}.svg")
+            await shoot(name, keys, db, out)
+            print(out / f"{name}.svg")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,13 @@ def test_screenshots_referenced_by_the_readme_exist() -> None:
     root = Path(__file__).resolve().parents[1]
     for picture in re.findall(r"\((screenshots/[^)]+\.svg)\)", README):
         assert (root / picture).is_file(), picture
+
+
+@pytest.mark.slow
+def test_the_screenshot_script_renders_every_picture_the_readme_shows(tmp_path: Path) -> None:
+    """screenshots/make.py drives the real app; run it so it cannot fall behind the app's names."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, root / "screenshots" / "make.py", tmp_path], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for picture in re.findall(r"\(screenshots/([^)]+\.svg)\)", README):
+        assert "papershelf" in (tmp_path / picture).read_text(encoding="utf-8"), picture
