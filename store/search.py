@@ -754,17 +754,19 @@ class SearchIndex:
         on. Each facet is counted over base and every other facet's filter, so choosing one
         category still shows the other categories to add to it.
         """
+        counted: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # facets filtered alike share a mask
         facets = {}
         for name in FACET_NAMES:
-            counted = base
-            for other, other_mask in own.items():
-                if other != name:
-                    counted = counted & other_mask
-            facets[name] = self._facet(name, counted)
+            others = tuple(other for other in own if other != name)
+            if others not in counted:
+                mask = base
+                for other in others:
+                    mask = mask & own[other]
+                counted[others] = mask, np.flatnonzero(mask)
+            facets[name] = self._facet(name, *counted[others])
         return facets
 
-    def _facet(self, name: str, mask: np.ndarray) -> dict[str, int]:
-        rows = np.flatnonzero(mask)
+    def _facet(self, name: str, mask: np.ndarray, rows: np.ndarray) -> dict[str, int]:
         if name == "status":
             counts = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES)).tolist()
             return {status.value: int(counts[_STATUS_CODES[status]]) for status in ReadStatus}  # in reading order
