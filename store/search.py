@@ -281,7 +281,8 @@ def _per_row(by_id: np.ndarray, ids: np.ndarray, max_id: int) -> np.ndarray:
 
 
 class SearchIndex:
-    """An immutable snapshot of everything search needs; share it freely between threads."""
+    """An immutable snapshot of everything search needs; share it freely between threads (its one
+    memo, of rows a phrase ruled out, is replaced whole, never changed in place)."""
 
     def __init__(
         self,
@@ -305,6 +306,8 @@ class SearchIndex:
 
     def _assemble(self, layout: _Layout, user: _UserColumns, texts: TextSource | None) -> None:
         self._layout, self._user, self._texts = layout, user, texts
+        self._ruled_out: dict[str, tuple[str, np.ndarray]] = {}
+        """Per phrase field, the last phrase checked by reading text and the rows found without it."""
         self.base, self.delta = layout.base, layout.delta
         self._segments, self._offsets, self._n, self._alive = layout.segments, layout.offsets, layout.n, layout.alive
         self._ids, self._date = layout.ids, layout.date
@@ -698,11 +701,31 @@ class SearchIndex:
             if postings_suffice or self._texts is None:
                 found[rows] = True
             elif rows.size:
-                text = self._texts(self._ids[rows].tolist(), name)
-                for row, paper_id in zip(rows.tolist(), self._ids[rows].tolist(), strict=True):
-                    found[row] = _contains(normalize(text.get(paper_id, "")), phrase.text, pattern)
+                found[self._holding(self._texts, name, phrase.text, pattern, rows)] = True
             weights[found & (weights == 0)] = _WEIGHTS[name]  # the fields go from the best down
         return weights
+
+    def _holding(
+        self, texts: TextSource, field: str, text: str, pattern: re.Pattern[str], rows: np.ndarray
+    ) -> np.ndarray:
+        """Those rows whose field holds the phrase. A row without "dense r" has no "dense re" either:
+        the rows each field's last phrase ruled out are not read again for a phrase that extends it,
+        so each key typed into a phrase reads what is left, not every candidate again."""
+        earlier = self._ruled_out.get(field)
+        if earlier is not None and text.startswith(earlier[0]):
+            ruled_out = earlier[1].copy()
+            rows = rows[~ruled_out[rows]]
+        else:
+            ruled_out = np.zeros(self._n, dtype=bool)
+        paper_ids = self._ids[rows].tolist()
+        read = texts(paper_ids, field) if paper_ids else {}
+        hits = np.fromiter(
+            (_contains(normalize(read.get(i, "")), text, pattern) for i in paper_ids), dtype=bool, count=len(paper_ids)
+        )
+        ruled_out[rows[~hits]] = True
+        self._ruled_out[field] = (text, ruled_out)  # one assignment: a search in another thread sees either
+        held: np.ndarray = rows[hits]
+        return held
 
     def _filter(self, filt: Filter) -> np.ndarray:
         n = self._n

@@ -7,7 +7,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchIndex, parse_query
@@ -505,3 +505,56 @@ def test_typo_matching_is_prepared_before_the_first_typo(tmp_path, monkeypatch: 
 
     monkeypatch.setattr(StringTable, "pick", decoding)
     assert expected and ids(index, "trnsformer") == expected
+
+
+def _counting_index(papers: list[Paper]) -> tuple[SearchIndex, list[int]]:
+    """An index whose phrase checks read text through a source that counts the papers read."""
+    by_id = {p.id: p for p in papers}
+    read: list[int] = []
+
+    def texts(ids, field: str) -> dict[int, str]:
+        read.extend(ids)
+        return {i: by_id[i].abstract if field == "abstract" else by_id[i].title for i in ids}
+
+    return SearchIndex(Segment.build([record_of(p) for p in papers]), personal=personal_of(papers), texts=texts), read
+
+
+def _abstracts(*texts: str) -> list[Paper]:
+    return [
+        make(i, f"Paper {i}", ("Ana Berg",), "IR", "2024-01-01", "unread", {"abstract": t})
+        for i, t in enumerate(texts, 1)
+    ]
+
+
+def test_each_key_typed_into_a_phrase_reads_only_the_texts_not_ruled_out() -> None:
+    """Papers with both words but not side by side are read once: without "dense r" there is no "dense re"."""
+    papers = _abstracts("dense retrieval at scale", "a dense model for retrieval", "dense ranking", "sparse retrieval")
+    index, read = _counting_index(papers)
+    assert sorted(index.query('"dense r', facets=False).ids) == [1, 3]
+    assert sorted(read) == [1, 2, 3]
+    read.clear()
+    assert index.query('"dense re', facets=False).ids == (1,)
+    assert read == [1]  # paper 2, with both words apart, was ruled out by "dense r
+    read.clear()
+    assert sorted(index.query('"dense r', facets=False).ids) == [1, 3]  # shorter again: read afresh
+    assert sorted(read) == [1, 2, 3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet="ab \n", max_size=14), min_size=1, max_size=10),
+    typed=st.text(alphabet="ab ", min_size=1, max_size=7),
+    ends=st.lists(st.integers(1, 7), min_size=1, max_size=8),
+    closed=st.booleans(),
+)
+@example(texts=["ab ba ba"], typed="ab ba a", ends=[7, 5], closed=False)  # erased: read again, not ruled out
+def test_a_phrase_typed_and_erased_key_by_key_finds_what_a_fresh_index_finds(
+    texts: list[str], typed: str, ends: list[int], closed: bool
+) -> None:
+    papers = _abstracts(*texts)
+    typing, _ = _counting_index(papers)
+    for end in ends:
+        query = f'"{typed[:end]}' + ('"' if closed and end >= len(typed) else "")
+        fresh, _ = _counting_index(papers)
+        found = typing.query(query, every_id=True, facets=False)
+        assert found.ids == fresh.query(query, every_id=True, facets=False).ids, query
