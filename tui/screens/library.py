@@ -228,8 +228,8 @@ class LibraryScreen(Screen[None]):
             self.app.pop_screen()
 
     def _installed_reader(self, paper: Paper) -> ReaderScreen:
-        """The reader, made once and kept installed (composing it, with its footer of a dozen
-        keys, was most of an opening); this paper is the one it shows."""
+        """The reader, made once and kept installed (composing it was most of an opening); this
+        paper is the one it shows."""
         if self._reader is None:
             self._reader = ReaderScreen(paper, self.library, self._changes)
             self.app.install_screen(self._reader, name=f"reader-{id(self)}")
