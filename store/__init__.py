@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
     from store.query import QUERY_HELP, SORTS, Filter, Query, facet_filters, parse_query
     from store.read_next import Suggestion
-    from store.search import SearchIndex, SearchResult
+    from store.search import SearchCancelled, SearchIndex, SearchResult
     from store.segment import Segment
     from store.store import Store, problem_lines
     from store.sync import Peer, SyncError, SyncReport
@@ -79,7 +79,7 @@ _HOMES = {
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
     "store.read_next": ("Suggestion",),
-    "store.search": ("SearchIndex", "SearchResult"),
+    "store.search": ("SearchCancelled", "SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
     "store.errors": ("LibraryBusy", "NoteConflict", "PaperNotFound", "StoreError"),
     "store.store": ("Store", "problem_lines"),
@@ -123,6 +123,7 @@ __all__ = [
     "ProfileStats",
     "Query",
     "ReadStatus",
+    "SearchCancelled",
     "SearchIndex",
     "SearchResult",
     "Segment",

@@ -195,8 +195,10 @@ class Library:
         filters: Mapping[str, Sequence[Filter]] | None = None,
         every_id: bool = False,
         facets: bool = True,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """Papers matching the query language and the filter pane's choices, in one sort order."""
+        """Papers matching the query language and the filter pane's choices, in one sort order;
+        ``cancelled`` stops a long phrase check with ``SearchCancelled`` (``SearchIndex.query``)."""
         ranking = self.read_next().key if sort == "next" else None
         return self.index.query(
             query,
@@ -207,6 +209,7 @@ class Library:
             every_id=every_id,
             facets=facets,
             ranking=ranking,
+            cancelled=cancelled,
         )
 
     def read_next(self) -> ReadNext:

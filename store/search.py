@@ -68,10 +68,16 @@ _WORD = re.compile(r"[^\W_]+")
 _PDF_EXCERPT = 110
 """Characters of the PDF's text shown around a match."""
 _PHRASE_FIELDS = ("title", "author", "aff", "abstract", "note", "pdf")
+_READ_BLOCK = 2048
+"""Texts a phrase check reads between two looks at whether its search was cancelled (~10 ms of abstracts)."""
 
 
 WHY_FIELDS = {"title": "title", "authors": "author", "affiliations": "aff", "abstract": "abstract", "note": "note"}
 """The paper fields a query can match in, and the query field (``author:``…) of each."""
+
+
+class SearchCancelled(Exception):
+    """A search stopped because its caller's ``cancelled`` said so."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +456,7 @@ class SearchIndex:
         every_id: bool = False,
         facets: bool = True,
         ranking: np.ndarray | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
         """Papers matching query, best first (or in ``sort`` order), with facet counts.
 
@@ -460,7 +467,9 @@ class SearchIndex:
         ``ids`` for a list that scrolls through them all, at the cost of a full sort.
         ``facet_filters`` are a filter pane's choices, by facet name: they filter like the
         query's own filters, but each facet's counts ignore its own choices.
-        Never raises on the query text: anything wrong with it is in ``messages``.
+        Never raises on the query text: anything wrong with it is in ``messages``. ``cancelled``
+        is asked between blocks of the texts a phrase reads: once it says so, the search stops
+        with ``SearchCancelled`` (a key typed since has made it moot).
         """
         parsed = parse_query(query) if isinstance(query, str) else query
         messages = list(parsed.messages)
@@ -488,7 +497,7 @@ class SearchIndex:
             matches.append((term, match))
         matches += [(Term(match.word, field), match) for _, match, field in compounds.values()]
         for phrase in parsed.phrases:
-            weights = self._phrase(phrase, mask)
+            weights = self._phrase(phrase, mask, cancelled)
             found = weights > 0
             mask &= ~found if phrase.negated else found
             if not phrase.negated:
@@ -667,7 +676,7 @@ class SearchIndex:
                     _raise(part, rows, np.float32(_FUZZY_QUALITY * _TYPO_PREFIX_QUALITY * weight))
         return scores, match
 
-    def _phrase(self, phrase: Phrase, mask: np.ndarray) -> np.ndarray:
+    def _phrase(self, phrase: Phrase, mask: np.ndarray, cancelled: Callable[[], bool] | None) -> np.ndarray:
         """Rows whose title, authors, affiliations, abstract or note contain the phrase as written
         (an open phrase, still being typed, may end inside a word: "linear t finds "linear time"),
         weighted as a word found in the best of those fields, zero elsewhere.
@@ -701,12 +710,18 @@ class SearchIndex:
             if postings_suffice or self._texts is None:
                 found[rows] = True
             elif rows.size:
-                found[self._holding(self._texts, name, phrase.text, pattern, rows)] = True
+                found[self._holding(self._texts, name, phrase.text, pattern, rows, cancelled)] = True
             weights[found & (weights == 0)] = _WEIGHTS[name]  # the fields go from the best down
         return weights
 
     def _holding(
-        self, texts: TextSource, field: str, text: str, pattern: re.Pattern[str], rows: np.ndarray
+        self,
+        texts: TextSource,
+        field: str,
+        text: str,
+        pattern: re.Pattern[str],
+        rows: np.ndarray,
+        cancelled: Callable[[], bool] | None,
     ) -> np.ndarray:
         """Those rows whose field holds the phrase. A row without "dense r" has no "dense re" either:
         the rows each field's last phrase ruled out are not read again for a phrase that extends it,
@@ -718,10 +733,13 @@ class SearchIndex:
         else:
             ruled_out = np.zeros(self._n, dtype=bool)
         paper_ids = self._ids[rows].tolist()
-        read = texts(paper_ids, field) if paper_ids else {}
-        hits = np.fromiter(
-            (_contains(normalize(read.get(i, "")), text, pattern) for i in paper_ids), dtype=bool, count=len(paper_ids)
-        )
+        hits = np.zeros(len(paper_ids), dtype=bool)
+        for start in range(0, len(paper_ids), _READ_BLOCK):
+            if cancelled is not None and cancelled():
+                raise SearchCancelled
+            block = paper_ids[start : start + _READ_BLOCK]
+            read = texts(block, field)
+            hits[start : start + len(block)] = [_contains(normalize(read.get(i, "")), text, pattern) for i in block]
         ruled_out[rows[~hits]] = True
         self._ruled_out[field] = (text, ruled_out)  # one assignment: a search in another thread sees either
         held: np.ndarray = rows[hits]

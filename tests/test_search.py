@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from store import Paper, ReadStatus, SearchIndex, parse_query
+from store import Paper, ReadStatus, SearchCancelled, SearchIndex, parse_query
 from store.query import SORTS
 from store.search import _WORD, _Match, _merge, _phrase_spans, _spans, _word_pattern, personal_of, record_of
 from store.segment import Segment, StringTable
@@ -558,3 +558,13 @@ def test_a_phrase_typed_and_erased_key_by_key_finds_what_a_fresh_index_finds(
         fresh, _ = _counting_index(papers)
         found = typing.query(query, every_id=True, facets=False)
         assert found.ids == fresh.query(query, every_id=True, facets=False).ids, query
+
+
+def test_a_cancelled_search_stops_before_reading_and_leaves_no_memo_behind() -> None:
+    papers = _abstracts("dense retrieval at scale", "a dense model for retrieval")
+    index, read = _counting_index(papers)
+    with pytest.raises(SearchCancelled):
+        index.query('"dense r', facets=False, cancelled=lambda: True)
+    assert read == []
+    assert index.query('"dense re', facets=False, cancelled=lambda: False).ids == (1,)
+    assert sorted(read) == [1, 2]  # nothing was ruled out by the search that stopped

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -102,6 +103,32 @@ async def test_search_filters_as_you_type_and_highlights(app) -> None:
         assert "unknown field colour:" in chip_line(app)
         await pilot.press("tab")
         assert app.focused is listed(app)
+
+
+async def test_a_search_overtaken_by_a_key_typed_since_is_told_to_stop(app, library: Library, monkeypatch) -> None:
+    """A phrase check reads texts for a while: a search still running when the next key's starts
+    is told to stop (and stops quietly), and the newer one's results are shown."""
+    search = library.search
+    newer = threading.Event()
+    told: list[bool] = []
+
+    def first_waits_for_the_next(*args, **kwargs):
+        if not told and not newer.is_set():
+            told.append(False)
+            newer.wait(5)
+            told[0] = kwargs["cancelled"]()
+        else:
+            newer.set()
+        return search(*args, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *'"learning ')
+        await settle(pilot)
+        monkeypatch.setattr(library, "search", first_waits_for_the_next)
+        await pilot.press("t", "o")  # '"learning t' reads texts, and stops when '"learning to' starts
+        await settle(pilot)
+        assert told == [True]
+        assert listed(app).count == library.search('"learning to', every_id=True).total > 0
 
 
 async def test_typing_repaints_and_never_lays_out_the_screen(app) -> None:

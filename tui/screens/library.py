@@ -24,6 +24,7 @@ from store import (
     Paper,
     PaperNotFound,
     ReadStatus,
+    SearchCancelled,
     StoreError,
     facet_filters,
     parse_query,
@@ -334,7 +335,11 @@ class LibraryScreen(Screen[None]):
         draws held the frame back (at 100k papers typing settled at 60 ms with it, 51 without).
         """
         worker = get_current_worker()
-        result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False)
+        try:  # a phrase reads texts: a key typed since stops it rather than queue behind it
+            result = self.library.search(query, sort=self.sort, limit=_FIRST_PAGE, filters=filters, facets=False,
+                                         cancelled=lambda: worker.is_cancelled)  # fmt: skip
+        except SearchCancelled:
+            return
         self.library.papers(result.ids[:FETCH_BLOCK])  # the first rows, fetched in one query
         if worker.is_cancelled:
             return
