@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from store.config import COLUMNS, DEFAULT_COLUMNS, Config, parse_config, read_config, set_line
     from store.demo import demo_files, load_demo
     from store.edits import EDITABLE
-    from store.errors import LibraryBusy, NoteConflict, PaperNotFound, StoreError
+    from store.errors import LibraryBusy, NoteConflict, PaperNotFound, SearchCancelled, StoreError
     from store.exporters import (
         FORMATS,
         RECORD_KEYS,
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from store.paths import DB_ENV, config_path, data_dir, default_db_path, demo_db_path, log_dir
     from store.query import QUERY_HELP, SORTS, Filter, Query, facet_filters, parse_query
     from store.read_next import Suggestion
-    from store.search import SearchCancelled, SearchIndex, SearchResult
+    from store.search import SearchIndex, SearchResult
     from store.segment import Segment
     from store.store import Store, problem_lines
     from store.sync import Peer, SyncError, SyncReport
@@ -79,9 +79,9 @@ _HOMES = {
     "store.paths": ("DB_ENV", "config_path", "data_dir", "default_db_path", "demo_db_path", "log_dir"),
     "store.query": ("QUERY_HELP", "SORTS", "Filter", "Query", "facet_filters", "parse_query"),
     "store.read_next": ("Suggestion",),
-    "store.search": ("SearchCancelled", "SearchIndex", "SearchResult"),
+    "store.search": ("SearchIndex", "SearchResult"),
     "store.segment": ("Segment",),
-    "store.errors": ("LibraryBusy", "NoteConflict", "PaperNotFound", "StoreError"),
+    "store.errors": ("LibraryBusy", "NoteConflict", "PaperNotFound", "SearchCancelled", "StoreError"),
     "store.store": ("Store", "problem_lines"),
     "store.text": ("DecodeError", "counted", "decode", "excerpt", "printable", "show_controls", "when"),
     "store.sync": ("Peer", "SyncError", "SyncReport"),

@@ -1,4 +1,4 @@
-"""What the store raises: each error said in one line for the user."""
+"""What the store raises: each error said in one line for the user, and a search stopped on request."""
 
 from __future__ import annotations
 
@@ -23,3 +23,8 @@ class NoteConflict(StoreError):
             f"the note of paper {paper_id} was changed elsewhere while you edited it; nothing was overwritten"
         )
         self.paper_id, self.theirs, self.mine = paper_id, theirs, mine
+
+
+class SearchCancelled(Exception):
+    """A search stopped because its caller's ``cancelled`` said so (here, not in store.search, so
+    that catching it does not import numpy)."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from store.errors import SearchCancelled
 from store.models import Hit, IndexRecord, Paper, Personal, ReadStatus, Why
 from store.query import SORTS, Filter, Phrase, Query, Term, parse_query
 from store.segment import Segment, list_keys, sort_rank
@@ -74,10 +75,6 @@ _READ_BLOCK = 2048
 
 WHY_FIELDS = {"title": "title", "authors": "author", "affiliations": "aff", "abstract": "abstract", "note": "note"}
 """The paper fields a query can match in, and the query field (``author:``…) of each."""
-
-
-class SearchCancelled(Exception):
-    """A search stopped because its caller's ``cancelled`` said so."""
 
 
 @dataclass(frozen=True, slots=True)
