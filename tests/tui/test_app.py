@@ -178,6 +178,24 @@ async def test_the_key_bar_follows_the_focus_without_a_layout_and_its_keys_answe
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
 
 
+async def test_keys_that_change_under_a_resting_mouse_say_their_own_tooltip(app) -> None:
+    """The mouse rests on the key bar while a key moves the focus: the key now under it is the one
+    highlighted and explained, not the one drawn there before."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.library_screen.query_one(KeyBar)
+        hover = bar.get_component_rich_style("key-bar--hover").bgcolor
+        await pilot.hover(KeyBar, offset=(2, 0))
+        line = bar.render()
+        assert line.plain.split()[:2] == ["⏎", "Open"] and bar.tooltip == "Open the reader view"
+        assert line.get_style_at_offset(app.console, 2).bgcolor == hover
+        await pilot.press("F")
+        await settle(pilot)
+        line = bar.render()
+        assert line.plain.split()[:2] == ["space", "Toggle"] and bar.tooltip == "Toggle the highlighted value"
+        assert line.get_style_at_offset(app.console, 2).bgcolor == hover
+
+
 async def test_a_narrow_key_bar_leaves_out_whole_keys(app) -> None:
     async with app.run_test(size=(60, 24)) as pilot:
         await settle(pilot)

@@ -60,6 +60,8 @@ class KeyBar(Widget, can_focus=False):
         self._palette: _Key | None = None
         self._spans: list[tuple[int, int, _Key]] = []
         self._hover: _Key | None = None
+        self._mouse_x: int | None = None
+        """Where the mouse rests on the bar, if it does: new keys under it say their own tooltip."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -83,24 +85,34 @@ class KeyBar(Widget, can_focus=False):
         shown = tuple(keys.values())
         if (shown, palette) != (self._keys, self._palette):
             self._keys, self._palette = shown, palette
+            self._spans = self._arranged()
+            self._hover_at(self._mouse_x)
             self.refresh()
 
-    def render(self) -> Text:
+    def _arranged(self) -> list[tuple[int, int, _Key]]:
+        """Where each key is drawn: the palette's at the right, the others from the left while
+        they fit (a key that does not is left out whole, never cut)."""
         width = self.size.width
-        palette = self._label(self._palette, palette=True) if self._palette else Text()
-        room = width - palette.cell_len
-        line = Text(no_wrap=True, end="")
-        self._spans = []
+        room = width - (self._label(self._palette, palette=True).cell_len if self._palette else 0)
+        spans = []
+        end = 0
         for key in self._keys:
-            label = self._label(key)
-            if line.cell_len + label.cell_len > room:
-                break  # a key that does not fit is left out whole, never cut
-            self._spans.append((line.cell_len, line.cell_len + label.cell_len, key))
-            line.append_text(label)
-        line.append(" " * max(0, room - line.cell_len), Style(bgcolor=self.rich_style.bgcolor))
+            start, end = end, end + self._label(key).cell_len
+            if end > room:
+                break
+            spans.append((start, end, key))
         if self._palette:
-            self._spans.append((room, width, self._palette))
-            line.append_text(palette)
+            spans.append((room, width, self._palette))
+        return spans
+
+    def render(self) -> Text:
+        self._spans = self._arranged()
+        line = Text(no_wrap=True, end="")
+        blank = Style(bgcolor=self.rich_style.bgcolor)
+        for start, _, key in self._spans:
+            line.append(" " * (start - line.cell_len), blank)
+            line.append_text(self._label(key, palette=key is self._palette))
+        line.append(" " * max(0, self.size.width - line.cell_len), blank)
         return line
 
     def _label(self, key: _Key, *, palette: bool = False) -> Text:
@@ -123,18 +135,20 @@ class KeyBar(Widget, can_focus=False):
     def _key_at(self, x: int) -> _Key | None:
         return next((key for start, end, key in self._spans if start <= x < end), None)
 
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        key = self._key_at(event.x)
+    def _hover_at(self, x: int | None) -> None:
+        key = self._key_at(x) if x is not None else None
         if key != self._hover:
             self._hover = key
             self.tooltip = key.tooltip if key else None
             self.refresh()
 
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._mouse_x = event.x
+        self._hover_at(event.x)
+
     def on_leave(self) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.tooltip = None
-            self.refresh()
+        self._mouse_x = None
+        self._hover_at(None)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         key = self._key_at(event.x)
