@@ -7,7 +7,8 @@ import os
 # key's results waited up to 33 ms (traced in tmux). At 240 that wait is at most 8 ms: typing in the
 # demo settled in 35-39 ms instead of 50-58, a bare Textual Input in 31-35 (keylat.py, same run).
 # A user's own value wins.
-os.environ.setdefault("TEXTUAL_FPS", "240")
+FRAMES_PER_SECOND = 240
+os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
 
 # A lone escape byte may begin a key's escape sequence, so Textual waits ESCDELAY ms for the rest
 # before it reads the escape key (``tui.driver`` makes that wait the whole delay, not Textual's 0.1 s
