@@ -96,12 +96,21 @@ class Library:
         """The read-next ranking, with the snapshot and generation it was made from."""
 
     @classmethod
-    def open(cls, path: str | Path, *, clock: Clock = utc_now, create: bool = True) -> Library:
-        """Open the library at path; with ``create=False`` a missing file is an error, not a new library."""
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Clock = utc_now,
+        create: bool = True,
+        notice: Callable[[str], None] | None = None,
+    ) -> Library:
+        """Open the library at path; with ``create=False`` a missing file is an error, not a new library.
+        ``notice`` is told, in a sentence, before a step that keeps the user waiting (upgrading an
+        older library's file)."""
         path = Path(path)
         if not create and not path.exists():
             raise StoreError(f"{path}: no library there (import a file into it, or pass --create to start one)")
-        store = Store.open(path, clock=clock)
+        store = Store.open(path, clock=clock, notice=notice)
         return cls(store, index_path=path.with_name(path.name + ".index"))
 
     @classmethod

@@ -86,9 +86,10 @@ class Store:
         self._clock = clock
 
     @classmethod
-    def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Store:
-        """Open (creating if needed) the library at path and bring its schema up to date."""
-        return cls(LibraryFile.open(path), clock=clock)
+    def open(cls, path: str | Path, *, clock: Clock = utc_now, notice: Callable[[str], None] | None = None) -> Store:
+        """Open (creating if needed) the library at path and bring its schema up to date (``notice``
+        hears of an upgrade before it starts)."""
+        return cls(LibraryFile.open(path, notice=notice), clock=clock)
 
     @classmethod
     def in_memory(cls, *, clock: Clock = utc_now) -> Store:

@@ -1131,8 +1131,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             "there (a typo? import a file into it, or pass --create to start one)\n"
         )
         return EXIT_ERROR
+
+    def tell(text: str) -> None:  # said before the wait, not after: the app's screen is not up yet
+        err.write(f"papershelf: {printable(text, keep_newlines=False)}…\n")
+        err.flush()
+
     try:
-        with Library.open(db_path, create=create) as library:
+        with Library.open(db_path, create=create, notice=tell) as library:
             code = int(args.handler(library, args, out, err))
             if notice := library.index_notice:
                 err.write(f"papershelf: {printable(notice, keep_newlines=False)}\n")

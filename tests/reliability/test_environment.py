@@ -56,6 +56,31 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path: Path, monkeypatch
         assert conn.execute("SELECT note FROM papers WHERE id = 1").fetchone() == ("precious",)
 
 
+def test_an_upgrade_says_so_before_the_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copying a large library aside and migrating it takes a while (~20 s at a million papers), before
+    the app's screen is up: the terminal says what is happening first, once, on stderr."""
+    db, source = tmp_path / "lib.db", tmp_path / "a.txt"
+    source.write_text(dump(5, layout="B"), encoding="utf-8")
+    assert run("import", str(source), "--db", str(db))[0] == 0
+    monkeypatch.setattr(store.library_file, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    out, err = io.StringIO(), io.StringIO()
+    backup = store.library_file.LibraryFile._backup
+
+    def told_first(file: store.library_file.LibraryFile, version: int) -> None:
+        assert "upgrading" in err.getvalue()
+        backup(file, version)
+
+    monkeypatch.setattr(store.library_file.LibraryFile, "_backup", told_first)
+    assert main(["list", "--db", str(db)], out=out, err=err) == 0
+    assert err.getvalue() == (
+        f"papershelf: {db}: upgrading the library to this version's format (schema {SCHEMA_VERSION} to "
+        f"{SCHEMA_VERSION + 1}); the old file is kept as lib.db.schema{SCHEMA_VERSION}.bak…\n"
+    )
+    assert len(out.getvalue().splitlines()) == 5 and (tmp_path / f"lib.db.schema{SCHEMA_VERSION}.bak").exists()
+    code, _, err_again = run("list", "--db", str(db))
+    assert code == 0 and err_again == ""
+
+
 def test_a_library_from_before_stored_keys_keeps_the_keys_its_exports_had(tmp_path: Path) -> None:
     """Upgrading gives each paper the key a full export gave it before, or its BibTeX file's own key."""
     from store import parse_bibtex
