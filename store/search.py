@@ -659,12 +659,12 @@ class SearchIndex:
             for name in fields:
                 weight = _WEIGHTS[name]
                 postings = segment.fields[name]
-                if lo < hi:
-                    rows, word_ids = postings.span(lo, hi)
-                    quality = _PREFIX_QUALITY + 0.2 * len(word) / segment.vocab_len[word_ids]
+                if lo < hi:  # a value per word, then per row: a one-letter prefix has millions of rows
+                    rows, counts = postings.span(lo, hi)
+                    quality = _PREFIX_QUALITY + 0.2 * len(word) / segment.vocab_len[lo:hi]
                     if exact is not None:
-                        quality[word_ids == exact] = 1.0
-                    _raise(part, rows, (quality * weight).astype(np.float32))
+                        quality[exact - lo] = 1.0
+                    _raise(part, rows, np.repeat((quality * weight).astype(np.float32), counts))
                 for word_id, quality in zip(fuzzy_ids.tolist(), fuzzy_quality.tolist(), strict=True):
                     rows, _ = postings.span(word_id, word_id + 1)
                     _raise(part, rows, np.float32(_FUZZY_QUALITY * quality * weight))

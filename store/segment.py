@@ -285,11 +285,6 @@ class Postings:
         kept[listed[word] :] = rows[indptr[word] :]
         return cls(listed, kept, dense, bits, size)
 
-    def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of words lo..hi-1, and for each row the word it came from."""
-        rows, counts = self._lists(lo, hi)
-        return rows, np.repeat(np.arange(lo, hi, dtype=np.int32), counts)
-
     def counts(self) -> np.ndarray:
         """How many rows each word is found in."""
         counts = np.diff(self.indptr).astype(np.int64)
@@ -298,9 +293,11 @@ class Postings:
 
     def expanded(self) -> tuple[np.ndarray, np.ndarray]:
         """Every word's rows end to end, as if none were a bitmap, and how many each word has."""
-        return self._lists(0, self.indptr.size - 1)
+        return self.span(0, self.indptr.size - 1)
 
-    def _lists(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    def span(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of words lo..hi-1, word after word, and how many rows each word has (a value
+        per word becomes one per row with ``np.repeat(values, counts)``)."""
         indptr = self.indptr
         counts = np.diff(indptr[lo : hi + 1])
         first, last = np.searchsorted(self.dense, (lo, hi)).tolist()

@@ -128,6 +128,20 @@ def test_ranking_on_a_fixed_corpus(index: SearchIndex, query: str, expected: lis
     assert ids(index, query)[:3] == expected
 
 
+def test_a_whole_word_scores_its_fields_weight_and_longer_words_it_begins_less() -> None:
+    """Each word a prefix reaches scores by its own length, however many papers hold it."""
+    papers = [
+        make(1, "Graph", ("Ana Lee",), "LG", "2024-01-01", "unread", {}),
+        make(2, "Graphs", ("Ana Lee",), "LG", "2024-01-01", "unread", {}),
+        make(3, "Graphical", ("Ana Lee",), "LG", "2024-01-01", "unread", {}),
+        make(4, "Graphs Again", ("Ana Lee",), "LG", "2024-01-01", "unread", {}),
+    ]
+    result = SearchIndex.from_papers(papers).query("graph")
+    scores = {i: result.highlight(i, papers[i - 1].title, "Ana Lee").score for i in result.ids}
+    expected = {1: 1.0, 2: 0.75 + 0.2 * 5 / 6, 3: 0.75 + 0.2 * 5 / 9, 4: 0.75 + 0.2 * 5 / 6}
+    assert scores == pytest.approx(expected, abs=1e-4)  # hits carry 4 decimals
+
+
 def test_empty_query_lists_everything_in_the_chosen_order(index: SearchIndex) -> None:
     assert ids(index, "") == [10, 6, 3, 8, 2, 5, 1, 7, 4, 9]
     assert ids(index, "", sort="title")[:3] == [5, 1, 9]  # Dense, (The) Devil, Graph: articles skipped
@@ -350,7 +364,8 @@ def test_postings_with_bitmaps_list_every_word_as_plain_lists_do(size: int, pair
     lo = data.draw(st.integers(0, 12))
     hi = data.draw(st.integers(lo, 12))
     for _ in range(2):  # read from the bitmaps, then from those decoded last time
-        got_rows, got_words = postings.span(lo, hi)
+        got_rows, counts = postings.span(lo, hi)
+        got_words = np.repeat(np.arange(lo, hi), counts)
         assert list(zip(got_words.tolist(), got_rows.tolist(), strict=True)) == [p for p in found if lo <= p[0] < hi]
     assert postings.expanded()[0].tolist() == [row for _, row in found]
     cut = data.draw(st.integers(0, size))
