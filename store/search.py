@@ -563,7 +563,10 @@ class SearchIndex:
         self, rows: np.ndarray, relevance: np.ndarray, sort: str, limit: int, ranking: np.ndarray | None = None
     ) -> np.ndarray:
         if sort == "relevance":
-            key = -np.round(relevance[rows].astype(np.float64) * 1000) * (self._n + 1) + self._rank("date")[rows]
+            levels = np.round(relevance[rows].astype(np.float64) * 1000).astype(np.int64)
+            if rows.size > limit > 0:  # the best levels' rows, then the newest of the level cut across
+                rows, levels = _best(rows, levels, self._rank("date"), limit)
+            key = -levels * (self._n + 1) + self._rank("date")[rows]
         elif sort == "next" and ranking is not None:
             key = ranking[rows]
         else:
@@ -949,6 +952,23 @@ def _raise(scores: np.ndarray, rows: np.ndarray, values: np.ndarray | np.float32
     larger: the two differ only by word length, and np.maximum.at is five times slower.
     """
     scores[rows] = np.maximum(scores[rows], values)
+
+
+def _best(rows: np.ndarray, levels: np.ndarray, tie_rank: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``limit`` rows of highest level, and of the level where the count runs out those first
+    by ``tie_rank`` (a rank per row of the index), with their levels: what a partition over every
+    match by (-level, rank) picks, without it (~11 ms for a one-letter word's 900k rows at 1M
+    papers; relevance has a few thousand levels)."""
+    low = int(levels.min())
+    at_least = np.cumsum(np.bincount(levels - low)[::-1])  # rows at each level or above, highest first
+    cut = int(at_least.size - 1 - np.searchsorted(at_least, limit)) + low
+    above = np.flatnonzero(levels > cut)
+    level = np.flatnonzero(levels == cut)
+    need = limit - above.size
+    if need < level.size:
+        level = level[np.argpartition(tie_rank[rows[level]], need - 1)[:need]]
+    keep = np.concatenate([above, level])
+    return rows[keep], levels[keep]
 
 
 def _insertion_points(base_keys: list[np.ndarray], order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:

@@ -142,6 +142,23 @@ def test_a_whole_word_scores_its_fields_weight_and_longer_words_it_begins_less()
     assert scores == pytest.approx(expected, abs=1e-4)  # hits carry 4 decimals
 
 
+@given(st.data())
+def test_the_best_rows_by_level_are_those_a_whole_partition_picks(data) -> None:
+    """The first page of a ranked result: the rows of the highest relevance levels, the newest of
+    the level the page cuts across, as a partition of every match by (-level, date rank) gives."""
+    from store.search import _best
+
+    size = data.draw(st.integers(2, 300))
+    tie_rank = np.random.default_rng(data.draw(st.integers(0, 2**16))).permutation(size + 50)
+    rows = np.sort(np.random.default_rng(size).choice(size + 50, size, replace=False))
+    levels = np.array(data.draw(st.lists(st.integers(0, 6), min_size=size, max_size=size)), dtype=np.int64) * 350
+    limit = data.draw(st.integers(1, size - 1))
+    got_rows, got_levels = _best(rows, levels, tie_rank, limit)
+    key = -levels * 10_000 + tie_rank[rows]
+    assert sorted(got_rows.tolist()) == sorted(rows[np.argsort(key)[:limit]].tolist())
+    assert np.array_equal(got_levels, levels[np.searchsorted(rows, got_rows)])
+
+
 def test_empty_query_lists_everything_in_the_chosen_order(index: SearchIndex) -> None:
     assert ids(index, "") == [10, 6, 3, 8, 2, 5, 1, 7, 4, 9]
     assert ids(index, "", sort="title")[:3] == [5, 1, 9]  # Dense, (The) Devil, Graph: articles skipped
