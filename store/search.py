@@ -65,6 +65,8 @@ _TYPO_PREFIX_MIN_LEN = 5
 """Shorter than this, one typo away from the beginning of a word is a good part of the vocabulary."""
 _COMPOUND_MIN_LEN = 5
 _PREFIX_QUALITY = 0.75
+_COUNT_LEFT_OUT_ABOVE = 0.5
+"""Share of the library above which the facets count the papers a search leaves out instead."""
 _WORD = re.compile(r"[^\W_]+")
 _PDF_EXCERPT = 110
 """Characters of the PDF's text shown around a match."""
@@ -284,8 +286,9 @@ def _per_row(by_id: np.ndarray, ids: np.ndarray, max_id: int) -> np.ndarray:
 
 
 class SearchIndex:
-    """An immutable snapshot of everything search needs; share it freely between threads (its one
-    memo, of rows a phrase ruled out, is replaced whole, never changed in place)."""
+    """An immutable snapshot of everything search needs; share it freely between threads (what it
+    remembers, the rows a phrase ruled out and the library's facet counts, is set whole, never
+    changed in place)."""
 
     def __init__(
         self,
@@ -793,41 +796,73 @@ class SearchIndex:
 
         ``base`` is what the query matches; ``own`` holds the mask of each facet the pane filters
         on. Each facet is counted over base and every other facet's filter, so choosing one
-        category still shows the other categories to add to it.
+        category still shows the other categories to add to it. Where more than half the library
+        matches, the papers left out are counted and taken from the library's counts: fewer rows.
         """
-        counted: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # facets filtered alike share a mask
+        shared: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, bool]] = {}  # facets filtered alike
         facets = {}
         for name in FACET_NAMES:
             others = tuple(other for other in own if other != name)
-            if others not in counted:
+            if others not in shared:
                 mask = base
                 for other in others:
                     mask = mask & own[other]
-                counted[others] = mask, np.flatnonzero(mask)
-            facets[name] = self._facet(name, *counted[others])
+                rows = np.flatnonzero(mask)
+                left_out = rows.size > _COUNT_LEFT_OUT_ABOVE * self._alive_rows.size
+                if left_out:
+                    mask = self._alive & ~mask
+                    rows = np.flatnonzero(mask)
+                shared[others] = mask, rows, left_out
+            mask, rows, left_out = shared[others]
+            counts = self._counts(name, mask, rows)
+            facets[name] = self._named(name, self._library_counts[name] - counts if left_out else counts)
         return facets
 
-    def _facet(self, name: str, mask: np.ndarray, rows: np.ndarray) -> dict[str, int]:
+    @cached_property
+    def _alive_rows(self) -> np.ndarray:
+        return np.flatnonzero(self._alive)
+
+    @cached_property
+    def _library_counts(self) -> dict[str, np.ndarray]:
+        """Each facet's counts over the whole library, once per snapshot."""
+        return {name: self._counts(name, self._alive, self._alive_rows) for name in FACET_NAMES}
+
+    def _counts(self, name: str, mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """A facet's count per value code among these rows (``mask`` holds the same rows)."""
         if name == "status":
-            counts = np.bincount(self._status[rows], minlength=len(_STATUS_NAMES)).tolist()
+            return np.bincount(self._status[rows], minlength=len(_STATUS_NAMES))
+        if name == "category":
+            return np.bincount(self._category[rows], minlength=len(self._categories))
+        if name == "year":
+            return np.bincount(self._year[rows], minlength=self._year_span)
+        if name == "code":
+            return np.array([np.count_nonzero(self._has_code[rows]), rows.size])
+        if name == "source":
+            return _pair_counts(mask, self._source_rows, self._source_codes, len(self._sources))
+        if name == "affiliation":
+            return _pair_counts(mask, self._aff_rows, self._aff_codes, len(self._affs))
+        return _pair_counts(mask, self._tag_rows, self._tag_codes, len(self._tag_names))
+
+    @cached_property
+    def _year_span(self) -> int:
+        return int(self._year.max()) + 1 if self._year.size else 1
+
+    def _named(self, name: str, counts: np.ndarray) -> dict[str, int]:
+        """A facet's counts by value, as the filter pane lists them."""
+        if name == "status":
             return {status.value: int(counts[_STATUS_CODES[status]]) for status in ReadStatus}  # in reading order
         if name == "category":
-            return _named_counts(self._categories, np.bincount(self._category[rows], minlength=len(self._categories)))
+            return _named_counts(self._categories, counts)
         if name == "year":
-            counts = np.bincount(self._year[rows], minlength=1)
             years = sorted(np.flatnonzero(counts).tolist(), key=lambda y: (y == 0, -y))
             return {str(y) if y else "no date": int(counts[y]) for y in years}
         if name == "code":
-            code = int(np.count_nonzero(self._has_code[rows]))
-            return {"with code": code, "without code": int(rows.size) - code}
+            return {"with code": int(counts[0]), "without code": int(counts[1] - counts[0])}
         if name == "source":
-            return _named_counts(
-                self._sources, _pair_counts(mask, self._source_rows, self._source_codes, len(self._sources))
-            )
+            return _named_counts(self._sources, counts)
         if name == "affiliation":
-            return _named_counts(self._affs, _pair_counts(mask, self._aff_rows, self._aff_codes, len(self._affs)))
-        names = self._tag_names
-        return _named_counts(names, _pair_counts(mask, self._tag_rows, self._tag_codes, len(names)))
+            return _named_counts(self._affs, counts)
+        return _named_counts(self._tag_names, counts)
 
 
 def _why(paper: Paper, matches: list[tuple[Term, _Match]], phrases: list[str], limit: int) -> Why:

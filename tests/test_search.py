@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchCancelled, SearchIndex, parse_query
-from store.query import SORTS
+from store.query import SORTS, facet_filters
 from store.search import _WORD, _Match, _merge, _phrase_spans, _spans, _word_pattern, personal_of, record_of
 from store.segment import Segment, StringTable
 from store.text import normalize
@@ -290,6 +290,39 @@ def test_results_obey_filters_and_facets_sum_to_the_total(filters: list[str], wo
         assert all(_allowed(paper, f) for f in filters)
     for facet in ("status", "category", "year", "code"):
         assert sum(result.facets[facet].values()) == result.total
+
+
+_CHOICES = {
+    "status": ["read", "unread"],
+    "category": ["IR", "CL"],
+    "year": ["2023", "2022"],
+    "code": ["with code", "without code"],
+    "source": ["a.txt", "b.txt"],
+    "tag": ["survey", "to-review"],
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(_FILTERS), max_size=2),
+    st.sampled_from(["", "linear", "retrieval", "okafor", "x", "-x"]),
+    st.sets(st.sampled_from(list(_CHOICES)), max_size=3).flatmap(
+        lambda facets: st.fixed_dictionaries(
+            {f: st.lists(st.sampled_from(_CHOICES[f]), min_size=1, max_size=2, unique=True) for f in facets}
+        )
+    ),
+    st.sets(st.sampled_from([p.id for p in PAPERS]), max_size=3),
+)
+def test_facets_count_the_papers_left_out_or_those_in_alike(filters: list[str], words: str, chosen, gone) -> None:
+    """A search matching most of the library counts the papers it leaves out and takes them from the
+    library's counts: the same counts as counting the papers in, whatever the filters chosen."""
+    index = SearchIndex.from_papers(PAPERS).with_delta(None, gone, [], personal_of([]))  # rows of no paper now
+    query = " ".join([*filters, words])
+    counted = {}
+    for share in (0.0, 2.0):  # always the papers left out; never
+        with mock.patch("store.search._COUNT_LEFT_OUT_ABOVE", share):
+            counted[share] = index.query(query, facet_filters=facet_filters(chosen)).facets
+    assert counted[0.0] == counted[2.0]
 
 
 _MERGE_QUERIES = ["", "linear", "atention", "qin", "tnn", "cat:IR", "has:note", "from:zhen", "aff:tsinghua", '"neural"']
