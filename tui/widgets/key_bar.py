@@ -59,6 +59,8 @@ class KeyBar(Widget, can_focus=False):
         self._keys: tuple[_Key, ...] = ()
         self._palette: _Key | None = None
         self._spans: list[tuple[int, int, _Key]] = []
+        self._spans_for: tuple[object, ...] = ()
+        """The keys, palette key and width ``_spans`` were arranged for."""
         self._hover: _Key | None = None
         self._mouse_x: int | None = None
         """Where the mouse rests on the bar, if it does: new keys under it say their own tooltip."""
@@ -85,14 +87,17 @@ class KeyBar(Widget, can_focus=False):
         shown = tuple(keys.values())
         if (shown, palette) != (self._keys, self._palette):
             self._keys, self._palette = shown, palette
-            self._spans = self._arranged()
+            self._arranged()
             self._hover_at(self._mouse_x)
             self.refresh()
 
     def _arranged(self) -> list[tuple[int, int, _Key]]:
         """Where each key is drawn: the palette's at the right, the others from the left while
-        they fit (a key that does not is left out whole, never cut)."""
+        they fit (a key that does not is left out whole, never cut); worked out once per keys and
+        width, for the mouse and the drawing alike."""
         width = self.size.width
+        if self._spans_for == (self._keys, self._palette, width):
+            return self._spans
         room = width - (self._label(self._palette, palette=True).cell_len if self._palette else 0)
         spans = []
         end = 0
@@ -103,10 +108,11 @@ class KeyBar(Widget, can_focus=False):
             spans.append((start, end, key))
         if self._palette:
             spans.append((room, width, self._palette))
+        self._spans, self._spans_for = spans, (self._keys, self._palette, width)
         return spans
 
     def render(self) -> Text:
-        self._spans = self._arranged()
+        self._arranged()
         line = Text(no_wrap=True, end="")
         blank = Style(bgcolor=self.rich_style.bgcolor)
         for start, _, key in self._spans:
