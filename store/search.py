@@ -67,6 +67,8 @@ _COMPOUND_MIN_LEN = 5
 _PREFIX_QUALITY = 0.75
 _COUNT_LEFT_OUT_ABOVE = 0.5
 """Share of the library above which the facets count the papers a search leaves out instead."""
+_WORDS_KEPT = 6
+"""Query words a snapshot keeps scored, the last used: typing scores only the word being typed."""
 _WORD = re.compile(r"[^\W_]+")
 _PDF_EXCERPT = 110
 """Characters of the PDF's text shown around a match."""
@@ -287,8 +289,8 @@ def _per_row(by_id: np.ndarray, ids: np.ndarray, max_id: int) -> np.ndarray:
 
 class SearchIndex:
     """An immutable snapshot of everything search needs; share it freely between threads (what it
-    remembers, the rows a phrase ruled out and the library's facet counts, is set whole, never
-    changed in place)."""
+    remembers, the last words scored, the rows a phrase ruled out and the library's facet counts,
+    is set whole, never changed in place)."""
 
     def __init__(
         self,
@@ -314,6 +316,8 @@ class SearchIndex:
         self._layout, self._user, self._texts = layout, user, texts
         self._ruled_out: dict[str, tuple[str, np.ndarray]] = {}
         """Per phrase field, the last phrase checked by reading text and the rows found without it."""
+        self._scored: dict[tuple[str, str | None, bool], tuple[np.ndarray, _Match]] = {}
+        """The last query words scored (``_term``), least recently used first."""
         self.base, self.delta = layout.base, layout.delta
         self._segments, self._offsets, self._n, self._alive = layout.segments, layout.offsets, layout.n, layout.alive
         self._ids, self._date = layout.ids, layout.date
@@ -649,7 +653,19 @@ class SearchIndex:
         return ranges
 
     def _term(self, term: Term, *, fuzzy: bool = True) -> tuple[np.ndarray, _Match]:
-        """Each row's best score for one query word over the fields it may match in."""
+        """Each row's best score for one query word over the fields it may match in; a word scored
+        lately comes from memory (the key typed after "linear a" scores "linear" no more), so the
+        scores are shared: read them, never write to them."""
+        key = (term.word[:MAX_WORD], term.field, fuzzy)
+        kept = self._scored.get(key)
+        if kept is None:
+            kept = self._scored_afresh(term, fuzzy)
+        scored = {k: v for k, v in self._scored.items() if k != key}  # replaced whole: other threads read it
+        scored[key] = kept
+        self._scored = dict(list(scored.items())[-_WORDS_KEPT:])
+        return kept
+
+    def _scored_afresh(self, term: Term, fuzzy: bool) -> tuple[np.ndarray, _Match]:
         fields: tuple[str, ...] = _TERM_FIELDS[term.field] if term.field else _FREE_FIELDS
         if _short(term):
             fields = _SHORT_FIELDS

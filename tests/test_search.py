@@ -159,6 +159,39 @@ def test_the_best_rows_by_level_are_those_a_whole_partition_picks(data) -> None:
     assert np.array_equal(got_levels, levels[np.searchsorted(rows, got_rows)])
 
 
+def test_a_word_typed_before_is_scored_once_per_snapshot() -> None:
+    """Typing "linear a" after "linear " scores "linear" once; a new snapshot scores afresh."""
+    index = SearchIndex.from_papers(PAPERS)
+    with mock.patch.object(SearchIndex, "_match", autospec=True, side_effect=SearchIndex._match) as match:
+        index.query("linear ")
+        index.query("linear a")
+        index.query("linear at")
+        assert [c.args[1] for c in match.call_args_list] == ["linear", "a", "at"]
+        index.patched([], personal_of([])).query("linear at")
+        assert [c.args[1] for c in match.call_args_list][3:] == ["linear", "at"]
+
+
+def _scored_afresh(index: SearchIndex, query: str):
+    """What a query answers with every word scored anew, nothing remembered."""
+    with mock.patch.object(SearchIndex, "_term", lambda self, term, fuzzy=True: self._scored_afresh(term, fuzzy)):
+        return index.query(query)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["linear", "atention", "qiu", "transformers", "-neural", "title:transformers", "x"])))
+@example(["transformers", "title:transformers"])
+def test_words_remembered_answer_as_words_scored_afresh(words: list[str]) -> None:
+    """A query typed key by key, words added and erased, answers from remembered words as it would
+    with every word scored anew."""
+    index = SearchIndex.from_papers(PAPERS)
+    typed = ""
+    for word in words[:9]:
+        for text in (*(typed + word[:i] for i in range(1, len(word) + 1)), typed):  # typed, then erased
+            got, fresh = index.query(text), _scored_afresh(index, text)
+            assert got.ids == fresh.ids and got.facets == fresh.facets, text
+        typed += word + " "
+
+
 def test_empty_query_lists_everything_in_the_chosen_order(index: SearchIndex) -> None:
     assert ids(index, "") == [10, 6, 3, 8, 2, 5, 1, 7, 4, 9]
     assert ids(index, "", sort="title")[:3] == [5, 1, 9]  # Dense, (The) Devil, Graph: articles skipped
