@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import TYPE_CHECKING
 
 import pytest
+from rich.console import Console
 from textual.content import Content
 from textual.worker import WorkerCancelled
 
 from tests.conftest import TODAY
 from tui.app import PapershelfApp, create_app
+from tui.widgets.paper_detail import PaperDetail
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -94,3 +97,13 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], *, timeout: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"not true after {timeout} s: {condition}")
         await pilot.pause(0.05)
+
+
+def shown(widget) -> str:
+    """The plain text a Static shows, rendered as the terminal would."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    if isinstance(widget, PaperDetail):
+        console.print(widget.content)
+    else:
+        console.print(widget.visual._renderable if hasattr(widget.visual, "_renderable") else widget.render())
+    return console.export_text()

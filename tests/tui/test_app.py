@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, TextArea
 
 from store import Library, ReadStatus, Store, Why, parse_profile_dump
 from tests.conftest import TODAY
-from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, toasts, wait_until
+from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, shown, toasts, wait_until
 from tui.actions import palette
 from tui.app import create_app
 from tui.cli import main as cli_main
@@ -36,16 +36,6 @@ from tui.widgets.paper_list import PaperList, author_cell
 from tui.widgets.status_line import Position
 
 SIZE = (120, 36)
-
-
-def shown(widget) -> str:
-    """The plain text a Static shows, rendered as the terminal would."""
-    console = Console(width=200, record=True, file=io.StringIO())
-    if isinstance(widget, PaperDetail):
-        console.print(widget.content)
-    else:
-        console.print(widget.visual._renderable if hasattr(widget.visual, "_renderable") else widget.render())
-    return console.export_text()
 
 
 def has_row(pane: FilterPane, row_id: str) -> bool:

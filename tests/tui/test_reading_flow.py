@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from store import ReadStatus
 from tests.conftest import TODAY
-from tests.tui.conftest import settle, toasts, wait_until
+from tests.tui.conftest import settle, shown, toasts, wait_until
 from tui.clipboard import TERMINAL, TMUX_BLOCKS, SystemClipboard
 from tui.screens.dialogs import ChooseScreen
 from tui.screens.reader import ReaderScreen
@@ -82,6 +82,22 @@ async def test_the_reader_is_made_unseen_while_the_user_types_and_opens_on_the_p
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
         assert app.screen.paper.id == chosen and composed == [composed[0]]
+
+
+async def test_a_paper_opened_while_the_reader_is_still_being_made_is_the_one_it_shows(app, monkeypatch) -> None:
+    """enter at the moment the reader is made unseen (put on the stack and off again, not composed
+    yet): it opens on the paper chosen, drawn, and nothing breaks."""
+    monkeypatch.setattr("tui.screens.library._READER_AFTER_S", 600)  # made here, at a known moment
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, listed = app.library_screen, papers(app)
+        chosen = screen.library.paper(listed.ids[4])
+        assert listed.current.id != chosen.id
+        screen._prepare_reader()
+        screen.open_paper(chosen.id)  # in the same step, before the reader's compose has run
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await settle(pilot)
+        assert app.screen.paper.id == chosen.id and chosen.title in shown(app.screen.query_one("#reader-body"))
 
 
 async def test_ctrl_c_says_in_plain_words_which_key_quits(app) -> None:

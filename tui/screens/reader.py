@@ -31,13 +31,16 @@ class ReaderScreen(Screen[None]):
         self.paper = paper
         self._library = library
         self._changes = changes
+        self._body: Static | None = None
+        """What draws the paper, once composed (by reference: it may not be mounted yet)."""
 
     def on_mount(self) -> None:
         self._changes.subscribe(self, self.redraw)
 
     def compose(self) -> ComposeResult:
+        self._body = Static(describe(self.paper, self._library.now(), limit=READER_CHARS), id="reader-body")
         with VerticalScroll(id="reader"):
-            yield Static(describe(self.paper, self._library.now(), limit=READER_CHARS), id="reader-body")
+            yield self._body
         yield KeyBar()
 
     def paper_ids(self) -> list[int]:
@@ -47,8 +50,10 @@ class ReaderScreen(Screen[None]):
     def show(self, paper: Paper, *, top: bool = False) -> None:
         """Draw this paper; ``top`` starts at its title (a paper just opened), else the scroll stays."""
         self.paper = paper
-        self.query_one("#reader-body", Static).update(describe(paper, self._library.now(), limit=READER_CHARS))
-        if top:
+        if self._body is None:  # made a moment ago, unseen, and not composed yet: compose draws this paper
+            return
+        self._body.update(describe(paper, self._library.now(), limit=READER_CHARS))  # mounted or not yet
+        if top and self._body.is_mounted:
             self.query_one("#reader", VerticalScroll).scroll_home(animate=False)
 
     def redraw(self, papers: list[Paper] | None) -> None:
