@@ -1197,8 +1197,9 @@ async def test_a_click_moves_the_list_cursor_and_a_double_click_opens_the_paper(
 
 
 async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(tmp_path: Path) -> None:
-    """The search brings the first block of rows; the rows past it are fetched FETCH_BLOCK at a time
-    as they come on screen, not one query a row."""
+    """A new result reads the rows on screen first, then the rest of its first block in one query
+    once the screen is drawn; the rows past it are fetched FETCH_BLOCK at a time as they come on
+    screen, never one query a row."""
     from tests.bench.synth import dump
     from tui.widgets.paper_list import FETCH_BLOCK
 
@@ -1211,13 +1212,62 @@ async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(t
     library.store.get_many = lambda ids: queries.append(len(ids)) or get_many(ids)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert queries == [FETCH_BLOCK]  # the first rows, with the search
+        first, rest = queries  # before the list's first layout, a terminal's height of rows
+        assert first <= SIZE[1] and first + rest == FETCH_BLOCK
+        queries.clear()
+        await pilot.press("s")  # by title: other papers
+        await settle(pilot)
+        height = listed(app).size.height
+        assert len(queries) == 2 and queries[0] <= height and sum(queries) <= FETCH_BLOCK  # less what is cached
+        queries.clear()
+        while listed(app).cursor + height < FETCH_BLOCK:  # within the first block: read already
+            await pilot.press("pagedown")
+            await settle(pilot)
+        assert queries == []
         for _ in range(3 * FETCH_BLOCK):  # a screenful a press: far fewer are needed
             if listed(app).cursor >= 3 * FETCH_BLOCK:
                 break
             await pilot.press("pagedown")
             await settle(pilot)
-        assert queries == [FETCH_BLOCK] * 4
+        assert len(queries) == 3 and all(1 < q <= FETCH_BLOCK for q in queries)  # a block a query, less cached
+    library.close()
+
+
+@pytest.mark.parametrize("scrolled", [False, True])
+async def test_the_rows_a_new_result_shows_around_a_kept_paper_are_read_with_it(tmp_path: Path, scrolled: bool) -> None:
+    """The cursor's paper is kept where a new result puts it: below the rows a result reads first,
+    or (the list scrolled down) above them with the list still scrolled. The rows then on screen
+    are read with the result, in the one query before the rows are posted."""
+    from tests.bench.synth import dump
+    from tui.widgets.paper_list import FETCH_BLOCK
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(400, layout="A", seed=3), today=TODAY), "big.txt")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    read: list[list[int]] = []
+    papers = library.papers
+    library.papers = lambda ids: read.append(list(ids)) or papers(ids)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        height = listed(app).size.height
+        below, first = range(height, FETCH_BLOCK), range(1, height)  # rows read after, and with, a result
+        rows, lands = (below, first) if scrolled else (range(height), below)
+
+        def moving(row: int) -> str | None:
+            """A word of this row's paper's abstract alone (papers with it in their titles come first)
+            that puts the paper on a row in ``lands``."""
+            paper = library.paper(listed(app).ids[row])
+            words = {w.lower() for w in paper.abstract.split() if w.isalpha()} - set(paper.title.lower().split())
+            return next((w for w in sorted(words) if library.search(w).ids.index(paper.id) in lands), None)
+
+        row, word = next((r, w) for r in rows if (w := moving(r)))
+        kept = listed(app).ids[row]
+        await pilot.press(*["j"] * row)
+        read.clear()
+        await type_search(pilot, word)
+        top = int(listed(app).scroll_y)
+        assert listed(app).current.id == kept and listed(app).cursor in lands and top > 0
+        assert set(listed(app).ids[top : top + height]) <= set(read[0])
     library.close()
 
 
