@@ -33,6 +33,8 @@ class FirstPage(Message):
     ids: list[int]
     total: int
     """How many papers the library holds."""
+    read: int
+    """How many of the first papers were read with the ids: the rest are read as they are drawn."""
 
 
 @dataclass
@@ -64,6 +66,8 @@ class SearchFinished(Message):
     than go back to the top: a paper marked read in an unread view must not lose the user's place."""
     top: bool = False
     """Start on the first row whatever the cursor was on: a new order shows its best rows first."""
+    read: int = 0
+    """How many of the first rows' papers were read with the result: the rest are read as they are drawn."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SearchFinished)

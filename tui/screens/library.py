@@ -46,7 +46,7 @@ from tui.screens.reader import ReaderScreen
 from tui.widgets.filter_pane import FilterPane
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.paper_detail import DETAIL_CHARS, PaperDetail
-from tui.widgets.paper_list import FETCH_BLOCK, PaperList
+from tui.widgets.paper_list import PaperList
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.status_line import Position, chips
 
@@ -69,6 +69,8 @@ _PLACEHOLDER = '/ search: words, author:qin, cat:CL, year:>=2024, is:unread, "a 
 
 _FIRST_PAGE = 500
 """Matches ordered and shown before the rest of a large result is sorted."""
+_FIRST_READ = 64
+"""The most rows whose papers a search reads before its rows are shown."""
 _POLL_S = 0.05
 """How often a search waiting for its counts to be drawn checks whether a newer search replaced it."""
 _READER_AFTER_S = 0.5
@@ -142,13 +144,12 @@ class LibraryScreen(Screen[None]):
         self.load_library(self._rows_shown())
 
     def _rows_shown(self) -> int:
-        """The rows a new result draws at once, read before the rest of the list's first block: a
-        row not in the page cache costs ~0.25 ms to read (16 ms of a sort at 100k papers). A list
-        scrolled down may stay scrolled: then the whole block."""
+        """The rows a new result draws at once from the top, whose papers are read with it: a row
+        not in the page cache costs ~0.25 ms to read (16 ms of a sort at 100k papers, when the
+        list's first 64 were read). A list scrolled down may stay scrolled: then a few screenfuls."""
         papers = self.query_one(PaperList)
-        if papers.scroll_y:
-            return FETCH_BLOCK
-        return min(papers.size.height or self.app.size.height, FETCH_BLOCK)
+        height = papers.size.height or self.app.size.height
+        return _FIRST_READ if papers.scroll_y else min(height, _FIRST_READ)
 
     # -- what the paper actions ask of the list ------------------------------------------------
 
@@ -205,8 +206,7 @@ class LibraryScreen(Screen[None]):
         first = self.library.first_page(sort=self.sort, limit=_FIRST_PAGE)
         if first is not None:
             self.library.papers(first[:shown])  # the rows on screen, fetched in one query
-            self.post_message(FirstPage(first, self.library.count()))
-            self.library.papers(first[:FETCH_BLOCK])  # the list takes its first block to be read
+            self.post_message(FirstPage(first, self.library.count(), shown))
         self.library.index  # noqa: B018  (loading is the point)
         self.post_message(LibraryLoaded())  # the app, too, hears it: it starts looking for other writers
         self.library.index.prepare_typos()
@@ -216,7 +216,7 @@ class LibraryScreen(Screen[None]):
         """Posted before LibraryLoaded by the same worker, so always shown before the first search."""
         self._papers_at_open = message.total
         self.query_one(PaperList).set_results(message.ids, self.library.paper, fetch=self.library.papers,
-                                              rows=message.total)  # fmt: skip
+                                              rows=message.total, read=message.read)  # fmt: skip
         self._update_position()
 
     @on(LibraryLoaded)
@@ -347,10 +347,10 @@ class LibraryScreen(Screen[None]):
 
         Each step is posted as it is ready, and a newer search (a key typed meanwhile) stops the
         rest: the user sees rows first, and a burst of keys costs one search per key, not three.
-        Only the ``shown`` rows' papers are read before the rows are posted, unless the cursor's
-        paper may be further down the list's first block; the rest of that block, and the whole
-        order, wait until the counts are on screen: sorting every match while the screen drew held
-        the frame back (at 100k papers typing settled at 60 ms with it, 51 without).
+        The papers of the ``shown`` rows are read before the rows are posted, or down to the
+        cursor's paper where the result puts it further down; the list reads the rest as it draws
+        them. The whole order waits until the counts are on screen: sorting every match while the
+        screen drew held the frame back (at 100k papers typing settled at 60 ms with it, 51 without).
         """
         worker = get_current_worker()
         try:  # a phrase reads texts: a key typed since stops it rather than queue behind it
@@ -358,22 +358,22 @@ class LibraryScreen(Screen[None]):
                                          cancelled=lambda: worker.is_cancelled)  # fmt: skip
         except SearchCancelled:
             return
-        block = result.ids[:FETCH_BLOCK]
-        further = keep is not None and not top and keep in block[shown:]
-        self.library.papers(block if further else block[:shown])  # in one query
+        ids = result.ids[:_FIRST_READ]
+        if keep is not None and not top and keep in ids[shown:]:
+            shown = ids.index(keep, shown) + 1
+        self.library.papers(ids[:shown])  # in one query
         if worker.is_cancelled:
             return
-        self.post_message(SearchFinished(result, keep, hold, top))
+        self.post_message(SearchFinished(result, keep, hold, top, read=min(shown, len(result.ids))))
         facets = self.library.facets(result)
         if worker.is_cancelled:
             return
         counted = FacetsCounted(facets, result.messages)
         self.post_message(counted)
-        while not counted.shown.wait(_POLL_S):  # a newer search replaces the counts before they are shown
-            if worker.is_cancelled:
-                return
-        self.library.papers(block)  # the list takes its first block to be read: PgDn draws from it
-        if result.total > len(result.ids) and result.order_all is not None and not worker.is_cancelled:
+        if result.total > len(result.ids) and result.order_all is not None:
+            while not counted.shown.wait(_POLL_S):  # a newer search replaces the counts before they are shown
+                if worker.is_cancelled:
+                    return
             full = dataclasses.replace(result, ids=result.order_all())
             if not worker.is_cancelled:
                 self.post_message(OrderCompleted(result, full))
@@ -397,6 +397,7 @@ class LibraryScreen(Screen[None]):
             rows=result.total if result.order_all is not None else None,
             keep=keep,
             hold=message.hold,
+            read=message.read,
         )
         self._update_position()
 

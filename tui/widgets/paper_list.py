@@ -39,9 +39,10 @@ GLYPHS = {ReadStatus.UNREAD: "•", ReadStatus.QUEUED: "»", ReadStatus.READING:
 _YEAR_W, _CAT_W, _AUTHOR_W, _SCORE_W = 4, 2, 22, 5
 _MARKS = 3
 """A space, then the code and note marks after the title."""
-FETCH_BLOCK = 64
-"""Papers fetched in one query when a row of a block not yet fetched is drawn (one at a time cost
-~0.3 ms each at 100k papers, 10 ms for a PgDn)."""
+FETCH_BLOCK = 32
+"""Papers fetched in one query when a row of a block not yet fetched is drawn: one at a time cost
+~0.3 ms each at 100k papers (10 ms for a PgDn); a row not in the page cache costs ~0.25 ms to read
+however it is asked for, so a block is about two screenfuls."""
 _AUTHOR_MIN_WIDTH, _SCORE_MIN_WIDTH = 56, 72
 """Below these widths the author and score columns give their room to the title."""
 
@@ -175,8 +176,10 @@ class PaperList(LineView, can_focus=True):
         self._ids: Sequence[int] = ()
         self._paper_of: Callable[[int], Paper] = _nothing
         self._fetch: Callable[[Sequence[int]], object] | None = None
+        self._read = 0
+        """Rows from the top whose papers were read with the result."""
         self._fetched: set[int] = set()
-        """Blocks of FETCH_BLOCK rows whose papers were fetched together."""
+        """Blocks of FETCH_BLOCK rows after those whose papers were fetched together."""
         self._hit_of: Callable[[int], Hit] | None = None
         self._hits: LRUCache[int, Hit] = LRUCache(DRAWN_LINES)  # the highlights of the rows kept drawn
         self._selected: set[int] = set()
@@ -214,10 +217,12 @@ class PaperList(LineView, can_focus=True):
 
     def _paper_at(self, index: int) -> Paper | None:
         """The paper on this row, with those of its block when they were not fetched yet."""
-        block = index // FETCH_BLOCK
-        if self._fetch is not None and block not in self._fetched:
-            self._fetched.add(block)
-            self._fetch(self._ids[block * FETCH_BLOCK : (block + 1) * FETCH_BLOCK])
+        if self._fetch is not None and index >= self._read:
+            block = (index - self._read) // FETCH_BLOCK
+            if block not in self._fetched:
+                self._fetched.add(block)
+                start = self._read + block * FETCH_BLOCK
+                self._fetch(self._ids[start : start + FETCH_BLOCK])
         return self._paper(self._ids[index])
 
     def _paper(self, paper_id: int) -> Paper | None:
@@ -238,16 +243,17 @@ class PaperList(LineView, can_focus=True):
         rows: int | None = None,
         keep: int | None = None,
         hold: bool = False,
+        read: int = 0,
     ) -> None:
         """Show these papers, in order; keep the cursor on paper ``keep`` if it is still listed.
 
         If it is not, the cursor goes to the top, or with ``hold`` stays on its row. ``rows`` is how
         many papers the list will hold once complete_order brings the rest, so that its scrollbar
         is right from the first page on. ``fetch`` brings a block of papers into ``paper_of``'s
-        cache in one query; the first block is taken to be there.
+        cache in one query; the first ``read`` rows' papers are taken to be there.
         """
         self._ids, self._paper_of, self._hit_of, self._fetch = ids, paper_of, hit_of, fetch
-        self._fetched = {0}
+        self._read, self._fetched = read, set()
         self._hits.clear()
         self.drawn.clear()
         self._selected &= set(ids) if self._selected else set()
