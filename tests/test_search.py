@@ -516,6 +516,60 @@ def test_a_page_is_the_start_of_the_whole_order(index: SearchIndex, sort: str, q
     for size in range(1, len(whole) + 1):
         page = index.query(query, sort=sort, limit=size, facets=False)
         assert page.ids == whole[:size] and page.order_all is not None and page.order_all() == whole
+        assert type(page.order_all()[0]) is int
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_list_order_read_off_the_whole_order_is_the_order_a_partition_gives(data) -> None:
+    """Where most rows match, a list order's page is read off the library's whole order (its rank
+    inverted): the same rows, in the same order, as a partition of the matches by rank, with a
+    delta's rows and removed rows among them and at any page length."""
+    synthetic = __import__("tests.bench.synth", fromlist=["papers"]).papers(50, seed=data.draw(st.integers(0, 9)))
+    index = SearchIndex.from_papers(synthetic[:40])
+    delta = [dataclass_replace(p, id=p.id + 1000) for p in synthetic[40:]]
+    gone = data.draw(st.sets(st.sampled_from([p.id for p in synthetic[:40]]), max_size=6))
+    index = index.with_delta(Segment.build(map(record_of, delta)), gone, [p.id for p in delta], personal_of(delta))
+    alive = np.flatnonzero(index._alive)
+    held = data.draw(st.integers(len(alive) // 2 + 1, len(alive)))
+    rows = np.sort(np.random.default_rng(held).choice(alive, held, replace=False))
+    mask = np.zeros(index._n, dtype=bool)
+    mask[rows] = True
+    relevance = np.zeros(index._n, dtype=np.float32)
+    limit = data.draw(st.integers(1, held))
+    for sort in ("date", "title", "score", "status", "added"):
+        read = index._order(rows, relevance, sort, limit, mask=mask)
+        assert read.tolist() == index._order(rows, relevance, sort, limit).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 40), max_size=30), st.integers(-45, 45), st.integers(-45, 45), st.integers(0, 41))
+def test_a_whole_order_of_ids_answers_as_a_tuple_of_them_does(ids: list[int], i: int, j: int, value: int) -> None:
+    """The whole order a list takes (``order_all``) is a numpy array behind a sequence: every
+    question the list and the actions ask of it gets a tuple's answer, in plain ints."""
+    from store.search import PaperIds
+
+    held, expected = PaperIds(np.array(ids, dtype=np.int64)), tuple(ids)
+    assert len(held) == len(expected) and list(held) == list(expected) and held == expected and expected == held
+    assert (held == tuple(sorted(ids))) == (expected == tuple(sorted(ids))) and held != (*expected, 0)
+    assert held[i:j] == expected[i:j] and held[i::2] == expected[i::2] and type(held[i:j]) is tuple
+    assert all(type(paper_id) is int for paper_id in held[i:j])  # SQLite binds a Python int only
+    if -len(ids) <= i < len(ids):
+        assert held[i] == expected[i] and type(held[i]) is int
+    else:
+        with pytest.raises(IndexError):
+            held[i]
+    assert (value in held) == (value in expected) and ("3" in held) is False
+    for start, stop in ((0, None), (i, None), (i, j)):
+        try:
+            want: int | None = expected.index(value, start, len(ids) if stop is None else stop)
+        except ValueError:
+            want = None
+        if want is None:
+            with pytest.raises(ValueError):
+                held.index(value, start, stop)
+        else:
+            assert held.index(value, start, stop) == want
 
 
 _LETTERS = "abcdeéfgioßﬁ_3 -'"
