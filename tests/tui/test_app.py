@@ -1093,6 +1093,28 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
     assert completed[-1] == (500, len(expected))  # on arrival: the first page's rows, every match's scrollbar
 
 
+async def test_a_selection_past_the_first_page_outlasts_a_new_order(tmp_path: Path) -> None:
+    """Papers selected far down a large list stay selected when the list is sorted again: the new
+    order's first page does not hold them, the whole order a moment later does."""
+    from tests.bench.synth import dump
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(700, layout="A", seed=3), today=TODAY), "big.txt")
+    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("G", "v", "k", "v")  # the two oldest papers
+        await settle(pilot)
+        chosen = set(listed(app).selected_ids)
+        assert len(chosen) == 2
+        await pilot.press("s", "s")  # by title, then by score: the first pages hold neither, as it happens
+        await settle(pilot)
+        assert not chosen & set(library.search("", sort="score", limit=500).ids)
+        assert set(listed(app).selected_ids) == chosen
+        assert "2 selected" in shown(app.library_screen.query_one("#position"))
+    library.close()
+
+
 async def test_every_match_is_sorted_only_once_the_counts_are_drawn(tmp_path: Path) -> None:
     """Sorting every match of a large result while the screen draws held each key's frame back: the
     search's worker sorts them once the filter pane shows the counts of the same search."""

@@ -407,6 +407,7 @@ class LibraryScreen(Screen[None]):
         if self._last_result is message.first:
             self._last_result = message.result
             self.query_one(PaperList).complete_order(message.result.ids)
+            self._update_position()  # the selection past the first page is counted again
 
     @on(FacetsCounted)
     def _show_facets(self, message: FacetsCounted) -> None:
@@ -428,7 +429,7 @@ class LibraryScreen(Screen[None]):
             count=self._last_result.total if self._last_result is not None else size,  # not just a page
             total=size,
             sort=self.sort if self.sort != "relevance" or ranked else "date",
-            selected=len(papers.selected_ids) if papers.count else 0,
+            selected=papers.selected_count if papers.count else 0,
         )
 
     @on(PaperList.Highlighted)
@@ -482,7 +483,7 @@ class LibraryScreen(Screen[None]):
         papers = self.query_one(PaperList)
         if self.focused is not papers:
             papers.focus()
-        elif papers.selected_ids and len(papers.selected_ids) > 1:
+        elif papers.selected_count > 1:
             papers.clear_selection()
             self._update_position()
 

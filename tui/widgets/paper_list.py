@@ -205,6 +205,11 @@ class PaperList(LineView, can_focus=True):
         return self._ids
 
     @property
+    def selected_count(self) -> int:
+        """How many papers are selected, without walking the list (a million rows at most)."""
+        return len(self._selected)
+
+    @property
     def selected_ids(self) -> list[int]:
         """The selected papers, or the highlighted one when nothing is selected."""
         if self._selected:
@@ -256,7 +261,8 @@ class PaperList(LineView, can_focus=True):
         self._read, self._fetched = read, set()
         self._hits.clear()
         self.drawn.clear()
-        self._selected &= set(ids) if self._selected else set()
+        if self._selected and len(ids) >= (rows or 0):  # a first page: complete_order keeps those listed
+            self._selected &= set(ids)
         self.set_rows(max(rows or 0, len(ids)))
         position = 0
         if keep is not None:
@@ -271,6 +277,8 @@ class PaperList(LineView, can_focus=True):
         """The whole order of the papers shown, whose first rows are those the list has: the rows
         drawn, the cursor and its paper stay, so nothing is redrawn and the detail pane is left alone."""
         self._ids = ids
+        if self._selected:
+            self._selected &= set(ids)
         if self.virtual_size.height != len(ids):
             self.set_rows(len(ids))
 
