@@ -456,7 +456,11 @@ class SearchIndex:
 
     @cached_property
     def _status_order(self) -> np.ndarray:
-        return np.lexsort((self._rank("date"), _STATUS_ORDER[self._status]))
+        """Rows by reading status, newest first within each: the date order (kept with the index)
+        sorted stably by status, a radix sort of small ints. A lexsort of every row by both took
+        70-110 ms at 1M papers, again after every change of status."""
+        by_date = self._layout.order("date")
+        return by_date[np.argsort(_STATUS_ORDER[self._status][by_date], kind="stable")]
 
     @cached_property
     def _status_rank(self) -> np.ndarray:

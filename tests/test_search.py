@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 
 from store import Paper, ReadStatus, SearchCancelled, SearchIndex, parse_query
 from store.query import SORTS, facet_filters
-from store.search import _WORD, _Match, _merge, _phrase_spans, _spans, _word_pattern, personal_of, record_of
+from store.search import (
+    _STATUS_ORDER,
+    _WORD,
+    _Match,
+    _merge,
+    _phrase_spans,
+    _spans,
+    _word_pattern,
+    personal_of,
+    record_of,
+)
 from store.segment import Segment, StringTable
 from store.text import normalize
 from tests.conftest import assert_same_segment
@@ -526,6 +536,8 @@ def test_a_list_order_read_off_the_whole_order_is_the_order_a_partition_gives(da
     inverted): the same rows, in the same order, as a partition of the matches by rank, with a
     delta's rows and removed rows among them and at any page length."""
     synthetic = __import__("tests.bench.synth", fromlist=["papers"]).papers(50, seed=data.draw(st.integers(0, 9)))
+    statuses = data.draw(st.lists(st.sampled_from(list(ReadStatus)), min_size=50, max_size=50))
+    synthetic = [dataclass_replace(p, status=status) for p, status in zip(synthetic, statuses, strict=True)]
     index = SearchIndex.from_papers(synthetic[:40])
     delta = [dataclass_replace(p, id=p.id + 1000) for p in synthetic[40:]]
     gone = data.draw(st.sets(st.sampled_from([p.id for p in synthetic[:40]]), max_size=6))
@@ -540,6 +552,8 @@ def test_a_list_order_read_off_the_whole_order_is_the_order_a_partition_gives(da
     for sort in ("date", "title", "score", "status", "added"):
         read = index._order(rows, relevance, sort, limit, mask=mask)
         assert read.tolist() == index._order(rows, relevance, sort, limit).tolist()
+    by_status_then_date = np.lexsort((index._rank("date"), _STATUS_ORDER[index._status]))
+    assert index._status_order.tolist() == by_status_then_date.tolist()
 
 
 @settings(max_examples=200, deadline=None)
