@@ -1274,7 +1274,8 @@ async def test_the_rows_a_new_result_shows_around_a_kept_paper_are_read_with_it(
             that puts the paper on a row in ``lands``."""
             paper = library.paper(listed(app).ids[row])
             words = {w.lower() for w in paper.abstract.split() if w.isalpha()} - set(paper.title.lower().split())
-            return next((w for w in sorted(words) if library.search(w).ids.index(paper.id) in lands), None)
+            listed_for = {w: library.search(w, every_id=True, limit=0).ids for w in sorted(words)}
+            return next((w for w, ids in listed_for.items() if paper.id in ids and ids.index(paper.id) in lands), None)
 
         row, word = next((r, w) for r in rows if (w := moving(r)))
         kept = listed(app).ids[row]
