@@ -21,7 +21,7 @@ from store import Library, ReadStatus, Store, Why, parse_profile_dump
 from tests.conftest import TODAY
 from tests.tui.conftest import FakeBrowser, FakeClipboard, chip_line, settle, shown, toasts, wait_until
 from tui.actions import palette
-from tui.app import create_app
+from tui.app import PapershelfApp, create_app
 from tui.cli import main as cli_main
 from tui.clipboard import TERMINAL, SystemClipboard
 from tui.screens.dialogs import AskScreen, ChooseScreen
@@ -58,6 +58,15 @@ def listed(app) -> PaperList:
 def titles(app) -> list[str]:
     papers = listed(app)
     return [app.shelf.paper(i).title for i in papers.ids]
+
+
+def synthetic_app(tmp_path: Path, papers: int) -> tuple[Library, PapershelfApp]:
+    """A library of ``papers`` synthetic papers (``tests.bench.synth``), and the app on it."""
+    from tests.bench.synth import dump
+
+    library = Library.open(tmp_path / "big.db")
+    library.import_parsed(parse_profile_dump(dump(papers, layout="A", seed=3), today=TODAY), "big.txt")
+    return library, create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
 
 
 async def type_search(pilot, text: str) -> None:
@@ -1063,12 +1072,9 @@ async def test_keys_typed_after_enter_in_the_search_bar_reach_the_reader(app, cl
 async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp_path: Path) -> None:
     """The first page comes with the scrollbar of every match, and the rest of the order, a moment
     later, changes nothing on screen: the cursor's paper is highlighted once, the detail drawn once."""
-    from tests.bench.synth import dump
     from tui.messages import OrderCompleted, SearchFinished
 
-    library = Library.open(tmp_path / "big.db")
-    library.import_parsed(parse_profile_dump(dump(1200, layout="A", seed=3), today=TODAY), "big.txt")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    library, app = synthetic_app(tmp_path, 1200)
     seen: list[tuple[object, int, int]] = []
 
     def hook(message: object) -> None:  # called at each widget a message bubbles through: keep the first
@@ -1096,11 +1102,7 @@ async def test_a_large_result_shows_its_first_page_then_every_match_in_order(tmp
 async def test_a_selection_past_the_first_page_outlasts_a_new_order(tmp_path: Path) -> None:
     """Papers selected far down a large list stay selected when the list is sorted again: the new
     order's first page does not hold them, the whole order a moment later does."""
-    from tests.bench.synth import dump
-
-    library = Library.open(tmp_path / "big.db")
-    library.import_parsed(parse_profile_dump(dump(700, layout="A", seed=3), today=TODAY), "big.txt")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    library, app = synthetic_app(tmp_path, 700)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("G", "v", "k", "v")  # the two oldest papers
@@ -1118,11 +1120,7 @@ async def test_a_selection_past_the_first_page_outlasts_a_new_order(tmp_path: Pa
 async def test_every_match_is_sorted_only_once_the_counts_are_drawn(tmp_path: Path) -> None:
     """Sorting every match of a large result while the screen draws held each key's frame back: the
     search's worker sorts them once the filter pane shows the counts of the same search."""
-    from tests.bench.synth import dump
-
-    library = Library.open(tmp_path / "big.db")
-    library.import_parsed(parse_profile_dump(dump(1200, layout="A", seed=3), today=TODAY), "big.txt")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    library, app = synthetic_app(tmp_path, 1200)
     search, counts_drawn = library.search, []
 
     def watched(*args, **kwargs):
@@ -1221,12 +1219,9 @@ async def test_a_click_moves_the_list_cursor_and_a_double_click_opens_the_paper(
 async def test_paging_down_a_long_list_fetches_each_block_of_rows_in_one_query(tmp_path: Path) -> None:
     """A new result reads the rows on screen with it; the rows past them are fetched FETCH_BLOCK
     at a time as they come on screen, never one query a row."""
-    from tests.bench.synth import dump
     from tui.widgets.paper_list import FETCH_BLOCK
 
-    library = Library.open(tmp_path / "big.db")
-    library.import_parsed(parse_profile_dump(dump(400, layout="A", seed=3), today=TODAY), "big.txt")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    library, app = synthetic_app(tmp_path, 400)
     queries: list[int] = []
     get, get_many = library.store.get, library.store.get_many
     library.store.get = lambda paper_id: queries.append(1) or get(paper_id)  # type: ignore[method-assign]
@@ -1254,12 +1249,9 @@ async def test_the_rows_a_new_result_shows_around_a_kept_paper_are_read_with_it(
     """The cursor's paper is kept where a new result puts it: below the rows a result reads first,
     or (the list scrolled down) above them with the list still scrolled. The rows then on screen
     are read with the result, in the one query before the rows are posted."""
-    from tests.bench.synth import dump
     from tui.widgets.paper_list import FETCH_BLOCK
 
-    library = Library.open(tmp_path / "big.db")
-    library.import_parsed(parse_profile_dump(dump(400, layout="A", seed=3), today=TODAY), "big.txt")
-    app = create_app(library, clipboard=FakeClipboard(), open_url=FakeBrowser(), today=lambda: TODAY)
+    library, app = synthetic_app(tmp_path, 400)
     read: list[list[int]] = []
     papers = library.papers
     library.papers = lambda ids: read.append(list(ids)) or papers(ids)  # type: ignore[method-assign]
