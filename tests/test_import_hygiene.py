@@ -3,6 +3,7 @@ in pyproject.toml (import-linter) hold, and go red when broken."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -37,9 +38,22 @@ def test_the_first_screen_waits_for_no_numpy_note_editor_or_browser() -> None:
     )
 
 
-def _in_a_fresh_interpreter(code: str) -> None:
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="counts threads in /proc")
+def test_numpy_starts_no_threads_in_papershelf_unless_the_user_asks() -> None:
+    """OpenBLAS spins a thread per core while numpy loads (~100 ms of CPU on 2 cores) for linear
+    algebra papershelf never does; a count the user set is theirs."""
+    threads = "int(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('Threads:')))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    _in_a_fresh_interpreter(f"import tui.cli, numpy\nassert {threads} == 1, {threads}\n", env=env)
+    kept = "import os, tui.cli\nassert os.environ['OPENBLAS_NUM_THREADS'] == '2'\n"
+    _in_a_fresh_interpreter(kept, env={**env, "OPENBLAS_NUM_THREADS": "2"})
+
+
+def _in_a_fresh_interpreter(code: str, env: dict[str, str] | None = None) -> None:
     """Run code where nothing is imported yet; its assertions fail the test."""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT, env=env
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 
     from store import VaultReport
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+"""numpy's OpenBLAS otherwise starts a spinning thread per core as numpy loads: ~100 ms of CPU taken
+from the first screen, and from every search command, for linear algebra papershelf never does."""
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 """EXIT_PARTIAL: an import stored what it could read and skipped some entries (each named on stderr)."""
 _PROGRESS_MIN_BYTES = 1024 * 1024
