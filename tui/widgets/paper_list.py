@@ -189,6 +189,7 @@ class PaperList(LineView, can_focus=True):
         """The selection from before the current shift+arrow run, which the run adds to."""
         self._parts: dict[str, Style] = {}
         """Component styles made solid, by name; a theme change clears them."""
+        self._on_rows_drawn: Callable[[], object] | None = None
         self.search_field: Input | None = None
         """The search bar "/" jumps to; the screen sets it."""
         self.columns: tuple[str, ...] = DEFAULT_COLUMNS
@@ -382,6 +383,10 @@ class PaperList(LineView, can_focus=True):
 
     # -- drawing --------------------------------------------------------------------------------
 
+    def after_rows_drawn(self, callback: Callable[[], object]) -> None:
+        """Call back once the next frame that shows rows is out."""
+        self._on_rows_drawn = callback
+
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
@@ -397,6 +402,9 @@ class PaperList(LineView, can_focus=True):
                 return Strip.blank(width, self.base_style)
             strip = self._render_row(paper, width, cursor=key[2], selected=selected)
             self.drawn[key] = strip
+        if self._on_rows_drawn is not None:
+            self.call_after_refresh(self._on_rows_drawn)
+            self._on_rows_drawn = None
         return strip
 
     def _hit(self, paper_id: int) -> Hit:
