@@ -8,6 +8,6 @@ if os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver:"
     # app halfway through starting, which would print a traceback in the server's terminal.
     os.setpgrp()
 
-from tui.cli import main
+from tui.cli import command
 
-raise SystemExit(main())
+raise SystemExit(command())

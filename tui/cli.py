@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -1106,6 +1107,16 @@ def _served() -> bool:
 def _has_terminal(out: TextIO) -> bool:
     """Whether the app can run: keys come from a terminal and the screen goes to one, or a browser's."""
     return _served() or (sys.stdin.isatty() and out.isatty())
+
+
+def command() -> int:
+    """``papershelf`` as a process, which ends once a command has: what the command made (every
+    widget of the app, the library's index) is left out of Python's last cycle collection on the way
+    out, which would walk it all (~110 ms of quitting the app at 100k papers, ~25 ms of a search).
+    Nothing papershelf keeps relies on the collector to be closed or flushed: main closes the library."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
