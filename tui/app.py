@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 _YOUNG_OBJECTS = 10_000
 """Allocations between two runs of the cycle collector over the youngest objects (Python's default: 700)."""
+_COLLECT_BY_S = 5.0
+"""When the cycle collector is back on after a start without it, whatever became of the library's load."""
 
 
 class PapershelfApp(NoteActions, Transfers):
@@ -75,7 +77,8 @@ class PapershelfApp(NoteActions, Transfers):
         )
         wanted = sync and (folder or vault) and not library.read_only
         self.syncing = Syncing(self, library, folder, vault) if wanted else None
-        self._gc_threshold: tuple[int, int, int] | None = None
+        self._gc_before: tuple[tuple[int, int, int], bool] | None = None
+        """The collector's thresholds, and whether it ran, before the app changed them."""
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
@@ -106,17 +109,25 @@ class PapershelfApp(NoteActions, Transfers):
         """While the app runs, Python's cycle collector leaves alone what lives as long as the app (the
         widgets, the library and its index) and looks at new objects a fourteenth as often. Typing at
         100k papers it took ~10 ms a key, a full collection ~60 ms every tenth key (measured with
-        gc.callbacks); now ~2 ms. ``_collect_as_before`` undoes it on the way out."""
-        if self._gc_threshold is None:
-            self._gc_threshold = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(_YOUNG_OBJECTS, *self._gc_threshold[1:])
+        gc.callbacks); now ~2 ms. Each call freezes what was made since (the index, once loaded).
+
+        The papershelf command starts the app with the collector off (``tui.cli``): what a start
+        makes lives as long as the app, and walking it cost ~90 ms of the first screen at 100k
+        papers. This turns it back on. ``_collect_as_before`` undoes it all on the way out."""
+        gc.freeze()
+        if self._gc_before is None:
+            self._gc_before = gc.get_threshold(), gc.isenabled()
+            gc.set_threshold(_YOUNG_OBJECTS, *self._gc_before[0][1:])
+            gc.enable()
 
     def _collect_as_before(self) -> None:
-        if self._gc_threshold is not None:
+        if self._gc_before is not None:
+            threshold, enabled = self._gc_before
             gc.unfreeze()
-            gc.set_threshold(*self._gc_threshold)
-            self._gc_threshold = None
+            gc.set_threshold(*threshold)
+            if not enabled:
+                gc.disable()
+            self._gc_before = None
 
     def _open_in_browser(self, url: str) -> bool:
         """The user's browser: a new tab beside the served app, else this machine's browser."""
@@ -139,6 +150,7 @@ class PapershelfApp(NoteActions, Transfers):
                 self._config_problems.append(f"theme {self.config.theme!r} is not a theme this version knows")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._quit_on_signals(listen=True)
+        self.set_timer(_COLLECT_BY_S, self._collect_less)  # the library's load failed, or is slow (first index build)
         self.push_screen(self.library_screen)
         for problem in self._config_problems:
             self.notify(problem, title="config.toml", severity="warning", timeout=10)

@@ -1342,6 +1342,53 @@ async def test_the_cycle_collector_leaves_a_running_app_alone_and_is_put_back(ap
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
+async def test_a_start_without_the_collector_has_it_back_once_the_library_has_loaded(app) -> None:
+    """The command starts the app with the collector off (a start walked for nothing: ~90 ms of the
+    first screen at 100k papers); the app turns it on when the library has loaded, and leaves it as
+    it found it."""
+    import gc
+
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled)
+            assert app.library_screen.loaded
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_the_collector_is_back_even_if_the_library_never_loads(app, monkeypatch) -> None:
+    """A load that fails, or a first index build of a large library, holds it off a few seconds at most."""
+    import gc
+    import threading
+
+    monkeypatch.setattr("tui.app._COLLECT_BY_S", 0.3)
+    held = threading.Event()
+    index = Library.index
+    assert index.fget is not None
+    monkeypatch.setattr(Library, "index", property(lambda library: held.wait(30) and index.fget(library)))
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled)
+            assert not app.library_screen.loaded
+            held.set()
+            await wait_until(pilot, lambda: app.library_screen.loaded)
+    finally:
+        gc.enable()
+
+
+def test_the_command_starts_the_app_without_the_collector_and_puts_it_back(tmp_path: Path, monkeypatch) -> None:
+    import gc
+
+    collecting: list[bool] = []
+    monkeypatch.setattr(PapershelfApp, "run", lambda self: collecting.append(gc.isenabled()))
+    monkeypatch.setattr("tui.cli._has_terminal", lambda out: True)
+    assert cli_main(["--db", str(tmp_path / "mine.db"), "--create"]) == 0
+    assert collecting == [False] and gc.isenabled()
+
+
 @pytest.mark.parametrize("width", [12, 57, 94])
 def test_the_detail_pane_wraps_as_rich_does(library: Library, width: int) -> None:
     """The pane keeps each line's breaks between keys; what it draws is still what Text.wrap gives,
