@@ -112,7 +112,7 @@ class PapershelfApp(NoteActions, Transfers):
         gc.callbacks); now ~2 ms. Each call freezes what was made since (the index, once loaded).
 
         The papershelf command starts the app with the collector off (``tui.cli``): what a start
-        makes lives as long as the app, and walking it cost ~90 ms of the first screen at 100k
+        makes lives as long as the app, and walking it cost ~60 ms of the first screen at 100k
         papers. This turns it back on. ``_collect_as_before`` undoes it all on the way out."""
         gc.freeze()
         if self._gc_before is None:
@@ -150,7 +150,7 @@ class PapershelfApp(NoteActions, Transfers):
                 self._config_problems.append(f"theme {self.config.theme!r} is not a theme this version knows")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._quit_on_signals(listen=True)
-        self.set_timer(_COLLECT_BY_S, self._collect_less)  # the library's load failed, or is slow (first index build)
+        self.set_timer(_COLLECT_BY_S, self._collect_less)  # should the library's load fail, or be slow (a first index)
         self.push_screen(self.library_screen)
         for problem in self._config_problems:
             self.notify(problem, title="config.toml", severity="warning", timeout=10)

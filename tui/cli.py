@@ -799,7 +799,7 @@ def cmd_where(library: Library | None, args: argparse.Namespace, out: TextIO, er
 
 def _open_tui(library: Library, *, sync: bool = True) -> int:
     """The app, started with the cycle collector off: all a start makes lives as long as the app, and
-    walking it cost ~90 ms of the first screen at 100k papers. The app turns the collector back on
+    walking it cost ~60 ms of the first screen at 100k papers. The app turns the collector back on
     once the library has loaded (``PapershelfApp._collect_less``); it is as it was once the app ends."""
     collecting = gc.isenabled()
     gc.disable()

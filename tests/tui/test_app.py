@@ -1343,7 +1343,7 @@ async def test_the_cycle_collector_leaves_a_running_app_alone_and_is_put_back(ap
 
 
 async def test_a_start_without_the_collector_has_it_back_once_the_library_has_loaded(app) -> None:
-    """The command starts the app with the collector off (a start walked for nothing: ~90 ms of the
+    """The command starts the app with the collector off (a start walked for nothing: ~60 ms of the
     first screen at 100k papers); the app turns it on when the library has loaded, and leaves it as
     it found it."""
     import gc
