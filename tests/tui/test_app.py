@@ -10,6 +10,7 @@ import sys
 import threading
 import types
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from rich.console import Console
@@ -35,6 +36,9 @@ from tui.widgets.paper_detail import PaperDetail
 from tui.widgets.paper_list import PaperList, author_cell
 from tui.widgets.status_line import Position
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 SIZE = (120, 36)
 
 
@@ -58,6 +62,13 @@ def listed(app) -> PaperList:
 def titles(app) -> list[str]:
     papers = listed(app)
     return [app.shelf.paper(i).title for i in papers.ids]
+
+
+def before_the_index(monkeypatch, first: Callable[[], object]) -> None:
+    """Every read of a library's index calls ``first`` before it: to hold the read back, or to note when it came."""
+    read = Library.index.fget
+    assert read is not None
+    monkeypatch.setattr(Library, "index", property(lambda library: (first(), read(library))[1]))
 
 
 def synthetic_app(tmp_path: Path, papers: int) -> tuple[Library, PapershelfApp]:
@@ -791,9 +802,7 @@ async def test_the_first_rows_and_the_count_show_before_the_index_is_read(app, m
     import threading
 
     read = threading.Event()
-    index = Library.index
-    assert index.fget is not None
-    monkeypatch.setattr(Library, "index", property(lambda library: read.wait(30) and index.fget(library)))
+    before_the_index(monkeypatch, lambda: read.wait(30))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: listed(app).count == 40)
         position = str(app.library_screen.query_one(Position).render())
@@ -813,9 +822,7 @@ async def test_the_index_is_read_once_the_first_rows_are_drawn(app, monkeypatch)
     render_row = PaperList._render_row
     monkeypatch.setattr(PaperList, "_render_row", lambda *a, **k: rows_drawn.append(True) or render_row(*a, **k))
     read_after: list[bool] = []
-    index = Library.index
-    assert index.fget is not None
-    monkeypatch.setattr(Library, "index", property(lambda lib: read_after.append(bool(rows_drawn)) or index.fget(lib)))
+    before_the_index(monkeypatch, lambda: read_after.append(bool(rows_drawn)))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.library_screen.loaded)
         assert read_after and read_after[0], read_after
@@ -1361,13 +1368,10 @@ async def test_a_start_without_the_collector_has_it_back_once_the_library_has_lo
 async def test_the_collector_is_back_even_if_the_library_never_loads(app, monkeypatch) -> None:
     """A load that fails, or a first index build of a large library, holds it off a few seconds at most."""
     import gc
-    import threading
 
     monkeypatch.setattr("tui.app._COLLECT_BY_S", 0.3)
     held = threading.Event()
-    index = Library.index
-    assert index.fget is not None
-    monkeypatch.setattr(Library, "index", property(lambda library: held.wait(30) and index.fget(library)))
+    before_the_index(monkeypatch, lambda: held.wait(30))
     gc.disable()
     try:
         async with app.run_test(size=SIZE) as pilot:
