@@ -219,6 +219,16 @@ class ImportReport:
         """Entries of the file that are not in the library, each named among the problems."""
         return sum(p.skipped for p in self.problems)
 
+    @property
+    def faults(self) -> tuple[Problem, ...]:
+        """The problems that say something is wrong with the file: its warnings and errors."""
+        return tuple(p for p in self.problems if p.severity != "note")
+
+    @property
+    def notes(self) -> tuple[Problem, ...]:
+        """The problems that only tell: a paper merged with one already there, a key of its own."""
+        return tuple(p for p in self.problems if p.severity == "note")
+
 
 def title_key(title: str) -> str:
     """The identity of a paper: its title with case, accents, punctuation and spacing folded."""

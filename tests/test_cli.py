@@ -57,6 +57,11 @@ def test_import_summarises_each_file_and_reports_problems_with_lines(dumps: list
     again = run("import", *map(str, dumps))
     assert f"{dumps[1]}: 0 added, 0 updated, 20 unchanged, 0 problems" in again.out
     assert len(run("list", "--json").json()) == 40
+    copy = dumps[1].with_name("copy.txt")  # another file with the same papers: merged, which is news, not a problem
+    copy.write_bytes(dumps[1].read_bytes())
+    merged = run("import", str(copy))
+    assert f"{copy}: 0 added, 0 updated, 20 unchanged, 0 problems, 20 notes" in merged.out
+    assert f"{copy}:1: note: already in the library as paper 21" in merged.err
 
 
 def test_a_rejected_file_exits_2_and_the_others_still_import(tmp_path: Path, dumps: list[Path]) -> None:

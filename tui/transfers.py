@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
+from store import counted
 from tui.messages import ExportFinished, ImportFinished, ImportProgress, StatsCounted
 from tui.paper_actions import PaperActions
 from tui.render import plural
@@ -122,7 +123,7 @@ class Transfers(PaperActions):
 
 def _import_summary(report: ImportReport) -> str:
     text = f"{report.name}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
-    if report.problems:
-        first = report.problems[0]
-        text += f"; {len(report.problems)} problem(s), first at line {first.line}: {first.message}"
+    for kind, said in (("problem", report.faults), ("note", report.notes)):
+        if said:
+            text += f"; {counted(len(said), kind)}, the first at line {said[0].line}: {said[0].message}"
     return text

@@ -875,6 +875,15 @@ async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> 
         assert store.count() == 41
         assert listed(app).count == 41
         await wait_until(pilot, lambda: any("1 added" in t for t in toasts(app)))
+        copy = tmp_path / "copy.txt"
+        copy.write_bytes(dump.read_bytes())
+        app.action_import()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(copy)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("1 unchanged" in t for t in toasts(app)))
+        said = next(t for t in toasts(app) if "1 unchanged" in t)
+        assert "1 note, the first at line 1: already in the library as paper 41" in said and "problem" not in said
         bib = tmp_path / "more.bib"
         bib.write_text("@article{fry2021,\n title = {A Paper From BibTeX},\n author = {Fry, Jon},\n year = 2021\n}\n")
         app.action_import()
