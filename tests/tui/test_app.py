@@ -862,6 +862,14 @@ async def test_toggle_panes(app) -> None:
         assert filters.display and detail.display
 
 
+async def test_an_idle_app_animates_nothing(app) -> None:
+    """No widget redraws itself on a timer while nothing runs: an idle shelf leaves the CPU alone."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        animated = [w for w in app.library_screen.walk_children() if w.auto_refresh is not None]
+        assert animated == []
+
+
 async def test_import_from_inside_the_app(app, store: Store, tmp_path: Path) -> None:
     dump = tmp_path / "new.txt"
     dump.write_text("CLOct 19, 2022Code\nA Brand New PaperAnna Berg, Jon Fry\nAbstract text.\n", encoding="utf-8")

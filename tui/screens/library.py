@@ -119,7 +119,8 @@ class LibraryScreen(Screen[None]):
                 with Vertical(id="results"):
                     yield Position(id="position")
                     yield PaperList(id="papers")
-                    yield ProgressBar(id="import-progress", show_eta=False)
+                    # done (total 0) until an import runs: with no total it redraws 15 times a second, even hidden
+                    yield ProgressBar(total=0, id="import-progress", show_eta=False)
                 yield PaperDetail(id="detail")
         yield KeyBar()
 
