@@ -1088,6 +1088,30 @@ def test_the_stats_bars_say_large_counts_as_the_rest_of_the_app_does() -> None:
     assert "1,200 read · 0 reading · 125,704 unread" in said
 
 
+def test_the_stats_bars_fit_the_width_they_are_given() -> None:
+    from tui.screens.stats import bars
+
+    split = {"CL": {"read": 3, "reading": 0, "unread": 17}, "a label longer than its column": {"unread": 9}}
+    wide = bars(split, width=80).plain.splitlines()
+    assert max(map(len, wide)) <= 80 and wide[0].endswith("3 read · 0 reading · 17 unread")
+    narrow = bars(split, width=50).plain.splitlines()  # no room for the zeros: they go, the bars stay
+    assert max(map(len, narrow)) <= 50 and narrow[0].endswith("  3 read · 17 unread")
+    assert narrow[1].startswith("a label longer …") and "░" in narrow[1]
+
+
+async def test_the_stats_screen_draws_its_bars_to_the_terminals_width(app, store: Store) -> None:
+    from tui.screens.stats import Bars
+
+    async with app.run_test(size=(70, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        drawn = app.screen.query(Bars).first()
+        lines = drawn.render().plain.splitlines()
+        assert max(map(len, lines)) <= drawn.content_size.width
+        assert lines[0].endswith("17 unread")
+
+
 async def test_a_burst_after_slash_lands_in_the_search_bar(app) -> None:
     """'/trans' pasted or typed in one go: every key is queued at the list before focus moves."""
     from textual import events

@@ -16,33 +16,65 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.binding import BindingType
 
-_BAR_WIDTH = 24
+_BAR_WIDTH, _MIN_BAR_WIDTH = 24, 6
 _LABEL_WIDTH = 16
 
 
 _BARS = (("read", "█", "green"), ("reading", "▓", "yellow"), ("queued", "▒", "cyan"), ("unread", "░", "dim"))
 
 
-def bars(split: dict[str, dict[str, int]], *, limit: int = 12) -> Text:
-    """One stacked bar per label: read, reading, queued, unread; scaled to the largest."""
+def bars(split: dict[str, dict[str, int]], *, width: int | None = None, limit: int = 12) -> Text:
+    """One stacked bar per label: read, reading, queued, unread; scaled to the largest.
+
+    Given the width to fill, the bars narrow so each row's counts fit beside them, then the counts
+    of no papers are left out (the bar shows them as no cells), and a row that still does not fit is
+    cut with an ellipsis by the widget: never a count wrapped onto a line of its own.
+    """
     rows = list(split.items())[:limit]
     largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
+
+    def room(said: list[str]) -> int:
+        return _BAR_WIDTH if width is None else width - _LABEL_WIDTH - 3 - max(map(len, said), default=0)
+
+    said = [_summary(counts, zeros=True) for _, counts in rows]
+    if room(said) < _MIN_BAR_WIDTH:
+        said = [_summary(counts, zeros=False) for _, counts in rows]
+    bar_width = max(_MIN_BAR_WIDTH, min(_BAR_WIDTH, room(said)))
     text = Text()
-    for label, counts in rows:
+    for (label, counts), summary in zip(rows, said, strict=True):
         name = Text(printable(label, keep_newlines=False))
         name.truncate(_LABEL_WIDTH, overflow="ellipsis", pad=True)
         text.append_text(name)
         text.append(" ")
         drawn = 0
         for status, char, style in _BARS:
-            width = round(_BAR_WIDTH * counts.get(status, 0) / largest)
-            text.append(char * width, style=style)
-            drawn += width
-        said = [
-            f"{counts.get(status, 0):,} {status}" for status, _, _ in _BARS if status != "queued" or counts.get(status)
-        ]
-        text.append(" " * max(_BAR_WIDTH - drawn, 0) + "  " + " · ".join(said) + "\n")
+            cells = round(bar_width * counts.get(status, 0) / largest)
+            text.append(char * cells, style=style)
+            drawn += cells
+        text.append(" " * max(bar_width - drawn, 0) + "  " + summary + "\n")
     return text
+
+
+def _summary(counts: dict[str, int], *, zeros: bool) -> str:
+    """ "3 read · 0 reading · 17 unread"; queued only when there are some, and no zero at all without ``zeros``."""
+    return " · ".join(
+        f"{counts.get(status, 0):,} {status}"
+        for status, _, _ in _BARS
+        if counts.get(status) or (zeros and status != "queued")
+    )
+
+
+class Bars(Static):
+    """The bars of one split, drawn to the width the screen gives them."""
+
+    DEFAULT_CSS = "Bars { text-wrap: nowrap; text-overflow: ellipsis; }"
+
+    def __init__(self, split: dict[str, dict[str, int]]) -> None:
+        super().__init__()
+        self._split = split
+
+    def render(self) -> Text:
+        return bars(self._split, width=self.content_size.width or None)
 
 
 class StatsScreen(ModalScreen[None]):
@@ -68,7 +100,7 @@ class StatsScreen(ModalScreen[None]):
             trend = "shrinking" if last < first else "growing" if last > first else "steady"
             yield Static(Text(f"{first:,} a year ago · {last:,} now · {trend}", style="dim"))
             yield Static(Text("\nBy category", style="bold"))
-            yield Static(bars(self._stats["by_category"]))
+            yield Bars(self._stats["by_category"])
             yield Static(Text("By profile", style="bold"))
-            yield Static(bars(self._stats["by_profile"]))
+            yield Bars(self._stats["by_profile"])
             yield Static(Text("█ read  ▓ reading  ▒ queued  ░ unread · escape closes", style="dim"))
