@@ -113,7 +113,7 @@ class SyncReport:
     folder: Path
     machine: str
     sent: int = 0
-    """Changes of this library written to the folder."""
+    """Changes of this library written to the folder: each paper new to it, each status, tag or note."""
     received: int = 0
     """Papers whose data changed here from other machines."""
     added: int = 0
@@ -422,6 +422,7 @@ class Round:
         uid = secrets.token_hex(16)
         self.outgoing.append((uid, _published(paper)))
         self.new_ids.append((uid, paper.id))
+        self.report.sent += 1
         return uid
 
     def _send_paper(self, paper: Paper, uids: list[str]) -> None:

@@ -82,6 +82,14 @@ def _converge(machines: list[Machine]) -> None:
     raise AssertionError("the machines did not settle in six rounds")
 
 
+def test_a_first_round_counts_each_paper_it_shares_as_a_change_sent(machines: list[Machine]) -> None:
+    laptop, desk, _ = machines
+    assert laptop.sync().sent == 40  # the demo, with nothing done to it yet: its papers are what goes out
+    assert laptop.sync().sent == 0
+    came = desk.sync()
+    assert (came.added, came.sent) == (40, 0)  # papers that came in are not sent back
+
+
 def test_papers_and_everything_the_user_did_reach_the_other_machine(machines: list[Machine], tmp_path: Path) -> None:
     laptop, desk, _ = machines
     bib = tmp_path / "mine.bib"
