@@ -219,6 +219,24 @@ def test_truncated_last_entry_is_imported_with_a_warning_naming_its_line() -> No
     assert problem.line == 24 and problem.severity == "warning" and "truncated" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("entry", "line"),
+    [
+        ("CVMar 3, 2023Code\n\nAnna Berg, Jon Fry · eth-zurich\n\nAn abstract. It has sentences.\n", 3),  # spaced
+        ("CVMar 3, 2023\nAnna Berg, Jon Fry et al. · mit\nAn abstract. It has sentences.\n", 2),  # compact
+        ("CVMar 3, 2023\n\nAnna Berg et al.\n\nAn abstract.\n", 3),
+    ],
+)
+def test_an_entry_whose_title_was_lost_is_skipped_not_stored_under_its_authors(entry: str, line: int) -> None:
+    """The line after the meta line is the authors line: the paste lost the title. Storing the authors as the
+    title (and the abstract as the authors) would make a paper no one can find; the entry is named and left out."""
+    result = parse(entry + "CLOct 19, 2022\nA Compact EntryJon Fry, Anna Berg · mit\nAbstract B.\n")
+    assert [(d.title, d.authors) for d in result.drafts] == [("A Compact Entry", ("Jon Fry", "Anna Berg"))]
+    (problem,) = result.problems
+    assert (problem.line, problem.skipped) == (line, 1)
+    assert problem.message.startswith("expected the entry's title, found its authors ('Anna Berg")
+
+
 def test_entry_without_abstract_keeps_its_authors() -> None:
     result = parse("CLOct 19, 2022\nA Compact EntryJon Fry, Anna Berg\n")
     assert result.drafts[0].authors == ("Jon Fry", "Anna Berg")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from store.links import extract_links
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, ProfileStats, title_key
+from store.text import excerpt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -337,6 +338,10 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
         return None
     first = body[filled[0]]
     second = filled[1] if len(filled) > 1 else None
+    if _title_missing(first):
+        said = f"expected the entry's title, found its authors ('{excerpt(first.strip(), '', 60)}'); entry skipped"
+        problems.append(Problem(entry.line + 1 + filled[0], said, skipped=1))
+        return None
     if second is None and _parse_run_together(first) is None:
         problems.append(Problem(entry.line, "entry is truncated (title only); imported without authors or abstract"))
         return _Pending(entry, first.strip(), (), False, (), "")
@@ -364,6 +369,15 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
     else:
         pending.abstract = _abstract(body, abstract_from)
     return pending
+
+
+def _title_missing(line: str) -> bool:
+    """The line after the meta line is an authors line, with its ``· affiliations`` or ``et al.`` tail,
+    and no title runs into it: the title was lost in the paste."""
+    if _AFFILIATION_SEP not in line and "et al" not in line:  # a title: most first lines end here
+        return False
+    authors = _parse_authors_line(line)
+    return authors is not None and bool(authors.affiliations or authors.truncated) and _parse_run_together(line) is None
 
 
 _PROSE = re.compile(r"[a-z]{2}[.!?] [A-Z]")
