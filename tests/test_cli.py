@@ -334,6 +334,15 @@ def test_a_mistyped_db_is_an_error_not_a_new_empty_library(tmp_path: Path) -> No
     assert run("--db", str(tmp_path / "new.db"), "import", str(dump)).code == 0  # import makes one
 
 
+def test_an_empty_library_says_how_to_fill_it(tmp_path: Path, library: list[Path]) -> None:
+    empty = tmp_path / "empty.db"
+    for argv in (("list",), ("search", "anything")):
+        result = run("--db", str(empty), "--create", *argv)
+        assert result.code == 0 and result.out == ""
+        assert result.err.splitlines()[-1].startswith("the library is empty: papershelf import FILE adds papers")
+        assert "is empty" not in run(*argv, "zzzzqqq").err  # a library with papers: nothing matched, that is all
+
+
 def test_a_mistyped_papershelf_db_is_an_error_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     typo = tmp_path / "libary.db"
     monkeypatch.setenv("PAPERSHELF_DB", str(typo))

@@ -258,6 +258,12 @@ def _page(args: argparse.Namespace, default: int | None) -> tuple[int | None, in
     return limit, args.offset
 
 
+def _hint_if_empty(library: Library, err: TextIO) -> None:
+    """Nothing found in a library with nothing in it: say how to fill it, as the app's welcome does."""
+    if not library.count():
+        err.write("the library is empty: papershelf import FILE adds papers (papershelf demo opens a demo library)\n")
+
+
 def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     query = _query(args)
     _report_messages(library, query, err)
@@ -275,6 +281,7 @@ def cmd_list(library: Library, args: argparse.Namespace, out: TextIO, err: TextI
         printed += 1
     if not printed:
         err.write("no papers match\n")
+        _hint_if_empty(library, err)
     return EXIT_OK
 
 
@@ -297,6 +304,8 @@ def cmd_search(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
     for paper, hit in zip(papers, hits, strict=True):
         out.write(f"{hit.score:6.2f} {_paper_line(paper, width - 7)}\n")
     err.write(f"{result.total} match{'es' * (result.total != 1)}\n")
+    if not result.total:
+        _hint_if_empty(library, err)
     return EXIT_OK
 
 
