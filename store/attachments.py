@@ -9,6 +9,7 @@ with ``\\:`` and ``\\\\`` escaped.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -49,7 +50,7 @@ def attach(library: Path, paper_id: int, source: Path, *, link: bool = False) ->
     """Copy (or, with ``link``, symlink) a file into the paper's folder; its new path. A name
     already there gets a number, so nothing attached before is replaced."""
     if not source.is_file():
-        raise FileNotFoundError(f"{source}: not a file")
+        raise FileNotFoundError(errno.ENOENT, "no such file" if not source.exists() else "not a file", str(source))
     target_dir = folder(library, paper_id)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / source.name

@@ -42,8 +42,10 @@ def test_attached_and_named_files_and_the_pdf_to_open(empty_library: Library, tm
     second = empty_library.attach(paper_id, notes)  # the same name again: a copy of its own, nothing replaced
     assert first.read_bytes() == second.read_bytes() == notes.read_bytes() and first != second
     assert empty_library.pdf(paper_id) in (first, second)  # attached files come first
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match=r"nothing\.pdf: cannot attach: no such file$"):  # the path said once
         empty_library.attach(paper_id, tmp_path / "nothing.pdf")
+    with pytest.raises(StoreError, match=r": cannot attach: not a file$"):
+        empty_library.attach(paper_id, tmp_path)
 
 
 def test_the_cli_attaches_shows_and_opens(empty_library: Library, tmp_path: Path) -> None:
