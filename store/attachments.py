@@ -49,8 +49,10 @@ def file_field_paths(value: str, base: Path) -> list[Path]:
 def attach(library: Path, paper_id: int, source: Path, *, link: bool = False) -> Path:
     """Copy (or, with ``link``, symlink) a file into the paper's folder; its new path. A name
     already there gets a number, so nothing attached before is replaced."""
-    if not source.is_file():
-        raise FileNotFoundError(errno.ENOENT, "no such file" if not source.exists() else "not a file", str(source))
+    if not source.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(source))
+    if not source.is_file():  # a folder, a device
+        raise OSError(errno.EINVAL, "not a file", str(source))
     target_dir = folder(library, paper_id)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / source.name
