@@ -285,8 +285,35 @@ def test_broken_json_names_the_line(empty_library: Library, tmp_path: Path) -> N
     assert problem.line == 4 and "not valid JSON" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"not": "a list"}', "a JSON object with no title: expected a list of CSL items or papershelf records"),
+        ('{"title": "One"} and more', "not valid JSON: more after the object"),
+        ("{\\rtf1\\ansi\\cocoartf2709\nCLOct 19, 2022\\\nA Title\\\n}", "an RTF (rich text) document: save"),
+    ],
+)
+def test_a_file_that_is_not_a_list_of_papers_says_what_it_is(text: str, said: str) -> None:
+    """JSON that is not a list, or a page saved as rich text: the error names the file's kind, not a dump's."""
+    (problem,) = parse_bytes(text.encode(), today=TODAY).problems
+    assert problem.severity == "error" and problem.message.startswith(said)
+
+
+def test_one_csl_item_alone_is_a_list_of_one(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"type": "book", "title": "A Lone Item", "author": [{"family": "Lee", "given": "Ann"}],
+                                "issued": {"date-parts": [[2019]]}}))  # fmt: skip
+    outcome = empty_library.import_file(path, today=TODAY)
+    assert outcome.report is not None and outcome.report.added == 1
+    (paper,) = empty_library.papers(empty_library.select(""))
+    assert (paper.title, paper.authors, paper.year) == ("A Lone Item", ("Ann Lee",), 2019)
+
+
 @settings(max_examples=300, deadline=None)
-@given(body=st.text(), lead=st.sampled_from(["[", '[{"title": ', '[{"type": "article", "id": 1, "issued": ', "TY  - "]))
+@given(
+    body=st.text(),
+    lead=st.sampled_from(["[", "{", '{"title": ', '[{"title": ', '[{"type": "article", "id": 1, "issued": ', "TY  - "]),
+)
 def test_json_and_ris_parsers_never_raise(body: str, lead: str) -> None:
     result = parse_bytes((lead + body).encode("utf-8", "surrogatepass"), today=TODAY)
     assert result.drafts or result.problems

@@ -32,6 +32,9 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
     if isinstance(data, bytearray):
         data.clear()
+    if text.lstrip().startswith("{\\rtf"):  # TextEdit saves a paste as rich text unless told otherwise
+        said = "an RTF (rich text) document: save the page as plain text (TextEdit: Format > Make Plain Text)"
+        return ParseResult((), (Problem(1, f"{said} and import that; nothing imported", "error"),))
     if is_json(text):
         return parse_json(text)
     if is_ris(text):

@@ -32,9 +32,10 @@ def parse_json(text: str) -> ParseResult:
     """Parse a JSON list of papershelf records or CSL items. Never raises."""
     try:
         items = _items_with_lines(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", 1)
-        return ParseResult((), (Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}", "error"),))
+    except json.JSONDecodeError as exc:
+        return ParseResult((), (Problem(exc.lineno, f"not valid JSON: {exc.msg}", "error"),))
+    except ValueError as exc:  # JSON, but not of papers
+        return ParseResult((), (Problem(1, str(exc), "error"),))
     drafts: list[tuple[float, PaperDraft]] = []
     problems: list[Problem] = []
     for number, (line, item) in enumerate(items, start=1):
@@ -61,13 +62,26 @@ def parse_json(text: str) -> ParseResult:
 
 
 def is_json(text: str) -> bool:
-    return text.lstrip()[:1] == "["
+    """A JSON list, or an object: no profile dump, RIS or BibTeX file starts with either."""
+    return text.lstrip()[:1] in ("[", "{")
 
 
 def _items_with_lines(text: str) -> list[tuple[int, Any]]:
-    """Each top-level item of a JSON array with the line it starts on, for messages."""
+    """Each top-level item of a JSON array with the line it starts on, for messages; a lone object
+    that is one paper (it has a title) is a list of one."""
     decoder = json.JSONDecoder()
-    at = text.index("[") + 1
+    start = len(text) - len(text.lstrip())
+    if text[start] == "{":
+        item, end = decoder.raw_decode(text, start)
+        if text[end:].strip():
+            raise json.JSONDecodeError("more after the object", text, end)
+        if not isinstance(item, dict) or "title" not in item:
+            raise ValueError(
+                "a JSON object with no title: expected a list of CSL items or papershelf records "
+                "(as papershelf export --format json or csl writes) or one item; nothing imported"
+            )
+        return [(text.count("\n", 0, start) + 1, item)]
+    at = start + 1
     items: list[tuple[int, Any]] = []
     while True:
         while at < len(text) and text[at] in " \t\r\n,":
