@@ -299,6 +299,20 @@ def test_a_file_that_is_not_a_list_of_papers_says_what_it_is(text: str, said: st
     assert problem.severity == "error" and problem.message.startswith(said)
 
 
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"\xef\xbb\xbf\n<!DOCTYPE html>\n<html><body><div>CLOct 19, 2022</div>", "a web page saved as HTML"),
+        (b"<html lang=en>", "a web page saved as HTML"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF: papershelf imports a profile page's text"),
+        (b"{\\rtf1\\ansi\\ansicpg1252 Caf\xe9}", "an RTF (rich text) document"),  # not UTF-8 either
+    ],
+)
+def test_a_page_saved_in_another_format_says_what_to_do(data: bytes, said: str) -> None:
+    (problem,) = parse_bytes(data, today=TODAY).problems
+    assert (problem.line, problem.severity) == (1, "error") and problem.message.startswith(said)
+
+
 def test_one_csl_item_alone_is_a_list_of_one(empty_library: Library, tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"type": "book", "title": "A Lone Item", "author": [{"family": "Lee", "given": "Ann"}],

@@ -26,15 +26,15 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
     139 MB, and the peak of an import was the parse's). Undecodable input is an error result, not
     an exception.
     """
+    foreign = _foreign(bytes(data[:64]))
+    if foreign is not None:
+        return ParseResult((), (Problem(1, f"{foreign}; nothing imported", "error"),))
     try:
         text = decode(data)
     except DecodeError as exc:
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
     if isinstance(data, bytearray):
         data.clear()
-    if text.lstrip().startswith("{\\rtf"):  # TextEdit saves a paste as rich text unless told otherwise
-        said = "an RTF (rich text) document: save the page as plain text (TextEdit: Format > Make Plain Text)"
-        return ParseResult((), (Problem(1, f"{said} and import that; nothing imported", "error"),))
     if is_json(text):
         return parse_json(text)
     if is_ris(text):
@@ -44,6 +44,27 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
     lines = profile_lines(text)
     del text
     return parse_profile_lines(lines, today=today, year=year)
+
+
+_FOREIGN = (
+    ((b"{\\rtf",), "an RTF (rich text) document: save the page as plain text (TextEdit: Format > Make Plain Text)"),
+    (
+        (b"<!doctype html", b"<html"),
+        "a web page saved as HTML: select the page's text in the browser, copy it "
+        "into a plain text file and import that",
+    ),
+    (
+        (b"%pdf-",),
+        "a PDF: papershelf imports a profile page's text, BibTeX, RIS or CSL-JSON "
+        "(papershelf attach ID FILE adds a PDF to a paper)",
+    ),
+)
+"""Files people save a profile page as, by how they start: each says what to do instead."""
+
+
+def _foreign(head: bytes) -> str | None:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return next((said for starts, said in _FOREIGN if start.startswith(starts)), None)
 
 
 _SNIFF_CHARS = 65536
