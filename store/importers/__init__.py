@@ -53,6 +53,7 @@ _FOREIGN = (
         "a web page saved as HTML: select the page's text in the browser, copy it "
         "into a plain text file and import that",
     ),
+    ((b"pk\x03\x04",), "a Word, OpenDocument or zip file: save the page as plain text and import that"),
     (
         (b"%pdf-",),
         "a PDF: papershelf imports a profile page's text, BibTeX, RIS or CSL-JSON "
