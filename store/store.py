@@ -157,16 +157,21 @@ class Store:
     def _upsert_source(
         self, conn: sqlite3.Connection, name: str, owner: str | None, profile: ProfileStats | None, now: str
     ) -> int:
+        """The source row of this name, made or brought up to date. What the import does not know (no
+        owner, no profile header: a BibTeX file, papers arriving by sync) leaves what the row holds."""
         stats = profile or ProfileStats()
         values = (owner, stats.h_index, stats.papers, stats.citations, stats.novelty, stats.ai_score,
                   stats.listed_papers, now)  # fmt: skip
         row = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
         if row:
-            conn.execute(
-                "UPDATE sources SET owner = ?, h_index = ?, papers = ?, citations = ?, novelty = ?, "
-                "ai_score = ?, listed_papers = ?, imported_at = ? WHERE id = ?",
-                (*values, row[0]),
-            )
+            conn.execute("UPDATE sources SET owner = COALESCE(?, owner), imported_at = ? WHERE id = ?",
+                         (owner, now, row[0]))  # fmt: skip
+            if profile is not None:
+                conn.execute(
+                    "UPDATE sources SET h_index = ?, papers = ?, citations = ?, novelty = ?, ai_score = ?, "
+                    "listed_papers = ? WHERE id = ?",
+                    (*values[1:7], row[0]),
+                )
             return int(row[0])
         cursor = conn.execute(
             "INSERT INTO sources (owner, h_index, papers, citations, novelty, ai_score, listed_papers, "

@@ -565,7 +565,7 @@ class Round:
         """Papers other machines published that this library has not mapped: imported as a file's
         entries are (so one it already holds is recognised, not duplicated), then mapped."""
         known = self.store.sync_papers(self.incoming)
-        by_source: dict[str, list[tuple[str, Any]]] = {}
+        by_source: dict[tuple[str, str | None], list[tuple[str, Any]]] = {}
         for uid, item in self.incoming.items():
             if uid in known:
                 continue
@@ -575,14 +575,16 @@ class Round:
                 draft = draft_of(item)
                 if isinstance(text := self._note(uid), Text) and str(text):  # its note comes in with it
                     draft = replace(draft, user=UserData(note=str(text)))
-                sources = item.get("sources")
+                sources, owners = item.get("sources"), item.get("owners")  # owners: not from older versions
                 source = str(sources[0]) if isinstance(sources, list) and sources else "sync"
+                first = owners[0] if isinstance(owners, list) and owners else None
+                owner = first if isinstance(first, str) and first else None
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 self.report.skipped.append(f"paper {uid[:32]!r} from the folder: {exc}; skipped")
                 continue
-            by_source.setdefault(source, []).append((uid, draft))
-        for source, pairs in by_source.items():
-            report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), ()), source)
+            by_source.setdefault((source, owner), []).append((uid, draft))
+        for (source, owner), pairs in by_source.items():
+            report = self.store.import_drafts(ParseResult(tuple(d for _, d in pairs), (), owner=owner), source)
             self.report.added += report.added
             before = self.store.sync_uids(i for i in report.paper_ids if i is not None)
             placed = [(uid, paper_id) for (uid, _), paper_id in zip(pairs, report.paper_ids, strict=True) if paper_id]
@@ -791,6 +793,7 @@ def _published(paper: Paper) -> dict[str, Any]:
     kept = record(paper)
     for name in _RECORD_DROPS:
         kept.pop(name, None)
+    kept["owners"] = [owner or "" for owner in paper.owners]  # whose profile each source is, beside its name
     return kept
 
 

@@ -90,6 +90,19 @@ def test_a_first_round_counts_each_paper_it_shares_as_a_change_sent(machines: li
     assert (came.added, came.sent) == (40, 0)  # papers that came in are not sent back
 
 
+def test_whose_profile_each_file_is_survives_a_round_and_reaches_the_other_machine(machines: list[Machine]) -> None:
+    """A round imports the folder's papers under their files' names; it must not blank the owner and the
+    profile's figures of a file this library imported itself, and the other machine learns the owner."""
+    laptop, desk, cluster = machines
+    cluster.library.load_demo(today=TODAY)  # the same dumps imported on a second machine before any round
+    imported = {s.name: (s.owner, s.profile) for s in laptop.library.store.sources()}
+    assert all(owner for owner, _ in imported.values()) and any(p.h_index for _, p in imported.values())
+    _converge(machines)
+    for machine in (laptop, cluster):
+        assert {s.name: (s.owner, s.profile) for s in machine.library.store.sources()} == imported
+    assert {s.name: s.owner for s in desk.library.store.sources()} == {n: o for n, (o, _) in imported.items()}
+
+
 def test_papers_and_everything_the_user_did_reach_the_other_machine(machines: list[Machine], tmp_path: Path) -> None:
     laptop, desk, _ = machines
     bib = tmp_path / "mine.bib"
