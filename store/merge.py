@@ -242,8 +242,9 @@ _ALIASES = "SELECT a.value FROM papers, json_each(papers.key_aliases) AS a WHERE
 """Every key a paper had before its user changed it: taken, like the keys in use."""
 _META_NAMES = [c.strip() for c in _META_COLUMNS.split(",")]
 _META_ASSIGNMENTS = ", ".join(f"{c} = ?" for c in _META_NAMES)
-_KEEP_WHEN_MISSING = {1: "[]", 3: "[]", 4: None, 5: None, 7: None, 9: "", 10: "[]", 11: "[]"}
-"""Column positions in _draft_meta whose old value survives a re-import that lacks them."""
+_KEEP_WHEN_MISSING = {1: "[]", 3: "[]", 4: None, 5: None, 7: None, 8: 0, 9: "", 10: "[]", 11: "[]"}
+"""Column positions in _draft_meta whose old value survives a re-import that lacks them. A file without
+the Code marker lacks it (a compact paste, BibTeX, a co-author's page): it does not say there is no code."""
 
 
 def _merge(old: Sequence[Any], new: list[Any]) -> list[Any]:

@@ -105,6 +105,16 @@ def test_reimport_without_a_field_keeps_the_old_value(empty_store: Store) -> Non
     assert paper.authors == ("Jon Fry", "Mei Lin")
 
 
+def test_a_file_without_the_code_marker_does_not_say_the_paper_has_no_code(empty_store: Store) -> None:
+    """A compact paste, BibTeX or a co-author's page may lack the marker: it lacks it, it does not deny it.
+    Dropping it left a paper whose link is marked [code] listed under "without code"."""
+    empty_store.import_drafts(parse(), "a.txt")
+    empty_store.import_drafts(parse("CLOct 19, 2022\nSparse Routing for TranslationAnna Berg, Jon Fry\nWe route.\n"),
+                              "b.txt")  # fmt: skip
+    paper = next(p for p in empty_store.iter_papers() if p.title == "Sparse Routing for Translation")
+    assert paper.has_code and paper.code_urls == ("https://github.com/anna/routing",)
+
+
 def test_tables_nothing_reads_are_gone(empty_store: Store) -> None:
     tables = {r[0] for r in empty_store._read("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert not tables & {"papers_fts", "authors", "paper_authors", "affiliations", "paper_affiliations"}
