@@ -137,6 +137,18 @@ def test_layout_a_fields_and_header() -> None:
     assert second.authors == ("Mira Costa",) and not second.authors_truncated
 
 
+def test_header_figures_shortened_or_missing_are_read_without_a_warning() -> None:
+    """A large profile shows 1.2k citations; a new one a dash where it has no h-index yet."""
+    entry = "CLOct 19, 2022\nA Compact EntryJon Fry, Anna Berg\nAbstract.\n"
+    result = parse("h-index—\n12papers\n1.2kcitations\nNovelty–\nAI Score-\n\n12 Papers\n\n" + entry)
+    assert result.problems == () and len(result.drafts) == 1
+    assert result.profile is not None
+    assert (result.profile.h_index, result.profile.papers, result.profile.citations) == (None, 12, 1200)
+    assert (result.profile.novelty, result.profile.ai_score, result.profile.listed_papers) == (None, None, 12)
+    famous = parse("h-index 210\n3.4M citations\n\n" + entry)
+    assert famous.problems == () and famous.profile is not None and famous.profile.citations == 3_400_000
+
+
 @pytest.mark.parametrize(
     ("meta", "category", "date", "has_year", "score", "code"),
     [

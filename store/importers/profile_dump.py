@@ -36,14 +36,17 @@ _META = re.compile(
 _META_MAX_LEN = 64
 _META_LONG_MAX = 4096
 """A meta line with an absurd score (hundreds of digits) is still a meta line, up to this length."""
+_FIGURE = r"([0-9][0-9,]*(?:(?:\.[0-9]+)?[kKM])?|[-\u2013\u2014])"
+"""A header figure: 8,939, or shortened (1.2k, 3M), or a dash where the page has none."""
 _HEADER = (
-    ("h_index", re.compile(r"h-index[ \t]*([0-9][0-9,]*)", re.IGNORECASE)),
-    ("papers", re.compile(r"([0-9][0-9,]*)papers")),
-    ("citations", re.compile(r"([0-9][0-9,]*)[ \t]*citations", re.IGNORECASE)),
-    ("novelty", re.compile(r"Novelty[ \t]*([0-9]+)[ \t]*%", re.IGNORECASE)),
-    ("ai_score", re.compile(r"AI[ \t]*Score[ \t]*([0-9]+)", re.IGNORECASE)),
-    ("listed_papers", re.compile(r"([0-9][0-9,]*)[ \t]+Papers", re.IGNORECASE)),
+    ("h_index", re.compile(rf"h-index[ \t]*{_FIGURE}", re.IGNORECASE)),
+    ("papers", re.compile(rf"{_FIGURE}papers")),
+    ("citations", re.compile(rf"{_FIGURE}[ \t]*citations", re.IGNORECASE)),
+    ("novelty", re.compile(rf"Novelty[ \t]*{_FIGURE}[ \t]*%?", re.IGNORECASE)),
+    ("ai_score", re.compile(rf"AI[ \t]*Score[ \t]*{_FIGURE}", re.IGNORECASE)),
+    ("listed_papers", re.compile(rf"{_FIGURE}[ \t]+Papers", re.IGNORECASE)),
 )
+_SHORTENED = {"k": 1_000, "K": 1_000, "M": 1_000_000}
 _HEADER_MAX_DIGITS = 15
 """Header figures beyond this are nonsense, and would overflow SQLite's 64-bit integers."""
 _ET_AL = re.compile(r",?[ \t]+et[ \t]+al\.?$")
@@ -276,9 +279,11 @@ def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
                 digits = match.group(1).replace(",", "")
                 if len(digits) > _HEADER_MAX_DIGITS:
                     problems.append(Problem(number, f"{name.replace('_', ' ')} has {len(digits)} digits; ignored"))
-                else:
+                elif digits[-1].isdigit():
                     values[name] = int(digits)
-                break
+                elif digits[-1] in _SHORTENED:
+                    values[name] = round(float(digits[:-1]) * _SHORTENED[digits[-1]])
+                break  # a dash: the page shows no figure, and neither does the library
         else:
             problems.append(Problem(number, f"unrecognised header line ignored: {stripped[:60]!r}"))
     return ProfileStats(**values) if values else None
