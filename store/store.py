@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 Clock = Callable[[], dt.datetime]
 
 _CHUNK = 500
+_FIGURES = tuple(f.name for f in dataclasses.fields(ProfileStats))
+"""The sources table's columns for a profile's header figures, in ProfileStats' order."""
 _STREAM_CHUNK = 500
 _SORTS = {
     "date": "date IS NULL, date DESC, id DESC",
@@ -159,24 +162,19 @@ class Store:
     ) -> int:
         """The source row of this name, made or brought up to date. What the import does not know (no
         owner, no profile header: a BibTeX file, papers arriving by sync) leaves what the row holds."""
-        stats = profile or ProfileStats()
-        values = (owner, stats.h_index, stats.papers, stats.citations, stats.novelty, stats.ai_score,
-                  stats.listed_papers, now)  # fmt: skip
+        figures = dataclasses.astuple(profile or ProfileStats())
         row = conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
         if row:
             conn.execute("UPDATE sources SET owner = COALESCE(?, owner), imported_at = ? WHERE id = ?",
                          (owner, now, row[0]))  # fmt: skip
             if profile is not None:
-                conn.execute(
-                    "UPDATE sources SET h_index = ?, papers = ?, citations = ?, novelty = ?, ai_score = ?, "
-                    "listed_papers = ? WHERE id = ?",
-                    (*values[1:7], row[0]),
-                )
+                conn.execute(f"UPDATE sources SET {', '.join(f'{c} = ?' for c in _FIGURES)} WHERE id = ?",
+                             (*figures, row[0]))  # fmt: skip
             return int(row[0])
         cursor = conn.execute(
-            "INSERT INTO sources (owner, h_index, papers, citations, novelty, ai_score, listed_papers, "
-            "imported_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, name),
+            f"INSERT INTO sources (owner, {', '.join(_FIGURES)}, imported_at, name) "
+            f"VALUES ({', '.join('?' * (len(_FIGURES) + 3))})",
+            (owner, *figures, now, name),
         )
         return int(cursor.lastrowid or 0)
 
@@ -264,11 +262,8 @@ class Store:
         return (int(low), int(high)) if low is not None else (0, 0)
 
     def sources(self) -> list[Source]:
-        rows = self._read(
-            "SELECT id, name, owner, h_index, papers, citations, novelty, ai_score, listed_papers, imported_at "
-            "FROM sources ORDER BY id"
-        )
-        return [Source(r[0], r[1], r[2], ProfileStats(*r[3:9]), r[9]) for r in rows]
+        rows = self._read(f"SELECT id, name, owner, imported_at, {', '.join(_FIGURES)} FROM sources ORDER BY id")
+        return [Source(r[0], r[1], r[2], ProfileStats(*r[4:]), r[3]) for r in rows]
 
     def tag_counts(self) -> list[tuple[str, int]]:
         rows = self._read(
