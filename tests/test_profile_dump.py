@@ -249,6 +249,23 @@ def test_an_entry_whose_title_was_lost_is_skipped_not_stored_under_its_authors(e
     assert problem.message.startswith("expected the entry's title, found its authors ('Anna Berg")
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "SDJan 4, 2020\n\nSpeech · Music Separation\n\nOnly Author\n\nAn abstract. It has sentences.\n",
+        "SDJan 4, 2020\n\nSpeech · Music Separation\n\nOnly Author, Jon Fry · mit\n\nAn abstract.\n",
+        "SDJan 4, 2020\nSpeech · Music Separation\nOnly Author et al. · mit\nAn abstract.\n",
+    ],
+)
+def test_a_title_with_a_middle_dot_followed_by_its_authors_is_a_title(entry: str) -> None:
+    """A title may read as ``Name · affiliation``; the authors line under it says it is the title."""
+    result = parse(entry)
+    assert [(d.title, d.authors[0], d.abstract[:11]) for d in result.drafts] == [
+        ("Speech · Music Separation", "Only Author", "An abstract")
+    ]
+    assert not result.problems
+
+
 def test_entry_without_abstract_keeps_its_authors() -> None:
     result = parse("CLOct 19, 2022\nA Compact EntryJon Fry, Anna Berg\n")
     assert result.drafts[0].authors == ("Jon Fry", "Anna Berg")

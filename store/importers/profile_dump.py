@@ -343,7 +343,7 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
         return None
     first = body[filled[0]]
     second = filled[1] if len(filled) > 1 else None
-    if _title_missing(first):
+    if _title_missing(first, body[second] if second is not None else None):
         said = f"expected the entry's title, found its authors ('{excerpt(first.strip(), '', 60)}'); entry skipped"
         problems.append(Problem(entry.line + 1 + filled[0], said, skipped=1))
         return None
@@ -376,13 +376,16 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
     return pending
 
 
-def _title_missing(line: str) -> bool:
+def _title_missing(line: str, after: str | None) -> bool:
     """The line after the meta line is an authors line, with its ``· affiliations`` or ``et al.`` tail,
-    and no title runs into it: the title was lost in the paste."""
+    and no title runs into it: the title was lost in the paste. A title with a middle dot reads as
+    ``Name · affiliation`` too (``Speech · Music Separation``); an authors line after it says it is one."""
     if _AFFILIATION_SEP not in line and "et al" not in line:  # a title: most first lines end here
         return False
     authors = _parse_authors_line(line)
-    return authors is not None and bool(authors.affiliations or authors.truncated) and _parse_run_together(line) is None
+    if authors is None or not (authors.affiliations or authors.truncated) or _parse_run_together(line) is not None:
+        return False
+    return authors.truncated or after is None or _parse_authors_line(after) is None
 
 
 _PROSE = re.compile(r"[a-z]{2}[.!?] [A-Z]")
