@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -304,6 +305,29 @@ def test_a_crossref_child_without_a_title_takes_its_parents() -> None:
 """
     drafts = parse_bibtex(text, today=TODAY).drafts
     assert [d.title for d in drafts] == ["Toolkit", "Toolkit"]
+
+
+def test_percent_lines_between_entries_and_fields_are_comments_as_biber_reads_them() -> None:
+    """A commented-out entry is not imported and does not fail; a commented-out field is not read;
+    a value's own line that starts with % is the value's. Line numbers stay true."""
+    text = """% commented out: @article{gone, title = {Gone}}
+%@article{old,
+%  title = {Old},
+%}
+@article{kept,
+  title = {Kept},
+% note = {not this},
+  abstract = {Half of it
+% of the rest},
+  year = 2020,
+}
+@article{broken, title = {Unclosed, year = 2021}
+"""
+    result = parse_bibtex(text, today=TODAY)
+    (draft,) = result.drafts
+    assert draft.title == "Kept" and draft.abstract == "Half of it\n% of the rest"
+    assert [k for k, _ in json.loads(draft.original)["fields"]] == ["title", "abstract", "year"]
+    assert [(p.line, p.skipped) for p in result.problems] == [(12, 1)]
 
 
 def test_ris_with_a_byte_order_mark_after_a_space_is_ris() -> None:

@@ -15,8 +15,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from pybtex.database import parse_file
 
 from store import Library
+from store.importers.bibtex import parse_bibtex
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.slow  # a subprocess, a pty or a browser per test: -m "not slow" skips them
@@ -63,6 +65,28 @@ def test_biber_reads_every_entry_without_an_error(exported: Path) -> None:
     )
     assert run.returncode == 0 and "ERROR" not in run.stdout, run.stdout[-2000:]
     assert out.read_text(encoding="utf-8").count("@") >= exported.read_text(encoding="utf-8").count("\n@") + 1
+
+
+@pytest.mark.skipif(shutil.which("biber") is None, reason="biber is not installed")
+def test_we_read_the_entries_and_fields_biber_reads_past_percent_comments(tmp_path: Path) -> None:
+    source = tmp_path / "commented.bib"
+    source.write_text(
+        "% an old one: @article{gone, title = {Gone}, year = 2001}\n%@article{old,\n%  title = {Old},\n%}\n"
+        "@article{kept,\n  title = {Kept},\n% note = {not this},\n  year = 2020,\n}\n"
+        "@string{pub = {Press}}\n% @book{also_gone, title = {Also}}\n@book{book, title = {A Book}, publisher = pub}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.bib"
+    run = subprocess.run(
+        ["biber", "--tool", f"--output-file={out}", str(source)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    theirs = {e.fields["title"]: sorted(f.lower() for f in e.fields) for e in parse_file(str(out)).entries.values()}
+    ours = {
+        d.title: sorted("date" if k == "year" else k for k, _ in json.loads(d.original)["fields"])
+        for d in parse_bibtex(source.read_text(encoding="utf-8"), today=TODAY).drafts
+    }
+    assert ours == theirs
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")

@@ -124,6 +124,38 @@ def _without_floods(text: str, problems: list[Problem]) -> str:
     return "".join([*parts, text[kept:]]) if parts else text
 
 
+_COMMENT_SCAN = re.compile(r'\\.|[{}"]|^[ \t]*@\w*[ \t]*[{(]|^[ \t]*%[^\n]*', re.MULTILINE)
+"""What decides whether a ``%`` line is a comment: braces, quotes, an entry's start, the line itself."""
+
+
+def _without_comment_lines(text: str) -> str:
+    """text with each ``%`` comment line blanked (its newline kept, so line numbers stay true).
+
+    biber and pandoc read a line that starts with ``%`` between entries or between an entry's
+    fields as a comment (an entry or a field commented out); bibtexparser reads it as text, and
+    imports ``% @article{old, ...}`` or fails the entry. Inside a field's value it is the value's.
+    """
+    if not re.search(r"^[ \t]*%", text, re.MULTILINE):
+        return text
+    parts, kept, depth, quoted = [], 0, 0, False
+    for match in _COMMENT_SCAN.finditer(text):
+        token = match.group()
+        if token.lstrip(" \t").startswith("%"):
+            if depth == 0 or (depth == 1 and not quoted):
+                parts.append(text[kept : match.start()])
+                kept = match.end()
+        elif token.lstrip(" \t").startswith("@"):  # bibtexparser abandons an open entry here too
+            depth, quoted = (1 if token.endswith("{") else 0), False
+        elif token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+            quoted = quoted and depth > 0
+        elif token == '"' and depth == 1:
+            quoted = not quoted
+    return "".join([*parts, text[kept:]]) if parts else text
+
+
 def _blocks(text: str) -> Iterator[tuple[int, Library]]:
     """bibtexparser libraries for the pieces of text, each with the @string macros defined before it."""
     macros = ""
@@ -141,7 +173,7 @@ def parse_bibtex(text: str, *, today: dt.date) -> ParseResult:
     failed: list[int] = []
     macros: dict[str, str] = {}
     read: list[tuple[int, Entry, list[tuple[str, str]]]] = []
-    text = _without_floods(text, problems)
+    text = _without_floods(_without_comment_lines(text), problems)
     try:
         for offset, library in _blocks(text):
             for string in library.strings:  # BibTeX expands a macro where it is defined
