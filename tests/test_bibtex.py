@@ -307,6 +307,14 @@ def test_a_crossref_child_without_a_title_takes_its_parents() -> None:
     assert [d.title for d in drafts] == ["Toolkit", "Toolkit"]
 
 
+def test_a_crossref_parent_with_a_booktitle_gives_that_one_booktitle() -> None:
+    text = """@inproceedings{talk, title = {Main Talk}, booktitle = {Proc. of Tests}, year = 2020}
+@inproceedings{poster, title = {A Poster}, crossref = {talk}}
+"""
+    (_, poster) = parse_bibtex(text, today=TODAY).drafts
+    assert [v for k, v in json.loads(poster.original)["fields"] if k == "booktitle"] == ["Proc. of Tests"]
+
+
 def test_percent_lines_between_entries_and_fields_are_comments_as_biber_reads_them() -> None:
     """A commented-out entry is not imported and does not fail; a commented-out field is not read;
     a value's own line that starts with % is the value's. Line numbers stay true."""

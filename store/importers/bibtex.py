@@ -315,7 +315,7 @@ def _inherit(
         if target is not None:
             have = {k for k, _ in pairs}
             inherited = [(k, v) for k, v in target if k not in have and k not in _NOT_INHERITED]
-            if "booktitle" not in have and "title" in dict(target):
+            if "booktitle" not in have and "booktitle" not in dict(target) and "title" in dict(target):
                 inherited.append(("booktitle", dict(target)["title"]))
             if "title" not in have and "title" in dict(target):  # biblatex: a @softwareversion names its @software
                 inherited.append(("title", dict(target)["title"]))
