@@ -440,6 +440,49 @@ def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, 
     assert shown == {"On A Day": "2020-05-17", "In Summer": "2004"}
 
 
+@pytest.mark.parametrize(
+    ("issued", "shown"),
+    [
+        ({"raw": "2019-05-04"}, "2019-05-04"),
+        ({"literal": "May 2019"}, "2019-05"),
+        ({"raw": "Spring 2019"}, "2019"),
+        ({"raw": "sometime"}, ""),
+        ({"date-parts": [["2022", "", "7"]]}, "2022"),
+    ],
+)
+def test_a_csl_date_written_out_is_read_as_far_as_it_goes(
+    empty_library: Library, tmp_path: Path, issued: dict[str, object], shown: str
+) -> None:
+    path = tmp_path / "item.json"
+    path.write_text(json.dumps([{"id": "w", "type": "book", "title": "Written Date", "issued": issued}]))
+    assert empty_library.import_file(path, today=TODAY).report.added == 1
+    (paper,) = empty_library.papers(empty_library.select(""))
+    assert (paper.date_text or "") == shown
+
+
+def test_csl_rich_text_and_jats_abstracts_are_read_as_words(empty_library: Library, tmp_path: Path) -> None:
+    """Zotero writes <i>/<sup>/<span class="nocase"> in titles; Crossref's CSL-JSON (a DOI's own
+    record) gives JATS abstracts. The words are stored, paragraphs kept; text that only looks like a
+    tag stays. A particle already in the family name is not said twice."""
+    items = [
+        {"id": "t", "type": "article-journal", "title": "The <i>E. coli</i> Genome, x<sup>2</sup> and <span "
+         'class="nocase">iPhone</span>', "author": [{"family": "van Dijk", "given": "Jan",
+         "non-dropping-particle": "van"}], "abstract": "<jats:title>Abstract</jats:title><jats:p>Salt &amp; "
+         "pepper, <jats:italic>a</jats:italic> &lt; b.</jats:p>\n<jats:p>Second.</jats:p>"},
+        {"id": "p", "type": "article-journal", "title": "When a < b > c", "abstract": "Plain & simple <not a tag>."},
+    ]  # fmt: skip
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    assert empty_library.import_file(path, today=TODAY).report.added == 2
+    papers = {p.cite_key: p for p in empty_library.papers(empty_library.select(""))}
+    assert papers["t"].title == "The E. coli Genome, x2 and iPhone"
+    assert papers["t"].abstract == "Salt & pepper, a < b.\n\nSecond."
+    assert papers["t"].authors == ("Jan van Dijk",)
+    assert (papers["p"].title, papers["p"].abstract) == ("When a < b > c", "Plain & simple <not a tag>.")
+    entry = strict(bibtex(empty_library)).entries["t"]
+    assert "<" not in entry.fields["title"] and str(entry.persons["author"][0]) == "van Dijk, Jan"
+
+
 BIBLATEX_SHAPES = r"""@article{arx, title = {Linear Heads}, author = {Qin, Zhen}, journal = {Journal of Tests},
   year = 2022, month = oct, eprint = {2210.10340}, archivePrefix = {arXiv}, primaryClass = {cs.CL}}
 @phdthesis{thesis, title = {A Thesis}, author = {Roe, Ann}, school = {Test University}, address = {Leiden},

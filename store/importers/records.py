@@ -8,6 +8,8 @@ pages, DOI…) so that a BibTeX export of it loses nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import itertools
 import json
 import re
 from typing import Any
@@ -171,10 +173,11 @@ def _csl(item: dict[str, Any], line: int) -> PaperDraft:
         bool((item.get("custom") or {}).get("authors-truncated")) if isinstance(item.get("custom"), dict) else False
     )
     parts, date = _date(item.get("issued"))
-    abstract = _text(item.get("abstract"), "abstract")
+    title = _plain(_text(item.get("title"), "title"))
+    abstract = _plain(_text(item.get("abstract"), "abstract"))
     url, doi = _text(item.get("URL"), "URL").strip(), _text(item.get("DOI"), "DOI").strip()
     keywords = _text(item.get("keyword"), "keyword")
-    fields: list[tuple[str, str]] = [("title", protect_case(_latex(_text(item.get("title"), "title"))))]
+    fields: list[tuple[str, str]] = [("title", protect_case(_latex(title)))]
     if not fields[0][1]:
         raise ValueError("no title")
     if names:
@@ -198,7 +201,7 @@ def _csl(item: dict[str, Any], line: int) -> PaperDraft:
     if abstract:
         fields.append(("abstract", _latex(abstract)))
     return reference_draft(
-        title=" ".join(_text(item.get("title"), "title").split()),
+        title=" ".join(title.split()),
         authors=authors,
         authors_truncated=truncated,
         date=date,
@@ -212,35 +215,75 @@ def _csl(item: dict[str, Any], line: int) -> PaperDraft:
     )
 
 
+_MARKUP = re.compile(r"</?(?:i|b|em|strong|sup|sub|sc|span|p|div|br|(?:jats|mml):[\w.-]+)(?:\s[^<>]*)?/?>", re.I)
+"""The rich text CSL allows in a field (<i>, <b>, <sup>, <sub>, <span class="nocase">) and the
+HTML and JATS (<jats:p>) of abstracts from Crossref and publishers."""
+_BREAK = re.compile(r"\s*(?:</(?:jats:)?(?:p|title|sec)>|<br\s*/?>)\s*", re.I)
+_HEADING = re.compile(r"(?:abstract|summary)\s*\n\n", re.I)
+
+
+def _plain(text: str) -> str:
+    """text without CSL's rich-text tags or an abstract's HTML/JATS: the words, paragraphs kept,
+    entities read; a leading "Abstract" heading is the field's name, not its text."""
+    if "<" not in text or not _MARKUP.search(text):
+        return text
+    paragraphs = _MARKUP.sub("", _BREAK.sub("\n\n", text)).strip()
+    return html.unescape(_HEADING.sub("", paragraphs, count=1) if _HEADING.match(paragraphs) else paragraphs)
+
+
 def _date(issued: Any) -> tuple[list[int], dt.date | None]:
-    """The date parts CSL gives (year, month, day, as many as known) and the date they begin."""
+    """The date parts CSL gives (year, month, day, as many as known) and the date they begin; a
+    ``raw`` or ``literal`` date (``"2019-05-04"``, ``"May 2019"``, ``"Spring 2019"``) is read as far as it goes."""
     if not isinstance(issued, dict):
         return [], None
     date_parts = issued.get("date-parts")
-    if not (isinstance(date_parts, list) and date_parts and isinstance(date_parts[0], list)):
-        return [], None
-    parts = [int(p) for p in date_parts[0][:3] if str(p).strip().isdigit()]
+    if isinstance(date_parts, list) and date_parts and isinstance(date_parts[0], list):
+        given = date_parts[0][:3]
+        parts = [int(p) for p in itertools.takewhile(lambda p: str(p).strip().isdigit(), given)]
+    else:
+        written = issued.get("raw") or issued.get("literal")
+        parts = _written_date(written) if isinstance(written, str) else []
     if not parts:
         return [], None
     try:
         return parts, date_of(parts if len(parts) < 2 or parts[1] <= 12 else parts[:1])  # a season: its year
     except ValueError:
-        raise ValueError(f"impossible date {date_parts[0]!r} in issued") from None
+        raise ValueError(f"impossible date {given if date_parts else written!r} in issued") from None
+
+
+_ISO_DATE = re.compile(r"\s*(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?![\d])")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_MONTH_WORD = re.compile(r"\b(" + "|".join(MONTHS) + r")[a-z]*\.?(?=[\s,\d]|$)", re.IGNORECASE)
+
+
+def _written_date(text: str) -> list[int]:
+    """[year, month, day] from an ISO-like date, else [year, month] or [year] from words around a year."""
+    if match := _ISO_DATE.match(text):
+        return [int(g) for g in match.groups() if g]
+    if not (year := _YEAR.search(text)):
+        return []
+    month = _MONTH_WORD.search(text)
+    return [int(year.group(1))] + ([MONTHS.index(month.group(1).lower()[:3]) + 1] if month else [])
 
 
 def _csl_name(name: dict[str, Any]) -> str:
     if name.get("literal"):
         return str(name["literal"]).strip()
-    pieces = (name.get("given"), name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family"),
-              name.get("suffix"))  # fmt: skip
+    pieces = (name.get("given"), name.get("dropping-particle"), _particle(name), name.get("family"), name.get("suffix"))
     return " ".join(str(p).strip() for p in pieces if p and str(p).strip())
+
+
+def _particle(name: dict[str, Any]) -> str:
+    """The non-dropping particle, unless the family name already starts with it (``van`` + ``van Dijk``)."""
+    particle, family = str(name.get("non-dropping-particle") or "").strip(), str(name.get("family") or "")
+    return "" if particle and family.lower().startswith(particle.lower() + " ") else particle
 
 
 def _bibtex_name(name: dict[str, Any]) -> str:
     """A CSL name as BibTeX writes one: {Literal}, or von Last, Jr, First."""
     if name.get("literal"):
         return "{" + _latex(str(name["literal"])) + "}"
-    family = " ".join(str(p) for p in (name.get("non-dropping-particle"), name.get("family")) if p)
+    family = " ".join(str(p) for p in (_particle(name), name.get("family")) if p)
     given = " ".join(str(p) for p in (name.get("given"), name.get("dropping-particle")) if p)
     suffix = str(name.get("suffix") or "")
     return (
