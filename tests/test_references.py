@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import Library, parse_bytes
+from store.importers.html_note import markdown_note
 from tests.conftest import TODAY
 
 CORPUS = Path(__file__).parent / "data" / "corpus.bib"
@@ -420,6 +421,40 @@ def test_an_entry_note_and_the_readers_note_stay_apart_in_ris(corpus: Library, t
         assert back.note == "Mine: check the bound."
         (entry,) = strict(bibtex(again)).entries.values()
         assert entry.fields["note"] == "Extended version of a workshop paper"
+
+
+def test_zoteros_html_notes_in_ris_become_markdown_notes(empty_library: Library, tmp_path: Path) -> None:
+    """Zotero writes each note as HTML in N1 (Zotero 6+ wraps it in a schema div). The note is kept
+    in Markdown, the shape of a papershelf note and of the Obsidian vault it goes to; a plain-text N1
+    (EndNote's, or our own export's) stays as written, angle brackets and all."""
+    zotero = (
+        '<div data-schema-version="8"><h1>Reading notes</h1>\n<p>The <strong>bound </strong>in '
+        '<a href="https://example.org/s3">section 3</a> is loose &amp; <em>why</em>:</p>\n'
+        "<ul><li>step one</li><li>step two<ol><li>inner</li></ol></li></ul>"
+        '<blockquote><p>quoted <span class="citation">(Doe, 2020)</span></p></blockquote><pre>x  =  1</pre></div>'
+    )
+    path = tmp_path / "zotero.ris"
+    path.write_text(
+        f"TY  - JOUR\r\nTI  - With a Zotero Note\r\nN1  - {zotero}\r\nER  - \r\n\r\n"
+        "TY  - JOUR\r\nTI  - With a Plain Note\r\nN1  - keep <p> as typed & this\r\nER  - \r\n",
+        encoding="utf-8",
+    )
+    assert empty_library.import_file(path, today=TODAY).report.added == 2
+    notes = {p.title: p.note for p in empty_library.store.iter_papers()}
+    assert notes["With a Zotero Note"] == (
+        "# Reading notes\n\nThe **bound** in [section 3](https://example.org/s3) is loose & *why*:\n\n"
+        "- step one\n- step two\n  1. inner\n\n> quoted (Doe, 2020)\n\n```\nx  =  1\n```"
+    )
+    assert notes["With a Plain Note"] == "keep <p> as typed & this"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(st.sampled_from([*"<>/=\"' abplihu1&;#x\n!-[]?", "<![", "<li>", "</ul>"]), max_size=40).map("".join)
+)
+def test_an_html_note_never_fails_the_import(body: str) -> None:
+    """html.parser raises on some broken declarations (``<![``): such a note is kept as written."""
+    assert isinstance(markdown_note("<p>" + body), str)
 
 
 def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """Parse RIS (EndNote, Mendeley, Zotero, Web of Science): tagged lines, one reference from TY to ER.
 
 Each reference becomes a paper and a kept BibTeX entry, so a BibTeX export of it keeps the journal,
-pages and DOI. Zotero writes the user's notes as N1; they become the paper's note. M2 (Zotero's "extra")
-is the entry's own note.
+pages and DOI. Zotero writes the user's notes as N1, in HTML; they become the paper's note, in Markdown.
+M2 (Zotero's "extra") is the entry's own note.
 """
 
 from __future__ import annotations
 
 import re
 
+from store.importers.html_note import markdown_note
 from store.latex import bibtex_text, protect_case
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
 from store.source import date_of, reference_draft, source_text
@@ -119,7 +120,7 @@ def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], probl
         fields.append(("url", urls[0]))
     if abstract:
         fields.append(("abstract", bibtex_text(abstract)))
-    note = "\n\n".join(v for t, v in tags if t == "N1" and v)
+    note = "\n\n".join(markdown_note(v) for t, v in tags if t == "N1" and v)
     keywords = tuple(dict.fromkeys(v for t, v in tags if t == "KW" and v))
     drafts.append(
         reference_draft(
