@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from rich.console import Console
+from rich.segment import Segment
+from rich.text import Text
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, TextArea
@@ -37,7 +39,9 @@ from tui.widgets.paper_list import PaperList, author_cell
 from tui.widgets.status_line import Position
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
+
+    from rich.style import Style
 
 SIZE = (120, 36)
 
@@ -1435,9 +1439,10 @@ def test_the_command_starts_the_app_without_the_collector_and_puts_it_back(tmp_p
 
 
 @pytest.mark.parametrize("width", [12, 57, 94])
-def test_the_detail_pane_wraps_as_rich_does(library: Library, width: int) -> None:
-    """The pane keeps each line's breaks between keys; what it draws is still what Text.wrap gives,
-    highlights, blank lines, tabs and words longer than the pane included."""
+def test_the_detail_pane_draws_what_the_reader_draws(library: Library, width: int) -> None:
+    """The pane keeps each line's breaks between keys; what it draws is still what Rich draws for the
+    same paper in the reader: highlights, blank lines, tabs, words longer than the pane, and the
+    labelled lines' hanging indent."""
     from tui.widgets.paper_detail import _wrapped, describe
 
     console = Console(width=200, file=io.StringIO())
@@ -1445,8 +1450,27 @@ def test_the_detail_pane_wraps_as_rich_does(library: Library, width: int) -> Non
     why = Why({"abstract": ("learning", "model")})
     papers = [library.paper(i) for i in library.select("")]
     abstract = "tab\there\n\n" + "x" * 130 + " end" + " " * 40 + "spaced"
-    odd = dataclasses.replace(papers[0], abstract=abstract, note="a\n\nb")
+    odd = dataclasses.replace(papers[0], abstract=abstract, note="a\n\nb", authors=("Ann Lee",) * 30)
+
+    def drawn(lines: Iterable[Iterable[Segment]]) -> list[list[tuple[str, Style | None]]]:
+        return [[(s.text, s.style or None) for s in Segment.simplify(line) if s.text] for line in lines]
+
     for paper in [*papers, odd]:
         for part in describe(paper, now, why=why, match="bold").renderables:
-            ours = [(line.plain, line.spans, line.style) for line in _wrapped(part, width)]
-            assert ours == [(line.plain, line.spans, line.style) for line in part.copy().wrap(console, width)]
+            ours = drawn(Text().join([line]).render(console) for line in _wrapped(part, width))  # as the pane draws
+            assert ours == drawn(console.render_lines(part, console.options.update_width(width), pad=False))
+
+
+def test_a_labelled_line_wraps_under_its_value_and_never_inside_a_name(library: Library) -> None:
+    from tui.widgets.paper_detail import _wrapped, describe
+
+    paper = dataclasses.replace(library.paper(library.select("")[0]), authors=("Ann Marie Lee", "Bo Chen") * 6,
+                                authors_truncated=True, score=27.0)  # fmt: skip
+    now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    lines = [line.plain.rstrip() for part in describe(paper, now).renderables for line in _wrapped(part, 40)]
+    start = lines.index(next(line for line in lines if line.startswith("authors   ")))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(" " * 10))
+    names = lines[start:end]
+    assert len(names) > 2 and all(line[10] != " " for line in names)
+    assert all(line.endswith(",") for line in names[:-1]) and names[-1].endswith("Bo Chen et al.")
+    assert any(line.strip() in ("score 27", "(year inferred)   score 27") for line in lines[end : end + 3])

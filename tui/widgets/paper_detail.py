@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich._wrap import divide_line  # Text.wrap's own line breaker; Rich has no public one
 from rich.console import Group
+from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
 
@@ -17,7 +18,9 @@ from tui.widgets.line_view import LineView, changed_lines
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterable
 
+    from rich.console import Console, ConsoleOptions
     from rich.style import Style
 
 Marker = Callable[[Text], Text]
@@ -47,16 +50,58 @@ def _clipped(text: str, limit: int) -> tuple[str, Text | None]:
     return text[:limit], Text(more, style="dim italic")
 
 
+_LABEL_W = 10
+"""A labelled line's label column: its value wraps under itself, not under the label."""
+
+
+class Field(Text):
+    """A labelled line (``authors   Ana Berg, Jon Fry``): drawn with a hanging indent, its value cut
+    only where ``gaps`` has a space (a name, ``et al.`` or ``score 27`` stays on one line)."""
+
+    gaps: str = ""
+
+    def wrapped(self, width: int) -> list[Text]:
+        value = self[_LABEL_W:]
+        room = width - _LABEL_W
+        if room < 12:  # too narrow for a column: the label's room goes to the value
+            return _lines(self, width, self.plain)
+        gaps = self.gaps if len(self.gaps) == len(value.plain) else value.plain
+        lines = _lines(value, room, gaps)
+        return [self[:_LABEL_W] + lines[0], *(Text(" " * _LABEL_W) + line for line in lines[1:])]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        """In the reader (a Static), as in the pane: the same lines."""
+        yield from Text("\n").join(self.wrapped(options.max_width)).render(console)
+        yield Segment.line()
+
+
 def _line(
-    label: str, value: str | Text, style: str = "", limit: int = DETAIL_CHARS, mark: Marker | None = None
-) -> Text:
-    line = Text()
-    line.append(f"{label:<10}", style="dim")  # the label only: a line-wide style would dim the value too
+    label: str,
+    value: str | Text,
+    style: str = "",
+    limit: int = DETAIL_CHARS,
+    mark: Marker | None = None,
+    keep: Callable[[str], str] | None = None,
+) -> Field:
+    """``label`` and ``value`` as a Field; ``keep`` gives the value's text with the spaces it must not be
+    cut at replaced (same length), as for a list of names."""
+    line = Field()
+    line.append(f"{label:<{_LABEL_W}}", style="dim")  # the label only: a line-wide style would dim the value too
     if isinstance(value, str):
         shown, more = _clipped(value, limit)
         value = Text(printable(shown, keep_newlines=False) + ("…" if more else ""), style)
     line.append_text(mark(value) if mark else value)
+    line.gaps = keep(value.plain) if keep else ""
     return line
+
+
+def _names(text: str) -> str:
+    """A list of names cut only between names: after a comma, or before a closing ``et al.``"""
+    return ", ".join(name.replace(" ", "_") for name in text.split(", "))
+
+
+def _facts(text: str) -> str:
+    return text.replace(" (year inferred)", "_(year_inferred)").replace("score ", "score_")
 
 
 def _section(title: str, body: str, limit: int, render: Callable[[str], Text]) -> list[Text]:
@@ -75,7 +120,7 @@ def _matched(paper: Paper, why: Why, mark: Marker) -> list[Text]:
     later = [a for a in why.words.get("authors", ()) if not paper.authors or a != paper.authors[0]]
     if later:
         names = ", ".join(f"{a} ({_ordinal(paper.authors.index(a) + 1)} author)" for a in later[:5])
-        lines.append(_line("author", names, mark=mark))
+        lines.append(_line("author", names, mark=mark, keep=_names))
     if "affiliations" in why.words:
         lines.append(_line("affil.", ", ".join(why.words["affiliations"][:5]), mark=mark))
     for field in ("note", "abstract"):
@@ -120,14 +165,14 @@ def describe(
     if why:
         parts += _matched(paper, why, mark)
     authors = ", ".join(paper.authors[:1000]) + (" et al." if paper.authors_truncated else "")
-    parts.append(_line("authors", authors or "—", limit=limit, mark=mark))
+    parts.append(_line("authors", authors or "—", limit=limit, mark=mark, keep=_names))
     if paper.affiliations:
         parts.append(_line("affil.", ", ".join(paper.affiliations[:1000]), limit=limit, mark=mark))
     dated = paper.date_text or "—"
     if paper.date and not paper.date_has_year:
         dated += " (year inferred)"
     facts = f"{paper.category or '—'}   {dated}" + (f"   score {paper.score:g}" if paper.score is not None else "")
-    parts.append(_line("paper", facts))
+    parts.append(_line("paper", facts, keep=_facts))
     since = f" since {when(paper.status_changed_at, now)}" if paper.status_changed_at else ""
     status = _STATUS_WORDS[paper.status] + since + (f", priority {paper.priority:+d}" if paper.priority else "")
     parts.append(_line("status", status))
@@ -232,13 +277,17 @@ def _wrapped(text: Text, width: int) -> list[Text]:
     """``text.wrap(console, width)`` for the detail pane's texts (left-aligned, no tabs: ``printable``
     took them), with each line's breaks kept: typing shows the same abstract with new highlights,
     and finding its breaks again was most of a keystroke's detail pane (~3 ms at 100k papers)."""
-    lines: list[Text] = []
-    for line in text.split(allow_blank=True):
-        pieces = line.divide(_breaks(line.plain, width))
-        for piece in pieces:
-            piece.truncate(width, overflow="fold")  # a run of spaces past the edge
-        lines += pieces
-    return lines
+    if isinstance(text, Field):
+        return text.wrapped(width)
+    return [piece for line in text.split(allow_blank=True) for piece in _lines(line, width, line.plain)]
+
+
+def _lines(line: Text, width: int, gaps: str) -> list[Text]:
+    """One line of text cut at width, where ``gaps`` (line's text, or a copy as long) has spaces."""
+    pieces = list(line.divide(_breaks(gaps, width)))
+    for piece in pieces:
+        piece.truncate(width, overflow="fold")  # a run of spaces past the edge
+    return pieces
 
 
 @functools.lru_cache(maxsize=512)
