@@ -315,6 +315,16 @@ def test_a_page_saved_in_another_format_says_what_to_do(data: bytes, said: str) 
     assert (problem.line, problem.severity) == (1, "error") and problem.message.startswith(said)
 
 
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf \r\n\n\t\n", "\n\n".encode("utf-16")])
+def test_an_empty_file_is_said_to_be_empty(data: bytes) -> None:
+    (problem,) = parse_bytes(data, today=TODAY).problems
+    assert (problem.line, problem.severity, problem.message) == (
+        1,
+        "error",
+        "the file is empty (or blank): nothing to import",
+    )
+
+
 def test_one_csl_item_alone_is_a_list_of_one(empty_library: Library, tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"type": "book", "title": "A Lone Item", "author": [{"family": "Lee", "given": "Ann"}],

@@ -35,6 +35,8 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
     if isinstance(data, bytearray):
         data.clear()
+    if not text.strip():
+        return ParseResult((), (Problem(1, "the file is empty (or blank): nothing to import", "error"),))
     if is_json(text):
         return parse_json(text)
     if is_ris(text):

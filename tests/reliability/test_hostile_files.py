@@ -16,8 +16,8 @@ from tui.cli import main
 
 CASES: dict[str, tuple[bytes, int, str]] = {
     # name: (contents, expected exit, what stderr must say)
-    "empty.txt": (b"", 2, "no paper entries found"),
-    "blank.txt": (b"  \n\n\t \n", 2, "no paper entries found"),
+    "empty.txt": (b"", 2, "the file is empty"),
+    "blank.txt": (b"  \n\n\t \n", 2, "the file is empty"),
     "README.md": (b"# A project\n\nIt parses things.\n", 2, "no paper entries found"),
     "random.bin": (random.Random(1).randbytes(4000), 2, "expected a UTF-8 text file"),
     "image.png": (b"\x89PNG\r\n\x1a\n" + random.Random(2).randbytes(2000), 2, "expected a UTF-8 text file"),
