@@ -266,6 +266,49 @@ def test_a_title_with_a_middle_dot_followed_by_its_authors_is_a_title(entry: str
     assert not result.problems
 
 
+def test_a_whole_page_pasted_keeps_its_entries_and_notes_the_pages_own_words() -> None:
+    """A user who selects the whole page brings its name, buttons and labels along: they are noted,
+    not warned about, and a button after the last entry does not join its abstract."""
+    page = (
+        "Ana Berg\nUniversity of Tests\nFollow\nh-index12\n40papers\n\n40 Papers\nSort by: Newest\n\n"
+        "CVMar 3, 2023Code\nA Spaced Entry\n\nAna Berg, Jon Fry · mit\n\nIt works. Really (mostly).\n\n"
+        "CLOct 19, 2022\nA Compact EntryJon Fry, Ana Berg · mit\nThe abstract ends here.\nLoad more\n\nBack To Top\n"
+    )
+    result = parse(page)
+    assert [(d.title, d.abstract) for d in result.drafts] == [
+        ("A Spaced Entry", "It works. Really (mostly)."),
+        ("A Compact Entry", "The abstract ends here."),
+    ]
+    assert [(p.line, p.severity) for p in result.problems] == [(1, "note"), (2, "note"), (3, "note"), (8, "note"),
+                                                               (20, "note"), (22, "note")]  # fmt: skip
+    assert result.problems[-1].message == "page text after the last entry ignored: 'Back To Top'"
+    assert result.profile is not None and result.profile.papers == 40
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We list them as follows:\n\nResults Table",  # no sentence ends before it: the abstract's own
+        "xxxxbbb",  # an abstract of one word
+        "We test.\n\nCode: see the repository",
+        "We test.\n\nFour Words Right Here",
+        "We test.\n\nlowercase words",
+    ],
+)
+def test_the_last_abstracts_own_words_stay(abstract: str) -> None:
+    result = parse(f"CVMar 3, 2023\nTitle Here\n\nAna Berg · mit\n\n{abstract}\n")
+    assert result.drafts[0].abstract == abstract and not result.problems
+
+
+def test_prose_before_the_first_entry_is_a_warning() -> None:
+    """A long line before the first meta line may be an entry that lost its meta line."""
+    result = parse(
+        "We propose a method that works well. It is tested on many sets.\n\nCVMar 3, 2023\nT\n\nAna Berg\n\nA.\n"
+    )
+    (problem,) = result.problems
+    assert problem.severity == "warning" and problem.message.startswith("text before the first entry ignored")
+
+
 def test_entry_without_abstract_keeps_its_authors() -> None:
     result = parse("CLOct 19, 2022\nA Compact EntryJon Fry, Anna Berg\n")
     assert result.drafts[0].authors == ("Jon Fry", "Anna Berg")

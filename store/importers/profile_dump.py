@@ -285,8 +285,37 @@ def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
                     values[name] = round(float(digits[:-1]) * _SHORTENED[digits[-1]])
                 break  # a dash: the page shows no figure, and neither does the library
         else:
-            problems.append(Problem(number, f"unrecognised header line ignored: {stripped[:60]!r}"))
+            if _CHROME.fullmatch(stripped):  # the page's own words: a name, "Follow", "Sort by: Newest"
+                problems.append(Problem(number, f"page text before the entries ignored: {stripped!r}", "note"))
+            else:
+                said = (
+                    f"text before the first entry ignored: {excerpt(stripped, '', 60)!r} (an entry's meta line lost?)"
+                )
+                problems.append(Problem(number, said))
     return ProfileStats(**values) if values else None
+
+
+_CHROME = re.compile(r"[^\W\d_][\w'’&().,:-]*(?: [\w'’&().,:-]+){0,5}", re.UNICODE)
+"""A short line of words, as a page's name, buttons and labels are (at most six words, no sentence)."""
+_TAIL_MAX = 30
+_TAIL_CHROME = re.compile(r"[^\W\d_a-z][^\W\d_]*(?: [^\W\d_]+){0,2}")
+"""A page's words after its last entry ("Load more", "Show all papers"): up to three plain words, the
+first capitalised, as a button's are."""
+
+
+def _without_page_tail(body: list[str], line: int, problems: list[Problem]) -> list[str]:
+    """The last entry's lines without the page's own words after it, each said as a note: a short line
+    that follows the end of the abstract's last sentence, or the authors line of an entry without one."""
+    filled = [k for k, text in enumerate(body) if text.strip()]
+    while len(filled) > 2:
+        last, before = body[filled[-1]].strip(), body[filled[-2]].strip()
+        ends = before.endswith((".", "!", "?", ")", "]")) or _parse_authors_line(before) is not None
+        if not (len(last) <= _TAIL_MAX and _TAIL_CHROME.fullmatch(last) and ends):
+            break
+        said = f"page text after the last entry ignored: {last!r}"
+        problems.append(Problem(line + 1 + filled[-1], said, "note"))
+        body = body[: filled.pop()]
+    return body
 
 
 def _date(entry: _Entry, today: dt.date, year: int | None, problems: list[Problem]) -> tuple[dt.date | None, bool]:
@@ -451,7 +480,8 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
     profile = _header(lines[: starts[0]], problems)
     pending = []
     for n, end in zip(starts, ends, strict=True):
-        entry = _Entry(_META.fullmatch(lines[n]), n + 1, lines[n + 1 : end])  # type: ignore[arg-type]
+        body = lines[n + 1 : end] if end < len(lines) else _without_page_tail(lines[n + 1 :], n + 1, problems)
+        entry = _Entry(_META.fullmatch(lines[n]), n + 1, body)  # type: ignore[arg-type]
         read = _read_entry(entry, problems)
         entry.body = []  # what the entry holds is read: its lines need not outlive the file's
         if read is not None:
