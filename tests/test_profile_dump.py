@@ -158,6 +158,9 @@ def test_header_figures_shortened_or_missing_are_read_without_a_warning() -> Non
         ("NADec 28", "NA", dt.date(2025, 12, 28), False, None, False),
         ("7CVJan 1, 2020  ", "CV", dt.date(2020, 1, 1), True, 7.0, False),
         ("999999999999.9IRSep 9, 2021", "IR", dt.date(2021, 9, 9), True, 999999999999.9, False),
+        ("cs.CV March 14, 2023 Code", "CV", dt.date(2023, 3, 14), True, None, True),  # as other pages write it
+        ("92.1stat.MLSept. 2", "ML", dt.date(2026, 9, 2), False, 92.1, False),
+        ("CV\u00a0Mar\u00a014,\u00a02023\u00a0Code", "CV", dt.date(2023, 3, 14), True, None, True),  # no-break spaces
     ],
 )
 def test_meta_line(meta, category, date, has_year, score, code) -> None:
@@ -169,6 +172,23 @@ def test_meta_line(meta, category, date, has_year, score, code) -> None:
         score,
         code,
     )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "CVMar 14, 2023\nCode\nA Badge Below\n\nAnna Berg · mit\n\nAn abstract.\n",  # spaced
+        "CVMar 14, 2023\nCode\n\nA Badge Below\n\nAnna Berg · mit\n\nAn abstract.\n",
+        "CVMar 14, 2023\nCode\nA Badge BelowAnna Berg · mit\nAn abstract.\n",  # compact
+    ],
+)
+def test_the_code_badge_on_a_line_of_its_own_is_the_badge_not_the_title(entry: str) -> None:
+    result = parse(entry)
+    (draft,) = result.drafts
+    assert (draft.title, draft.authors, draft.abstract, draft.has_code) == (
+        "A Badge Below", ("Anna Berg",), "An abstract.", True,
+    )  # fmt: skip
+    assert not result.problems
 
 
 def test_an_absurdly_long_score_is_ignored_with_a_warning() -> None:

@@ -21,18 +21,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from store.links import extract_links
-from store.models import MONTHS, PaperDraft, ParseResult, Problem, ProfileStats, title_key
+from store.models import MONTH_NAMES, MONTHS, PaperDraft, ParseResult, Problem, ProfileStats, title_key
 from store.text import excerpt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-_MONTHS = {m.capitalize(): i for i, m in enumerate(MONTHS, start=1)} | {"Sept": 9}
-_META = re.compile(
-    r"[ \t]*(?P<score>[0-9]+(?:\.[0-9]+)?)?[ \t]*(?P<cat>[A-Z]{2})[ \t]*"
-    r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[ \t]+(?P<day>[0-9]{1,2})"
-    r"(?:,[ \t]*(?P<year>[0-9]{4}))?[ \t]*(?P<code>Code)?[ \t]*"
+_MONTHS = (
+    {m.capitalize(): i for i, m in enumerate(MONTHS, start=1)}
+    | {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
+    | {"Sept": 9}
 )
+_S = "[ \t\u00a0]"
+"""A space in a meta line: a browser may copy the page's as no-break spaces."""
+_META = re.compile(
+    rf"{_S}*(?P<score>[0-9]+(?:\.[0-9]+)?)?{_S}*(?:[a-z-]+\.)?(?P<cat>[A-Z]{{2}}){_S}*"
+    rf"(?P<mon>{'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?{_S}+(?P<day>[0-9]{{1,2}})"
+    rf"(?:,{_S}*(?P<year>[0-9]{{4}}))?{_S}*(?P<code>Code)?{_S}*"
+)
+"""'CVMar 14, 2023Code', and as other pages write it: 'cs.CV March 14, 2023', 'CV Sept. 3'."""
 _META_MAX_LEN = 64
 _META_LONG_MAX = 4096
 """A meta line with an absurd score (hundreds of digits) is still a meta line, up to this length."""
@@ -260,6 +267,22 @@ class _Entry:
     line: int
     """1-based line number of the meta line; body line k is at line + 1 + k."""
     body: list[str]
+    badge: int = -1
+    """The body line that held the Code badge alone (blanked), -1 if none: a page copied with the badge
+    on a line of its own."""
+
+    @property
+    def code(self) -> bool:
+        return self.meta["code"] is not None or self.badge >= 0
+
+
+def _badge_line(body: list[str]) -> int:
+    """The index of the entry's first line when it is the Code badge alone (blanked), else -1."""
+    first = next((k for k, text in enumerate(body) if text.strip()), None)
+    if first is None or body[first].strip() != "Code":
+        return -1
+    body[first] = ""
+    return first
 
 
 def _could_be_meta(line: str) -> bool:
@@ -379,7 +402,7 @@ def _read_entry(entry: _Entry, problems: list[Problem]) -> _Pending | None:
     if second is None and _parse_run_together(first) is None:
         problems.append(Problem(entry.line, "entry is truncated (title only); imported without authors or abstract"))
         return _Pending(entry, first.strip(), (), False, (), "")
-    spaced = filled[0] > 0 or (second is not None and second > filled[0] + 1)
+    spaced = filled[0] > entry.badge + 1 or (second is not None and second > filled[0] + 1)
     authors_line = _parse_authors_line(body[second]) if second is not None else None
     run = None if (spaced and authors_line) else _parse_run_together(first)
     abstract_from: int | None
@@ -482,6 +505,7 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
     for n, end in zip(starts, ends, strict=True):
         body = lines[n + 1 : end] if end < len(lines) else _without_page_tail(lines[n + 1 :], n + 1, problems)
         entry = _Entry(_META.fullmatch(lines[n]), n + 1, body)  # type: ignore[arg-type]
+        entry.badge = _badge_line(body)
         read = _read_entry(entry, problems)
         entry.body = []  # what the entry holds is read: its lines need not outlive the file's
         if read is not None:
@@ -510,7 +534,7 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
             date=date,
             date_has_year=has_year,
             score=_score(p.entry, problems),
-            has_code=p.entry.meta["code"] is not None,
+            has_code=p.entry.code,
             abstract=p.abstract,
             links=links,
             code_urls=code_urls,
