@@ -62,6 +62,7 @@ SPLITS = [
         ("Rohan mehta", "Anna Berg"),
     ),
     ("José and the Ñandú ProblemJosé Ramírez, Anna Berg", "José and the Ñandú Problem", ("José Ramírez", "Anna Berg")),
+    ("GPT-4: A ReportOpenAI", "GPT-4: A Report", ("OpenAI",)),  # an organisation, not "OpenA" by "I"
 ]
 
 
@@ -327,6 +328,19 @@ def test_prose_before_the_first_entry_is_a_warning() -> None:
     )
     (problem,) = result.problems
     assert problem.severity == "warning" and problem.message.startswith("text before the first entry ignored")
+
+
+@pytest.mark.parametrize(
+    "authors",
+    ["Ana Lima, Bo Chen and Cy Doe", "Ana Lima, Bo Chen, and Cy Doe", "Ana Lima, Bo Chen & Cy Doe"],
+)
+def test_an_and_before_the_last_name_separates_names(authors: str) -> None:
+    draft = one(f"CVMar 14, 2023\nCats and Dogs\n\n{authors} · mit\n\nAn abstract.\n")
+    assert (draft.title, draft.authors, draft.affiliations) == (
+        "Cats and Dogs",
+        ("Ana Lima", "Bo Chen", "Cy Doe"),
+        ("mit",),
+    )
 
 
 def test_entry_without_abstract_keeps_its_authors() -> None:

@@ -114,6 +114,8 @@ def _name_shape(name: str) -> _NameShape:
     if not 1 <= len(tokens) <= _MAX_NAME_TOKENS:
         return _NameShape(False)
     kinds = [_token_kind(t) for t in tokens]
+    if kinds == [_INITIAL]:  # "I" alone is no one's name ("…ReportOpenAI" is not "…ReportOpenA" by "I")
+        return _NameShape(False)
     first = kinds[0]
     if first in (_INVALID, _LOWER):
         return _NameShape(False)
@@ -154,6 +156,14 @@ def _split_tail(line: str) -> tuple[str, bool, tuple[str, ...]]:
     return names, match is not None, affiliations
 
 
+_NAME_SEP = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
+"""Between two names on an authors line: a comma, and the 'and' or '&' some pages put before the last."""
+
+
+def _split_names(names: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in _NAME_SEP.split(names) if n.strip())
+
+
 def _parse_authors_line(line: str) -> _AuthorsLine | None:
     """Read a layout-A authors line; None when it does not look like one."""
     stripped = line.strip()
@@ -162,7 +172,7 @@ def _parse_authors_line(line: str) -> _AuthorsLine | None:
     if len(head) > _MAX_NAME_CHARS or (comma > 0 and not _is_name(head.strip())):
         return None
     names, truncated, affiliations = _split_tail(stripped)
-    authors = tuple(n.strip() for n in names.split(",") if n.strip())
+    authors = _split_names(names)
     if not authors or not all(_is_name(a) for a in authors):
         return None
     return _AuthorsLine(authors, truncated, affiliations)
@@ -451,7 +461,7 @@ def _reads_as_authors(line: str) -> bool:
 
 def _loose_authors(line: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     names, truncated, affiliations = _split_tail(line.strip())
-    return tuple(n.strip() for n in names.split(",") if n.strip()), truncated, affiliations
+    return _split_names(names), truncated, affiliations
 
 
 def count_meta_lines(text: str) -> int:
