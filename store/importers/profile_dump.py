@@ -161,7 +161,8 @@ _NAME_SEP = re.compile(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 
 
 def _split_names(names: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in _NAME_SEP.split(names) if n.strip())
+    parts = _NAME_SEP.split(names) if " and " in names or "&" in names else names.split(",")
+    return tuple(n.strip() for n in parts if n.strip())
 
 
 def _parse_authors_line(line: str) -> _AuthorsLine | None:
