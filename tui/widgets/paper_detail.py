@@ -61,13 +61,17 @@ class Field(Text):
     gaps: str = ""
 
     def wrapped(self, width: int) -> list[Text]:
-        value = self[_LABEL_W:]
         room = width - _LABEL_W
         if room < 12:  # too narrow for a column: the label's room goes to the value
             return _lines(self, width, self.plain)
-        gaps = self.gaps if len(self.gaps) == len(value.plain) else value.plain
-        lines = _lines(value, room, gaps)
-        return [self[:_LABEL_W] + lines[0], *(Text(" " * _LABEL_W) + line for line in lines[1:])]
+        value = self.plain[_LABEL_W:]
+        gaps = self.gaps if len(self.gaps) == len(value) else value
+        lines = list(self.divide([_LABEL_W + cut for cut in _breaks(gaps, room)]))
+        for k, line in enumerate(lines):
+            line.truncate(width if k == 0 else room, overflow="fold")  # a run of spaces past the edge
+            if k:
+                line.pad_left(_LABEL_W)
+        return lines
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         """In the reader (a Static), as in the pane: the same lines."""
