@@ -467,6 +467,29 @@ def test_an_html_note_never_fails_the_import(body: str) -> None:
     assert isinstance(markdown_note("<p>" + body), str)
 
 
+def test_a_notes_lines_and_an_abstracts_paragraphs_survive_ris(empty_library: Library, tmp_path: Path) -> None:
+    """RIS goes on with a value in the lines after it, as Zotero writes and reads a note: the note keeps
+    every line (a Markdown list, its indentation, a line that looks like a tag), the abstract its
+    paragraphs, and the file comes back byte for byte."""
+    dump = tmp_path / "dump.txt"
+    dump.write_text(
+        "CLOct 19, 2022\nLines Kept\n\nAna Berg\n\nFirst paragraph.\n\nSecond paragraph.\n", encoding="utf-8"
+    )
+    empty_library.import_file(dump, today=TODAY)
+    (paper_id,) = empty_library.select("")
+    note = "Plan:\n\n- read it\n  - twice\nAU  - not an author\nER  - not the end"
+    empty_library.set_note(paper_id, note)
+    ris = "".join(empty_library.export("ris", [paper_id], with_notes=True))
+    assert "AB  - First paragraph.\r\n\r\nSecond paragraph.\r\n" in ris
+    path = tmp_path / "lines.ris"
+    path.write_text(ris, encoding="utf-8", newline="")
+    with Library.open(tmp_path / "again.db") as again:
+        assert again.import_file(path, today=TODAY).report.added == 1
+        (back,) = again.store.iter_papers()
+        assert (back.note, back.abstract) == (note, "First paragraph.\n\nSecond paragraph.")
+        assert "".join(again.export("ris", again.select(""), with_notes=True)) == ris
+
+
 def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, tmp_path: Path) -> None:
     items = [
         {"id": "day", "type": "article-journal", "title": "On A Day", "issued": {"date-parts": [[2020, 5, 17]]}},

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from store.exporters.reference import reference
 from store.latex import decode_latex
+from store.ris import RIS_TAG
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -53,7 +54,7 @@ def ris_entry(paper: Paper, key: str, *, with_notes: bool = False) -> str:
     lines += [("KW", tag) for tag in paper.tags]
     if with_notes and paper.note.strip():
         lines.append(("N1", paper.note.strip()))
-    body = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines if value)
+    body = "".join(f"{tag}  - {_ris_text(tag, value)}\r\n" for tag, value in lines if value)
     return body + "ER  - \r\n"
 
 
@@ -64,11 +65,19 @@ def _ris_name(name: Name) -> str:
     return ", ".join(p for p in (family, name.given, name.suffix) if p)
 
 
-def _ris_value(value: str) -> str:
-    """One line of printable text: RIS has no way to continue a value, or to hold a control code."""
-    if not value.isprintable():
-        value = "".join(c if c.isprintable() else " " for c in value)
-    return " ".join(value.split())
+def _ris_text(tag: str, value: str) -> str:
+    """A value as RIS lines: one line, but for the abstract's paragraphs and the note's lines, which go
+    on in lines of their own as Zotero writes them (a blank line between paragraphs). No control code."""
+    if tag == "N1":
+        lines = [_printable(line).rstrip() for line in value.splitlines()]
+        return "\r\n".join(f" {line}" if k and RIS_TAG.match(line) else line for k, line in enumerate(lines))
+    if tag == "AB":
+        return "\r\n\r\n".join(" ".join(_printable(p).split()) for p in re.split(r"\n\s*\n", value) if p.strip())
+    return " ".join(_printable(value).split())
+
+
+def _printable(value: str) -> str:
+    return value if value.isprintable() else "".join(c if c.isprintable() else " " for c in value)
 
 
 def ris_chunks(papers: Iterable[Paper], keys: Mapping[int, str], *, with_notes: bool = False) -> Iterator[str]:

@@ -12,6 +12,7 @@ import re
 from store.importers.html_note import markdown_note
 from store.latex import bibtex_text, protect_case
 from store.models import MONTHS, PaperDraft, ParseResult, Problem, UserData, title_key
+from store.ris import RIS_TAG
 from store.source import date_of, reference_draft, source_text
 
 RIS_TO_BIBTEX = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
@@ -19,7 +20,6 @@ RIS_TO_BIBTEX = {"JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS
                  "CHAP": "incollection", "RPRT": "techreport", "THES": "phdthesis", "UNPB": "unpublished",
                  "ELEC": "misc", "WEB": "misc", "GEN": "misc", "DATA": "misc", "COMP": "misc"}  # fmt: skip
 """RIS reference types as BibTeX entry types (others are misc)."""
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _FIELDS = {"JO": "journal", "JF": "journal", "T2": "journal", "JA": "journal", "VL": "volume", "IS": "number",
            "PB": "publisher", "CY": "address", "DO": "doi", "SN": "issn", "ET": "edition",
            "T3": "series", "M2": "note"}  # fmt: skip
@@ -46,16 +46,18 @@ def parse_ris(text: str) -> ParseResult:
     problems: list[Problem] = []
     tags: list[tuple[str, str]] = []
     start = 0
+    blank = False
     for number, raw in enumerate(text.splitlines(), start=1):
         line = (raw.lstrip(_LEADING) if not tags and not drafts else raw).rstrip()[:_MAX_LINE]
-        match = _TAG.match(line)
+        match = RIS_TAG.match(line)
         if match is None:
             if line.strip() and tags:  # a value running on to the next line
-                name, value = tags[-1]
-                tags[-1] = (name, f"{value} {line.strip()}")
+                tags[-1] = (tags[-1][0], _continued(*tags[-1], line, blank))
             elif line.strip():
                 problems.append(Problem(number, f"not a RIS line (expected 'XX  - value'): {line[:40]!r}"))
+            blank = not line.strip()
             continue
+        blank = False
         tag, value = match.group(1), (match.group(2) or "").strip()
         if tag == "TY":
             if tags:
@@ -74,6 +76,16 @@ def parse_ris(text: str) -> ParseResult:
     if not drafts:
         problems.append(Problem(1, "no RIS reference could be read; nothing imported", "error"))
     return ParseResult(tuple(drafts), tuple(problems))
+
+
+def _continued(tag: str, value: str, line: str, after_blank: bool) -> str:
+    """value with the line that goes on with it: a note keeps its lines (Zotero writes a note's lines
+    so), an abstract or any other value its words, wrapped lines joined; a blank line between is a
+    paragraph break. A note's line that read as a tag was written with a space before it."""
+    if tag == "N1":
+        text = line[1:] if line.startswith(" ") and RIS_TAG.match(line[1:]) else line
+        return f"{value}\n{chr(10) if after_blank else ''}{text}"
+    return f"{value}{chr(10) * 2 if after_blank else ' '}{line.strip()}"
 
 
 def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], problems: list[Problem]) -> None:
