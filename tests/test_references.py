@@ -490,6 +490,13 @@ def test_a_notes_lines_and_an_abstracts_paragraphs_survive_ris(empty_library: Li
         assert "".join(again.export("ris", again.select(""), with_notes=True)) == ris
 
 
+def test_a_note_of_deeply_nested_tags_keeps_its_text_not_its_depth() -> None:
+    """Hostile nesting costs what the text does: the Markdown nests 16 levels at most."""
+    assert markdown_note("<p>" + "<b>" * 5000 + "deep" + "</b>" * 5000) == "*" * 32 + "deep" + "*" * 32
+    lines = markdown_note("<p>x</p>" + "<ul><li>item" * 5000).split("\n")
+    assert len(lines) == 5002 and max(len(line) for line in lines) == len("  " * 16 + "- item")
+
+
 def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, tmp_path: Path) -> None:
     items = [
         {"id": "day", "type": "article-journal", "title": "On A Day", "issued": {"date-parts": [[2020, 5, 17]]}},

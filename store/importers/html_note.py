@@ -14,6 +14,9 @@ _HTML_NOTE = re.compile(r"\s*<(?:div|p|h[1-6]|ul|ol|blockquote|pre|table)\b[^<>]
 _BLOCKS = frozenset({"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "table", "tr"})
 _MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "s": "~~", "del": "~~"}
 _SPACES = re.compile(r"\s+")
+_MAX_DEPTH = 16
+"""Nesting kept in the Markdown (lists, quotes, emphasis); deeper elements give their text only, so a
+note of a million nested tags costs what its text does."""
 
 
 def is_html_note(text: str) -> bool:
@@ -62,7 +65,7 @@ class _Markdown(HTMLParser):
         elif tag in ("ul", "ol"):
             self.lists.append([1 if tag == "ol" else 0])
         elif tag == "li":
-            depth = max(len(self.lists) - 1, 0)
+            depth = min(max(len(self.lists) - 1, 0), _MAX_DEPTH)
             counter = self.lists[-1] if self.lists else [0]
             self.out.append(("\n" if self.out else "") + "  " * depth + (f"{counter[0]}. " if counter[0] else "- "))
             counter[0] += bool(counter[0])
@@ -71,7 +74,7 @@ class _Markdown(HTMLParser):
         elif tag == "pre":
             self.pre += 1
             self.out.append("```\n")
-        elif tag in _MARKS or tag in ("a", "blockquote"):
+        elif (tag in _MARKS or tag in ("a", "blockquote")) and len(self.open) < _MAX_DEPTH:
             self.open.append((tag, len(self.out), dict(attrs).get("href") or ""))
 
     def handle_endtag(self, tag: str) -> None:
