@@ -31,6 +31,13 @@ CASES: dict[str, tuple[bytes, int, str]] = {
         0,
         "",
     ),
+    "note-bomb.ris": (
+        b"TY  - JOUR\r\nTI  - Nested Note\r\nN1  - <p>"
+        + b"<blockquote><ul><li><b>" * 20_000
+        + b"\r\n<![\r\nER  - \r\n",
+        0,
+        "",
+    ),
     "authors.txt": (
         b"CLOct 19, 2022\nTen Thousand Authors\n\n"
         + ", ".join(f"Person{chr(65 + i % 26)} Number" for i in range(10_000)).encode()
