@@ -155,7 +155,7 @@ def excerpt(text: str, word: str, width: int) -> str:
 
 
 def counted(count: int, noun: str) -> str:
-    """ "1 paper", "3 papers": a count in words, for messages."""
+    """ "1 paper", "3 papers": a count in words, for messages (plain digits: scripts read them)."""
     return f"{count} {noun if count == 1 else noun + 's'}"
 
 

@@ -19,10 +19,10 @@ from textual.app import App
 from textual.signal import Signal
 from textual.worker import Worker
 
-from store import Change, Paper, PaperNotFound, ReadStatus, export, openable_url, printable
+from store import Change, Paper, PaperNotFound, ReadStatus, counted, export, openable_url, printable
 from tui.clipboard import TMUX_BLOCKS
 from tui.messages import LibraryChanged, PapersSaved, worker_failure
-from tui.render import citation, plural
+from tui.render import citation
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.edit_paper import EditPaperScreen
 from tui.screens.reader import ReaderScreen
@@ -143,7 +143,7 @@ class PaperActions(App[None]):
         ids = self.paper_ids()
         if ids:
             target = ReadStatus(status)
-            self._change(lambda: self.shelf.set_status(ids, target), f"Marked {len(ids)} {plural(len(ids))} {status}")
+            self._change(lambda: self.shelf.set_status(ids, target), f"Marked {counted(len(ids), 'paper')} {status}")
 
     def action_queue(self) -> None:
         """Queue the papers to read next; papers all queued already go back to unread."""
@@ -181,7 +181,7 @@ class PaperActions(App[None]):
         papers, skipped = self.shelf.undo(change)
         summary = f"Undid: {change.summary}"
         if skipped:
-            summary += f" (left {len(skipped)} {plural(len(skipped))} alone: changed since, elsewhere)"
+            summary += f" (left {counted(len(skipped), 'paper')} alone: changed since, elsewhere)"
         self.post_message(PapersSaved(papers, summary))
 
     def action_change_key(self) -> None:
@@ -237,7 +237,7 @@ class PaperActions(App[None]):
         if ids:
             self._change(
                 lambda: ([], self.shelf.delete(ids)),
-                f"Moved {len(ids)} {plural(len(ids))} to the trash (ctrl+z undoes; papershelf trash lists it)",
+                f"Moved {counted(len(ids), 'paper')} to the trash (ctrl+z undoes; papershelf trash lists it)",
             )
 
     def action_tag(self) -> None:
@@ -266,7 +266,7 @@ class PaperActions(App[None]):
             if removing:
                 self._change(lambda: self.shelf.untag(ids, name), f"Removed tag {name}")
             else:
-                self._change(lambda: self.shelf.tag(ids, name), f"Tagged {len(ids)} {plural(len(ids))} {name}")
+                self._change(lambda: self.shelf.tag(ids, name), f"Tagged {counted(len(ids), 'paper')} {name}")
 
         self.push_screen(
             AskScreen(
@@ -360,7 +360,7 @@ class PaperActions(App[None]):
     def action_copy_bibtex(self) -> None:
         papers = self.shelf.papers(self.paper_ids())
         if papers:
-            self.copy(export(papers, "bibtex"), f"BibTeX for {len(papers)} {plural(len(papers))}")
+            self.copy(export(papers, "bibtex"), f"BibTeX for {counted(len(papers), 'paper')}")
 
     def action_open_and_read(self) -> None:
         """newsboat's O: open the paper's link and mark it read."""

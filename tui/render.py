@@ -31,10 +31,6 @@ def _plain(text: str) -> str:
     return text
 
 
-def plural(count: int, word: str = "paper") -> str:
-    return word if count == 1 else f"{word}s"
-
-
 def reading_text(raw: str) -> Text:
     """Abstract text for reading: \\emph{x} in italics, $...$ without dollars, control codes visible."""
     text = Text()

@@ -10,7 +10,6 @@ from textual import on, work
 from store import counted
 from tui.messages import ExportFinished, ImportFinished, ImportProgress, StatsCounted
 from tui.paper_actions import PaperActions
-from tui.render import plural
 from tui.screens.dialogs import AskScreen, ChooseScreen
 from tui.screens.stats import StatsScreen
 
@@ -85,9 +84,7 @@ class Transfers(PaperActions):
         def chosen(fmt: str | None) -> None:
             if fmt:
                 suggested = "papershelf-notes" if fmt == "notes" else f"papershelf.{_EXTENSIONS[fmt]}"
-                title = f"Export {len(ids):,} {plural(len(ids))} as {fmt} to" + (
-                    " the folder" if fmt == "notes" else ""
-                )
+                title = f"Export {counted(len(ids), 'paper')} as {fmt} to" + (" the folder" if fmt == "notes" else "")
                 self.push_screen(AskScreen(title, value=str(Path.cwd() / suggested)), lambda path: write(fmt, path))
 
         def write(fmt: str, path: str | None) -> None:
@@ -105,7 +102,7 @@ class Transfers(PaperActions):
         else:
             with_notes = fmt.endswith("+notes")
             self.shelf.export_to(fmt.removesuffix("+notes"), ids, path, with_notes=with_notes)
-            summary = f"Exported {len(ids):,} {plural(len(ids))} to {path}"
+            summary = f"Exported {counted(len(ids), 'paper')} to {path}"
         self.post_message(ExportFinished(summary))
 
     @on(ExportFinished)
