@@ -308,6 +308,7 @@ def test_a_file_that_is_not_a_list_of_papers_says_what_it_is(text: str, said: st
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF: papershelf imports a profile page's text"),
         (b"PK\x03\x04\x14\x00\x06\x00", "a Word, OpenDocument or zip file"),
         (b"{\\rtf1\\ansi\\ansicpg1252 Caf\xe9}", "an RTF (rich text) document"),  # not UTF-8 either
+        ("<!DOCTYPE html><html><body>CLOct 19, 2022".encode("utf-16"), "a web page saved as HTML"),  # Windows' Save As
     ],
 )
 def test_a_page_saved_in_another_format_says_what_to_do(data: bytes, said: str) -> None:

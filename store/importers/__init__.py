@@ -33,6 +33,9 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
         text = decode(data)
     except DecodeError as exc:
         return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
+    foreign = _foreign(text[:64].encode("utf-8", "replace"))  # a page saved as UTF-16 HTML, say
+    if foreign is not None:
+        return ParseResult((), (Problem(1, f"{foreign}; nothing imported", "error"),))
     if isinstance(data, bytearray):
         data.clear()
     if not text.strip():
