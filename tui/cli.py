@@ -221,12 +221,8 @@ def cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
             ok = False
             continue
         skipped += report.skipped
-        left_out = f", {report.skipped} skipped" if report.skipped else ""
         notes = f", {counted(len(report.notes), 'note')}" if report.notes else ""
-        out.write(
-            f"{file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged{left_out}, "
-            f"{counted(len(report.faults), 'problem')}{notes}\n"
-        )
+        out.write(f"{file}: {report.counts()}, {counted(len(report.faults), 'problem')}{notes}\n")
     big = library.count() >= _INDEX_PROGRESS_FROM and err.isatty()
     library.sync_index(progress=_Progress("indexing", err) if big else None)
     return EXIT_USAGE if not ok else EXIT_PARTIAL if skipped else EXIT_OK

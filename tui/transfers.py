@@ -119,7 +119,7 @@ class Transfers(PaperActions):
 
 
 def _import_summary(report: ImportReport) -> str:
-    text = f"{report.name}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+    text = f"{report.name}: {report.counts()}"
     for kind, said in (("problem", report.faults), ("note", report.notes)):
         if said:
             text += f"; {counted(len(said), kind)}, the first at line {said[0].line}: {said[0].message}"
