@@ -524,6 +524,7 @@ def test_csl_dates_keep_their_day_and_seasons_come_back(empty_library: Library, 
         ({"raw": "Spring 2019"}, "2019"),
         ({"raw": "sometime"}, ""),
         ({"date-parts": [["2022", "", "7"]]}, "2022"),
+        ({"date-parts": "2020", "raw": "2020-06"}, "2020-06"),  # date-parts not a list: the written date
     ],
 )
 def test_a_csl_date_written_out_is_read_as_far_as_it_goes(
@@ -534,6 +535,17 @@ def test_a_csl_date_written_out_is_read_as_far_as_it_goes(
     assert empty_library.import_file(path, today=TODAY).report.added == 1
     (paper,) = empty_library.papers(empty_library.select(""))
     assert (paper.date_text or "") == shown
+
+
+def test_an_impossible_written_csl_date_is_a_problem_for_that_item_only(empty_library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "items.json"
+    items = [{"id": "bad", "title": "Bad Date", "issued": {"date-parts": "x", "raw": "2020-02-30"}},
+             {"id": "good", "title": "Good Date", "issued": {"raw": "2020-02-28"}}]  # fmt: skip
+    path.write_text(json.dumps(items), encoding="utf-8")
+    report = empty_library.import_file(path, today=TODAY).report
+    assert report is not None and report.added == 1
+    (problem,) = report.problems
+    assert "impossible date '2020-02-30'" in problem.message
 
 
 def test_csl_rich_text_and_jats_abstracts_are_read_as_words(empty_library: Library, tmp_path: Path) -> None:

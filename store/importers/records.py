@@ -237,18 +237,18 @@ def _date(issued: Any) -> tuple[list[int], dt.date | None]:
     if not isinstance(issued, dict):
         return [], None
     date_parts = issued.get("date-parts")
+    given: Any = issued.get("raw") or issued.get("literal")
     if isinstance(date_parts, list) and date_parts and isinstance(date_parts[0], list):
         given = date_parts[0][:3]
         parts = [int(p) for p in itertools.takewhile(lambda p: str(p).strip().isdigit(), given)]
     else:
-        written = issued.get("raw") or issued.get("literal")
-        parts = _written_date(written) if isinstance(written, str) else []
+        parts = _written_date(given) if isinstance(given, str) else []
     if not parts:
         return [], None
     try:
         return parts, date_of(parts if len(parts) < 2 or parts[1] <= 12 else parts[:1])  # a season: its year
     except ValueError:
-        raise ValueError(f"impossible date {given if date_parts else written!r} in issued") from None
+        raise ValueError(f"impossible date {given!r} in issued") from None
 
 
 _ISO_DATE = re.compile(r"\s*(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?![\d])")
