@@ -329,7 +329,7 @@ def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
     return ProfileStats(**values) if values else None
 
 
-_CHROME = re.compile(r"[^\W\d_][\w'’&().,:-]*(?: [\w'’&().,:-]+){0,5}", re.UNICODE)
+_CHROME = re.compile(r"[^\W\d_][\w'’&().,:-]*(?: [\w'’&().,:-]+){0,5}")
 """A short line of words, as a page's name, buttons and labels are (at most six words, no sentence)."""
 _TAIL_MAX = 30
 _TAIL_CHROME = re.compile(r"[^\W\d_a-z][^\W\d_]*(?: [^\W\d_]+){0,2}")

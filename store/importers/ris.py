@@ -84,8 +84,8 @@ def _continued(tag: str, value: str, line: str, after_blank: bool) -> str:
     paragraph break. A note's line that read as a tag was written with a space before it."""
     if tag == "N1":
         text = line[1:] if line.startswith(" ") and RIS_TAG.match(line[1:]) else line
-        return f"{value}\n{chr(10) if after_blank else ''}{text}"
-    return f"{value}{chr(10) * 2 if after_blank else ' '}{line.strip()}"
+        return value + ("\n\n" if after_blank else "\n") + text
+    return value + ("\n\n" if after_blank else " ") + line.strip()
 
 
 def _add(tags: list[tuple[str, str]], line: int, drafts: list[PaperDraft], problems: list[Problem]) -> None:

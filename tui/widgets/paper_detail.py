@@ -100,7 +100,7 @@ def _line(
 
 
 def _names(text: str) -> str:
-    """A list of names cut only between names: after a comma, or before a closing ``et al.``"""
+    """A list of names cut only after a comma: a name, and the last with its ``et al.``, stay whole."""
     return ", ".join(name.replace(" ", "_") for name in text.split(", "))
 
 
