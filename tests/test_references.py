@@ -478,7 +478,7 @@ def test_a_notes_lines_and_an_abstracts_paragraphs_survive_ris(empty_library: Li
     )
     empty_library.import_file(dump, today=TODAY)
     (paper_id,) = empty_library.select("")
-    note = "Plan:\n\n- read it\n  - twice\nAU  - not an author\nER  - not the end"
+    note = "Plan:\n\n- read it\n  - twice\nAU  - not an author\n ER  - not the end, one space in"
     empty_library.set_note(paper_id, note)
     ris = "".join(empty_library.export("ris", [paper_id], with_notes=True))
     assert "AB  - First paragraph.\r\n\r\nSecond paragraph.\r\n" in ris

@@ -70,7 +70,9 @@ def _ris_text(tag: str, value: str) -> str:
     on in lines of their own as Zotero writes them (a blank line between paragraphs). No control code."""
     if tag == "N1":
         lines = [_printable(line).rstrip() for line in value.splitlines()]
-        return "\r\n".join(f" {line}" if k and RIS_TAG.match(line) else line for k, line in enumerate(lines))
+        return "\r\n".join(
+            f" {line}" if k and RIS_TAG.match(line.lstrip(" ")) else line for k, line in enumerate(lines)
+        )
     if tag == "AB":
         return "\r\n\r\n".join(" ".join(_printable(p).split()) for p in re.split(r"\n\s*\n", value) if p.strip())
     return " ".join(_printable(value).split())

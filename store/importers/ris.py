@@ -83,7 +83,7 @@ def _continued(tag: str, value: str, line: str, after_blank: bool) -> str:
     so), an abstract or any other value its words, wrapped lines joined; a blank line between is a
     paragraph break. A note's line that read as a tag was written with a space before it."""
     if tag == "N1":
-        text = line[1:] if line.startswith(" ") and RIS_TAG.match(line[1:]) else line
+        text = line[1:] if line.startswith(" ") and RIS_TAG.match(line.lstrip(" ")) else line
         return value + ("\n\n" if after_blank else "\n") + text
     return value + ("\n\n" if after_blank else " ") + line.strip()
 
