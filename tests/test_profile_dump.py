@@ -404,6 +404,18 @@ def test_owner_is_the_most_frequent_author() -> None:
     assert parse("CLOct 1, 2022\nLonely TitleAna Li\nAbstract.\n").owner is None
 
 
+def test_the_name_a_pasted_page_shows_above_its_entries_is_its_owner() -> None:
+    """Pasted whole, the page names its researcher first: that name, when it is an author below,
+    owns the profile, even with one entry or a more frequent co-author."""
+    entries = "".join(
+        f"CLOct {i}, 2022\nTitle Number {i}{authors}\nAbstract.\n"
+        for i, authors in enumerate(["Ana Li, Bo Wu", "Cy Do, Bo Wu"], start=1)
+    )
+    assert parse("Ana Li\nFollow\nh-index3\n\n" + entries).owner == "Ana Li"
+    assert parse("Follow\nEd Ng\n\n" + entries).owner == "Bo Wu"  # a name no entry has: the usual rule
+    assert parse("Ana Li\n\nCLOct 1, 2022\nLonely TitleAna Li\nAbstract.\n").owner == "Ana Li"
+
+
 def test_demo_dumps_parse_without_surprises() -> None:
     for name, data in demo_files():
         result = parse_bytes(data, today=TODAY)

@@ -301,7 +301,8 @@ def _could_be_meta(line: str) -> bool:
     return len(line) <= _META_MAX_LEN or (len(line) <= _META_LONG_MAX and line.rstrip()[-1:] in "0123456789e")
 
 
-def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
+def _header(lines: list[str], problems: list[Problem], page_words: list[str]) -> ProfileStats | None:
+    """The profile's figures; the page's own short lines (its name, its buttons) go to page_words."""
     values: dict[str, int] = {}
     for number, text in enumerate(lines, start=1):
         stripped = text.strip()
@@ -321,6 +322,7 @@ def _header(lines: list[str], problems: list[Problem]) -> ProfileStats | None:
         else:
             if _CHROME.fullmatch(stripped):  # the page's own words: a name, "Follow", "Sort by: Newest"
                 problems.append(Problem(number, f"page text before the entries ignored: {stripped!r}", "note"))
+                page_words.append(stripped)
             else:
                 said = (
                     f"text before the first entry ignored: {excerpt(stripped, '', 60)!r} (an entry's meta line lost?)"
@@ -511,7 +513,8 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
             ),
         )
     ends = [*starts[1:], len(lines)]
-    profile = _header(lines[: starts[0]], problems)
+    page_words: list[str] = []
+    profile = _header(lines[: starts[0]], problems, page_words)
     pending = []
     for n, end in zip(starts, ends, strict=True):
         body = lines[n + 1 : end] if end < len(lines) else _without_page_tail(lines[n + 1 :], n + 1, problems)
@@ -555,15 +558,17 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
             problems.append(Problem(p.entry.line, "entry title has no letters or digits; skipped", skipped=1))
             continue
         drafts.append(draft)  # entries with one title may be two papers: the store's identity rule decides
-    owner = _owner(drafts)
+    owner = _owner(drafts, page_words)
     problems.sort(key=lambda p: p.line)
     return ParseResult(tuple(drafts), tuple(problems), profile, owner)
 
 
-def _owner(drafts: Iterable[PaperDraft]) -> str | None:
-    """The author in the most entries: whose profile page this was."""
+def _owner(drafts: Iterable[PaperDraft], page_words: Iterable[str] = ()) -> str | None:
+    """Whose profile page this was: a name the page shows above its entries that is one of their
+    authors, else the author in the most entries (two at least)."""
     counts = Counter(a for d in drafts for a in set(d.authors))
-    if not counts:
-        return None
+    named = next((word for word in page_words if counts[word]), None)
+    if named is not None or not counts:
+        return named
     name, count = counts.most_common(1)[0]
     return name if count >= 2 else None
