@@ -563,7 +563,7 @@ def parse_profile_lines(lines: list[str], *, today: dt.date, year: int | None = 
     return ParseResult(tuple(drafts), tuple(problems), profile, owner)
 
 
-def _owner(drafts: Iterable[PaperDraft], page_words: Iterable[str] = ()) -> str | None:
+def _owner(drafts: Iterable[PaperDraft], page_words: Iterable[str]) -> str | None:
     """Whose profile page this was: a name the page shows above its entries that is one of their
     authors, else the author in the most entries (two at least)."""
     counts = Counter(a for d in drafts for a in set(d.authors))
