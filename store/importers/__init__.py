@@ -26,14 +26,13 @@ def parse_bytes(data: bytes | bytearray, *, today: dt.date, year: int | None = N
     139 MB, and the peak of an import was the parse's). Undecodable input is an error result, not
     an exception.
     """
-    foreign = _foreign(bytes(data[:64]))
-    if foreign is not None:
-        return ParseResult((), (Problem(1, f"{foreign}; nothing imported", "error"),))
     try:
         text = decode(data)
-    except DecodeError as exc:
-        return ParseResult((), (Problem(exc.line, f"{exc}; expected a UTF-8 text file, nothing imported", "error"),))
-    foreign = _foreign(text[:64].encode("utf-8", "replace"))  # a page saved as UTF-16 HTML, say
+    except DecodeError as exc:  # a PDF or a Word file, an RTF page in another code page: its kind says more
+        foreign = _foreign(bytes(data[:64]))
+        said = f"{exc}; expected a UTF-8 text file" if foreign is None else foreign
+        return ParseResult((), (Problem(exc.line if foreign is None else 1, f"{said}; nothing imported", "error"),))
+    foreign = _foreign(text[:64].encode("utf-8", "replace"))  # a page saved as HTML or RTF, in UTF-8 or UTF-16
     if foreign is not None:
         return ParseResult((), (Problem(1, f"{foreign}; nothing imported", "error"),))
     if isinstance(data, bytearray):
